@@ -1,0 +1,54 @@
+"""Settings shared by every environment; the embedded default of `make run` uses these as they are."""
+
+# {instance_path} is replaced by the Flask instance folder (instance/ at the top of the checkout).
+DATABASE_URL = "sqlite:///{instance_path}/returnees.sqlite3"
+
+# Development only: production refuses to start without its own SECRET_KEY.
+SECRET_KEY = "embedded-default-not-secret"
+
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = 12 * 60 * 60
+
+BABEL_DEFAULT_LOCALE = "es"
+BABEL_DEFAULT_TIMEZONE = "America/Guatemala"
+LANGUAGES = ("es", "en")
+
+# Sign-in lock-out: this many failures within the window lock the account, and separately the
+# address, for LOCKOUT_MINUTES after the last failure.
+LOCKOUT_FAILURES = 5
+LOCKOUT_MINUTES = 15
+SIGN_IN_ATTEMPTS_RETENTION_DAYS = 30
+
+# Number of trusted proxies in front of the app (X-Forwarded-For, -Proto, -Host). 0: none.
+PROXY_FIX_HOPS = 0
+
+# Background jobs run inside the dev server (`flask serve`) in the embedded default.
+SCHEDULER_IN_PROCESS = True
+SCHEDULER_TIMEZONE = "UTC"
+
+# The demo sign-ins that `flask seed-demo` creates when they do not exist yet.
+DEMO_PASSWORD = "demo-returnees"
+
+# Environment variables read by the settings loader, in every environment.
+ENVIRONMENT_SETTINGS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "PUBLIC_BASE_URL",
+    "PROXY_FIX_HOPS",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_SMS_FROM",
+    "TWILIO_WHATSAPP_FROM",
+    "TWILIO_API_BASE_URL",
+)
+REQUIRED_SETTINGS = ()

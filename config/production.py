@@ -1,0 +1,15 @@
+"""Production: every secret comes from the environment; the app refuses to start without them."""
+
+DATABASE_URL = None
+SECRET_KEY = None
+PUBLIC_BASE_URL = None
+
+SESSION_COOKIE_SECURE = True
+REMEMBER_COOKIE_SECURE = True
+PREFERRED_URL_SCHEME = "https"
+
+# Web processes never run jobs; `flask --app wsgi worker` does.
+SCHEDULER_IN_PROCESS = False
+DEMO_PASSWORD = None
+
+REQUIRED_SETTINGS = ("SECRET_KEY", "DATABASE_URL")

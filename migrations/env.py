@@ -1,0 +1,52 @@
+"""Alembic environment: the database URL and the models come from the Flask app."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from returnees.core.db import Base, UTCDateTime, build_engine
+from returnees.models import import_all_models
+
+import_all_models()
+config = context.config
+target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context) -> str | bool:
+    """Write our UTC timestamp type as the plain timezone-aware DateTime it is stored as."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = build_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+            render_item=render_item,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,91 @@
+"""returnees: reintegration tracking for people returned to Guatemala, Honduras and El Salvador."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from returnees.core import clock, db, i18n, settings, web
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+csrf = CSRFProtect()
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, database, sign-in, language, blueprints and commands."""
+    app = Flask(__name__, template_folder=str(TEMPLATES))
+    settings.load_settings(app, overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.extensions[clock.EXTENSION] = clock.SystemClock()
+    db.init_app(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from returnees.auth import login
+
+    login.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    web.init_app(app)
+    app.context_processor(_labels)
+
+
+def _labels() -> dict[str, object]:
+    """Names of roles, kinds, countries and actions in the reader's language."""
+    from flask_babel import get_locale
+
+    from returnees.audit.forms import ACTION_LABELS
+    from returnees.auth.forms import ROLE_LABELS
+    from returnees.centres.forms import COUNTRY_LABELS, KIND_LABELS
+
+    return {
+        "current_locale": str(get_locale() or "es"),
+        "role_labels": ROLE_LABELS,
+        "kind_labels": KIND_LABELS,
+        "country_labels": COUNTRY_LABELS,
+        "action_labels": ACTION_LABELS,
+    }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from returnees.api import register_routes
+    from returnees.audit.views import bp as audit_bp
+    from returnees.auth.views import bp as auth_bp
+    from returnees.centres.views import bp as centres_bp
+    from returnees.home.views import bp as home_bp
+
+    for blueprint in (home_bp, auth_bp, centres_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    api = register_routes()
+    csrf.exempt(api)
+    app.register_blueprint(api)
+
+
+def _register_commands(app: Flask) -> None:
+    from returnees.auth.cli import users_cli
+    from returnees.centres.cli import centres_cli
+    from returnees.core.migrations import db_cli
+    from returnees.core.scheduler import serve_command, worker_command
+    from returnees.demo.cli import seed_demo_command
+
+    for command in (
+        db_cli,
+        users_cli,
+        centres_cli,
+        seed_demo_command,
+        worker_command,
+        serve_command,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,51 @@
+"""The JSON API under /api/v1: bearer tokens, marshmallow bodies, one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, request
+from flask_babel import lazy_gettext as _
+from flask_login import current_user
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import BadRequest
+
+from returnees.core.errors import InvalidInput, NotAuthenticated
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _require_token() -> None:
+    """Only a bearer token opens the API; a browser's session cookie does not."""
+    if not (current_user.is_authenticated and g.get("authenticated_by_token")):
+        raise NotAuthenticated(_("Send a valid API token as 'Authorization: Bearer <token>'."))
+
+
+def load_body(schema: Schema) -> Any:
+    """Parse the JSON body with a schema; bad JSON is a 400, invalid fields a 422."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_("The body must be a JSON object."))
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        raise InvalidInput(_("Some fields are not valid."), _flatten(error.messages)) from error
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, list):
+        return {prefix or "_body": [str(text) for text in messages]}
+    flat: dict[str, list[str]] = {}
+    for name, inner in messages.items():
+        flat.update(_flatten(inner, f"{prefix}.{name}" if prefix else str(name)))
+    return flat
+
+
+def register_routes() -> Blueprint:
+    """Import the modules that add routes to the API blueprint, then hand it over."""
+    from returnees.audit import api as audit_api  # noqa: F401
+    from returnees.auth import api as auth_api  # noqa: F401
+    from returnees.centres import api as centres_api  # noqa: F401
+
+    return bp

@@ -1,0 +1,51 @@
+"""Read the audit trail, filtered, within the reader's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnees.audit.models import AuditEntry
+from returnees.auth.access import Actor
+from returnees.auth.models import Role, User
+from returnees.centres.models import Centre
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    record_type: str = ""
+    record_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = 1
+
+
+def search_audit(session: Session, reader: Actor, wanted: AuditFilter) -> list[AuditEntry]:
+    """Entries newest first. Supervisors see what staff of their country did; admins see all."""
+    reader.require_role(Role.SUPERVISOR, Role.ADMIN)
+    query = select(AuditEntry)
+    if reader.role is Role.SUPERVISOR:
+        query = (
+            query.join(User, AuditEntry.user_id == User.id)
+            .join(Centre, User.centre_id == Centre.id)
+            .where(Centre.country == reader.country)
+        )
+    if wanted.actor:
+        query = query.where(AuditEntry.actor == wanted.actor.strip().lower())
+    if wanted.record_type:
+        query = query.where(AuditEntry.record_type == wanted.record_type)
+    if wanted.record_id:
+        query = query.where(AuditEntry.record_id == wanted.record_id.strip())
+    if wanted.since:
+        query = query.where(AuditEntry.at >= wanted.since)
+    if wanted.until:
+        query = query.where(AuditEntry.at < wanted.until)
+    offset = (max(wanted.page, 1) - 1) * PAGE_SIZE
+    query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return list(session.scalars(query.offset(offset).limit(PAGE_SIZE)))

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired
+
+from returnees.auth.models import Role
+
+ROLE_LABELS = {
+    Role.RECEPTION: _("Reception"),
+    Role.SOCIAL_WORKER: _("Social worker"),
+    Role.SUPERVISOR: _("Supervisor"),
+    Role.ADMIN: _("Administrator"),
+}
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_("E-mail"), validators=[DataRequired(_("Enter your e-mail."))])
+    password = PasswordField(_("Password"), validators=[DataRequired(_("Enter your password."))])
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    locale = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_("E-mail"))
+    name = StringField(_("Name"))
+    role = SelectField(
+        _("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+    )
+    centre = SelectField(_("Centre"), choices=[])
+    password = PasswordField(_("Password"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: only its CSRF token is sent."""

@@ -1,0 +1,243 @@
+"""Accounts: create, sign in with lock-out, disable, API tokens, language."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from returnees.audit.models import AuditAction
+from returnees.audit.services import record_event
+from returnees.auth.access import Actor
+from returnees.auth.models import ApiToken, Role, SignInAttempt, User
+from returnees.auth.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from returnees.centres.models import Centre
+from returnees.core.clock import utcnow
+from returnees.core.errors import Conflict, DomainError, InvalidInput, NotFound
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SignInRefused(DomainError):
+    status = 401
+    code = "sign_in_refused"
+
+    def __init__(self, message: object, locked_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+@dataclass(frozen=True)
+class NewUser:
+    email: str
+    role: str
+    centre_code: str
+    password: str
+    name: str = ""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(session: Session, actor: Actor, new: NewUser) -> User:
+    """Create a staff account at a centre; every problem is reported by field."""
+    actor.require_role(Role.ADMIN)
+    email = normalise_email(new.email)
+    errors: dict[str, list[str]] = {}
+    if not EMAIL_PATTERN.match(email):
+        errors["email"] = [_("Enter an e-mail address such as name@example.org.")]
+    if new.role not in {role.value for role in Role}:
+        errors["role"] = [_("Role must be one of: %(roles)s.", roles=", ".join(Role))]
+    if len(new.password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [
+            _("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+        ]
+    centre = session.scalar(select(Centre).where(Centre.code == new.centre_code.strip().upper()))
+    if centre is None:
+        errors["centre"] = [_("No centre has the code %(code)s.", code=new.centre_code)]
+    if errors:
+        raise InvalidInput(_("The account was not created."), errors)
+    if find_user(session, email) is not None:
+        raise Conflict(
+            _("An account for %(email)s exists already.", email=email),
+            {"email": [_("Already in use.")]},
+        )
+    user = User(
+        email=email,
+        name=new.name.strip(),
+        password_hash=hash_password(new.password),
+        role=Role(new.role),
+        centre=centre,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    record_event(session, actor, AuditAction.CREATE, "user", user.id, role=user.role.value)
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def require_user(session: Session, email: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise NotFound(_("No account has the e-mail %(email)s.", email=normalise_email(email)))
+    return user
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    actor.require_role(Role.ADMIN)
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def authenticate(session: Session, email: str, password: str, address: str) -> User:
+    """Check a password, applying the lock-out per account and per address."""
+    email = normalise_email(email)
+    now = utcnow()
+    locked_until = lockout_ends_at(session, email, address, now)
+    anonymous = Actor(None, email, None, None, "", None, address)
+    if locked_until is not None:
+        record_event(session, anonymous, AuditAction.SIGN_IN_LOCKED, "user", email)
+        raise SignInRefused(_("Too many failed attempts."), locked_until)
+    user = find_user(session, email)
+    is_valid = verify_password(user.password_hash if user else None, password)
+    is_success = bool(user and user.is_enabled and is_valid)
+    session.add(
+        SignInAttempt(email=email, address=address, attempted_at=now, is_success=is_success)
+    )
+    if not is_success:
+        record_event(session, anonymous, AuditAction.SIGN_IN_FAILED, "user", email)
+        raise SignInRefused(_("The e-mail or the password is not right."))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    record_event(session, Actor.for_user(user, address), AuditAction.SIGN_IN, "user", user.id)
+    return user
+
+
+def lockout_ends_at(session: Session, email: str, address: str, now: datetime) -> datetime | None:
+    """When the lock on this account or address ends, or None when neither is locked.
+
+    A lock starts at the failure that completes `LOCKOUT_FAILURES` failures within
+    `LOCKOUT_MINUTES`; attempts during a lock are refused unchecked and not counted.
+    """
+    ends = [
+        _lock_end(session, SignInAttempt.email == email, True, now),
+        _lock_end(session, SignInAttempt.address == address, False, now),
+    ]
+    return max((end for end in ends if end is not None), default=None)
+
+
+def _lock_end(session: Session, matches: object, success_resets: bool, now: datetime):
+    threshold = current_app.config["LOCKOUT_FAILURES"]
+    window = timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+    query = select(SignInAttempt.attempted_at, SignInAttempt.is_success).where(
+        matches, SignInAttempt.attempted_at > now - 2 * window
+    )
+    if not success_resets:
+        query = query.where(SignInAttempt.is_success.is_(False))
+    recent = session.execute(
+        query.order_by(SignInAttempt.attempted_at.desc()).limit(threshold)
+    ).all()
+    if len(recent) < threshold or any(is_success for _, is_success in recent):
+        return None
+    newest, oldest = recent[0][0], recent[-1][0]
+    if newest - oldest > window or now >= newest + window:
+        return None
+    return newest + window
+
+
+def user_for_session_token(session: Session, token: str) -> User | None:
+    user_id, _, epoch = token.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.is_enabled or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def disable_user(session: Session, actor: Actor, email: str) -> User:
+    """Disable an account and end its sessions and API tokens at once."""
+    actor.require_role(Role.ADMIN)
+    user = require_user(session, email)
+    now = utcnow()
+    user.is_enabled = False
+    user.disabled_at = now
+    user.session_epoch += 1
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    record_event(session, actor, AuditAction.DISABLE, "user", user.id)
+    return user
+
+
+def issue_api_token(session: Session, actor: Actor, email: str) -> str:
+    """Create an API token for a user and return it; it is shown once and stored as a digest."""
+    actor.require_role(Role.ADMIN)
+    user = require_user(session, email)
+    if not user.is_enabled:
+        raise Conflict(_("The account %(email)s is disabled.", email=user.email))
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, digest=_digest(token), created_at=utcnow()))
+    record_event(session, actor, AuditAction.ISSUE_TOKEN, "user", user.id)
+    return token
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    api_token = session.scalar(
+        select(ApiToken).where(ApiToken.digest == _digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None or not api_token.user.is_enabled:
+        return None
+    api_token.last_used_at = utcnow()
+    return api_token.user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_language(session: Session, user: User, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise InvalidInput(_("Unknown language."), {"locale": [_("Choose es or en.")]})
+    user.locale = locale
+
+
+def prune_sign_in_attempts(session: Session) -> int:
+    """Delete sign-in attempts older than the retention period; they only serve the lock-out."""
+    cutoff = utcnow() - timedelta(days=current_app.config["SIGN_IN_ATTEMPTS_RETENTION_DAYS"])
+    result = session.execute(
+        SignInAttempt.__table__.delete().where(SignInAttempt.attempted_at < cutoff)
+    )
+    return result.rowcount or 0
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def view_user(session: Session, actor: Actor, user_id: int) -> User:
+    """One staff account, for an admin; the view is written to the audit trail."""
+    actor.require_role(Role.ADMIN)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No account has the id %(id)s.", id=user_id))
+    record_event(session, actor, AuditAction.VIEW, "user", user.id)
+    return user

@@ -1,0 +1,157 @@
+"""Sign in and out, the language switch, and the admin's pages for staff accounts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from returnees.audit.models import AuditAction
+from returnees.audit.services import record_event
+from returnees.auth.access import current_actor, requires_role
+from returnees.auth.forms import ConfirmForm, LanguageForm, SignInForm, UserForm
+from returnees.auth.models import Role
+from returnees.auth.services import (
+    NewUser,
+    SignInRefused,
+    authenticate,
+    create_user,
+    disable_user,
+    list_users,
+    set_language,
+    view_user,
+)
+from returnees.centres.services import list_centres
+from returnees.core.db import get_session
+from returnees.core.errors import DomainError
+from returnees.core.forms import show_errors
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a 'next' that stays on this site."""
+    parts = urlsplit(target or "")
+    if not target or parts.scheme or parts.netloc or not target.startswith("/"):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/auth/sign-in", methods=["GET", "POST"])
+def sign_in() -> tuple[str, int] | Response:
+    """Show the sign-in form and sign a user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                get_session(), form.email.data, form.password.data, request.remote_addr
+            )
+        except SignInRefused as refused:
+            get_session().commit()
+            form.form_errors.append(_refusal_message(refused))
+            status = 429 if refused.locked_until else 401
+        else:
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(form.next.data))
+    return render_template("auth/sign_in.html", form=form), status
+
+
+def _refusal_message(refused: SignInRefused) -> str:
+    if refused.locked_until is None:
+        return str(refused.message)
+    return _(
+        "Too many failed attempts: sign-in is locked until %(time)s. Try again then, or ask "
+        "an administrator.",
+        time=format_datetime(refused.locked_until, "HH:mm"),
+    )
+
+
+@bp.post("/auth/sign-out")
+@requires_role(*Role)
+def sign_out() -> Response:
+    """Sign out of this browser."""
+    record_event(get_session(), current_actor(), AuditAction.SIGN_OUT, "user", current_user.id)
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.post("/language")
+def change_language() -> Response:
+    """Switch between Spanish and English; remembered on the account, or in this browser."""
+    form = LanguageForm()
+    if form.validate_on_submit() and form.locale.data in ("es", "en"):
+        if current_user.is_authenticated:
+            set_language(get_session(), current_user, form.locale.data)
+        session["locale"] = form.locale.data
+    return redirect(
+        _safe_next(form.next.data or (request.referrer and urlsplit(request.referrer).path))
+    )
+
+
+@bp.get("/users")
+@requires_role(Role.ADMIN)
+def users() -> str:
+    """List staff accounts."""
+    return render_template(
+        "auth/users.html", users=list_users(get_session(), current_actor()), form=ConfirmForm()
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires_role(Role.ADMIN)
+def new_user() -> str | Response:
+    """Create a staff account."""
+    form = UserForm()
+    form.centre.choices = [
+        (centre.code, f"{centre.code} · {centre.name}")
+        for centre in list_centres(get_session(), current_actor())
+    ]
+    if request.method == "POST" and form.validate_on_submit():
+        new = NewUser(
+            form.email.data or "",
+            form.role.data,
+            form.centre.data or "",
+            form.password.data or "",
+            form.name.data or "",
+        )
+        try:
+            user = create_user(get_session(), current_actor(), new)
+        except DomainError as error:
+            show_errors(form, error)
+            return render_template("auth/user_new.html", form=form), error.status
+        flash(_("Account %(email)s created.", email=user.email), "success")
+        return redirect(url_for("auth.user_detail", user_id=user.id))
+    return render_template("auth/user_new.html", form=form)
+
+
+@bp.get("/users/<int:user_id>")
+@requires_role(Role.ADMIN)
+def user_detail(user_id: int) -> str:
+    """One staff account."""
+    user = view_user(get_session(), current_actor(), user_id)
+    return render_template("auth/user_detail.html", user=user, form=ConfirmForm())
+
+
+@bp.post("/users/<int:user_id>/disable")
+@requires_role(Role.ADMIN)
+def disable(user_id: int) -> Response:
+    """Disable an account: its sessions and tokens end at once."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = view_user(get_session(), current_actor(), user_id)
+        disable_user(get_session(), current_actor(), user.email)
+        flash(
+            _("Account %(email)s disabled; its sessions and tokens have ended.", email=user.email),
+            "success",
+        )
+    return redirect(url_for("auth.user_detail", user_id=user_id))

@@ -1,0 +1,1 @@
+"""Reception centres, shelters and offices, and the country and region each belongs to."""

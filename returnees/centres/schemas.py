@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from returnees.centres.models import CentreKind, Country
+
+
+class CentreSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(
+        required=True, validate=validate.OneOf([kind.value for kind in CentreKind])
+    )
+    country = fields.String(
+        required=True, validate=validate.OneOf([country.value for country in Country])
+    )
+    timezone = fields.String(load_default="")
+    region = fields.String(load_default="")
+    municipality = fields.String(load_default="")

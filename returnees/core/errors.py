@@ -1,0 +1,48 @@
+"""Errors that services raise; the web and the API turn each into its status and message.
+
+Messages are lazy translations, rendered in the language of whoever reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: object, fields: Mapping[str, list[object]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+    def as_json(self) -> dict[str, object]:
+        """The API's error body: messages in the language of the request."""
+        fields = {name: [str(text) for text in texts] for name, texts in self.fields.items()}
+        return {"error": {"code": self.code, "message": str(self.message), "fields": fields}}
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_input"
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"

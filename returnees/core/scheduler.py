@@ -1,0 +1,133 @@
+"""The clock that drives background work: a few fixed periodic jobs, never one job per message.
+
+`flask --app wsgi worker` runs them on APScheduler in their own process; `--once` runs each
+once (optionally as if it were `--now`); the embedded default runs them inside `flask serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
+from werkzeug.serving import run_simple
+
+from returnees.core.clock import EXTENSION as CLOCK
+from returnees.core.clock import FixedClock
+from returnees.core.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work that runs every `seconds`; safe to run twice and in several workers at once."""
+
+    id: str
+    run: Callable[[Session], object]
+    seconds: int
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    from returnees.auth.jobs import JOBS as auth_jobs
+
+    return [*auth_jobs]
+
+
+def run_job(app: Flask, job: PeriodicJob) -> object:
+    """Run one job in its own app context and transaction."""
+    with app.app_context(), unit_of_work() as session:
+        result = job.run(session)
+    log.info("job %s done: %s", job.id, result)
+    return result
+
+
+def schedule_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
+    for job in periodic_jobs():
+        scheduler.add_job(
+            run_job,
+            "interval",
+            seconds=job.seconds,
+            args=[app, job],
+            id=job.id,
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def start_in_process(app: Flask) -> BackgroundScheduler:
+    """Run the jobs in a thread of this process (the embedded default's dev server)."""
+    scheduler = BackgroundScheduler(timezone=app.config["SCHEDULER_TIMEZONE"], daemon=True)
+    schedule_jobs(app, scheduler).start()
+    return scheduler
+
+
+def parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 time such as 2026-12-01T08:00:00-06:00."
+        ) from error
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset: add one, such as -06:00 or Z.")
+    return moment
+
+
+def run_once(app: Flask, now: datetime | None) -> dict[str, object]:
+    """Run every job once, as if it were `now` when given."""
+    if now is not None:
+        app.extensions[CLOCK] = FixedClock(now)
+    return {job.id: run_job(app, job) for job in periodic_jobs()}
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every job once, then exit.")
+@click.option("--now", "now_text", help="With --once: run as if it were this ISO-8601 time.")
+@with_appcontext
+def worker_command(once: bool, now_text: str | None) -> None:
+    """Run the background jobs."""
+    now = parse_now(now_text)
+    if now is not None and not once:
+        raise click.UsageError("--now goes with --once.")
+    app = current_app._get_current_object()
+    if once:
+        for job_id, result in run_once(app, now).items():
+            click.echo(f"{job_id}: {result}")
+        return
+    logging.basicConfig(level=logging.INFO)
+    click.echo(f"worker: {len(periodic_jobs())} periodic jobs; Ctrl+C to stop.")
+    schedule_jobs(app, BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])).start()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the web app on the dev server, with the background jobs inside it."""
+    app = current_app._get_current_object()
+    if app.config["SCHEDULER_IN_PROCESS"]:
+        start_in_process(app)
+    run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+def main() -> None:
+    """Console script `returnees-worker`: the same as `flask --app wsgi worker`."""
+    from returnees import create_app
+
+    app = create_app()
+    with app.app_context():
+        worker_command.main(standalone_mode=True, prog_name="returnees-worker")

@@ -1,0 +1,64 @@
+"""Load settings from config/ files, then the environment, then test overrides."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+ENVIRONMENTS = ("development", "production", "test")
+INTEGER_SETTINGS = {"PROXY_FIX_HOPS"}
+
+
+class SettingsError(RuntimeError):
+    """The app cannot start with these settings."""
+
+
+def environment_name(overrides: Mapping[str, Any]) -> str:
+    name = overrides.get("RETURNEES_ENV") or os.environ.get("RETURNEES_ENV") or "development"
+    if name not in ENVIRONMENTS:
+        raise SettingsError(f"RETURNEES_ENV={name!r} is not one of {', '.join(ENVIRONMENTS)}.")
+    return name
+
+
+def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill app.config from config/default.py, config/<env>.py, the environment and overrides."""
+    overrides = dict(overrides or {})
+    name = environment_name(overrides)
+    app.config["RETURNEES_ENV"] = name
+    app.config.from_pyfile(str(CONFIG_DIR / "default.py"))
+    env_file = CONFIG_DIR / f"{name}.py"
+    if env_file.exists():
+        app.config.from_pyfile(str(env_file))
+    for key in app.config["ENVIRONMENT_SETTINGS"]:
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    app.config.update(overrides)
+    _coerce(app)
+    _check_required(app)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"].replace(
+        "{instance_path}", app.instance_path
+    )
+
+
+def _coerce(app: Flask) -> None:
+    for key in INTEGER_SETTINGS:
+        try:
+            app.config[key] = int(app.config[key])
+        except (TypeError, ValueError) as error:
+            raise SettingsError(
+                f"{key} must be a whole number, not {app.config[key]!r}."
+            ) from error
+
+
+def _check_required(app: Flask) -> None:
+    missing = [key for key in app.config["REQUIRED_SETTINGS"] if not app.config.get(key)]
+    if missing:
+        raise SettingsError(
+            f"Cannot start in {app.config['RETURNEES_ENV']}: set {', '.join(missing)} "
+            "in the environment."
+        )

@@ -1,0 +1,76 @@
+"""What every page and API call shares: error pages and JSON errors, health, security headers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from returnees.core.db import get_session
+from returnees.core.errors import DomainError, NotAuthenticated
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """200 when the database answers, 503 when it does not."""
+    try:
+        get_session().execute(text("SELECT 1"))
+    except Exception as error:  # any failure to reach the database means "not healthy"
+        return jsonify(status="unavailable", database=type(error).__name__), 503
+    return jsonify(status="ok", database="ok"), 200
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+
+
+def _domain_error(error: DomainError) -> Response | tuple[Response | str, int]:
+    if _wants_json():
+        return jsonify(error.as_json()), error.status
+    if isinstance(error, NotAuthenticated):
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    return render_template(
+        "errors/error.html", status=error.status, message=str(error.message)
+    ), error.status
+
+
+def _http_error(error: HTTPException) -> Response | tuple[Response | str, int]:
+    status = error.code or 500
+    if _wants_json():
+        code = (error.name or "error").lower().replace(" ", "_")
+        body = {"error": {"code": code, "message": str(error.description), "fields": {}}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=error.description), status
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    message = _(
+        "This form was sent without its security token, or the token has expired. "
+        "Nothing was saved: go back, reload the page and send it again."
+    )
+    return render_template("errors/error.html", status=400, message=message), 400
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    )
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.after_request(_security_headers)

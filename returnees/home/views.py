@@ -1,0 +1,28 @@
+"""The home page: what each role needs first when it signs in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from returnees.audit.queries import AuditFilter, search_audit
+from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
+from returnees.auth.models import Role
+from returnees.auth.services import list_users
+from returnees.centres.services import list_centres
+from returnees.core.db import get_session
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@requires_role(*EVERY_ROLE)
+def index() -> str:
+    """Show the signed-in user's home page for their role."""
+    actor = current_actor()
+    session = get_session()
+    context: dict[str, object] = {"centres": list_centres(session, actor)}
+    if actor.role in (Role.SUPERVISOR, Role.ADMIN):
+        context["recent_activity"] = search_audit(session, actor, AuditFilter())[:15]
+    if actor.role is Role.ADMIN:
+        context["users"] = list_users(session, actor)
+    return render_template(f"home/{actor.role.value}.html", **context)

@@ -1,0 +1,10 @@
+"""Every package's models, imported together for Alembic and for tests that build a schema."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    """Register every table on Base.metadata."""
+    from returnees.audit import models as audit  # noqa: F401
+    from returnees.auth import models as auth  # noqa: F401
+    from returnees.centres import models as centres  # noqa: F401
