@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from returnees.auth.models import Role
@@ -30,7 +30,7 @@ class UserForm(FlaskForm):
     email = EmailField(_("E-mail"))
     name = StringField(_("Name"))
     role = SelectField(
-        _("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+        _("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
     centre = SelectField(_("Centre"), choices=[])
     password = PasswordField(_("Password"))

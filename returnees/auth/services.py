@@ -28,6 +28,8 @@ from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A token's last use is written at most this often, so that reads stay reads.
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
 class SignInRefused(DomainError):
@@ -206,7 +208,9 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     )
     if api_token is None or not api_token.user.is_enabled:
         return None
-    api_token.last_used_at = utcnow()
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_USE_RESOLUTION:
+        api_token.last_used_at = now
     return api_token.user
 
 

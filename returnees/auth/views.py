@@ -9,6 +9,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
@@ -113,7 +114,7 @@ def new_user() -> str | Response:
     """Create a staff account."""
     form = UserForm()
     form.centre.choices = [
-        (centre.code, f"{centre.code} · {centre.name}")
+        SelectChoice(centre.code, f"{centre.code} · {centre.name}")
         for centre in list_centres(get_session(), current_actor())
     ]
     if request.method == "POST" and form.validate_on_submit():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 
 from returnees.centres.models import CentreKind, Country
 
@@ -23,10 +23,11 @@ class CentreForm(FlaskForm):
     code = StringField(_("Code"))
     name = StringField(_("Name"))
     kind = SelectField(
-        _("Kind"), choices=[(kind.value, label) for kind, label in KIND_LABELS.items()]
+        _("Kind"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
     )
     country = SelectField(
-        _("Country"), choices=[(country.value, label) for country, label in COUNTRY_LABELS.items()]
+        _("Country"),
+        choices=[SelectChoice(country.value, label) for country, label in COUNTRY_LABELS.items()],
     )
     region = StringField(_("Department or region"))
     municipality = StringField(_("Municipality"))

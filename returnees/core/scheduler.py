@@ -88,9 +88,13 @@ def parse_now(value: str | None) -> datetime | None:
 
 def run_once(app: Flask, now: datetime | None) -> dict[str, object]:
     """Run every job once, as if it were `now` when given."""
+    clock = app.extensions[CLOCK]
     if now is not None:
         app.extensions[CLOCK] = FixedClock(now)
-    return {job.id: run_job(app, job) for job in periodic_jobs()}
+    try:
+        return {job.id: run_job(app, job) for job in periodic_jobs()}
+    finally:
+        app.extensions[CLOCK] = clock
 
 
 @click.command("worker")

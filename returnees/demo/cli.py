@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from returnees.core.cli import fail_on_domain_error
 from returnees.core.db import unit_of_work
@@ -12,6 +13,7 @@ from returnees.demo.services import DEMO_USERS, seed_demo
 @click.option(
     "--password", default=None, help="Password of the demo users (default: DEMO_PASSWORD)."
 )
+@with_appcontext
 @fail_on_domain_error
 def seed_demo_command(password: str | None) -> None:
     """Seed the demo centres and one user per role into the configured database."""

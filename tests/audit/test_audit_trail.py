@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from returnees.audit.models import AuditAction, AuditEntry
+from returnees.audit.queries import AuditFilter, search_audit
+from returnees.auth.access import Actor
+from returnees.auth.models import Role
+from tests.auth.test_sign_in import sign_in
+from tests.conftest import PASSWORD
+
+
+def entries(in_app, **where) -> list[AuditEntry]:
+    with in_app() as session:
+        query = select(AuditEntry).filter_by(**where).order_by(AuditEntry.id)
+        return list(session.scalars(query))
+
+
+def test_a_sign_in_is_written_with_who_when_and_from_where(app, make_user, in_app, clock):
+    user = make_user()
+    sign_in(app.test_client(), user.email, PASSWORD, address="192.0.2.44")
+    [entry] = entries(in_app, action=AuditAction.SIGN_IN)
+    assert (entry.user_id, entry.actor, entry.address) == (user.id, user.email, "192.0.2.44")
+    assert entry.at == clock.now()
+
+
+def test_viewing_a_record_writes_an_entry(app, make_user, sign_in_as, in_app):
+    admin, target = make_user(Role.ADMIN), make_user()
+    assert sign_in_as(admin).get(f"/users/{target.id}").status_code == 200
+    [entry] = entries(in_app, action=AuditAction.VIEW)
+    assert (entry.user_id, entry.record_type, entry.record_id) == (admin.id, "user", str(target.id))
+
+
+def test_creating_an_account_writes_an_entry(app, make_user, in_app):
+    from returnees.auth.services import NewUser, create_user
+
+    make_user(Role.ADMIN, email="boss@example.org")
+    centre_code = make_user().centre.code
+    with in_app() as session:
+        created = create_user(
+            session, Actor.system("cli"), NewUser("new@example.org", "reception", centre_code,
+                                                  "long enough password")
+        )
+    [entry] = entries(in_app, action=AuditAction.CREATE, record_type="user")
+    assert entry.record_id == str(created.id) and entry.actor == "cli"
+
+
+def test_entries_cannot_be_changed_or_deleted(app, make_user, in_app):
+    sign_in(app.test_client(), make_user().email, "wrong")
+    with pytest.raises(PermissionError), in_app() as session:
+        session.scalars(select(AuditEntry)).first().actor = "someone else"
+        session.flush()
+
+
+def test_the_database_refuses_changes_too_on_postgresql(app, make_user, in_app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the trigger exists on PostgreSQL; SQLite relies on the ORM guard")
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    sign_in(app.test_client(), make_user().email, "wrong")
+    with pytest.raises(DBAPIError, match="append-only"), in_app() as session:
+        session.execute(text("UPDATE audit_entries SET actor = 'x'"))
+
+
+def test_supervisors_filter_by_user_record_and_date(app, make_centre, make_user, in_app, clock):
+    home = make_centre(country="GT")
+    supervisor = make_user(Role.SUPERVISOR, home)
+    colleague = make_user(Role.RECEPTION, home)
+    sign_in(app.test_client(), colleague.email, PASSWORD)
+    clock.advance(days=2)
+    sign_in(app.test_client(), colleague.email, PASSWORD, address="10.9.9.9")
+    sign_in(app.test_client(), supervisor.email, PASSWORD)
+    reader = Actor.for_user(supervisor)
+    with in_app() as session:
+        mine = search_audit(session, reader, AuditFilter(actor=colleague.email))
+        recent = search_audit(session, reader, AuditFilter(since=clock.now()))
+        by_record = search_audit(
+            session, reader, AuditFilter(record_type="user", record_id=str(supervisor.id))
+        )
+    assert [entry.address for entry in mine] == ["10.9.9.9", "10.0.0.1"]
+    assert {entry.actor for entry in recent} == {colleague.email, supervisor.email}
+    assert [entry.actor for entry in by_record] == [supervisor.email]
+
+
+def test_supervisors_do_not_see_what_staff_of_another_country_did(app, make_centre, make_user, in_app):
+    supervisor = make_user(Role.SUPERVISOR, make_centre(country="GT"))
+    honduran = make_user(Role.RECEPTION, make_centre(country="HN", region="Cortés"))
+    sign_in(app.test_client(), honduran.email, PASSWORD)
+    with in_app() as session:
+        seen = search_audit(session, Actor.for_user(supervisor), AuditFilter())
+    assert honduran.email not in {entry.actor for entry in seen}
+
+
+def test_the_audit_page_filters_by_date(app, make_user, sign_in_as, clock):
+    admin = make_user(Role.ADMIN)
+    other = make_user()
+    sign_in(app.test_client(), other.email, PASSWORD)
+    client = sign_in_as(admin)
+    today = clock.now().date().isoformat()
+    assert other.email in client.get(f"/audit/?since={today}&until={today}").get_data(as_text=True)
+    tomorrow = datetime(2026, 12, 2, tzinfo=UTC).date().isoformat()
+    assert other.email not in client.get(f"/audit/?since={tomorrow}").get_data(as_text=True)
+
+
+def test_a_bad_date_filter_is_refused_with_a_message(app, make_user, sign_in_as):
+    response = sign_in_as(make_user(Role.ADMIN)).get("/audit/?since=yesterday")
+    assert response.status_code == 422
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_the_api_lists_entries_and_refuses_a_bad_filter(app, make_user, token_for):
+    headers = token_for(make_user(Role.ADMIN))
+    client = app.test_client()
+    sign_in(client, "nobody@example.org", "x")
+    listed = client.get("/api/v1/audit?actor=nobody@example.org", headers=headers).get_json()
+    assert [entry["action"] for entry in listed] == ["sign_in_failed"]
+    bad = client.get("/api/v1/audit?since=2026-12-01T00:00", headers=headers)
+    assert bad.status_code == 422 and "since" in bad.get_json()["error"]["fields"]

@@ -1,0 +1,136 @@
+"""Every route, every role: who gets in, who gets 403 and no data, and what anonymous visitors get.
+
+The table below is the rule, written down on its own: a new route fails
+`test_every_route_is_in_the_matrix` until its access is decided here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from returnees.auth.models import Role
+from tests.conftest import csrf_token
+
+EVERY = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+OVERSIGHT = frozenset({Role.SUPERVISOR, Role.ADMIN})
+PUBLIC = "public"
+
+# (method, rule) -> roles allowed, or PUBLIC.
+MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/auth/sign-in"): PUBLIC,
+    ("POST", "/auth/sign-in"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    ("POST", "/auth/sign-out"): EVERY,
+    ("GET", "/"): EVERY,
+    ("GET", "/centres/"): EVERY,
+    ("GET", "/centres/<code>"): EVERY,
+    ("GET", "/centres/new"): ADMIN,
+    ("POST", "/centres/new"): ADMIN,
+    ("GET", "/users"): ADMIN,
+    ("GET", "/users/new"): ADMIN,
+    ("POST", "/users/new"): ADMIN,
+    ("GET", "/users/<int:user_id>"): ADMIN,
+    ("POST", "/users/<int:user_id>/disable"): ADMIN,
+    ("GET", "/audit/"): OVERSIGHT,
+    ("GET", "/api/v1/me"): EVERY,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("GET", "/api/v1/centres"): EVERY,
+    ("GET", "/api/v1/centres/<code>"): EVERY,
+    ("POST", "/api/v1/centres"): ADMIN,
+    ("GET", "/api/v1/audit"): OVERSIGHT,
+}
+
+GUARDED = [(method, rule) for (method, rule), allowed in MATRIX.items() if allowed != PUBLIC]
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = app_routes(app) - MATRIX.keys()
+    stale = MATRIX.keys() - app_routes(app)
+    assert not missing, f"routes with no access rule in the matrix: {sorted(missing)}"
+    assert not stale, f"matrix rows for routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(make_centre, make_user):
+    """A centre with one user per role, and an account to look at."""
+    centre = make_centre(code="GT-HOME", region="Guatemala")
+    users = {role: make_user(role, centre) for role in Role}
+    return {"centre": centre, "users": users, "target": make_user(Role.RECEPTION, centre)}
+
+
+def concrete(rule: str, world) -> str:
+    return rule.replace("<code>", world["centre"].code).replace(
+        "<int:user_id>", str(world["target"].id)
+    )
+
+
+def web_body(method: str, rule: str) -> dict[str, str]:
+    return {
+        ("POST", "/centres/new"): {"code": "GT-MATRIX", "name": "Matriz", "kind": "office",
+                                   "country": "GT"},
+        ("POST", "/users/new"): {"email": "matrix@example.org", "role": "reception",
+                                 "centre": "GT-HOME", "password": "long enough password"},
+    }.get((method, rule), {})
+
+
+def call(client, method: str, path: str, rule: str, headers=None):
+    if path.startswith("/api/"):
+        body = {"code": "GT-API", "name": "API", "kind": "office", "country": "GT"}
+        return client.open(path, method=method, headers=headers, json=body if method == "POST" else None)
+    data = web_body(method, rule)
+    if method == "POST":
+        data["csrf_token"] = csrf_token(client)
+    return client.open(path, method=method, data=data)
+
+
+ROLE_CASES = [
+    pytest.param(method, rule, role, id=f"{method} {rule} as {role.value}")
+    for method, rule in GUARDED
+    for role in Role
+]
+
+
+@pytest.mark.parametrize(("method", "rule", "role"), ROLE_CASES)
+def test_role_rule(app, world, sign_in_as, token_for, method, rule, role):
+    user = world["users"][role]
+    path = concrete(rule, world)
+    if path.startswith("/api/"):
+        response = call(app.test_client(), method, path, rule, headers=token_for(user))
+    else:
+        response = call(sign_in_as(user), method, path, rule)
+    body = response.get_data(as_text=True)
+    if role in MATRIX[(method, rule)]:
+        assert response.status_code in (200, 201, 302), f"{role} refused: {response.status_code}"
+    else:
+        assert response.status_code == 403, f"{role} let in: {response.status_code}"
+        assert world["target"].email not in body and "GT-HOME" not in body.split("</header>")[-1]
+
+
+@pytest.mark.parametrize(("method", "rule"), GUARDED, ids=[f"{m} {r}" for m, r in GUARDED])
+def test_anonymous_visitors_are_sent_to_sign_in_or_get_401(app, world, method, rule):
+    client = app.test_client()
+    path = concrete(rule, world)
+    if path.startswith("/api/"):
+        response = client.open(path, method=method, json={})
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "not_authenticated"
+    else:
+        response = client.open(path, method=method, data={"csrf_token": csrf_token(client, "/auth/sign-in")})
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/sign-in")
+
+
+def test_a_browser_session_does_not_open_the_api(app, world, sign_in_as):
+    client = sign_in_as(world["users"][Role.ADMIN])
+    assert client.get("/api/v1/me").status_code == 401

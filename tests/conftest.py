@@ -1,0 +1,239 @@
+"""Fixtures: one app per database (SQLite and PostgreSQL), each test in a rolled-back transaction.
+
+Every test that uses `app` runs on both databases; its id says which ([sqlite] or
+[postgresql]). PostgreSQL comes from TEST_DATABASE_URL (default postgresql://127.0.0.1:5432/test).
+Where it cannot be reached those tests are skipped with a message, or fail when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import count
+from pathlib import Path
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from returnees import create_app
+from returnees.auth.models import ApiToken, Role, User
+from returnees.auth.passwords import hash_password
+from returnees.auth.services import _digest
+from returnees.centres.models import Centre
+from returnees.core import clock as clock_module
+from returnees.core.db import EXTENSION as DB, build_engine, get_session
+from returnees.core.migrations import alembic_config
+from returnees.demo.services import seed_demo
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
+PASSWORD = "correct horse battery"
+PASSWORD_HASH = hash_password(PASSWORD)
+
+
+def unavailable(reason: str) -> None:
+    """Skip with a message that says how to enable; in CI a missing service is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: every test must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _postgres_reachable(url: str) -> bool:
+    engine = build_engine(url)
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = build_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+    if not _postgres_reachable(POSTGRES_URL):
+        unavailable(
+            f"PostgreSQL is not reachable at {POSTGRES_URL}: start it, or set TEST_DATABASE_URL"
+        )
+    _reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """The application, its schema built by the migrations (as in production)."""
+    application = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": database_url})
+    with application.app_context():
+        command.upgrade(alembic_config(), "head")
+    yield application
+    application.extensions[DB].engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each test that uses the app inside one transaction, rolled back at the end."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    database = app.extensions[DB]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    original = database.sessionmaker
+    database.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield
+    finally:
+        database.sessionmaker = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def in_app(app: Flask) -> Callable[[], contextmanager]:
+    """`with in_app() as session:` runs services in a short app context, then commits.
+
+    Tests never hold an app context across requests: Flask would share `g` with them.
+    """
+
+    @contextmanager
+    def context() -> Iterator[Session]:
+        with app.app_context():
+            session = get_session()
+            yield session
+            session.commit()
+
+    return context
+
+
+@pytest.fixture
+def clock(app: Flask) -> Iterator[clock_module.FixedClock]:
+    """Stop the app's clock at a known time; tests move it with clock.advance(minutes=...)."""
+    fixed = clock_module.FixedClock(datetime(2026, 12, 1, 14, 0, tzinfo=UTC))
+    app.extensions[clock_module.EXTENSION] = fixed
+    yield fixed
+    app.extensions[clock_module.EXTENSION] = clock_module.SystemClock()
+
+
+@pytest.fixture
+def demo(in_app) -> None:
+    """The demo centres and users."""
+    with in_app() as session:
+        seed_demo(session, PASSWORD)
+
+
+_numbers = count(1)
+
+
+@pytest.fixture
+def make_centre(in_app) -> Callable[..., Centre]:
+    def make(**overrides: object) -> Centre:
+        number = next(_numbers)
+        values = {
+            "code": f"GT-C{number}",
+            "name": f"Centro {number}",
+            "kind": "airport",
+            "country": "GT",
+            "region": "Guatemala",
+            "municipality": "Guatemala",
+            "timezone": "America/Guatemala",
+        } | overrides
+        with in_app() as session:
+            centre = Centre(created_at=datetime.now(UTC), **values)
+            session.add(centre)
+            session.flush()
+        return centre
+
+    return make
+
+
+@pytest.fixture
+def make_user(in_app, make_centre) -> Callable[..., User]:
+    """A user with the password PASSWORD; `centre` is a Centre or a code."""
+
+    def make(role: Role | str = Role.RECEPTION, centre: Centre | str | None = None, **overrides):
+        with in_app() as session:
+            if isinstance(centre, str):
+                centre = session.scalar(
+                    text("SELECT id FROM centres WHERE code = :code").bindparams(code=centre)
+                )
+                centre_id = centre
+            else:
+                centre_id = (centre or make_centre()).id
+            number = next(_numbers)
+            user = User(
+                email=overrides.pop("email", f"user{number}@example.org"),
+                name=overrides.pop("name", f"User {number}"),
+                password_hash=PASSWORD_HASH,
+                role=Role(role),
+                centre_id=centre_id,
+                created_at=datetime.now(UTC),
+                **overrides,
+            )
+            session.add(user)
+            session.flush()
+            session.refresh(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def sign_in_as(app: Flask) -> Callable[[User], FlaskClient]:
+    """A test client signed in as this user (the session cookie set as a sign-in sets it)."""
+
+    def client_for(user: User) -> FlaskClient:
+        client = app.test_client()
+        with client.session_transaction() as cookie:
+            cookie["_user_id"] = user.get_id()
+            cookie["_fresh"] = True
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def token_for(in_app) -> Callable[[User], dict[str, str]]:
+    """Authorization headers with a fresh API token for this user."""
+
+    def headers(user: User) -> dict[str, str]:
+        raw = f"test-token-{next(_numbers)}-{user.id}"
+        with in_app() as session:
+            session.add(ApiToken(user_id=user.id, digest=_digest(raw), created_at=datetime.now(UTC)))
+        return {"Authorization": f"Bearer {raw}"}
+
+    return headers
+
+
+CSRF_PATTERN = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token a page gives this client, as a browser would read it."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_PATTERN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from returnees import create_app
+from returnees.core.settings import SettingsError
+
+
+def test_health_answers_200_when_the_database_answers(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_health_answers_503_when_the_database_does_not():
+    down = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": "postgresql://127.0.0.1:1/none"})
+    response = down.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
+
+
+def test_production_refuses_to_start_without_its_secrets_naming_them(monkeypatch):
+    for name in ("SECRET_KEY", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SettingsError, match="SECRET_KEY, DATABASE_URL"):
+        create_app({"RETURNEES_ENV": "production"})
+
+
+def test_production_names_only_what_is_missing(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SettingsError) as refused:
+        create_app({"RETURNEES_ENV": "production"})
+    assert "DATABASE_URL" in str(refused.value) and "SECRET_KEY" not in str(refused.value)
+
+
+def test_production_reads_its_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
+    app = create_app({"RETURNEES_ENV": "production"})
+    assert app.config["SECRET_KEY"] == "s3cret-from-the-environment"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PUBLIC_BASE_URL"] == "https://returnees.example.org"
+    assert app.config["SCHEDULER_IN_PROCESS"] is False
+
+
+def test_an_unknown_environment_is_refused(monkeypatch):
+    with pytest.raises(SettingsError, match="RETURNEES_ENV"):
+        create_app({"RETURNEES_ENV": "staging"})
+
+
+def test_pages_carry_security_headers_and_no_third_party_assets(app):
+    response = app.test_client().get("/auth/sign-in")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    page = response.get_data(as_text=True)
+    assert "http://" not in page and "https://" not in page, "every asset is served by the app"
+
+
+def test_the_first_load_of_a_page_stays_under_200_kb(app):
+    client = app.test_client()
+    page = client.get("/auth/sign-in")
+    with client.get("/static/app.css") as css:
+        assert css.status_code == 200
+        assert len(page.data) + len(css.data) < 200 * 1024
