@@ -1,4 +1,4 @@
-"""Settings shared by every environment; the embedded default of `make run` uses these as they are."""
+"""Settings shared by every environment; the embedded default (`make run`) uses them as they are."""
 
 # {instance_path} is replaced by the Flask instance folder (instance/ at the top of the checkout).
 DATABASE_URL = "sqlite:///{instance_path}/returnees.sqlite3"

@@ -19,7 +19,7 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +29,8 @@ from returnees.auth.passwords import hash_password
 from returnees.auth.services import _digest
 from returnees.centres.models import Centre
 from returnees.core import clock as clock_module
-from returnees.core.db import EXTENSION as DB, build_engine, get_session
+from returnees.core.db import EXTENSION as DB
+from returnees.core.db import build_engine, get_session
 from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
 
@@ -219,7 +220,9 @@ def token_for(in_app) -> Callable[[User], dict[str, str]]:
     def headers(user: User) -> dict[str, str]:
         raw = f"test-token-{next(_numbers)}-{user.id}"
         with in_app() as session:
-            session.add(ApiToken(user_id=user.id, digest=_digest(raw), created_at=datetime.now(UTC)))
+            session.add(
+                ApiToken(user_id=user.id, digest=_digest(raw), created_at=datetime.now(UTC))
+            )
         return {"Authorization": f"Bearer {raw}"}
 
     return headers

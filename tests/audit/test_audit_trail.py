@@ -41,8 +41,9 @@ def test_creating_an_account_writes_an_entry(app, make_user, in_app):
     centre_code = make_user().centre.code
     with in_app() as session:
         created = create_user(
-            session, Actor.system("cli"), NewUser("new@example.org", "reception", centre_code,
-                                                  "long enough password")
+            session,
+            Actor.system("cli"),
+            NewUser("new@example.org", "reception", centre_code, "long enough password"),
         )
     [entry] = entries(in_app, action=AuditAction.CREATE, record_type="user")
     assert entry.record_id == str(created.id) and entry.actor == "cli"
@@ -86,7 +87,9 @@ def test_supervisors_filter_by_user_record_and_date(app, make_centre, make_user,
     assert [entry.actor for entry in by_record] == [supervisor.email]
 
 
-def test_supervisors_do_not_see_what_staff_of_another_country_did(app, make_centre, make_user, in_app):
+def test_supervisors_do_not_see_what_staff_of_another_country_did(
+    app, make_centre, make_user, in_app
+):
     supervisor = make_user(Role.SUPERVISOR, make_centre(country="GT"))
     honduran = make_user(Role.RECEPTION, make_centre(country="HN", region="Cortés"))
     sign_in(app.test_client(), honduran.email, PASSWORD)

@@ -77,17 +77,27 @@ def concrete(rule: str, world) -> str:
 
 def web_body(method: str, rule: str) -> dict[str, str]:
     return {
-        ("POST", "/centres/new"): {"code": "GT-MATRIX", "name": "Matriz", "kind": "office",
-                                   "country": "GT"},
-        ("POST", "/users/new"): {"email": "matrix@example.org", "role": "reception",
-                                 "centre": "GT-HOME", "password": "long enough password"},
+        ("POST", "/centres/new"): {
+            "code": "GT-MATRIX",
+            "name": "Matriz",
+            "kind": "office",
+            "country": "GT",
+        },
+        ("POST", "/users/new"): {
+            "email": "matrix@example.org",
+            "role": "reception",
+            "centre": "GT-HOME",
+            "password": "long enough password",
+        },
     }.get((method, rule), {})
 
 
 def call(client, method: str, path: str, rule: str, headers=None):
     if path.startswith("/api/"):
         body = {"code": "GT-API", "name": "API", "kind": "office", "country": "GT"}
-        return client.open(path, method=method, headers=headers, json=body if method == "POST" else None)
+        return client.open(
+            path, method=method, headers=headers, json=body if method == "POST" else None
+        )
     data = web_body(method, rule)
     if method == "POST":
         data["csrf_token"] = csrf_token(client)
@@ -126,7 +136,9 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_get_401(app, world, method, r
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "not_authenticated"
     else:
-        response = client.open(path, method=method, data={"csrf_token": csrf_token(client, "/auth/sign-in")})
+        response = client.open(
+            path, method=method, data={"csrf_token": csrf_token(client, "/auth/sign-in")}
+        )
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/sign-in")
 

@@ -79,7 +79,11 @@ def test_an_outside_next_address_is_not_followed(app, make_user):
     token = csrf_token(client, "/auth/sign-in")
     response = client.post(
         "/auth/sign-in",
-        data={"email": user.email, "password": PASSWORD, "next": "https://evil.example/",
-              "csrf_token": token},
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "csrf_token": token,
+        },
     )
     assert response.headers["Location"] == "/"

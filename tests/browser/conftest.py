@@ -17,7 +17,8 @@ from alembic import command
 from werkzeug.serving import make_server
 
 from returnees import create_app
-from returnees.core.db import EXTENSION as DB, unit_of_work
+from returnees.core.db import EXTENSION as DB
+from returnees.core.db import unit_of_work
 from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
 from tests.conftest import PASSWORD, unavailable

@@ -11,8 +11,16 @@ SCOPE = {
     Role.RECEPTION: {"GT-AURORA"},
     Role.SOCIAL_WORKER: {"GT-AURORA", "GT-HOGAR"},
     Role.SUPERVISOR: {"GT-AURORA", "GT-HOGAR", "GT-TECUN"},
-    Role.ADMIN: {"GT-AURORA", "GT-HOGAR", "GT-TECUN", "HN-SPS", "HN-OMOA", "HN-BELEN",
-                 "SV-SANSALVADOR", "SV-NINEZ"},
+    Role.ADMIN: {
+        "GT-AURORA",
+        "GT-HOGAR",
+        "GT-TECUN",
+        "HN-SPS",
+        "HN-OMOA",
+        "HN-BELEN",
+        "SV-SANSALVADOR",
+        "SV-NINEZ",
+    },
 }
 PROBES = ["GT-AURORA", "GT-HOGAR", "GT-TECUN", "HN-SPS", "SV-NINEZ"]
 

@@ -25,16 +25,38 @@ def count(in_app, model) -> int:
 
 
 def test_a_centre_is_created_and_listed(cli):
-    result = cli("centres", "create", "GT-QUETZAL", "--name", "Oficina Quetzaltenango",
-                 "--kind", "office", "--country", "gt", "--region", "Quetzaltenango")
+    result = cli(
+        "centres",
+        "create",
+        "GT-QUETZAL",
+        "--name",
+        "Oficina Quetzaltenango",
+        "--kind",
+        "office",
+        "--country",
+        "gt",
+        "--region",
+        "Quetzaltenango",
+    )
     assert result.exit_code == 0, result.output
     listed = cli("centres", "list").output
     assert "GT-QUETZAL" in listed and "America/Guatemala" in listed
 
 
 def test_a_bad_timezone_is_refused_and_nothing_is_created(cli, in_app):
-    result = cli("centres", "create", "GT-X", "--name", "X", "--kind", "office", "--country", "GT",
-                 "--timezone", "Mars/Olympus")
+    result = cli(
+        "centres",
+        "create",
+        "GT-X",
+        "--name",
+        "X",
+        "--kind",
+        "office",
+        "--country",
+        "GT",
+        "--timezone",
+        "Mars/Olympus",
+    )
     assert result.exit_code == 1
     assert "Mars/Olympus" in result.output
     assert count(in_app, Centre) == 0
@@ -42,8 +64,16 @@ def test_a_bad_timezone_is_refused_and_nothing_is_created(cli, in_app):
 
 def test_a_user_is_created_with_a_prompted_password(cli, make_centre, in_app):
     centre = make_centre()
-    result = cli("users", "create", "Nueva@Example.org", "--role", "social_worker",
-                 "--centre", centre.code, input="a long password\na long password\n")
+    result = cli(
+        "users",
+        "create",
+        "Nueva@Example.org",
+        "--role",
+        "social_worker",
+        "--centre",
+        centre.code,
+        input="a long password\na long password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "nueva@example.org" in cli("users", "list").output
     with in_app() as session:
@@ -52,8 +82,17 @@ def test_a_user_is_created_with_a_prompted_password(cli, make_centre, in_app):
 
 
 def test_a_user_at_an_unknown_centre_is_refused(cli, in_app):
-    result = cli("users", "create", "x@example.org", "--role", "reception", "--centre", "NOPE",
-                 "--password", "a long password")
+    result = cli(
+        "users",
+        "create",
+        "x@example.org",
+        "--role",
+        "reception",
+        "--centre",
+        "NOPE",
+        "--password",
+        "a long password",
+    )
     assert result.exit_code == 1 and "NOPE" in result.output
     assert count(in_app, User) == 0
 
@@ -70,7 +109,9 @@ def test_a_printed_token_opens_the_api_and_only_its_hash_is_stored(app, cli, mak
     assert token not in stored and len(stored) == 64
 
 
-def test_disabling_a_user_ends_their_sessions_and_tokens(app, cli, make_user, sign_in_as, token_for):
+def test_disabling_a_user_ends_their_sessions_and_tokens(
+    app, cli, make_user, sign_in_as, token_for
+):
     user = make_user()
     browser, headers = sign_in_as(user), token_for(user)
     assert browser.get("/").status_code == 200
@@ -82,7 +123,9 @@ def test_disabling_a_user_ends_their_sessions_and_tokens(app, cli, make_user, si
 def test_seed_demo_twice_keeps_what_was_entered(cli, in_app):
     assert cli("seed-demo").exit_code == 0
     with in_app() as session:
-        session.scalar(select(User).where(User.email == "reception@demo.returnees.test")).name = "Ana"
+        session.scalar(
+            select(User).where(User.email == "reception@demo.returnees.test")
+        ).name = "Ana"
     second = cli("seed-demo")
     assert "0 centres and 0 users created" in second.output
     with in_app() as session:

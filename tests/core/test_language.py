@@ -16,8 +16,9 @@ CATALOG = ROOT / "returnees/translations/es/LC_MESSAGES/messages.po"
 
 
 def switch_to(client, locale: str):
-    return client.post("/language", data={"locale": locale, "next": "/",
-                                          "csrf_token": csrf_token(client)})
+    return client.post(
+        "/language", data={"locale": locale, "next": "/", "csrf_token": csrf_token(client)}
+    )
 
 
 def test_the_interface_is_spanish_by_default(app):
@@ -53,8 +54,9 @@ def test_every_user_facing_string_has_a_spanish_translation():
     found = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map=mapping, keywords={"_": None, "gettext": None,
-                                                     "lazy_gettext": None}
+            str(ROOT),
+            method_map=mapping,
+            keywords={"_": None, "gettext": None, "lazy_gettext": None},
         )
     }
     with CATALOG.open("rb") as handle:
