@@ -42,6 +42,13 @@ def _init_extensions(app: Flask) -> None:
     app.context_processor(_labels)
 
 
+def _candidate_arrivals(returnee: object) -> list[object]:
+    from returnees.core.db import get_session
+    from returnees.reception.services import arrivals_of
+
+    return arrivals_of(get_session(), returnee)
+
+
 def _labels() -> dict[str, object]:
     """Names of roles, kinds, countries and actions in the reader's language."""
     from flask_babel import get_locale
@@ -49,8 +56,18 @@ def _labels() -> dict[str, object]:
     from returnees.audit.forms import ACTION_LABELS
     from returnees.auth.forms import ROLE_LABELS
     from returnees.centres.forms import COUNTRY_LABELS, KIND_LABELS
+    from returnees.people.models import LANGUAGES
+    from returnees.reception import forms as reception
 
     return {
+        "sex_labels": dict(reception.SEX_CHOICES),
+        "owner_labels": dict(reception.OWNER_CHOICES),
+        "channel_labels": dict(reception.CHANNEL_CHOICES),
+        "mode_labels": dict(reception.MODE_CHOICES),
+        "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
+        "match_reasons": reception.MATCH_REASONS,
+        "language_labels": LANGUAGES,
+        "candidate_arrivals": _candidate_arrivals,
         "current_locale": str(get_locale() or "es"),
         "role_labels": ROLE_LABELS,
         "kind_labels": KIND_LABELS,
@@ -65,8 +82,10 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.auth.views import bp as auth_bp
     from returnees.centres.views import bp as centres_bp
     from returnees.home.views import bp as home_bp
+    from returnees.people.views import bp as people_bp
+    from returnees.reception.views import bp as reception_bp
 
-    for blueprint in (home_bp, auth_bp, centres_bp, audit_bp):
+    for blueprint in (home_bp, auth_bp, centres_bp, audit_bp, people_bp, reception_bp):
         app.register_blueprint(blueprint)
     api = register_routes()
     csrf.exempt(api)

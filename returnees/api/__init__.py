@@ -18,6 +18,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.before_request
 def _require_token() -> None:
     """Only a bearer token opens the API; a browser's session cookie does not."""
+    if request.endpoint == "api.openapi":
+        return
     if not (current_user.is_authenticated and g.get("authenticated_by_token")):
         raise NotAuthenticated(_("Send a valid API token as 'Authorization: Bearer <token>'."))
 
@@ -44,8 +46,11 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def register_routes() -> Blueprint:
     """Import the modules that add routes to the API blueprint, then hand it over."""
+    from returnees.api import openapi  # noqa: F401
     from returnees.audit import api as audit_api  # noqa: F401
     from returnees.auth import api as auth_api  # noqa: F401
     from returnees.centres import api as centres_api  # noqa: F401
+    from returnees.people import api as people_api  # noqa: F401
+    from returnees.reception import api as reception_api  # noqa: F401
 
     return bp

@@ -99,3 +99,11 @@ def view_centre(session: Session, actor: Actor, code: str) -> Centre:
     if not actor.covers_centre(centre):
         raise Forbidden(_("This centre is outside your scope."))
     return centre
+
+
+def list_shelters(session: Session, actor: Actor) -> list[Centre]:
+    """The shelters a child can be placed in: those of the actor's country."""
+    query = select(Centre).where(Centre.kind == CentreKind.SHELTER)
+    if not (actor.is_system or actor.role is Role.ADMIN):
+        query = query.where(Centre.country == actor.country)
+    return list(session.scalars(query.order_by(Centre.code)))

@@ -10,6 +10,9 @@ from returnees.auth.models import Role
 from returnees.auth.services import list_users
 from returnees.centres.services import list_centres
 from returnees.core.db import get_session
+from returnees.reception.manifests import list_manifests
+from returnees.reception.models import HandoverStatus
+from returnees.reception.services import children_in_custody, overdue_handovers
 
 bp = Blueprint("home", __name__)
 
@@ -23,6 +26,14 @@ def index() -> str:
     context: dict[str, object] = {"centres": list_centres(session, actor)}
     if actor.role in (Role.SUPERVISOR, Role.ADMIN):
         context["recent_activity"] = search_audit(session, actor, AuditFilter())[:15]
+    if actor.role in (Role.RECEPTION, Role.SUPERVISOR):
+        children = children_in_custody(session, actor)
+        context["children"] = children
+        context["manifests"] = list_manifests(session, actor)
+        context["overdue_handovers"] = overdue_handovers(session, actor)
+        context["awaiting_approval"] = [
+            a for a in children if a.custody.status is HandoverStatus.AWAITING_APPROVAL
+        ]
     if actor.role is Role.ADMIN:
         context["users"] = list_users(session, actor)
     return render_template(f"home/{actor.role.value}.html", **context)

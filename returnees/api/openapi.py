@@ -1,0 +1,109 @@
+"""The OpenAPI document of /api/v1, built from the routes and their marshmallow schemas."""
+
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, Response, current_app, jsonify
+from marshmallow import Schema, fields
+
+from returnees.api import bp
+
+PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields_ = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.List(fields.String())
+    )
+    candidates = fields.List(fields.Dict())
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]]:
+    """endpoint -> (request body schema, response schema, success status)."""
+    from returnees.audit.schemas import AuditEntrySchema
+    from returnees.auth.schemas import UserSchema
+    from returnees.centres.schemas import CentreSchema
+    from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
+    from returnees.reception import schemas as reception
+
+    return {
+        "api.me": (None, UserSchema, 200),
+        "api.users": (None, UserSchema, 200),
+        "api.centres": (None, CentreSchema, 200),
+        "api.centre": (None, CentreSchema, 200),
+        "api.add_centre": (CentreSchema, CentreSchema, 201),
+        "api.audit": (None, AuditEntrySchema, 200),
+        "api.returnees": (None, ReturneeSummarySchema, 200),
+        "api.returnee": (None, ReturneeSchema, 200),
+        "api.create_returnee": (reception.ReturneeCreateSchema, ReturneeSchema, 201),
+        "api.patch_returnee": (reception.ReturneePatchSchema, ReturneeSchema, 200),
+        "api.add_arrival": (reception.NewArrivalSchema, ReturneeSchema, 201),
+        "api.handover": (reception.HandoverSchema, ReturneeSchema, 200),
+        "api.manifests": (reception.ManifestFormSchema, reception.PassengerRowSchema, 200),
+    }
+
+
+def build_spec(app: Flask) -> dict:
+    spec = APISpec(
+        title="returnees API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    known = _schemas()
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+            continue
+        path = PATH_PARAMETER.sub(r"{\2}", rule.rule)
+        operations = {
+            method.lower(): _operation(app, rule, known.get(rule.endpoint))
+            for method in rule.methods - {"HEAD", "OPTIONS"}
+        }
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(app: Flask, rule, schemas) -> dict:
+    view = app.view_functions[rule.endpoint]
+    summary = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
+    body, response, status = schemas or (None, None, 200)
+    operation: dict = {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": [
+            {
+                "in": "path",
+                "name": name,
+                "required": True,
+                "schema": {"type": "integer" if kind == "int" else "string"},
+            }
+            for kind, name in PATH_PARAMETER.findall(rule.rule)
+        ],
+        "responses": {
+            str(status): {"description": "OK"},
+            "default": {
+                "description": "Error",
+                "content": {"application/json": {"schema": "Error"}},
+            },
+        },
+    }
+    if response is not None:
+        operation["responses"][str(status)]["content"] = {"application/json": {"schema": response}}
+    if body is not None:
+        kind = "multipart/form-data" if rule.endpoint == "api.manifests" else "application/json"
+        operation["requestBody"] = {"required": True, "content": {kind: {"schema": body}}}
+    return operation
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI document of this API."""
+    return jsonify(build_spec(current_app))

@@ -1,0 +1,1 @@
+"""Returnees as people: identity, documents, phones, screening, and recognising who came back."""

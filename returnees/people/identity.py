@@ -1,0 +1,168 @@
+"""Rules for what identifies a person: documents by type, phones in E.164, comparable names."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import phonenumbers
+from flask_babel import lazy_gettext as _
+
+
+class DocumentType(enum.StrEnum):
+    DPI = "DPI"  # Guatemala: Documento Personal de Identificación (CUI), 13 digits
+    DNI = "DNI"  # Honduras: Documento Nacional de Identificación, 13 digits
+    DUI = "DUI"  # El Salvador: Documento Único de Identidad, 8 digits and a check digit
+    PASSPORT = "PASSPORT"
+
+
+DOCUMENT_RULES = {
+    DocumentType.DPI: _("A Guatemalan DPI/CUI has 13 digits."),
+    DocumentType.DNI: _("A Honduran DNI has 13 digits."),
+    DocumentType.DUI: _("A Salvadoran DUI has 9 digits, the last one a check digit."),
+    DocumentType.PASSPORT: _("A passport number has 5 to 20 letters and digits."),
+}
+SEPARATORS = re.compile(r"[\s\-./]")
+
+
+class InvalidValue(ValueError):
+    """A value that breaks a rule; the message names the rule."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def normalise_document(kind: DocumentType | str, number: str) -> str:
+    """The document number as stored, or InvalidValue naming the rule it breaks."""
+    kind = DocumentType(kind)
+    value = SEPARATORS.sub("", number or "").upper()
+    if kind in (DocumentType.DPI, DocumentType.DNI):
+        valid = value.isdigit() and len(value) == 13
+    elif kind is DocumentType.DUI:
+        valid = value.isdigit() and len(value) == 9
+        if valid and dui_check_digit(value[:8]) != int(value[8]):
+            raise InvalidValue(
+                _(
+                    "This DUI's check digit is wrong: the last digit should be %(digit)s.",
+                    digit=dui_check_digit(value[:8]),
+                )
+            )
+    else:
+        valid = value.isalnum() and 5 <= len(value) <= 20
+    if not valid:
+        raise InvalidValue(DOCUMENT_RULES[kind])
+    return value
+
+
+def dui_check_digit(first_eight: str) -> int:
+    """El Salvador's DUI verifier: weights 9 to 2, then 10 minus the sum modulo 10."""
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_eight, range(9, 1, -1), strict=True)
+    )
+    return (10 - total % 10) % 10
+
+
+def format_document(kind: DocumentType | str, value: str) -> str:
+    kind = DocumentType(kind)
+    if kind is DocumentType.DUI and len(value) == 9:
+        return f"{value[:8]}-{value[8]}"
+    if kind is DocumentType.DPI and len(value) == 13:
+        return f"{value[:4]} {value[4:9]} {value[9:]}"
+    if kind is DocumentType.DNI and len(value) == 13:
+        return f"{value[:4]}-{value[4:8]}-{value[8:]}"
+    return value
+
+
+def normalise_phone(number: str, default_country: str) -> str:
+    """The number in E.164, read as a number of `default_country` when it has no + prefix."""
+    text = (number or "").strip().removeprefix("whatsapp:")
+    try:
+        parsed = phonenumbers.parse(text, default_country)
+    except phonenumbers.NumberParseException as error:
+        raise InvalidValue(_("%(number)s is not a phone number.", number=number)) from error
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidValue(
+            _(
+                "%(number)s is not a valid number (Guatemala, Honduras and El Salvador have 8 "
+                "digits; give the country code for other countries).",
+                number=number,
+            )
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    parsed = phonenumbers.parse(e164)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# Spellings that sound alike in Central American Spanish are folded together before comparing.
+_SOUND_ALIKE = (
+    (re.compile(r"ll"), "y"),
+    (re.compile(r"v"), "b"),
+    (re.compile(r"z|c(?=[ei])"), "s"),
+    (re.compile(r"qu"), "k"),
+    (re.compile(r"c"), "k"),
+    (re.compile(r"g(?=[ei])"), "j"),
+    (re.compile(r"(?<![cs])h"), ""),
+    (re.compile(r"i"), "y"),
+    (re.compile(r"(.)\1"), r"\1"),
+)
+PARTICLES = {"de", "del", "la", "las", "los", "y", "e", "van", "da"}
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents or punctuation: 'José Hernández-Pérez' -> 'jose hernandez perez'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(re.sub(r"[^a-z0-9ñ ]+", " ", plain.lower().replace("ñ", "n")).split())
+
+
+def name_tokens(text: str) -> list[str]:
+    return [token for token in fold(text).split() if token not in PARTICLES]
+
+
+def sound_key(token: str) -> str:
+    for pattern, replacement in _SOUND_ALIKE:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+def tokens_match(left: str, right: str) -> bool:
+    """Two name parts are the same when equal, alike in sound, or one small spelling apart."""
+    if left == right or sound_key(left) == sound_key(right):
+        return True
+    if min(len(left), len(right)) < 4:
+        return False
+    return SequenceMatcher(None, left, right).ratio() >= 0.8
+
+
+@dataclass(frozen=True)
+class NameComparison:
+    given_matches: bool
+    family_matches: int
+
+    @property
+    def is_match(self) -> bool:
+        return self.given_matches and self.family_matches >= 1
+
+
+def compare_names(given_a: str, family_a: str, given_b: str, family_b: str) -> NameComparison:
+    """Compare two names, ignoring accents, case, the order of family names and small typos.
+
+    "Jose Hernandez" and "José Hernández Pérez" match: the first given name matches, and one
+    family name matches whatever its position.
+    """
+    first_a, first_b = name_tokens(given_a)[:1], name_tokens(given_b)[:1]
+    given = bool(first_a and first_b and tokens_match(first_a[0], first_b[0]))
+    families_b = name_tokens(family_b)
+    matched = sum(
+        1
+        for token in name_tokens(family_a)
+        if any(tokens_match(token, other) for other in families_b)
+    )
+    return NameComparison(given, matched)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from returnees.centres.models import Centre, Country
+from returnees.core.db import Base, value_enum
+from returnees.people.identity import DocumentType
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+    OTHER = "X"
+
+
+class PhoneOwner(enum.StrEnum):
+    SELF = "self"
+    RELATIVE = "relative"
+    SHARED = "shared"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    NONE = "none"
+
+
+LANGUAGES = {
+    "es": "Español",
+    "en": "English",
+    "mam": "Mam",
+    "quc": "K'iche'",
+    "kek": "Q'eqchi'",
+    "cak": "Kaqchikel",
+    "gar": "Garífuna",
+    "other": "Otro",
+}
+
+
+class Returnee(Base):
+    """One person, however many times they were returned."""
+
+    __tablename__ = "returnees"
+    __table_args__ = (
+        Index("ix_returnees_document", "document_type", "document_number"),
+        Index("ix_returnees_birth_date", "birth_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_names: Mapped[str] = mapped_column(String(120))
+    family_names: Mapped[str] = mapped_column(String(120))
+    # Names without accents or case, for search: "jose hernandez perez".
+    folded_name: Mapped[str] = mapped_column(String(250), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    estimated_age: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[Sex] = mapped_column(value_enum(Sex, length=1))
+    nationality: Mapped[Country] = mapped_column(value_enum(Country, length=2))
+    document_type: Mapped[DocumentType | None] = mapped_column(value_enum(DocumentType, length=10))
+    document_number: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    municipality: Mapped[str] = mapped_column(String(120), default="")
+    # The centre of the latest arrival: what reception and region scopes are checked against.
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    arrivals_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    phones: Mapped[list[Phone]] = relationship(
+        back_populates="returnee", order_by="Phone.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_names}"
+
+    @property
+    def returns_count(self) -> int:
+        """Recorded returns before the latest one."""
+        return max(self.arrivals_count - 1, 0)
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return self.estimated_age
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+class Phone(Base):
+    """A number a returnee can be reached on, whose it is, and whether they agreed to contact."""
+
+    __tablename__ = "phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20), index=True)
+    owner: Mapped[PhoneOwner] = mapped_column(value_enum(PhoneOwner))
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    has_consent: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime | None]
+    is_usable: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    returnee: Mapped[Returnee] = relationship(back_populates="phones")

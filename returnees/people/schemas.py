@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class DocumentOutSchema(Schema):
+    type = fields.Function(lambda person: person.document_type.value)
+    number = fields.String(attribute="document_number")
+
+
+class PhoneOutSchema(Schema):
+    number = fields.String()
+    owner = fields.Function(lambda phone: phone.owner.value)
+    channel = fields.Function(lambda phone: phone.channel.value)
+    consent = fields.Boolean(attribute="has_consent")
+    is_usable = fields.Boolean()
+
+
+class CustodyOutSchema(Schema):
+    status = fields.Function(lambda custody: custody.status.value)
+    shelter = fields.Function(lambda custody: custody.shelter.code if custody.shelter else None)
+    guardian_name = fields.String()
+    guardian_relationship = fields.Function(
+        lambda custody: (
+            custody.guardian_relationship.value if custody.guardian_relationship else None
+        )
+    )
+    is_guardian_verified = fields.Boolean()
+    handed_over_at = fields.DateTime(allow_none=True)
+
+
+class ArrivalOutSchema(Schema):
+    id = fields.Integer()
+    centre = fields.Function(lambda arrival: arrival.centre.code)
+    arrived_at = fields.DateTime()
+    mode = fields.Function(lambda arrival: arrival.mode.value)
+    deporting_country = fields.String()
+    reference = fields.String()
+    unaccompanied = fields.Boolean(attribute="is_unaccompanied")
+    custody = fields.Nested(CustodyOutSchema, allow_none=True)
+
+
+class ReturneeSummarySchema(Schema):
+    id = fields.Integer()
+    given_names = fields.String()
+    family_names = fields.String()
+    birth_date = fields.Date(allow_none=True)
+    estimated_age = fields.Integer(allow_none=True)
+    sex = fields.Function(lambda person: person.sex.value)
+    nationality = fields.Function(lambda person: person.nationality.value)
+    document = fields.Method("dump_document")
+    centre = fields.Function(lambda person: person.centre.code)
+    arrivals_count = fields.Integer()
+    returns_count = fields.Integer()
+
+    def dump_document(self, person) -> dict | None:
+        return DocumentOutSchema().dump(person) if person.document_number else None
+
+
+class ReturneeSchema(ReturneeSummarySchema):
+    language = fields.String()
+    municipality = fields.String()
+    phones = fields.Nested(PhoneOutSchema, many=True)
+    arrivals = fields.Method("dump_arrivals")
+
+    def dump_arrivals(self, person) -> list[dict]:
+        return ArrivalOutSchema(many=True).dump(self.context_arrivals(person))
+
+    def context_arrivals(self, person) -> list:
+        from returnees.core.db import get_session
+        from returnees.reception.services import arrivals_of
+
+        return arrivals_of(get_session(), person)
+
+
+class CandidateSchema(ReturneeSummarySchema):
+    reasons = fields.List(fields.String())
+    arrivals = fields.List(fields.Dict())

@@ -1,0 +1,73 @@
+"""A returnee's record, and finding one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+
+from returnees.auth.access import current_actor, requires_role
+from returnees.centres.services import list_shelters
+from returnees.core.clock import utcnow
+from returnees.core.db import get_session
+from returnees.core.forms import options
+from returnees.people.identity import format_document, format_phone
+from returnees.people.services import (
+    PEOPLE_ROLES,
+    ReturneeSearch,
+    search_returnees,
+    shared_numbers,
+    view_returnee,
+)
+from returnees.reception.forms import HandoverForm, PlacementForm, ReturneeSearchForm
+from returnees.reception.services import arrivals_of, household_members, same_trip_arrivals
+
+bp = Blueprint("people", __name__, url_prefix="/returnees")
+
+
+@bp.get("/")
+@requires_role(*PEOPLE_ROLES)
+def index() -> tuple[str, int]:
+    """Find returnees by name, document or phone, centre and arrival date."""
+    form = ReturneeSearchForm(request.args)
+    found = []
+    if form.validate():
+        found = search_returnees(get_session(), current_actor(), search_from(form))
+    status = 422 if form.errors else 200
+    return render_template("people/index.html", form=form, returnees=found), status
+
+
+def search_from(form: ReturneeSearchForm) -> ReturneeSearch:
+    day = timedelta(days=1)
+    start = form.arrived_from.data and datetime.combine(form.arrived_from.data, time(), UTC)
+    end = form.arrived_to.data and datetime.combine(form.arrived_to.data, time(), UTC) + day
+    return ReturneeSearch(
+        text=form.q.data or "",
+        centre=form.centre.data or "",
+        arrived_from=start or None,
+        arrived_to=end or None,
+    )
+
+
+@bp.get("/<int:returnee_id>")
+@requires_role(*PEOPLE_ROLES)
+def record(returnee_id: int) -> str:
+    """A returnee's record: identity, phones, every arrival, screening, custody, household."""
+    session, actor = get_session(), current_actor()
+    returnee = view_returnee(session, actor, returnee_id)
+    arrivals = arrivals_of(session, returnee)
+    placement = PlacementForm()
+    placement.shelter.choices = options((c.code, c.name) for c in list_shelters(session, actor))
+    return render_template(
+        "people/record.html",
+        returnee=returnee,
+        arrivals=arrivals,
+        shared=shared_numbers(session, returnee),
+        households={a.id: household_members(session, a) for a in arrivals},
+        companions={a.id: same_trip_arrivals(session, actor, a) for a in arrivals[:1]},
+        placement=placement,
+        handover=HandoverForm(),
+        today=utcnow().date(),
+        format_document=format_document,
+        format_phone=format_phone,
+    )

@@ -1,0 +1,1 @@
+"""Reception: expected arrivals, registration, custody of children travelling alone."""

@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    FileField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from returnees.core.forms import options
+from returnees.people.models import LANGUAGES
+
+SEX_CHOICES = [("F", _("Female")), ("M", _("Male")), ("X", _("Other"))]
+NATIONALITY_CHOICES = [("GT", _("Guatemala")), ("HN", _("Honduras")), ("SV", _("El Salvador"))]
+DOCUMENT_CHOICES = [
+    ("", _("No document")),
+    ("DPI", "DPI / CUI"),
+    ("DNI", "DNI"),
+    ("DUI", "DUI"),
+    ("PASSPORT", _("Passport")),
+]
+OWNER_CHOICES = [("self", _("Own")), ("relative", _("A relative's")), ("shared", _("Shared"))]
+CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp"), ("none", _("Do not contact"))]
+MODE_CHOICES = [("flight", _("Flight")), ("bus", _("Bus")), ("land", _("On foot / land crossing"))]
+DEPORTING_CHOICES = [
+    ("US", _("United States")),
+    ("MX", _("Mexico")),
+    ("GT", _("Guatemala")),
+    ("CA", _("Canada")),
+    ("ES", _("Spain")),
+]
+REASON_CHOICES = [
+    ("violence", _("Violence or threats")),
+    ("economic", _("Economic")),
+    ("family_reunification", _("Family reunification")),
+    ("other", _("Other")),
+]
+FAMILY_CHOICES = [
+    ("spouse", _("Spouse or partner")),
+    ("children", _("Children")),
+    ("parents", _("Parents")),
+]
+TRAFFICKING_CHOICES = [
+    ("deceived_about_work", _("Deceived about work or conditions")),
+    ("documents_taken", _("Documents taken away")),
+    ("debt_bondage", _("Made to work off a debt")),
+    ("controlled_movement", _("Could not move freely")),
+    ("sexual_exploitation", _("Sexual exploitation")),
+    ("forced_labour", _("Forced labour")),
+]
+SCHOOL_CHOICES = [
+    ("", _("Not asked / adult")),
+    ("enrolled", _("Enrolled")),
+    ("not_enrolled", _("Not enrolled")),
+    ("dropped_out", _("Dropped out")),
+    ("finished", _("Finished school")),
+]
+RELATIONSHIP_CHOICES = [
+    ("mother", _("Mother")),
+    ("father", _("Father")),
+    ("legal_guardian", _("Legal guardian")),
+    ("grandparent", _("Grandparent")),
+    ("sibling", _("Adult sibling")),
+    ("other_relative", _("Other relative")),
+    ("other", _("Someone else")),
+]
+MATCH_REASONS = {
+    "document": _("same document"),
+    "phone": _("same phone"),
+    "name_and_birth_date": _("same birth date and a similar name"),
+}
+YES_NO_UNKNOWN = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PhoneForm(Form):
+    number = StringField(_("Phone"))
+    owner = SelectField(_("Whose phone"), choices=options(OWNER_CHOICES), default="self")
+    channel = SelectField(_("Contact by"), choices=options(CHANNEL_CHOICES), default="sms")
+    consent = BooleanField(_("Agrees to be contacted"))
+
+
+class IntakeForm(FlaskForm):
+    given_names = StringField(_("Given names"))
+    family_names = StringField(_("Family names"))
+    birth_date = DateField(_("Birth date"), validators=[Optional()])
+    estimated_age = IntegerField(
+        _("or estimated age"), validators=[Optional(), NumberRange(0, 110)]
+    )
+    sex = RadioField(_("Sex"), choices=options(SEX_CHOICES))
+    nationality = SelectField(_("Nationality"), choices=options(NATIONALITY_CHOICES))
+    document_type = SelectField(_("Document"), choices=options(DOCUMENT_CHOICES), default="")
+    document_number = StringField(_("Document number"))
+    phones = FieldList(FormField(PhoneForm), min_entries=2, max_entries=4)
+    language = SelectField(
+        _("Preferred language"), choices=options(LANGUAGES.items()), default="es"
+    )
+    municipality = StringField(_("Municipality they are going to"))
+    is_unaccompanied = BooleanField(_("Child travelling alone"))
+    centre = SelectField(_("Centre of arrival"), choices=[])
+    arrived_at = DateTimeLocalField(
+        _("Arrived at (local time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
+    mode = SelectField(_("Travelled by"), choices=options(MODE_CHOICES))
+    deporting_country = SelectField(_("Returned from"), choices=options(DEPORTING_CHOICES))
+    reference = StringField(_("Flight or bus"))
+    passenger_id = HiddenField()
+
+
+class ScreeningForm(FlaskForm):
+    reasons_for_leaving = MultiCheckboxField(
+        _("Reasons for leaving"), choices=options(REASON_CHOICES)
+    )
+    was_crime_victim = SelectField(
+        _("Victim of a crime, they or their family"), choices=options(YES_NO_UNKNOWN)
+    )
+    was_threatened = SelectField(
+        _("Threatened, they or their family"), choices=options(YES_NO_UNKNOWN)
+    )
+    family_abroad = MultiCheckboxField(_("Family living abroad"), choices=options(FAMILY_CHOICES))
+    reported_deportations = IntegerField(
+        _("Earlier deportations, as they report them"), validators=[Optional(), NumberRange(0, 100)]
+    )
+    months_abroad = IntegerField(
+        _("Months spent abroad"), validators=[Optional(), NumberRange(0, 1200)]
+    )
+    has_journey_debt = SelectField(_("Owes money for the journey"), choices=options(YES_NO_UNKNOWN))
+    intends_to_migrate_again = SelectField(
+        _("Thinking of leaving again"), choices=options(YES_NO_UNKNOWN)
+    )
+    health_needs = TextAreaField(_("Health needs"))
+    psychosocial_needs = TextAreaField(_("Psychosocial needs"))
+    trafficking_indicators = MultiCheckboxField(
+        _("Trafficking indicators"), choices=options(TRAFFICKING_CHOICES)
+    )
+    school_status = SelectField(_("School (children)"), choices=options(SCHOOL_CHOICES), default="")
+    occupation = StringField(_("Occupation (adults)"))
+    skills = TextAreaField(_("Skills and trades"))
+    notes = TextAreaField(_("Notes"))
+
+
+class PlacementForm(FlaskForm):
+    shelter = SelectField(_("Shelter"), choices=[])
+
+
+class HandoverForm(FlaskForm):
+    guardian_name = StringField(_("Name of the person collecting the child"))
+    relationship = SelectField(
+        _("Relationship to the child"), choices=options(RELATIONSHIP_CHOICES)
+    )
+    guardian_document = StringField(_("Their identity document"))
+    guardian_phone = StringField(_("Their phone"))
+    is_document_checked = BooleanField(_("I checked their document and the relationship"))
+
+
+class HouseholdForm(FlaskForm):
+    other = SelectField(_("Arrived together with"), choices=[])
+
+
+class ReturneeSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_("Name, document or phone"), validators=[Optional()])
+    centre = StringField(_("Centre code"), validators=[Optional()])
+    arrived_from = DateField(_("Arrived from"), validators=[Optional()])
+    arrived_to = DateField(_("Arrived to (inclusive)"), validators=[Optional()])
+
+
+class ManifestForm(FlaskForm):
+    file = FileField(_("Passenger list (CSV or XLSX)"))
+    centre = SelectField(_("Centre of arrival"), choices=[])
+    reference = StringField(_("Flight or bus"))
+    mode = SelectField(_("Travelled by"), choices=options(MODE_CHOICES))
+    deporting_country = SelectField(_("Returned from"), choices=options(DEPORTING_CHOICES))
+    expected_at = DateTimeLocalField(
+        _("Expected at (local time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
+
+
+class PassengerRowForm(FlaskForm):
+    family_names = StringField(_("Family names"))
+    given_names = StringField(_("Given names"))
+    birth_date = StringField(_("Birth date"))
+    sex = StringField(_("Sex"))
+    nationality = StringField(_("Nationality"))
+    document_type = StringField(_("Document"))
+    document_number = StringField(_("Document number"))
+    phone = StringField(_("Phone"))
+    unaccompanied = StringField(_("Travelling alone"))

@@ -1,0 +1,228 @@
+"""The short intake: what staff type at the desk, checked field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _
+
+from returnees.centres.models import Country
+from returnees.core.errors import InvalidInput
+from returnees.people.identity import (
+    DocumentType,
+    InvalidValue,
+    normalise_document,
+    normalise_phone,
+)
+from returnees.people.models import LANGUAGES, Channel, PhoneOwner, Sex
+from returnees.reception.models import TravelMode
+
+ADULT_AGE = 18
+OLDEST_AGE = 110
+
+
+@dataclass
+class PhoneEntry:
+    number: str = ""
+    owner: str = PhoneOwner.SELF.value
+    channel: str = Channel.SMS.value
+    consent: bool = False
+
+
+@dataclass
+class ArrivalEntry:
+    centre: str = ""
+    arrived_at: datetime | None = None
+    mode: str = TravelMode.FLIGHT.value
+    deporting_country: str = "US"
+    reference: str = ""
+
+
+@dataclass
+class Intake:
+    """The intake as typed; `check_intake` turns it into clean values or per-field errors."""
+
+    given_names: str = ""
+    family_names: str = ""
+    birth_date: date | None = None
+    estimated_age: int | None = None
+    sex: str = ""
+    nationality: str = ""
+    document_type: str = ""
+    document_number: str = ""
+    phones: list[PhoneEntry] = field(default_factory=list)
+    language: str = "es"
+    municipality: str = ""
+    is_unaccompanied: bool = False
+    arrival: ArrivalEntry = field(default_factory=ArrivalEntry)
+    passenger_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CleanPhone:
+    number: str
+    owner: PhoneOwner
+    channel: Channel
+    has_consent: bool
+
+
+@dataclass(frozen=True)
+class CleanIntake:
+    given_names: str
+    family_names: str
+    birth_date: date | None
+    estimated_age: int | None
+    sex: Sex
+    nationality: Country
+    document_type: DocumentType | None
+    document_number: str | None
+    phones: tuple[CleanPhone, ...]
+    language: str
+    municipality: str
+    is_unaccompanied: bool
+    arrived_at: datetime
+    mode: TravelMode
+    deporting_country: str
+    reference: str
+
+
+class _Errors(dict[str, list[object]]):
+    def add(self, name: str, message: object) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def check_intake(intake: Intake, now: datetime) -> CleanIntake:
+    """Clean values, or InvalidInput naming every field that breaks a rule (nothing is saved)."""
+    errors = _Errors()
+    given, family = (
+        _required_name(intake.given_names, "given_names", errors),
+        _required_name(intake.family_names, "family_names", errors),
+    )
+    sex = _choice(Sex, intake.sex, "sex", _("Choose F, M or X."), errors)
+    nationality = _choice(
+        Country, intake.nationality.upper(), "nationality", _("Choose GT, HN or SV."), errors
+    )
+    age = _check_age(intake, now.date(), errors)
+    document_type, document_number = _check_document(intake, errors)
+    phones = _check_phones(intake.phones, nationality.value if nationality else "GT", errors)
+    if intake.language not in LANGUAGES:
+        errors.add("language", _("Choose a language from the list."))
+    if intake.is_unaccompanied and age is not None and age >= ADULT_AGE:
+        errors.add(
+            "is_unaccompanied", _("Only a child under 18 is registered as travelling alone.")
+        )
+    arrived_at = intake.arrival.arrived_at or now
+    if arrived_at > now + timedelta(hours=1):
+        errors.add("arrival.arrived_at", _("The arrival time cannot be in the future."))
+    mode = _choice(
+        TravelMode, intake.arrival.mode, "arrival.mode", _("Choose flight, bus or land."), errors
+    )
+    deporting = intake.arrival.deporting_country.strip().upper()
+    if len(deporting) != 2 or not deporting.isalpha():
+        errors.add(
+            "arrival.deporting_country", _("Give the two-letter country code, such as US or MX.")
+        )
+    if errors:
+        raise InvalidInput(_("Nothing was saved: correct the fields marked."), errors)
+    return CleanIntake(
+        given_names=given,
+        family_names=family,
+        birth_date=intake.birth_date,
+        estimated_age=None if intake.birth_date else intake.estimated_age,
+        sex=sex,
+        nationality=nationality,
+        document_type=document_type,
+        document_number=document_number,
+        phones=phones,
+        language=intake.language,
+        municipality=intake.municipality.strip(),
+        is_unaccompanied=intake.is_unaccompanied,
+        arrived_at=arrived_at,
+        mode=mode,
+        deporting_country=deporting,
+        reference=intake.arrival.reference.strip().upper(),
+    )
+
+
+def _required_name(value: str, name: str, errors: _Errors) -> str:
+    cleaned = " ".join((value or "").split())
+    if not cleaned:
+        errors.add(name, _("This field is required."))
+    elif len(cleaned) > 120:
+        errors.add(name, _("At most 120 characters."))
+    return cleaned
+
+
+def _choice(kind, value: str, name: str, message: object, errors: _Errors):
+    try:
+        return kind(value)
+    except ValueError:
+        errors.add(name, message)
+        return None
+
+
+def _check_age(intake: Intake, today: date, errors: _Errors) -> int | None:
+    if intake.birth_date:
+        if intake.birth_date > today:
+            errors.add("birth_date", _("The birth date cannot be in the future."))
+            return None
+        age = (
+            today.year
+            - intake.birth_date.year
+            - ((today.month, today.day) < (intake.birth_date.month, intake.birth_date.day))
+        )
+        if age > OLDEST_AGE:
+            errors.add("birth_date", _("Check the year: that is more than 110 years ago."))
+        return age
+    if intake.estimated_age is None:
+        errors.add("birth_date", _("Give the birth date, or an estimated age."))
+        return None
+    if not 0 <= intake.estimated_age <= OLDEST_AGE:
+        errors.add("estimated_age", _("An age is between 0 and 110."))
+        return None
+    return intake.estimated_age
+
+
+def _check_document(intake: Intake, errors: _Errors) -> tuple[DocumentType | None, str | None]:
+    kind, number = intake.document_type.strip().upper(), intake.document_number.strip()
+    if not kind and not number:
+        return None, None
+    if not kind:
+        errors.add("document.type", _("Choose the document type."))
+        return None, None
+    if kind not in DocumentType.__members__.values():
+        errors.add("document.type", _("Choose DPI, DNI, DUI or PASSPORT."))
+        return None, None
+    if not number:
+        errors.add("document.number", _("Give the document number, or leave the type empty."))
+        return None, None
+    try:
+        return DocumentType(kind), normalise_document(kind, number)
+    except InvalidValue as error:
+        errors.add("document.number", error.message)
+        return None, None
+
+
+def _check_phones(
+    entries: list[PhoneEntry], country: str, errors: _Errors
+) -> tuple[CleanPhone, ...]:
+    cleaned: dict[str, CleanPhone] = {}
+    for index, entry in enumerate(entries):
+        if not entry.number.strip():
+            continue
+        prefix = f"phones.{index}"
+        try:
+            number = normalise_phone(entry.number, country)
+        except InvalidValue as error:
+            errors.add(f"{prefix}.number", error.message)
+            continue
+        owner = _choice(
+            PhoneOwner, entry.owner, f"{prefix}.owner", _("Choose whose phone it is."), errors
+        )
+        channel = _choice(
+            Channel, entry.channel, f"{prefix}.channel", _("Choose SMS, WhatsApp or none."), errors
+        )
+        if owner and channel:
+            cleaned.setdefault(number, CleanPhone(number, owner, channel, bool(entry.consent)))
+    return tuple(cleaned.values())

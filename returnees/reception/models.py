@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from returnees.auth.models import User
+from returnees.centres.models import Centre
+from returnees.core.db import Base, value_enum
+from returnees.people.models import Returnee
+
+
+class TravelMode(enum.StrEnum):
+    FLIGHT = "flight"
+    BUS = "bus"
+    LAND = "land"
+
+
+class Household(Base):
+    """People who arrived together as one family."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class Manifest(Base):
+    """The announced passenger list of one flight or bus."""
+
+    __tablename__ = "manifests"
+    __table_args__ = (UniqueConstraint("centre_id", "reference", "expected_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[TravelMode] = mapped_column(value_enum(TravelMode))
+    deporting_country: Mapped[str] = mapped_column(String(2))
+    expected_at: Mapped[datetime]
+    expected_on: Mapped[date] = mapped_column(Date)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    passengers: Mapped[list[ExpectedPassenger]] = relationship(
+        back_populates="manifest", order_by="ExpectedPassenger.row_number"
+    )
+
+
+class PassengerStatus(enum.StrEnum):
+    NEEDS_FIXING = "needs_fixing"
+    READY = "ready"
+    EXPECTED = "expected"
+    ARRIVED = "arrived"
+
+
+class ExpectedPassenger(Base):
+    """One row of a passenger list: kept with its problems until it is fixed and imported."""
+
+    __tablename__ = "expected_passengers"
+    __table_args__ = (UniqueConstraint("manifest_id", "row_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    row_key: Mapped[str] = mapped_column(String(200))
+    values: Mapped[dict] = mapped_column(JSON)
+    problems: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[PassengerStatus] = mapped_column(value_enum(PassengerStatus))
+    is_unaccompanied: Mapped[bool] = mapped_column(default=False)
+    arrival_id: Mapped[int | None] = mapped_column(ForeignKey("arrivals.id"))
+
+    manifest: Mapped[Manifest] = relationship(back_populates="passengers")
+
+
+class Arrival(Base):
+    """One return of one person: when, where, how, and from which country."""
+
+    __tablename__ = "arrivals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    arrived_at: Mapped[datetime] = mapped_column(index=True)
+    mode: Mapped[TravelMode] = mapped_column(value_enum(TravelMode))
+    deporting_country: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str] = mapped_column(String(40), default="")
+    manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
+    is_unaccompanied: Mapped[bool] = mapped_column(default=False)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    returnee: Mapped[Returnee] = relationship()
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    registered_by: Mapped[User | None] = relationship()
+    screening: Mapped[Screening | None] = relationship(back_populates="arrival", uselist=False)
+    custody: Mapped[Custody | None] = relationship(back_populates="arrival", uselist=False)
+
+
+class Screening(Base):
+    """What a returnee told staff about this return; completed later the same day."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrival_id: Mapped[int] = mapped_column(ForeignKey("arrivals.id"), unique=True)
+    reasons_for_leaving: Mapped[list] = mapped_column(JSON, default=list)
+    was_crime_victim: Mapped[bool | None]
+    was_threatened: Mapped[bool | None]
+    family_abroad: Mapped[list] = mapped_column(JSON, default=list)
+    reported_deportations: Mapped[int | None] = mapped_column(Integer)
+    months_abroad: Mapped[int | None] = mapped_column(Integer)
+    has_journey_debt: Mapped[bool | None]
+    intends_to_migrate_again: Mapped[bool | None]
+    health_needs: Mapped[str] = mapped_column(Text, default="")
+    psychosocial_needs: Mapped[str] = mapped_column(Text, default="")
+    trafficking_indicators: Mapped[list] = mapped_column(JSON, default=list)
+    school_status: Mapped[str] = mapped_column(String(20), default="")
+    occupation: Mapped[str] = mapped_column(String(120), default="")
+    skills: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime]
+
+    arrival: Mapped[Arrival] = relationship(back_populates="screening")
+
+
+class HandoverStatus(enum.StrEnum):
+    IN_CUSTODY = "in_custody"
+    AWAITING_APPROVAL = "awaiting_approval"
+    HANDED_OVER = "handed_over"
+
+
+class GuardianRelationship(enum.StrEnum):
+    MOTHER = "mother"
+    FATHER = "father"
+    LEGAL_GUARDIAN = "legal_guardian"
+    GRANDPARENT = "grandparent"
+    SIBLING = "sibling"
+    OTHER_RELATIVE = "other_relative"
+    OTHER = "other"
+
+
+PARENTAL = {
+    GuardianRelationship.MOTHER,
+    GuardianRelationship.FATHER,
+    GuardianRelationship.LEGAL_GUARDIAN,
+}
+
+
+class Custody(Base):
+    """A child travelling alone: the shelter they are placed in and the handover to a guardian."""
+
+    __tablename__ = "custodies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrival_id: Mapped[int] = mapped_column(ForeignKey("arrivals.id"), unique=True)
+    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
+    placed_at: Mapped[datetime | None]
+    status: Mapped[HandoverStatus] = mapped_column(
+        value_enum(HandoverStatus), default=HandoverStatus.IN_CUSTODY, index=True
+    )
+    guardian_name: Mapped[str] = mapped_column(String(200), default="")
+    guardian_relationship: Mapped[GuardianRelationship | None] = mapped_column(
+        value_enum(GuardianRelationship)
+    )
+    guardian_document: Mapped[str] = mapped_column(String(40), default="")
+    guardian_phone: Mapped[str] = mapped_column(String(20), default="")
+    is_guardian_verified: Mapped[bool] = mapped_column(default=False)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handed_over_at: Mapped[datetime | None]
+
+    arrival: Mapped[Arrival] = relationship(back_populates="custody")
+    shelter: Mapped[Centre | None] = relationship(foreign_keys=[shelter_id])
+    checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from returnees.people.identity import DocumentType
+from returnees.people.models import Channel, PhoneOwner, Sex
+from returnees.reception.models import GuardianRelationship, TravelMode
+
+
+def _values(kind) -> list[str]:
+    return [member.value for member in kind]
+
+
+class DocumentSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(_values(DocumentType)))
+    number = fields.String(required=True)
+
+
+class PhoneSchema(Schema):
+    number = fields.String(required=True)
+    owner = fields.String(load_default="self", validate=validate.OneOf(_values(PhoneOwner)))
+    channel = fields.String(load_default="sms", validate=validate.OneOf(_values(Channel)))
+    consent = fields.Boolean(load_default=False)
+
+
+class ArrivalSchema(Schema):
+    centre = fields.String(required=True)
+    arrived_at = fields.AwareDateTime(load_default=None)
+    mode = fields.String(load_default="flight", validate=validate.OneOf(_values(TravelMode)))
+    deporting_country = fields.String(load_default="US", validate=validate.Length(equal=2))
+    reference = fields.String(load_default="")
+
+
+class MatchField(fields.Field):
+    """'new', or the id of the earlier record this person is."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "new" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            return value
+        raise ValidationError('Use "new" or the id of the earlier record.')
+
+
+class ReturneeCreateSchema(Schema):
+    given_names = fields.String(required=True)
+    family_names = fields.String(required=True)
+    birth_date = fields.Date(load_default=None, allow_none=True)
+    estimated_age = fields.Integer(load_default=None, allow_none=True)
+    sex = fields.String(required=True, validate=validate.OneOf(_values(Sex)))
+    nationality = fields.String(required=True, validate=validate.OneOf(["GT", "HN", "SV"]))
+    document = fields.Nested(DocumentSchema, load_default=None, allow_none=True)
+    phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
+    language = fields.String(load_default="es")
+    unaccompanied = fields.Boolean(load_default=False)
+    municipality = fields.String(load_default="")
+    arrival = fields.Nested(ArrivalSchema, required=True)
+    match = MatchField(load_default=None)
+
+
+class ReturneePatchSchema(Schema):
+    given_names = fields.String()
+    family_names = fields.String()
+    birth_date = fields.Date(allow_none=True)
+    estimated_age = fields.Integer(allow_none=True)
+    sex = fields.String(validate=validate.OneOf(_values(Sex)))
+    document = fields.Nested(DocumentSchema, allow_none=True)
+    phones = fields.List(fields.Nested(PhoneSchema))
+    language = fields.String()
+    municipality = fields.String()
+
+
+class NewArrivalSchema(Schema):
+    arrival = fields.Nested(ArrivalSchema, required=True)
+    unaccompanied = fields.Boolean(load_default=False)
+    phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
+
+
+class HandoverSchema(Schema):
+    arrival_id = fields.Integer(load_default=None)
+    guardian_name = fields.String(required=True)
+    relationship = fields.String(
+        required=True, validate=validate.OneOf(_values(GuardianRelationship))
+    )
+    document = fields.String(load_default="")
+    phone = fields.String(load_default="")
+    document_checked = fields.Boolean(load_default=False)
+
+
+class ManifestFormSchema(Schema):
+    centre = fields.String(required=True)
+    reference = fields.String(required=True)
+    mode = fields.String(load_default="flight")
+    deporting_country = fields.String(load_default="US")
+    expected_at = fields.AwareDateTime(required=True)
+    confirm = fields.Boolean(load_default=False, data_key="import")
+
+
+class PassengerRowSchema(Schema):
+    id = fields.Integer()
+    row_number = fields.Integer()
+    status = fields.Function(lambda row: row.status.value)
+    values = fields.Dict()
+    problems = fields.Dict()

@@ -1,0 +1,521 @@
+"""Register arrivals, recognise earlier records, complete screening, hand children over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnees.audit.models import AuditAction
+from returnees.audit.services import record_event
+from returnees.auth.access import Actor
+from returnees.auth.models import Role
+from returnees.centres.models import Centre, CentreKind
+from returnees.centres.services import find_centre
+from returnees.core.clock import utcnow
+from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from returnees.people.identity import InvalidValue, fold, normalise_phone
+from returnees.people.models import Phone, Returnee
+from returnees.people.services import Candidate, IdentityProbe, find_candidates, require_returnee
+from returnees.reception.intake import CleanIntake, Intake, check_intake
+from returnees.reception.models import (
+    PARENTAL,
+    Arrival,
+    Custody,
+    ExpectedPassenger,
+    GuardianRelationship,
+    HandoverStatus,
+    Household,
+    PassengerStatus,
+    Screening,
+)
+
+RECEPTION_ROLES = (Role.RECEPTION, Role.SUPERVISOR)
+HANDOVER_DEADLINE = timedelta(hours=72)
+
+
+class PossibleMatch(Conflict):
+    """Earlier records may be this person: staff must choose before anything is saved."""
+
+    code = "possible_match"
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        super().__init__(
+            _("This person may have been registered before: choose the same person or a new one.")
+        )
+        self.candidates = candidates
+
+
+def desk_centre(session: Session, actor: Actor, code: str) -> Centre:
+    """The centre an arrival is registered at: it must exist and be inside the actor's scope."""
+    centre = find_centre(session, code) if code else None
+    if centre is None:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {"arrival.centre": [_("Choose the centre of arrival.")]},
+        )
+    if not actor.covers_centre(centre):
+        raise Forbidden(_("You can register arrivals only at the centres of your scope."))
+    return centre
+
+
+def register_arrival(
+    session: Session, actor: Actor, intake: Intake, match: int | str | None = None
+) -> Arrival:
+    """Register one arrival: on a new record, or on the earlier record staff recognised.
+
+    Without a decision (`match` None) and with likely earlier records, raises PossibleMatch.
+    """
+    actor.require_role(*RECEPTION_ROLES)
+    now = utcnow()
+    clean = check_intake(intake, now)
+    centre = desk_centre(session, actor, intake.arrival.centre)
+    if match is None:
+        candidates = find_candidates(session, probe_for(clean))
+        if candidates:
+            raise PossibleMatch(candidates)
+    if match in (None, "new"):
+        returnee = _new_returnee(session, clean, centre, now)
+        record_event(session, actor, AuditAction.CREATE, "returnee", returnee.id)
+    else:
+        returnee = _known_returnee(session, int(match), clean, centre, now)
+    arrival = _add_arrival(session, actor, returnee, clean, centre, now)
+    if intake.passenger_id:
+        _mark_passenger_arrived(session, actor, intake.passenger_id, arrival)
+    return arrival
+
+
+def record_candidates_shown(session: Session, actor: Actor, candidates: list[Candidate]) -> None:
+    """Earlier records shown at the desk are views of a person: write them to the audit trail,
+    and keep them even though the registration itself waits for the staff's choice."""
+    for candidate in candidates:
+        record_event(session, actor, AuditAction.VIEW, "returnee", candidate.returnee.id,
+                     reason="match_candidate", because=candidate.reasons)
+    session.commit()
+
+
+def probe_for(clean: CleanIntake) -> IdentityProbe:
+    return IdentityProbe(
+        given_names=clean.given_names,
+        family_names=clean.family_names,
+        birth_date=clean.birth_date,
+        document_type=clean.document_type.value if clean.document_type else None,
+        document_number=clean.document_number,
+        phones=tuple(phone.number for phone in clean.phones),
+    )
+
+
+def _new_returnee(session: Session, clean: CleanIntake, centre: Centre, now: datetime) -> Returnee:
+    returnee = Returnee(
+        given_names=clean.given_names,
+        family_names=clean.family_names,
+        folded_name=fold(f"{clean.given_names} {clean.family_names}"),
+        birth_date=clean.birth_date,
+        estimated_age=clean.estimated_age,
+        sex=clean.sex,
+        nationality=clean.nationality,
+        document_type=clean.document_type,
+        document_number=clean.document_number,
+        language=clean.language,
+        municipality=clean.municipality,
+        centre_id=centre.id,
+        arrivals_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(returnee)
+    _add_phones(returnee, clean, now)
+    session.flush()
+    return returnee
+
+
+def _known_returnee(
+    session: Session, returnee_id: int, clean: CleanIntake, centre: Centre, now: datetime
+) -> Returnee:
+    """The earlier record gets the new arrival; what it lacked is filled in, nothing is lost."""
+    returnee = session.get(Returnee, returnee_id)
+    if returnee is None:
+        raise NotFound(_("No returnee has the number %(id)s.", id=returnee_id))
+    if returnee.birth_date is None and clean.birth_date:
+        returnee.birth_date, returnee.estimated_age = clean.birth_date, None
+    if returnee.document_number is None and clean.document_number:
+        returnee.document_type, returnee.document_number = (
+            clean.document_type,
+            clean.document_number,
+        )
+    if clean.municipality:
+        returnee.municipality = clean.municipality
+    returnee.language = clean.language
+    returnee.centre_id = centre.id
+    returnee.updated_at = now
+    _add_phones(returnee, clean, now)
+    return returnee
+
+
+def _add_phones(returnee: Returnee, clean: CleanIntake, now: datetime) -> None:
+    known = {phone.number: phone for phone in returnee.phones}
+    for entry in clean.phones:
+        phone = known.get(entry.number)
+        if phone is None:
+            phone = Phone(number=entry.number, created_at=now)
+            returnee.phones.append(phone)
+        phone.owner, phone.channel = entry.owner, entry.channel
+        if entry.has_consent and not phone.has_consent:
+            phone.consent_at = now
+        phone.has_consent = entry.has_consent
+        phone.is_usable = True
+
+
+def _add_arrival(
+    session: Session,
+    actor: Actor,
+    returnee: Returnee,
+    clean: CleanIntake,
+    centre: Centre,
+    now: datetime,
+) -> Arrival:
+    arrival = Arrival(
+        returnee=returnee,
+        centre_id=centre.id,
+        arrived_at=clean.arrived_at,
+        mode=clean.mode,
+        deporting_country=clean.deporting_country,
+        reference=clean.reference,
+        is_unaccompanied=clean.is_unaccompanied,
+        registered_by_id=actor.user_id,
+        created_at=now,
+    )
+    session.add(arrival)
+    returnee.arrivals_count += 1
+    if clean.is_unaccompanied:
+        arrival.custody = Custody(status=HandoverStatus.IN_CUSTODY)
+    session.flush()
+    record_event(session, actor, AuditAction.CREATE, "arrival", arrival.id, returnee=returnee.id)
+    return arrival
+
+
+def _mark_passenger_arrived(
+    session: Session, actor: Actor, passenger_id: int, arrival: Arrival
+) -> None:
+    passenger = session.get(ExpectedPassenger, passenger_id)
+    if passenger is None or not actor.covers_centre(passenger.manifest.centre):
+        raise NotFound(_("That passenger is not on a list you can reach."))
+    if passenger.status is PassengerStatus.ARRIVED:
+        raise Conflict(_("This passenger was already marked as arrived."))
+    passenger.status, passenger.arrival_id = PassengerStatus.ARRIVED, arrival.id
+    arrival.manifest_id = passenger.manifest_id
+
+
+def require_arrival(session: Session, actor: Actor, arrival_id: int) -> Arrival:
+    arrival = session.get(Arrival, arrival_id)
+    if arrival is None:
+        raise NotFound(_("No arrival has the number %(id)s.", id=arrival_id))
+    require_returnee(session, actor, arrival.returnee_id)
+    return arrival
+
+
+def arrivals_of(session: Session, returnee: Returnee) -> list[Arrival]:
+    query = select(Arrival).where(Arrival.returnee_id == returnee.id)
+    return list(session.scalars(query.order_by(Arrival.arrived_at.desc())))
+
+
+@dataclass
+class ScreeningEntry:
+    reasons_for_leaving: list[str] = field(default_factory=list)
+    was_crime_victim: bool | None = None
+    was_threatened: bool | None = None
+    family_abroad: list[str] = field(default_factory=list)
+    reported_deportations: int | None = None
+    months_abroad: int | None = None
+    has_journey_debt: bool | None = None
+    intends_to_migrate_again: bool | None = None
+    health_needs: str = ""
+    psychosocial_needs: str = ""
+    trafficking_indicators: list[str] = field(default_factory=list)
+    school_status: str = ""
+    occupation: str = ""
+    skills: str = ""
+    notes: str = ""
+
+
+REASONS = ("violence", "economic", "family_reunification", "other")
+FAMILY_ABROAD = ("spouse", "children", "parents")
+TRAFFICKING_INDICATORS = (
+    "deceived_about_work",
+    "documents_taken",
+    "debt_bondage",
+    "controlled_movement",
+    "sexual_exploitation",
+    "forced_labour",
+)
+SCHOOL_STATUSES = ("enrolled", "not_enrolled", "dropped_out", "finished")
+
+
+def record_screening(
+    session: Session, actor: Actor, arrival_id: int, entry: ScreeningEntry
+) -> Screening:
+    """Save (or complete) the screening of an arrival; every value is checked first."""
+    actor.require_role(*RECEPTION_ROLES, Role.SOCIAL_WORKER)
+    arrival = require_arrival(session, actor, arrival_id)
+    _check_screening(entry)
+    screening = arrival.screening or Screening(arrival=arrival)
+    for name, value in vars(entry).items():
+        setattr(screening, name, value.strip() if isinstance(value, str) else value)
+    screening.completed_by_id, screening.completed_at = actor.user_id, utcnow()
+    session.add(screening)
+    session.flush()
+    record_event(
+        session, actor, AuditAction.UPDATE, "screening", screening.id, returnee=arrival.returnee_id
+    )
+    return screening
+
+
+def _check_screening(entry: ScreeningEntry) -> None:
+    errors: dict[str, list[object]] = {}
+    for name, allowed in (
+        ("reasons_for_leaving", REASONS),
+        ("family_abroad", FAMILY_ABROAD),
+        ("trafficking_indicators", TRAFFICKING_INDICATORS),
+    ):
+        if set(getattr(entry, name)) - set(allowed):
+            errors[name] = [_("Choose from the list.")]
+    if entry.school_status and entry.school_status not in SCHOOL_STATUSES:
+        errors["school_status"] = [_("Choose from the list.")]
+    for name in ("reported_deportations", "months_abroad"):
+        value = getattr(entry, name)
+        if value is not None and not 0 <= value <= 1200:
+            errors[name] = [_("Give a whole number of 0 or more.")]
+    if errors:
+        raise InvalidInput(_("Nothing was saved: correct the fields marked."), errors)
+
+
+def place_in_shelter(session: Session, actor: Actor, arrival_id: int, shelter_code: str) -> Custody:
+    """Record the shelter a child travelling alone was placed in."""
+    actor.require_role(*RECEPTION_ROLES)
+    custody = _custody_of(session, actor, arrival_id)
+    shelter = find_centre(session, shelter_code)
+    if shelter is None or shelter.kind is not CentreKind.SHELTER:
+        raise InvalidInput(_("Choose a shelter."), {"shelter": [_("Choose a shelter.")]})
+    custody.shelter_id, custody.placed_at = shelter.id, utcnow()
+    record_event(session, actor, AuditAction.UPDATE, "custody", custody.id, shelter=shelter.code)
+    return custody
+
+
+def _custody_of(session: Session, actor: Actor, arrival_id: int) -> Custody:
+    arrival = require_arrival(session, actor, arrival_id)
+    if arrival.custody is None:
+        raise Conflict(_("This arrival is not a child travelling alone."))
+    return arrival.custody
+
+
+@dataclass
+class HandoverEntry:
+    guardian_name: str = ""
+    relationship: str = ""
+    guardian_document: str = ""
+    guardian_phone: str = ""
+    is_document_checked: bool = False
+
+
+def hand_over_child(
+    session: Session, actor: Actor, arrival_id: int, entry: HandoverEntry
+) -> Custody:
+    """Hand a child to a parent or guardian whose document staff checked.
+
+    Anyone else (an aunt, a neighbour, an unchecked document) waits for a supervisor's approval;
+    a supervisor recording the handover approves it.
+    """
+    actor.require_role(*RECEPTION_ROLES)
+    custody = _custody_of(session, actor, arrival_id)
+    if custody.status is HandoverStatus.HANDED_OVER:
+        raise Conflict(_("This child has already been handed over."))
+    relationship, phone = _check_handover(entry, custody.arrival.returnee.nationality.value)
+    now = utcnow()
+    custody.guardian_name = " ".join(entry.guardian_name.split())
+    custody.guardian_relationship = relationship
+    custody.guardian_document = entry.guardian_document.strip()
+    custody.guardian_phone = phone
+    custody.is_guardian_verified = relationship in PARENTAL and entry.is_document_checked
+    custody.checked_by_id, custody.requested_at = actor.user_id, now
+    if custody.is_guardian_verified or actor.role is Role.SUPERVISOR:
+        _complete_handover(custody, actor, now)
+    else:
+        custody.status = HandoverStatus.AWAITING_APPROVAL
+    record_event(
+        session, actor, AuditAction.UPDATE, "custody", custody.id, status=custody.status.value
+    )
+    return custody
+
+
+def _check_handover(entry: HandoverEntry, country: str) -> tuple[GuardianRelationship, str]:
+    errors: dict[str, list[object]] = {}
+    if not entry.guardian_name.strip():
+        errors["guardian_name"] = [_("Give the name of the person who collects the child.")]
+    try:
+        relationship = GuardianRelationship(entry.relationship)
+    except ValueError:
+        errors["relationship"] = [_("Choose the relationship to the child.")]
+        relationship = None
+    if entry.is_document_checked and not entry.guardian_document.strip():
+        errors["guardian_document"] = [_("Give the document you checked.")]
+    phone = ""
+    if entry.guardian_phone.strip():
+        try:
+            phone = normalise_phone(entry.guardian_phone, country)
+        except InvalidValue as error:
+            errors["guardian_phone"] = [error.message]
+    if errors:
+        raise InvalidInput(_("Nothing was saved: correct the fields marked."), errors)
+    return relationship, phone
+
+
+def _complete_handover(custody: Custody, actor: Actor, now: datetime) -> None:
+    custody.status, custody.handed_over_at = HandoverStatus.HANDED_OVER, now
+    if not custody.is_guardian_verified:
+        custody.approved_by_id = actor.user_id
+
+
+def approve_handover(session: Session, actor: Actor, arrival_id: int) -> Custody:
+    """A supervisor approves a handover to someone who is not a verified parent or guardian."""
+    actor.require_role(Role.SUPERVISOR)
+    custody = _custody_of(session, actor, arrival_id)
+    if custody.status is not HandoverStatus.AWAITING_APPROVAL:
+        raise Conflict(_("This handover is not waiting for approval."))
+    _complete_handover(custody, actor, utcnow())
+    record_event(session, actor, AuditAction.UPDATE, "custody", custody.id, status="approved")
+    return custody
+
+
+def children_in_custody(session: Session, actor: Actor) -> list[Arrival]:
+    """Children travelling alone not yet handed over, inside the actor's scope, longest first."""
+    query = (
+        select(Arrival)
+        .join(Custody)
+        .join(Centre, Arrival.centre_id == Centre.id)
+        .where(Custody.status != HandoverStatus.HANDED_OVER, actor.centre_clause())
+        .order_by(Arrival.arrived_at)
+    )
+    return list(session.scalars(query))
+
+
+def overdue_handovers(session: Session, actor: Actor) -> list[Arrival]:
+    """Children not handed over within 72 hours of arriving."""
+    deadline = utcnow() - HANDOVER_DEADLINE
+    return [
+        arrival for arrival in children_in_custody(session, actor) if arrival.arrived_at <= deadline
+    ]
+
+
+def link_household(
+    session: Session, actor: Actor, arrival_id: int, other_arrival_id: int
+) -> Household:
+    """Link two people who arrived together as one household."""
+    actor.require_role(*RECEPTION_ROLES)
+    first = require_arrival(session, actor, arrival_id)
+    second = require_arrival(session, actor, other_arrival_id)
+    if first.id == second.id:
+        raise InvalidInput(_("Choose another person."), {"other": [_("Choose another person.")]})
+    same_trip = first.centre_id == second.centre_id and abs(
+        first.arrived_at - second.arrived_at
+    ) <= timedelta(hours=24)
+    if not same_trip:
+        raise Conflict(_("Only people on the same arrival can be linked as a household."))
+    household = first.household_id and session.get(Household, first.household_id)
+    household = household or (second.household_id and session.get(Household, second.household_id))
+    if not household:
+        household = Household(created_at=utcnow())
+        session.add(household)
+        session.flush()
+    first.household_id = second.household_id = household.id
+    record_event(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "household",
+        household.id,
+        arrivals=[first.id, second.id],
+    )
+    return household
+
+
+def household_members(session: Session, arrival: Arrival) -> list[Arrival]:
+    if arrival.household_id is None:
+        return []
+    query = select(Arrival).where(
+        Arrival.household_id == arrival.household_id, Arrival.id != arrival.id
+    )
+    return list(session.scalars(query))
+
+
+def same_trip_arrivals(session: Session, actor: Actor, arrival: Arrival) -> list[Arrival]:
+    """Others who arrived at the same centre within a day, to link as one household."""
+    window = timedelta(hours=24)
+    query = (
+        select(Arrival)
+        .where(
+            Arrival.centre_id == arrival.centre_id,
+            Arrival.id != arrival.id,
+            Arrival.arrived_at.between(arrival.arrived_at - window, arrival.arrived_at + window),
+        )
+        .order_by(Arrival.arrived_at)
+        .limit(200)
+    )
+    if arrival.manifest_id:
+        query = query.where(Arrival.manifest_id == arrival.manifest_id)
+    return [other for other in session.scalars(query) if actor.covers_centre(other.centre)]
+
+
+def intake_for(returnee: Returnee, **changes: object) -> Intake:
+    """An intake holding what a record says, with some values changed."""
+    from returnees.reception.intake import ArrivalEntry, PhoneEntry
+
+    values: dict[str, object] = {
+        "given_names": returnee.given_names,
+        "family_names": returnee.family_names,
+        "birth_date": returnee.birth_date,
+        "estimated_age": returnee.estimated_age,
+        "sex": returnee.sex.value,
+        "nationality": returnee.nationality.value,
+        "document_type": returnee.document_type.value if returnee.document_type else "",
+        "document_number": returnee.document_number or "",
+        "language": returnee.language,
+        "municipality": returnee.municipality,
+        "phones": [
+            PhoneEntry(p.number, p.owner.value, p.channel.value, p.has_consent)
+            for p in returnee.phones
+        ],
+        "arrival": ArrivalEntry(centre=returnee.centre.code),
+    }
+    return Intake(**(values | changes))
+
+
+def update_returnee(
+    session: Session, actor: Actor, returnee_id: int, changes: dict[str, object]
+) -> Returnee:
+    """Change a record; the same rules as at the desk apply, and numbers are added, not dropped."""
+    actor.require_role(*RECEPTION_ROLES, Role.SOCIAL_WORKER)
+    returnee = require_returnee(session, actor, returnee_id)
+    now = utcnow()
+    clean = check_intake(intake_for(returnee, **changes), now)
+    for name in (
+        "given_names",
+        "family_names",
+        "birth_date",
+        "estimated_age",
+        "sex",
+        "document_type",
+        "document_number",
+        "language",
+        "municipality",
+    ):
+        setattr(returnee, name, getattr(clean, name))
+    returnee.folded_name = fold(f"{clean.given_names} {clean.family_names}")
+    returnee.updated_at = now
+    _add_phones(returnee, clean, now)
+    record_event(
+        session, actor, AuditAction.UPDATE, "returnee", returnee.id, fields=sorted(changes)
+    )
+    return returnee
