@@ -48,7 +48,7 @@ translations: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o returnees/translations/messages.pot \
 		--no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i returnees/translations/messages.pot -d returnees/translations \
-		--no-fuzzy-matching --omit-header
+		--no-fuzzy-matching --ignore-obsolete
 
 bench: install-test
 	$(BIN)/python -m bench

@@ -52,3 +52,8 @@ ENVIRONMENT_SETTINGS = (
     "TWILIO_API_BASE_URL",
 )
 REQUIRED_SETTINGS = ()
+
+# Argon2id cost of password hashes (argon2-cffi's recommended defaults).
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536
+ARGON2_PARALLELISM = 4

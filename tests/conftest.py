@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from returnees import create_app
 from returnees.auth.models import ApiToken, Role, User
-from returnees.auth.passwords import hash_password
+from returnees.auth.passwords import _hasher_for
 from returnees.auth.services import _digest
 from returnees.centres.models import Centre
 from returnees.core import clock as clock_module
@@ -37,7 +37,7 @@ from returnees.demo.services import seed_demo
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
-PASSWORD_HASH = hash_password(PASSWORD)
+PASSWORD_HASH = _hasher_for(1, 1024, 1).hash(PASSWORD)  # the cost config/test.py sets
 
 
 def unavailable(reason: str) -> None:
@@ -179,6 +179,7 @@ def make_user(in_app, make_centre) -> Callable[..., User]:
                     text("SELECT id FROM centres WHERE code = :code").bindparams(code=centre)
                 )
                 centre_id = centre
+                assert centre_id, "no such centre: request the demo fixture first"
             else:
                 centre_id = (centre or make_centre()).id
             number = next(_numbers)
@@ -240,3 +241,37 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
 
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture
+def register(demo, in_app, clock):
+    """Register an arrival through the reception service (the demo centres exist); returns it."""
+    from returnees.auth.access import Actor
+    from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
+    from returnees.reception.services import register_arrival
+
+    def make(
+        centre: str = "GT-AURORA",
+        match: object = "new",
+        phones: tuple[str, ...] = (),
+        arrived_at: datetime | None = None,
+        **fields: object,
+    ):
+        values = {
+            "given_names": "Ana",
+            "family_names": "López",
+            "estimated_age": 25,
+            "sex": "F",
+            "nationality": "GT",
+        } | fields
+        intake = Intake(
+            **values,
+            phones=[PhoneEntry(number, consent=True) for number in phones],
+            arrival=ArrivalEntry(centre=centre, arrived_at=arrived_at),
+        )
+        with in_app() as session:
+            arrival = register_arrival(session, Actor.system("test"), intake, match)
+            arrival.returnee  # noqa: B018 - loaded before the session closes
+        return arrival
+
+    return make

@@ -139,6 +139,7 @@ def upgrade() -> None:
     sa.Column('manifest_id', sa.Integer(), nullable=False),
     sa.Column('row_number', sa.Integer(), nullable=False),
     sa.Column('row_key', sa.String(length=200), nullable=False),
+    sa.Column('source_key', sa.String(length=200), nullable=False),
     sa.Column('values', sa.JSON(), nullable=False),
     sa.Column('problems', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('needs_fixing', 'ready', 'expected', 'arrived', name='passengerstatus', native_enum=False, length=20), nullable=False),

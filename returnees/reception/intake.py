@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _
 
@@ -112,7 +112,7 @@ def check_intake(intake: Intake, now: datetime) -> CleanIntake:
         errors.add(
             "is_unaccompanied", _("Only a child under 18 is registered as travelling alone.")
         )
-    arrived_at = intake.arrival.arrived_at or now
+    arrived_at = (intake.arrival.arrived_at or now).astimezone(UTC)
     if arrived_at > now + timedelta(hours=1):
         errors.add("arrival.arrived_at", _("The arrival time cannot be in the future."))
     mode = _choice(

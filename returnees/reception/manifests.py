@@ -69,11 +69,13 @@ def upload_passenger_list(
     except UnreadableList as error:
         raise InvalidInput(_("The list could not be read."), {"file": [error.message]}) from error
     manifest = _find_or_create_manifest(session, actor, entry, manifest_fields)
-    known = set(
-        session.scalars(
-            select(ExpectedPassenger.row_key).where(ExpectedPassenger.manifest_id == manifest.id)
+    known: set[str] = set()
+    for row_key, source_key in session.execute(
+        select(ExpectedPassenger.row_key, ExpectedPassenger.source_key).where(
+            ExpectedPassenger.manifest_id == manifest.id
         )
-    )
+    ):
+        known.update((row_key, source_key))
     result = UploadResult(manifest)
     for row in rows:
         key = _row_key(row)
@@ -162,6 +164,7 @@ def _new_passenger(manifest: Manifest, row: ListRow, key: str) -> ExpectedPassen
         manifest=manifest,
         row_number=row.row_number,
         row_key=key,
+        source_key=key,
         values=dict(row.values),
         problems=dict(row.problems),
         status=PassengerStatus.READY if ready else PassengerStatus.NEEDS_FIXING,

@@ -66,6 +66,9 @@ class ExpectedPassenger(Base):
     manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)
     row_key: Mapped[str] = mapped_column(String(200))
+    # The key the row had when it was read, kept after a fix so the same list read again
+    # is still recognised row by row.
+    source_key: Mapped[str] = mapped_column(String(200))
     values: Mapped[dict] = mapped_column(JSON)
     problems: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[PassengerStatus] = mapped_column(value_enum(PassengerStatus))

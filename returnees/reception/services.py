@@ -92,8 +92,15 @@ def record_candidates_shown(session: Session, actor: Actor, candidates: list[Can
     """Earlier records shown at the desk are views of a person: write them to the audit trail,
     and keep them even though the registration itself waits for the staff's choice."""
     for candidate in candidates:
-        record_event(session, actor, AuditAction.VIEW, "returnee", candidate.returnee.id,
-                     reason="match_candidate", because=candidate.reasons)
+        record_event(
+            session,
+            actor,
+            AuditAction.VIEW,
+            "returnee",
+            candidate.returnee.id,
+            reason="match_candidate",
+            because=candidate.reasons,
+        )
     session.commit()
 
 

@@ -32,7 +32,10 @@ JOSE = ["Hernández", "José", "2001-05-04", "hombre", "Guatemala"]
 
 @pytest.fixture(scope="module")
 def flask_app() -> Iterator[Flask]:
-    application = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": "sqlite://"})
+    # Messages are asserted in English, the language the rules are written in.
+    application = create_app(
+        {"RETURNEES_ENV": "test", "DATABASE_URL": "sqlite://", "BABEL_DEFAULT_LOCALE": "en"}
+    )
     yield application
     application.extensions[DB].engine.dispose()
 

@@ -1,0 +1,152 @@
+"""Children travelling alone: custody, shelter, handover to a verified parent or, with a
+supervisor's approval, to someone else; overdue children on the supervisor's home page."""
+
+from __future__ import annotations
+
+import pytest
+
+from returnees.auth.access import Actor
+from returnees.auth.models import Role
+from returnees.core.errors import Forbidden
+from returnees.reception.models import HandoverStatus
+from returnees.reception.services import (
+    HandoverEntry,
+    approve_handover,
+    hand_over_child,
+    link_household,
+    place_in_shelter,
+)
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def child(demo, register):
+    return register(
+        given_names="Kevin", family_names="Mejía", estimated_age=14, is_unaccompanied=True
+    )
+
+
+@pytest.fixture
+def staff(make_user):
+    return {role: make_user(role, "GT-AURORA") for role in Role}
+
+
+def hand_over(in_app, actor, arrival_id, **entry):
+    with in_app() as session:
+        return hand_over_child(session, actor, arrival_id, HandoverEntry(**entry))
+
+
+def test_a_child_travelling_alone_opens_a_custody_record(child, in_app):
+    with in_app() as session:
+        place_in_shelter(session, Actor.system("t"), child.id, "GT-HOGAR")
+    with in_app() as session:
+        from returnees.reception.models import Arrival
+
+        custody = session.get(Arrival, child.id).custody
+        assert custody.status is HandoverStatus.IN_CUSTODY
+        assert custody.shelter.code == "GT-HOGAR"
+
+
+def test_a_mother_whose_document_was_checked_takes_the_child_at_once(child, staff, in_app):
+    desk = Actor.for_user(staff[Role.RECEPTION])
+    custody = hand_over(
+        in_app,
+        desk,
+        child.id,
+        guardian_name="Rosa Mejía",
+        relationship="mother",
+        guardian_document="DPI 1234567890101",
+        guardian_phone="5555 9876",
+        is_document_checked=True,
+    )
+    assert custody.status is HandoverStatus.HANDED_OVER
+    assert custody.checked_by_id == staff[Role.RECEPTION].id
+    assert custody.guardian_phone == "+50255559876"
+    assert custody.approved_by_id is None
+
+
+@pytest.mark.parametrize(
+    ("relationship", "checked"), [("other_relative", True), ("other", True), ("mother", False)]
+)
+def test_anyone_else_waits_for_a_supervisors_approval(child, staff, in_app, relationship, checked):
+    desk = Actor.for_user(staff[Role.RECEPTION])
+    custody = hand_over(
+        in_app,
+        desk,
+        child.id,
+        guardian_name="Tía Marta",
+        relationship=relationship,
+        guardian_document="1234567890101",
+        is_document_checked=checked,
+    )
+    assert custody.status is HandoverStatus.AWAITING_APPROVAL
+    assert custody.handed_over_at is None
+    with pytest.raises(Forbidden), in_app() as session:
+        approve_handover(session, desk, child.id)
+    with in_app() as session:
+        approved = approve_handover(session, Actor.for_user(staff[Role.SUPERVISOR]), child.id)
+    assert approved.status is HandoverStatus.HANDED_OVER
+    assert approved.approved_by_id == staff[Role.SUPERVISOR].id
+
+
+def test_a_handover_without_a_name_is_refused_and_nothing_changes(
+    app, child, staff, sign_in_as, in_app
+):
+    client = sign_in_as(staff[Role.RECEPTION])
+    path = f"/reception/arrivals/{child.id}/handover"
+    response = client.post(
+        path,
+        data={
+            "guardian_name": "",
+            "relationship": "mother",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
+    assert response.status_code == 422
+    assert 'id="guardian_name-error"' in response.get_data(as_text=True)
+    with in_app() as session:
+        from returnees.reception.models import Arrival
+
+        assert session.get(Arrival, child.id).custody.status is HandoverStatus.IN_CUSTODY
+
+
+def test_a_child_not_handed_over_within_72_hours_shows_on_the_supervisors_home(
+    app, child, staff, sign_in_as, clock
+):
+    supervisor = sign_in_as(staff[Role.SUPERVISOR])
+    clock.advance(hours=71)
+    assert "Kevin Mejía" not in overdue_section(supervisor.get("/").get_data(as_text=True))
+    clock.advance(hours=1)
+    assert "Kevin Mejía" in overdue_section(supervisor.get("/").get_data(as_text=True))
+
+
+def test_a_child_handed_over_leaves_the_supervisors_list(
+    app, child, staff, sign_in_as, clock, in_app
+):
+    hand_over(
+        in_app,
+        Actor.for_user(staff[Role.RECEPTION]),
+        child.id,
+        guardian_name="Rosa",
+        relationship="father",
+        guardian_document="1234567890101",
+        is_document_checked=True,
+    )
+    clock.advance(hours=80)
+    page = sign_in_as(staff[Role.SUPERVISOR]).get("/").get_data(as_text=True)
+    assert "Kevin Mejía" not in overdue_section(page)
+
+
+def overdue_section(page: str) -> str:
+    return page.split("72")[1].split("</section>")[0]
+
+
+def test_people_on_the_same_arrival_are_linked_as_one_household(
+    demo, register, in_app, app, staff, sign_in_as
+):
+    mother = register(given_names="Rosa", family_names="Chen")
+    son = register(given_names="Brayan", family_names="Chen", estimated_age=9)
+    with in_app() as session:
+        link_household(session, Actor.for_user(staff[Role.RECEPTION]), mother.id, son.id)
+    page = sign_in_as(staff[Role.RECEPTION]).get(f"/returnees/{mother.returnee_id}")
+    assert "Brayan Chen" in page.get_data(as_text=True).split("Núcleo familiar")[1]

@@ -1,0 +1,228 @@
+"""Registration at the desk: saved and found again, refused with every value kept, recognised."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from returnees.audit.models import AuditAction, AuditEntry
+from returnees.auth.models import Role
+from returnees.people.models import Returnee
+from tests.conftest import csrf_token
+
+INTAKE = {
+    "given_names": "María José",
+    "family_names": "Ajú Tzoc",
+    "birth_date": "1994-03-12",
+    "sex": "F",
+    "nationality": "GT",
+    "document_type": "DPI",
+    "document_number": "2345 67890 0101",
+    "phones-0-number": "5555 1234",
+    "phones-0-owner": "self",
+    "phones-0-channel": "whatsapp",
+    "phones-0-consent": "y",
+    "phones-1-number": "",
+    "phones-1-owner": "self",
+    "phones-1-channel": "sms",
+    "language": "quc",
+    "municipality": "Totonicapán",
+    "centre": "GT-AURORA",
+    "arrived_at": "2026-12-01T07:40",
+    "mode": "flight",
+    "deporting_country": "US",
+    "reference": "gt-1123",
+}
+
+
+@pytest.fixture
+def desk(demo, make_user, sign_in_as):
+    return sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+
+
+def submit(client, **changes: str):
+    data = INTAKE | changes
+    data["csrf_token"] = csrf_token(client, "/reception/register")
+    return client.post("/reception/register", data=data)
+
+
+def count_returnees(in_app) -> int:
+    with in_app() as session:
+        return session.scalar(select(func.count()).select_from(Returnee))
+
+
+def test_a_registration_is_saved_and_found_again(app, desk, in_app, clock):
+    response = submit(desk)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    record = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "María José Ajú Tzoc" in record and "+502 5555 1234" in record
+    assert "DPI 2345 67890 0101" in record
+    found = desk.get("/returnees/?q=maria+aju").get_data(as_text=True)
+    assert "María José Ajú Tzoc" in found, "search ignores accents and case"
+    with in_app() as session:
+        person = session.scalar(select(Returnee))
+        arrival_times = [phone.number for phone in person.phones]
+    assert arrival_times == ["+50255551234"]
+    assert person.document_number == "2345678900101" and person.language == "quc"
+
+
+def test_the_arrival_time_is_read_in_the_centres_local_time(app, desk, in_app, clock):
+    submit(desk, arrived_at="2026-12-01T07:40")
+    with in_app() as session:
+        from returnees.reception.models import Arrival
+
+        arrival = session.scalar(select(Arrival))
+    assert arrival.arrived_at.isoformat() == "2026-12-01T13:40:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({"document_number": "123456789012"}, "document_number", "13 dígitos"),
+        (
+            {"document_type": "DUI", "document_number": "00016297-4", "nationality": "SV"},
+            "document_number",
+            "dígito verificador",
+        ),
+        (
+            {"document_type": "DNI", "document_number": "0801-1990-1234"},
+            "document_number",
+            "13 dígitos",
+        ),
+        ({"phones-0-number": "1234"}, "phones-0-number", "1234"),
+        ({"birth_date": "", "estimated_age": ""}, "birth_date", "edad estimada"),
+        ({"given_names": "  "}, "given_names", "obligatorio"),
+        ({"birth_date": "1990-01-01", "is_unaccompanied": "y"}, "is_unaccompanied", "18"),
+    ],
+    ids=[
+        "dpi-12-digits",
+        "dui-check-digit",
+        "dni-short",
+        "bad-phone",
+        "no-age",
+        "no-name",
+        "adult-alone",
+    ],
+)
+def test_a_failed_save_keeps_every_value_and_names_the_rule_beside_the_field(
+    app, desk, in_app, clock, changes, field, rule
+):
+    response = submit(desk, **changes)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in page, f"no error beside {field}"
+    error_text = page.split(f'id="{field}-error">')[1].split("</p>")[0]
+    assert rule in error_text
+    assert 'value="Totonicapán"' in page and 'value="gt-1123"' in page, "typed values are kept"
+    assert count_returnees(in_app) == 0, "nothing is saved"
+
+
+def test_a_phone_is_read_in_the_nationality_of_the_person(app, desk, in_app, clock):
+    submit(
+        desk,
+        nationality="HN",
+        document_type="DNI",
+        document_number="0801199012345",
+        **{"phones-0-number": "9988 7766"},
+    )
+    with in_app() as session:
+        assert session.scalar(select(Returnee)).phones[0].number == "+50499887766"
+
+
+def test_the_same_document_is_recognised_and_staff_choose_the_same_person(app, desk, in_app, clock):
+    submit(desk)
+    again = submit(
+        desk,
+        given_names="Maria",
+        family_names="Aju",
+        birth_date="1994-03-21",
+        **{"phones-0-number": ""},
+    )
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "María José Ajú Tzoc" in page and "mismo documento" in page
+    with in_app() as session:
+        earlier = session.scalar(select(Returnee))
+    chosen = submit(
+        desk,
+        given_names="Maria",
+        family_names="Aju",
+        birth_date="1994-03-21",
+        match=str(earlier.id),
+        **{"phones-0-number": ""},
+    )
+    assert chosen.status_code == 302
+    record = desk.get(chosen.headers["Location"]).get_data(as_text=True)
+    assert "Ha retornado 1 vez antes" in record
+    assert count_returnees(in_app) == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("Jose", "Hernandez"), ("José", "Hernández Pérez")),
+        (("José Luis", "Pérez Hernández"), ("Jose", "Hernandez Perez")),
+        (("Jeronimo", "López"), ("Gerónimo", "Lopez")),
+        (("Yesenia", "Chávez Ramírez"), ("Jessenia", "Chaves")),
+    ],
+)
+def test_the_same_birth_date_and_a_matching_name_is_recognised(register, first, second):
+    from returnees.reception.services import PossibleMatch
+
+    register(given_names=first[0], family_names=first[1], birth_date=date_(1990, 5, 4))
+    with pytest.raises(PossibleMatch) as possible:
+        register(
+            given_names=second[0], family_names=second[1], birth_date=date_(1990, 5, 4), match=None
+        )
+    assert possible.value.candidates[0].reasons == ["name_and_birth_date"]
+
+
+def test_a_different_person_with_the_same_birth_date_is_not_proposed(register):
+    register(given_names="José", family_names="Hernández", birth_date=date_(1990, 5, 4))
+    register(given_names="María", family_names="Gómez", birth_date=date_(1990, 5, 4), match=None)
+
+
+def test_the_same_phone_is_recognised(register):
+    from returnees.reception.services import PossibleMatch
+
+    register(given_names="Ana", phones=("5555 1234",))
+    with pytest.raises(PossibleMatch) as possible:
+        register(given_names="Andrea", family_names="Otra", phones=("+502 5555-1234",), match=None)
+    assert possible.value.candidates[0].reasons == ["phone"]
+
+
+def test_a_new_person_may_share_a_familys_number_and_it_is_shown_as_shared(
+    app, register, make_user, sign_in_as, demo
+):
+    mother = register(given_names="Rosa", phones=("5555 1234",))
+    register(given_names="Luis", family_names="Otro", phones=("5555 1234",), match="new")
+    page = (
+        sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+        .get(f"/returnees/{mother.returnee_id}")
+        .get_data(as_text=True)
+    )
+    assert "compartido con 1 persona más" in page
+
+
+def test_viewing_a_record_writes_an_audit_entry(app, register, make_user, sign_in_as, in_app, demo):
+    arrival = register()
+    worker = make_user(Role.SOCIAL_WORKER, "GT-AURORA")
+    assert sign_in_as(worker).get(f"/returnees/{arrival.returnee_id}").status_code == 200
+    with in_app() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == AuditAction.VIEW))
+    assert (entry.user_id, entry.record_id) == (worker.id, str(arrival.returnee_id))
+
+
+def test_reception_staff_register_only_at_their_own_centre(
+    app, demo, make_user, sign_in_as, in_app, clock
+):
+    client = sign_in_as(make_user(Role.RECEPTION, "GT-TECUN"))
+    response = submit(client, centre="GT-AURORA")
+    assert response.status_code in (403, 422)
+    assert count_returnees(in_app) == 0
+
+
+def date_(year: int, month: int, day: int):
+    from datetime import date
+
+    return date(year, month, day)
