@@ -64,6 +64,7 @@ def _labels() -> dict[str, object]:
         "owner_labels": dict(reception.OWNER_CHOICES),
         "channel_labels": dict(reception.CHANNEL_CHOICES),
         "mode_labels": dict(reception.MODE_CHOICES),
+        "deporting_labels": dict(reception.DEPORTING_CHOICES),
         "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
         "match_reasons": reception.MATCH_REASONS,
         "language_labels": LANGUAGES,

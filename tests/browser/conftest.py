@@ -72,6 +72,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live_server)
     page = context.new_page()
+    page.set_default_timeout(10_000)
     yield page
     context.close()
 
