@@ -144,10 +144,12 @@ def upgrade() -> None:
     sa.Column('problems', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('needs_fixing', 'ready', 'expected', 'arrived', name='passengerstatus', native_enum=False, length=20), nullable=False),
     sa.Column('is_unaccompanied', sa.Boolean(), nullable=False),
+    sa.Column('earlier_record_ids', sa.JSON(), nullable=False),
     sa.Column('arrival_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['arrival_id'], ['arrivals.id'], name=op.f('fk_expected_passengers_arrival_id_arrivals')),
     sa.ForeignKeyConstraint(['manifest_id'], ['manifests.id'], name=op.f('fk_expected_passengers_manifest_id_manifests')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_expected_passengers')),
+    sa.UniqueConstraint('arrival_id', name=op.f('uq_expected_passengers_arrival_id')),
     sa.UniqueConstraint('manifest_id', 'row_key', name=op.f('uq_expected_passengers_manifest_id_row_key'))
     )
     with op.batch_alter_table('expected_passengers', schema=None) as batch_op:

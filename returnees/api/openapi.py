@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from returnees.api import bp
 
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+LISTS = {"api.users", "api.centres", "api.audit", "api.returnees"}
 
 
 class ErrorBodySchema(Schema):
@@ -48,7 +49,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.patch_returnee": (reception.ReturneePatchSchema, ReturneeSchema, 200),
         "api.add_arrival": (reception.NewArrivalSchema, ReturneeSchema, 201),
         "api.handover": (reception.HandoverSchema, ReturneeSchema, 200),
-        "api.manifests": (reception.ManifestFormSchema, reception.PassengerRowSchema, 200),
+        "api.manifests": (reception.ManifestFormSchema, reception.ManifestResultSchema, 200),
     }
 
 
@@ -96,7 +97,8 @@ def _operation(app: Flask, rule, schemas) -> dict:
         },
     }
     if response is not None:
-        operation["responses"][str(status)]["content"] = {"application/json": {"schema": response}}
+        schema = response(many=True) if rule.endpoint in LISTS else response
+        operation["responses"][str(status)]["content"] = {"application/json": {"schema": schema}}
     if body is not None:
         kind = "multipart/form-data" if rule.endpoint == "api.manifests" else "application/json"
         operation["requestBody"] = {"required": True, "content": {kind: {"schema": body}}}

@@ -39,3 +39,10 @@ def record_event(
     )
     session.add(entry)
     return entry
+
+
+def record_view(
+    session: Session, actor: Auditable, record_type: str, record_id: object, **detail: Any
+) -> AuditEntry:
+    """Write that a person's record (or part of it, or a list of people) was shown."""
+    return record_event(session, actor, AuditAction.VIEW, record_type, record_id, **detail)

@@ -25,6 +25,7 @@ from returnees.auth.passwords import (
 )
 from returnees.centres.models import Centre
 from returnees.core.clock import utcnow
+from returnees.core.db import get_required
 from returnees.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -240,8 +241,6 @@ def count_users(session: Session) -> int:
 def view_user(session: Session, actor: Actor, user_id: int) -> User:
     """One staff account, for an admin; the view is written to the audit trail."""
     actor.require_role(Role.ADMIN)
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("No account has the id %(id)s.", id=user_id))
+    user = get_required(session, User, user_id, _("No account has the id %(id)s.", id=user_id))
     record_event(session, actor, AuditAction.VIEW, "user", user.id)
     return user

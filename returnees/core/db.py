@@ -6,7 +6,7 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 EXTENSION = "returnees.db"
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -117,6 +118,16 @@ def get_session() -> Session:
     return g.db_session
 
 
+def get_required(session: Session, model: type[T], ident: object, missing: object) -> T:
+    """The row with this primary key, or NotFound with the message `missing`."""
+    from returnees.core.errors import NotFound
+
+    found = session.get(model, ident)
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
 def _finish_request(response: Response) -> Response:
     """Commit once at the end of a request that succeeded; roll back anything else."""
     session: Session | None = g.get("db_session")
@@ -144,3 +155,18 @@ def unit_of_work() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def separate_unit_of_work() -> Iterator[Session]:
+    """A transaction apart from the request's, committed even when the request is rolled back
+    (the audit of what a refused request showed)."""
+    session = database().sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

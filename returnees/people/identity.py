@@ -152,13 +152,13 @@ class NameComparison:
 
 
 def compare_names(given_a: str, family_a: str, given_b: str, family_b: str) -> NameComparison:
-    """Compare two names, ignoring accents, case, the order of family names and small typos.
+    """Compare two names, ignoring accents, case, the order of names and small typos.
 
-    "Jose Hernandez" and "José Hernández Pérez" match: the first given name matches, and one
-    family name matches whatever its position.
+    "Jose Hernandez" and "José Hernández Pérez" match: a given name matches ("Luis José" and
+    "José" too), and one family name matches whatever its position.
     """
-    first_a, first_b = name_tokens(given_a)[:1], name_tokens(given_b)[:1]
-    given = bool(first_a and first_b and tokens_match(first_a[0], first_b[0]))
+    givens_b = name_tokens(given_b)
+    given = any(tokens_match(token, other) for token in name_tokens(given_a) for other in givens_b)
     families_b = name_tokens(family_b)
     matched = sum(
         1

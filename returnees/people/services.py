@@ -13,13 +13,16 @@ from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
-from returnees.centres.models import Centre
-from returnees.core.errors import Forbidden, NotFound
+from returnees.centres.models import Centre, Country
+from returnees.core.db import get_required
+from returnees.core.errors import Forbidden
 from returnees.people.identity import compare_names, fold
 from returnees.people.models import Phone, Returnee
 
 PEOPLE_ROLES = (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR)
 MAX_CANDIDATES = 10
+# People sharing one birth date compared by name; placeholder dates (01/01) can have many.
+BIRTH_DATE_SCAN = 2000
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class IdentityProbe:
     document_type: str | None = None
     document_number: str | None = None
     phones: tuple[str, ...] = ()
+    sex: str | None = None
 
 
 @dataclass
@@ -40,52 +44,56 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
 
 
-def find_candidates(session: Session, probe: IdentityProbe) -> list[Candidate]:
-    """Earlier records that may be this person: same document, same phone, or same birth date
-    and a matching name. Each lookup uses an index, so the time does not grow with the registry."""
+def find_candidates(
+    session: Session, probe: IdentityProbe, country: Country | None = None
+) -> list[Candidate]:
+    """Earlier records that may be this person: same document, same phone, or same birth date,
+    same sex and a matching name; limited to records held in `country` when given.
+
+    Each lookup uses an index, so the time does not grow with the registry. Ranked by the
+    strength of the evidence: a document first, then name and birth date, then a phone alone.
+    """
     found: dict[int, Candidate] = {}
 
     def add(returnee: Returnee, reason: str) -> None:
         found.setdefault(returnee.id, Candidate(returnee)).reasons.append(reason)
 
+    def scoped(query):
+        if country is None:
+            return query
+        return query.join(Centre, Returnee.centre_id == Centre.id).where(Centre.country == country)
+
     if probe.document_type and probe.document_number:
-        for returnee in session.scalars(
-            select(Returnee)
-            .where(
-                Returnee.document_type == probe.document_type,
-                Returnee.document_number == probe.document_number,
-            )
-            .limit(MAX_CANDIDATES)
-        ):
-            add(returnee, "document")
-    if probe.phones:
-        query = (
-            select(Returnee)
-            .join(Phone)
-            .where(Phone.number.in_(probe.phones))
-            .distinct()
-            .limit(MAX_CANDIDATES)
+        query = select(Returnee).where(
+            Returnee.document_type == probe.document_type,
+            Returnee.document_number == probe.document_number,
         )
-        for returnee in session.scalars(query):
-            add(returnee, "phone")
+        for returnee in session.scalars(scoped(query).limit(MAX_CANDIDATES)):
+            add(returnee, "document")
     if probe.birth_date:
-        query = select(Returnee).where(Returnee.birth_date == probe.birth_date).limit(500)
-        for returnee in session.scalars(query):
+        query = select(Returnee).where(Returnee.birth_date == probe.birth_date)
+        if probe.sex:
+            query = query.where(Returnee.sex == probe.sex)
+        for returnee in session.scalars(scoped(query).order_by(Returnee.id).limit(BIRTH_DATE_SCAN)):
             names = compare_names(
                 probe.given_names, probe.family_names, returnee.given_names, returnee.family_names
             )
             if names.is_match:
                 add(returnee, "name_and_birth_date")
-    ranked = sorted(found.values(), key=lambda candidate: -len(candidate.reasons))
+    if probe.phones:
+        query = select(Returnee).join(Phone).where(Phone.number.in_(probe.phones)).distinct()
+        for returnee in session.scalars(scoped(query).limit(MAX_CANDIDATES)):
+            add(returnee, "phone")
+    strength = {"document": 3, "name_and_birth_date": 2, "phone": 1}
+    ranked = sorted(found.values(), key=lambda c: -sum(strength[r] for r in c.reasons))
     return ranked[:MAX_CANDIDATES]
 
 
 def require_returnee(session: Session, actor: Actor, returnee_id: int) -> Returnee:
     """A returnee inside the actor's scope, without writing a view to the audit trail."""
     actor.require_role(*PEOPLE_ROLES)
-    returnee = session.get(Returnee, returnee_id)
-    if returnee is None:
-        raise NotFound(_("No returnee has the number %(id)s.", id=returnee_id))
+    missing = _("No returnee has the number %(id)s.", id=returnee_id)
+    returnee = get_required(session, Returnee, returnee_id, missing)
     if not actor.covers_centre(returnee.centre):
         raise Forbidden(_("This person's record is outside your scope."))
     return returnee
@@ -127,7 +135,17 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
             arrivals = arrivals.where(Arrival.arrived_at < search.arrived_to)
         query = query.where(Returnee.id.in_(arrivals))
     query = query.order_by(Returnee.updated_at.desc(), Returnee.id.desc()).limit(search.limit)
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    record_event(
+        session,
+        actor,
+        AuditAction.VIEW,
+        "returnee_search",
+        "",
+        query=search.text,
+        shown=[returnee.id for returnee in found],
+    )
+    return found
 
 
 def _matches_word(word: str):

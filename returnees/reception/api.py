@@ -25,6 +25,7 @@ from returnees.reception.services import (
     RECEPTION_ROLES,
     HandoverEntry,
     PossibleMatch,
+    add_return,
     arrivals_of,
     hand_over_child,
     intake_for,
@@ -68,7 +69,7 @@ def intake_from_body(body: dict) -> Intake:
 
 
 def possible_match_response(possible: PossibleMatch) -> tuple[Response, int]:
-    record_candidates_shown(get_session(), current_actor(), possible.candidates)
+    record_candidates_shown(current_actor(), possible.candidates)
     body = possible.as_json()
     body["error"]["candidates"] = [
         {
@@ -132,14 +133,13 @@ def add_arrival(returnee_id: int) -> tuple[Response, int]:
     """Record a new return of a known person."""
     body = load_body(NewArrivalSchema())
     returnee = require_returnee(get_session(), current_actor(), returnee_id)
-    current = intake_for(returnee)
     intake = intake_for(
         returnee,
         arrival=_arrival(body["arrival"]),
         is_unaccompanied=body["unaccompanied"],
-        phones=current.phones + _phones(body["phones"]),
+        phones=_phones(body["phones"]),
     )
-    arrival = register_arrival(get_session(), current_actor(), intake, returnee.id)
+    arrival = add_return(get_session(), current_actor(), returnee.id, intake)
     return jsonify(ReturneeSchema().dump(arrival.returnee)), 201
 
 
@@ -151,7 +151,7 @@ def handover(returnee_id: int) -> Response:
     returnee = require_returnee(get_session(), current_actor(), returnee_id)
     in_custody = [a for a in arrivals_of(get_session(), returnee) if a.custody]
     arrival_id = body["arrival_id"] or (in_custody[0].id if in_custody else None)
-    if arrival_id is None:
+    if arrival_id not in {arrival.id for arrival in in_custody}:
         raise Conflict(_("This person has no arrival as a child travelling alone."))
     entry = HandoverEntry(
         body["guardian_name"],

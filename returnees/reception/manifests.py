@@ -16,7 +16,9 @@ from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
 from returnees.auth.access import Actor
 from returnees.core.clock import utcnow
-from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from returnees.core.db import get_required
+from returnees.core.errors import Conflict, Forbidden, InvalidInput
+from returnees.people.services import IdentityProbe, find_candidates
 from returnees.reception.models import (
     ExpectedPassenger,
     Manifest,
@@ -85,6 +87,8 @@ def upload_passenger_list(
         known.add(key)
         result.added.append(_new_passenger(manifest, row, key))
     session.add_all(result.added)
+    for passenger in result.added:
+        _look_for_earlier_records(session, manifest, passenger)
     session.flush()
     record_event(
         session,
@@ -172,11 +176,31 @@ def _new_passenger(manifest: Manifest, row: ListRow, key: str) -> ExpectedPassen
     )
 
 
+def _look_for_earlier_records(
+    session: Session, manifest: Manifest, passenger: ExpectedPassenger
+) -> None:
+    """On import as at the desk: note who on the list may have been registered before."""
+    cleaned, _problems = validate_passenger(passenger.values)
+    if cleaned is None:
+        passenger.earlier_record_ids = []
+        return
+    probe = IdentityProbe(
+        given_names=cleaned.given_names,
+        family_names=cleaned.family_names,
+        birth_date=cleaned.birth_date,
+        document_type=cleaned.document_type,
+        document_number=cleaned.document_number,
+        phones=(cleaned.phone,) if cleaned.phone else (),
+        sex=cleaned.sex,
+    )
+    candidates = find_candidates(session, probe, country=manifest.centre.country)
+    passenger.earlier_record_ids = [candidate.returnee.id for candidate in candidates]
+
+
 def require_manifest(session: Session, actor: Actor, manifest_id: int) -> Manifest:
     actor.require_role(*RECEPTION_ROLES)
-    manifest = session.get(Manifest, manifest_id)
-    if manifest is None:
-        raise NotFound(_("No passenger list has the number %(id)s.", id=manifest_id))
+    missing = _("No passenger list has the number %(id)s.", id=manifest_id)
+    manifest = get_required(session, Manifest, manifest_id, missing)
     if not actor.covers_centre(manifest.centre):
         raise Forbidden(_("This passenger list belongs to a centre outside your scope."))
     return manifest
@@ -212,14 +236,14 @@ def fix_passenger(
         )
     passenger.row_key, passenger.status = key, PassengerStatus.READY
     passenger.is_unaccompanied = cleaned.is_unaccompanied
+    _look_for_earlier_records(session, passenger.manifest, passenger)
     session.flush()
     return passenger
 
 
 def _require_passenger(session: Session, actor: Actor, passenger_id: int) -> ExpectedPassenger:
-    passenger = session.get(ExpectedPassenger, passenger_id)
-    if passenger is None:
-        raise NotFound(_("No passenger has the number %(id)s.", id=passenger_id))
+    missing = _("No passenger has the number %(id)s.", id=passenger_id)
+    passenger = get_required(session, ExpectedPassenger, passenger_id, missing)
     require_manifest(session, actor, passenger.manifest_id)
     return passenger
 

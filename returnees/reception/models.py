@@ -73,7 +73,9 @@ class ExpectedPassenger(Base):
     problems: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[PassengerStatus] = mapped_column(value_enum(PassengerStatus))
     is_unaccompanied: Mapped[bool] = mapped_column(default=False)
-    arrival_id: Mapped[int | None] = mapped_column(ForeignKey("arrivals.id"))
+    # Records of people who may be this passenger, found when the row was read or fixed.
+    earlier_record_ids: Mapped[list] = mapped_column(JSON, default=list)
+    arrival_id: Mapped[int | None] = mapped_column(ForeignKey("arrivals.id"), unique=True)
 
     manifest: Mapped[Manifest] = relationship(back_populates="passengers")
 

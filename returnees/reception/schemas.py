@@ -100,3 +100,13 @@ class PassengerRowSchema(Schema):
     status = fields.Function(lambda row: row.status.value)
     values = fields.Dict()
     problems = fields.Dict()
+    earlier_record_ids = fields.List(fields.Integer())
+
+
+class ManifestResultSchema(Schema):
+    manifest_id = fields.Integer()
+    added = fields.Integer()
+    duplicates = fields.Integer()
+    needs_fixing = fields.Integer()
+    imported = fields.Integer()
+    rows = fields.Nested(PassengerRowSchema, many=True)

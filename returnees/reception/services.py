@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
@@ -16,10 +16,17 @@ from returnees.auth.models import Role
 from returnees.centres.models import Centre, CentreKind
 from returnees.centres.services import find_centre
 from returnees.core.clock import utcnow
+from returnees.core.db import get_required, separate_unit_of_work
 from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
-from returnees.people.services import Candidate, IdentityProbe, find_candidates, require_returnee
+from returnees.people.services import (
+    PEOPLE_ROLES,
+    Candidate,
+    IdentityProbe,
+    find_candidates,
+    require_returnee,
+)
 from returnees.reception.intake import CleanIntake, Intake, check_intake
 from returnees.reception.models import (
     PARENTAL,
@@ -34,6 +41,7 @@ from returnees.reception.models import (
 )
 
 RECEPTION_ROLES = (Role.RECEPTION, Role.SUPERVISOR)
+DEFAULT_LANGUAGE = "es"
 HANDOVER_DEADLINE = timedelta(hours=72)
 
 
@@ -68,40 +76,79 @@ def register_arrival(
     """Register one arrival: on a new record, or on the earlier record staff recognised.
 
     Without a decision (`match` None) and with likely earlier records, raises PossibleMatch.
+    `match` may only name one of the earlier records this intake brings up: staff cannot attach
+    an arrival to, and so reach, any other record.
     """
     actor.require_role(*RECEPTION_ROLES)
     now = utcnow()
     clean = check_intake(intake, now)
     centre = desk_centre(session, actor, intake.arrival.centre)
-    if match is None:
-        candidates = find_candidates(session, probe_for(clean))
-        if candidates:
-            raise PossibleMatch(candidates)
-    if match in (None, "new"):
+    if match == "new":
         returnee = _new_returnee(session, clean, centre, now)
         record_event(session, actor, AuditAction.CREATE, "returnee", returnee.id)
     else:
-        returnee = _known_returnee(session, int(match), clean, centre, now)
+        candidates = find_candidates(session, probe_for(clean), country=centre.country)
+        if match is None and candidates:
+            raise PossibleMatch(candidates)
+        if match is None:
+            returnee = _new_returnee(session, clean, centre, now)
+            record_event(session, actor, AuditAction.CREATE, "returnee", returnee.id)
+        else:
+            returnee = _chosen_candidate(candidates, match)
+            _update_known_returnee(session, actor, returnee, clean, centre, now)
+    return _record_arrival(session, actor, returnee, clean, centre, intake.passenger_id, now)
+
+
+def add_return(session: Session, actor: Actor, returnee_id: int, intake: Intake) -> Arrival:
+    """Record a new return of a person whose record the actor holds (not found by matching)."""
+    actor.require_role(*RECEPTION_ROLES)
+    returnee = require_returnee(session, actor, returnee_id)
+    now = utcnow()
+    clean = check_intake(intake, now)
+    centre = desk_centre(session, actor, intake.arrival.centre)
+    _update_known_returnee(session, actor, returnee, clean, centre, now)
+    return _record_arrival(session, actor, returnee, clean, centre, intake.passenger_id, now)
+
+
+def _chosen_candidate(candidates: list[Candidate], match: int | str) -> Returnee:
+    chosen = next((c.returnee for c in candidates if str(c.returnee.id) == str(match)), None)
+    if chosen is None:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {"match": [_("Choose one of the earlier records shown, or a new person.")]},
+        )
+    return chosen
+
+
+def _record_arrival(
+    session: Session,
+    actor: Actor,
+    returnee: Returnee,
+    clean: CleanIntake,
+    centre: Centre,
+    passenger_id: int | None,
+    now: datetime,
+) -> Arrival:
     arrival = _add_arrival(session, actor, returnee, clean, centre, now)
-    if intake.passenger_id:
-        _mark_passenger_arrived(session, actor, intake.passenger_id, arrival)
+    if passenger_id:
+        _mark_passenger_arrived(session, actor, passenger_id, arrival)
     return arrival
 
 
-def record_candidates_shown(session: Session, actor: Actor, candidates: list[Candidate]) -> None:
-    """Earlier records shown at the desk are views of a person: write them to the audit trail,
-    and keep them even though the registration itself waits for the staff's choice."""
-    for candidate in candidates:
-        record_event(
-            session,
-            actor,
-            AuditAction.VIEW,
-            "returnee",
-            candidate.returnee.id,
-            reason="match_candidate",
-            because=candidate.reasons,
-        )
-    session.commit()
+def record_candidates_shown(actor: Actor, candidates: list[Candidate]) -> None:
+    """Earlier records shown at the desk are views of a person. They are written to the audit
+    trail in a transaction of their own, kept although the registration waits for a choice."""
+    with separate_unit_of_work() as session:
+        for candidate in candidates:
+            record_event(
+                session,
+                actor,
+                AuditAction.VIEW,
+                "returnee",
+                candidate.returnee.id,
+                reason="match_candidate",
+                because=candidate.reasons,
+            )
 
 
 def probe_for(clean: CleanIntake) -> IdentityProbe:
@@ -112,6 +159,7 @@ def probe_for(clean: CleanIntake) -> IdentityProbe:
         document_type=clean.document_type.value if clean.document_type else None,
         document_number=clean.document_number,
         phones=tuple(phone.number for phone in clean.phones),
+        sex=clean.sex.value,
     )
 
 
@@ -139,30 +187,47 @@ def _new_returnee(session: Session, clean: CleanIntake, centre: Centre, now: dat
     return returnee
 
 
-def _known_returnee(
-    session: Session, returnee_id: int, clean: CleanIntake, centre: Centre, now: datetime
-) -> Returnee:
-    """The earlier record gets the new arrival; what it lacked is filled in, nothing is lost."""
-    returnee = session.get(Returnee, returnee_id)
-    if returnee is None:
-        raise NotFound(_("No returnee has the number %(id)s.", id=returnee_id))
+def _update_known_returnee(
+    session: Session,
+    actor: Actor,
+    returnee: Returnee,
+    clean: CleanIntake,
+    centre: Centre,
+    now: datetime,
+) -> None:
+    """The earlier record gets the new arrival. What it lacked is filled in; what it says is kept,
+    and what staff typed differently this time is kept in the audit trail, so nothing is lost."""
     if returnee.birth_date is None and clean.birth_date:
         returnee.birth_date, returnee.estimated_age = clean.birth_date, None
     if returnee.document_number is None and clean.document_number:
-        returnee.document_type, returnee.document_number = (
-            clean.document_type,
-            clean.document_number,
-        )
+        returnee.document_type = clean.document_type
+        returnee.document_number = clean.document_number
     if clean.municipality:
         returnee.municipality = clean.municipality
-    returnee.language = clean.language
-    returnee.centre_id = centre.id
-    returnee.updated_at = now
-    _add_phones(returnee, clean, now)
-    return returnee
+    if clean.language != DEFAULT_LANGUAGE:
+        returnee.language = clean.language
+    returnee.centre, returnee.updated_at = centre, now
+    _add_phones(returnee, clean, now, may_withdraw_consent=False)
+    typed = {
+        "given_names": clean.given_names,
+        "family_names": clean.family_names,
+        "birth_date": clean.birth_date.isoformat() if clean.birth_date else None,
+        "sex": clean.sex.value,
+    }
+    record_event(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "returnee",
+        returnee.id,
+        reason="returned_again",
+        typed=typed,
+    )
 
 
-def _add_phones(returnee: Returnee, clean: CleanIntake, now: datetime) -> None:
+def _add_phones(
+    returnee: Returnee, clean: CleanIntake, now: datetime, may_withdraw_consent: bool = True
+) -> None:
     known = {phone.number: phone for phone in returnee.phones}
     for entry in clean.phones:
         phone = known.get(entry.number)
@@ -172,7 +237,8 @@ def _add_phones(returnee: Returnee, clean: CleanIntake, now: datetime) -> None:
         phone.owner, phone.channel = entry.owner, entry.channel
         if entry.has_consent and not phone.has_consent:
             phone.consent_at = now
-        phone.has_consent = entry.has_consent
+        if entry.has_consent or may_withdraw_consent:
+            phone.has_consent = entry.has_consent
         phone.is_usable = True
 
 
@@ -212,15 +278,20 @@ def _mark_passenger_arrived(
         raise NotFound(_("That passenger is not on a list you can reach."))
     if passenger.status is PassengerStatus.ARRIVED:
         raise Conflict(_("This passenger was already marked as arrived."))
+    if passenger.status is not PassengerStatus.EXPECTED:
+        raise Conflict(_("Import this passenger onto the checklist first."))
+    if passenger.manifest.centre_id != arrival.centre_id:
+        raise Conflict(_("This passenger is expected at another centre."))
     passenger.status, passenger.arrival_id = PassengerStatus.ARRIVED, arrival.id
     arrival.manifest_id = passenger.manifest_id
 
 
 def require_arrival(session: Session, actor: Actor, arrival_id: int) -> Arrival:
-    arrival = session.get(Arrival, arrival_id)
-    if arrival is None:
-        raise NotFound(_("No arrival has the number %(id)s.", id=arrival_id))
-    require_returnee(session, actor, arrival.returnee_id)
+    missing = _("No arrival has the number %(id)s.", id=arrival_id)
+    arrival = get_required(session, Arrival, arrival_id, missing)
+    actor.require_role(*PEOPLE_ROLES)
+    if not actor.covers_centre(arrival.centre):
+        require_returnee(session, actor, arrival.returnee_id)
     return arrival
 
 
@@ -339,6 +410,8 @@ def hand_over_child(
     custody = _custody_of(session, actor, arrival_id)
     if custody.status is HandoverStatus.HANDED_OVER:
         raise Conflict(_("This child has already been handed over."))
+    if custody.status is HandoverStatus.AWAITING_APPROVAL:
+        raise Conflict(_("A handover of this child is waiting for a supervisor's approval."))
     relationship, phone = _check_handover(entry, custody.arrival.returnee.nationality.value)
     now = utcnow()
     custody.guardian_name = " ".join(entry.guardian_name.split())
@@ -396,24 +469,27 @@ def approve_handover(session: Session, actor: Actor, arrival_id: int) -> Custody
     return custody
 
 
-def children_in_custody(session: Session, actor: Actor) -> list[Arrival]:
+def children_in_custody(
+    session: Session, actor: Actor, arrived_before: datetime | None = None, limit: int = 200
+) -> list[Arrival]:
     """Children travelling alone not yet handed over, inside the actor's scope, longest first."""
     query = (
         select(Arrival)
         .join(Custody)
         .join(Centre, Arrival.centre_id == Centre.id)
         .where(Custody.status != HandoverStatus.HANDED_OVER, actor.centre_clause())
+        .options(selectinload(Arrival.returnee), contains_eager(Arrival.custody))
         .order_by(Arrival.arrived_at)
+        .limit(limit)
     )
+    if arrived_before is not None:
+        query = query.where(Arrival.arrived_at <= arrived_before)
     return list(session.scalars(query))
 
 
 def overdue_handovers(session: Session, actor: Actor) -> list[Arrival]:
     """Children not handed over within 72 hours of arriving."""
-    deadline = utcnow() - HANDOVER_DEADLINE
-    return [
-        arrival for arrival in children_in_custody(session, actor) if arrival.arrived_at <= deadline
-    ]
+    return children_in_custody(session, actor, arrived_before=utcnow() - HANDOVER_DEADLINE)
 
 
 def link_household(

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from returnees.audit.services import record_view
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.centres.models import CentreKind
@@ -139,13 +140,15 @@ def register() -> str | tuple[str, int] | Response:
     candidates, status = [], 200
     if request.method == "POST" and form.validate_on_submit():
         match = request.form.get("match") or None
+        if match not in (None, "new") and not match.isdigit():
+            match = None
         try:
             arrival = register_arrival(
                 get_session(), current_actor(), intake_from_form(form), match
             )
         except PossibleMatch as possible:
             candidates, status = possible.candidates, 409
-            record_candidates_shown(get_session(), current_actor(), candidates)
+            record_candidates_shown(current_actor(), candidates)
         except DomainError as error:
             show_errors(form, error, INTAKE_ALIASES)
             status = error.status
@@ -162,6 +165,10 @@ def register() -> str | tuple[str, int] | Response:
 def screening(arrival_id: int) -> str | tuple[str, int] | Response:
     """The screening section, completed later the same day."""
     arrival = require_arrival(get_session(), current_actor(), arrival_id)
+    if request.method == "GET":
+        record_view(
+            get_session(), current_actor(), "screening", arrival.id, returnee=arrival.returnee_id
+        )
     form = ScreeningForm(
         obj=_screening_values(arrival.screening) if request.method == "GET" else None
     )
@@ -238,6 +245,10 @@ def shelters_in_scope():
 def handover(arrival_id: int) -> str | tuple[str, int] | Response:
     """Hand a child travelling alone to the parent or guardian who collects them."""
     arrival = require_arrival(get_session(), current_actor(), arrival_id)
+    if request.method == "GET":
+        record_view(
+            get_session(), current_actor(), "custody", arrival.id, returnee=arrival.returnee_id
+        )
     form = HandoverForm()
     if request.method == "POST" and form.validate_on_submit():
         entry = HandoverEntry(
