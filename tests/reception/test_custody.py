@@ -150,3 +150,32 @@ def test_people_on_the_same_arrival_are_linked_as_one_household(
         link_household(session, Actor.for_user(staff[Role.RECEPTION]), mother.id, son.id)
     page = sign_in_as(staff[Role.RECEPTION]).get(f"/returnees/{mother.returnee_id}")
     assert "Brayan Chen" in page.get_data(as_text=True).split("Núcleo familiar")[1]
+
+
+def test_a_handover_waiting_for_approval_cannot_be_resubmitted(child, staff, in_app):
+    from returnees.core.errors import Conflict
+
+    desk = Actor.for_user(staff[Role.RECEPTION])
+    hand_over(in_app, desk, child.id, guardian_name="Vecino", relationship="other")
+    with pytest.raises(Conflict):
+        hand_over(
+            in_app,
+            desk,
+            child.id,
+            guardian_name="Vecino",
+            relationship="mother",
+            guardian_document="1234567890101",
+            is_document_checked=True,
+        )
+
+
+def test_the_api_refuses_another_persons_arrival(app, child, register, staff, token_for):
+    other = register(
+        given_names="Otro", family_names="Niño", estimated_age=10, is_unaccompanied=True
+    )
+    response = app.test_client().post(
+        f"/api/v1/returnees/{child.returnee_id}/handover",
+        headers=token_for(staff[Role.RECEPTION]),
+        json={"arrival_id": other.id, "guardian_name": "X", "relationship": "mother"},
+    )
+    assert response.status_code == 409

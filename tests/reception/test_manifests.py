@@ -179,3 +179,23 @@ def test_the_api_answers_with_the_preview_and_then_imports(
     )
     assert again.status_code == 201
     assert again.get_json()["duplicates"] == 20 and again.get_json()["imported"] == 18
+
+
+def test_a_row_not_yet_imported_cannot_be_marked_arrived(desk, in_app, clock):
+    upload(desk, passenger_list(bad_rows=False))
+    passenger = rows(in_app)[0]
+    response = desk.get(f"/reception/register?passenger={passenger.id}")
+    assert response.status_code == 409
+
+
+def test_an_imported_list_notes_who_may_have_come_back_before(desk, register, in_app, clock):
+    earlier = register(
+        given_names="Persona 3",
+        family_names="García López",
+        birth_date=__import__("datetime").date(1990, 5, 3),
+        sex="M",
+    )
+    upload(desk, passenger_list(bad_rows=False))
+    noted = {row.values["given_names"]: row.earlier_record_ids for row in rows(in_app)}
+    assert noted["Persona 3"] == [earlier.returnee_id]
+    assert noted["Persona 4"] == []

@@ -226,3 +226,117 @@ def date_(year: int, month: int, day: int):
     from datetime import date
 
     return date(year, month, day)
+
+
+def test_match_can_only_name_a_record_this_intake_brings_up(api_client, register, in_app):
+    """No attaching an arrival to (and so reaching) an unrelated record by its id."""
+    unrelated = register(
+        given_names="Otra", family_names="Persona", centre="HN-SPS", nationality="HN"
+    )
+    response = api_client(
+        "POST",
+        "/returnees",
+        {
+            "given_names": "Nueva",
+            "family_names": "Gente",
+            "estimated_age": 30,
+            "sex": "F",
+            "nationality": "GT",
+            "arrival": {"centre": "GT-AURORA"},
+            "match": unrelated.returnee_id,
+        },
+    )
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"match"}
+    with in_app() as session:
+        assert session.get(Returnee, unrelated.returnee_id).centre.code == "HN-SPS"
+        assert session.scalar(select(func.count()).select_from(Returnee)) == 1
+
+
+def test_records_of_another_country_are_not_proposed(register):
+    register(
+        given_names="José",
+        family_names="Hernández",
+        birth_date=date_(1990, 5, 4),
+        sex="M",
+        centre="HN-SPS",
+        nationality="HN",
+    )
+    register(
+        given_names="José",
+        family_names="Hernández",
+        birth_date=date_(1990, 5, 4),
+        sex="M",
+        match=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "proposed"),
+    [
+        (("Luis José", "Pérez", "M"), ("José", "Pérez", "M"), True),
+        (("Daniel", "Pérez", "M"), ("Daniela", "Pérez", "F"), False),
+    ],
+)
+def test_names_match_on_any_given_name_and_the_same_sex(register, first, second, proposed):
+    from returnees.reception.services import PossibleMatch
+
+    register(
+        given_names=first[0], family_names=first[1], sex=first[2], birth_date=date_(2001, 2, 3)
+    )
+    try:
+        register(
+            given_names=second[0],
+            family_names=second[1],
+            sex=second[2],
+            birth_date=date_(2001, 2, 3),
+            match=None,
+        )
+    except PossibleMatch:
+        assert proposed, "a different person was proposed"
+    else:
+        assert not proposed, "the same person was not proposed"
+
+
+def test_coming_back_keeps_the_recorded_language_and_consent(register, in_app):
+    from returnees.people.services import IdentityProbe, find_candidates
+
+    first = register(
+        given_names="Juana",
+        family_names="Tzoc",
+        language="mam",
+        phones=("5555 1234",),
+        birth_date=date_(1980, 1, 1),
+    )
+    with in_app() as session:
+        [candidate] = find_candidates(
+            session, IdentityProbe("Juana", "Tzoc", phones=("+50255551234",))
+        )
+    from returnees.auth.access import Actor
+    from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
+    from returnees.reception.services import register_arrival
+
+    intake = Intake(
+        given_names="Juana",
+        family_names="Tzoc",
+        birth_date=date_(1980, 1, 1),
+        sex="F",
+        nationality="GT",
+        phones=[PhoneEntry("5555 1234", consent=False)],
+        arrival=ArrivalEntry(centre="GT-AURORA"),
+    )
+    with in_app() as session:
+        register_arrival(session, Actor.system("t"), intake, candidate.returnee.id)
+    with in_app() as session:
+        person = session.get(Returnee, first.returnee_id)
+        assert person.language == "mam" and person.phones[0].has_consent
+        assert person.arrivals_count == 2
+
+
+@pytest.fixture
+def api_client(app, demo, make_user, token_for):
+    client = app.test_client()
+    headers = token_for(make_user(Role.RECEPTION, "GT-AURORA"))
+    return lambda method, path, body=None: client.open(
+        f"/api/v1{path}", method=method, json=body, headers=headers
+    )
