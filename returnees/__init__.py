@@ -88,6 +88,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (home_bp, auth_bp, centres_bp, audit_bp, people_bp, reception_bp):
         app.register_blueprint(blueprint)
+    from returnees.messaging.webhooks import bp as webhooks_bp
+
+    csrf.exempt(webhooks_bp)
+    app.register_blueprint(webhooks_bp)
     api = register_routes()
     csrf.exempt(api)
     app.register_blueprint(api)

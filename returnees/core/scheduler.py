@@ -38,8 +38,9 @@ class PeriodicJob:
 
 def periodic_jobs() -> list[PeriodicJob]:
     from returnees.auth.jobs import JOBS as auth_jobs
+    from returnees.messaging.jobs import JOBS as messaging_jobs
 
-    return [*auth_jobs]
+    return [*auth_jobs, *messaging_jobs]
 
 
 def run_job(app: Flask, job: PeriodicJob) -> object:

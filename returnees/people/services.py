@@ -47,42 +47,91 @@ class Candidate:
 def find_candidates(
     session: Session, probe: IdentityProbe, country: Country | None = None
 ) -> list[Candidate]:
-    """Earlier records that may be this person: same document, same phone, or same birth date,
-    same sex and a matching name; limited to records held in `country` when given.
+    """Earlier records that may be this person (see `find_candidates_for_many`)."""
+    return find_candidates_for_many(session, [probe], country)[0]
 
-    Each lookup uses an index, so the time does not grow with the registry. Ranked by the
-    strength of the evidence: a document first, then name and birth date, then a phone alone.
+
+def find_candidates_for_many(
+    session: Session, probes: list[IdentityProbe], country: Country | None = None
+) -> list[list[Candidate]]:
+    """For each probe, earlier records that may be the same person: the same document, the same
+    phone, or the same birth date, the same sex and a matching name; limited to records held in
+    `country` when given. Ranked by the strength of the evidence (document, then name and birth
+    date, then a phone alone).
+
+    Three indexed queries serve a whole passenger list, so the time grows with the list and
+    with the people who share a birth date, not with the registry.
     """
+    documents = {p.document_number for p in probes if p.document_type and p.document_number}
+    numbers = {number for p in probes for number in p.phones}
+    dates = {p.birth_date for p in probes if p.birth_date}
+    by_document = (
+        _group(
+            session,
+            select(Returnee).where(Returnee.document_number.in_(documents)),
+            lambda r: r.document_number,
+            country,
+        )
+        if documents
+        else {}
+    )
+    by_date = (
+        _group(
+            session,
+            select(Returnee).where(Returnee.birth_date.in_(dates)),
+            lambda r: r.birth_date,
+            country,
+        )
+        if dates
+        else {}
+    )
+    by_phone: dict[str, list[Returnee]] = {}
+    if numbers:
+        query = select(Phone.number, Returnee).join(Returnee, Phone.returnee_id == Returnee.id)
+        for number, returnee in session.execute(
+            _in_country(query.where(Phone.number.in_(numbers)), country)
+        ):
+            by_phone.setdefault(number, []).append(returnee)
+    return [_candidates_for(p, by_document, by_date, by_phone) for p in probes]
+
+
+def _in_country(query, country: Country | None):
+    if country is None:
+        return query
+    return query.join(Centre, Returnee.centre_id == Centre.id).where(Centre.country == country)
+
+
+def _group(session: Session, query, key, country: Country | None) -> dict:
+    grouped: dict = {}
+    limit = BIRTH_DATE_SCAN * 50
+    for returnee in session.scalars(_in_country(query, country).order_by(Returnee.id).limit(limit)):
+        grouped.setdefault(key(returnee), []).append(returnee)
+    return grouped
+
+
+def _candidates_for(
+    probe: IdentityProbe, by_document: dict, by_date: dict, by_phone: dict
+) -> list[Candidate]:
     found: dict[int, Candidate] = {}
 
     def add(returnee: Returnee, reason: str) -> None:
-        found.setdefault(returnee.id, Candidate(returnee)).reasons.append(reason)
+        candidate = found.setdefault(returnee.id, Candidate(returnee))
+        if reason not in candidate.reasons:
+            candidate.reasons.append(reason)
 
-    def scoped(query):
-        if country is None:
-            return query
-        return query.join(Centre, Returnee.centre_id == Centre.id).where(Centre.country == country)
-
-    if probe.document_type and probe.document_number:
-        query = select(Returnee).where(
-            Returnee.document_type == probe.document_type,
-            Returnee.document_number == probe.document_number,
-        )
-        for returnee in session.scalars(scoped(query).limit(MAX_CANDIDATES)):
+    for returnee in by_document.get(probe.document_number, []):
+        if returnee.document_type == probe.document_type:
             add(returnee, "document")
-    if probe.birth_date:
-        query = select(Returnee).where(Returnee.birth_date == probe.birth_date)
-        if probe.sex:
-            query = query.where(Returnee.sex == probe.sex)
-        for returnee in session.scalars(scoped(query).order_by(Returnee.id).limit(BIRTH_DATE_SCAN)):
-            names = compare_names(
-                probe.given_names, probe.family_names, returnee.given_names, returnee.family_names
-            )
-            if names.is_match:
-                add(returnee, "name_and_birth_date")
-    if probe.phones:
-        query = select(Returnee).join(Phone).where(Phone.number.in_(probe.phones)).distinct()
-        for returnee in session.scalars(scoped(query).limit(MAX_CANDIDATES)):
+    for returnee in by_date.get(probe.birth_date, [])[:BIRTH_DATE_SCAN]:
+        if probe.sex and returnee.sex != probe.sex:
+            continue
+        names = compare_names(
+            probe.given_names, probe.family_names, returnee.given_names, returnee.family_names
+        )
+        if names.is_match:
+            add(returnee, "name_and_birth_date")
+    for number in probe.phones:
+        for returnee in by_phone.get(number, []):
             add(returnee, "phone")
     strength = {"document": 3, "name_and_birth_date": 2, "phone": 1}
     ranked = sorted(found.values(), key=lambda c: -sum(strength[r] for r in c.reasons))

@@ -18,7 +18,7 @@ from returnees.auth.access import Actor
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
 from returnees.core.errors import Conflict, Forbidden, InvalidInput
-from returnees.people.services import IdentityProbe, find_candidates
+from returnees.people.services import IdentityProbe, find_candidates_for_many
 from returnees.reception.models import (
     ExpectedPassenger,
     Manifest,
@@ -87,8 +87,7 @@ def upload_passenger_list(
         known.add(key)
         result.added.append(_new_passenger(manifest, row, key))
     session.add_all(result.added)
-    for passenger in result.added:
-        _look_for_earlier_records(session, manifest, passenger)
+    _look_for_earlier_records(session, manifest, result.added)
     session.flush()
     record_event(
         session,
@@ -177,24 +176,30 @@ def _new_passenger(manifest: Manifest, row: ListRow, key: str) -> ExpectedPassen
 
 
 def _look_for_earlier_records(
-    session: Session, manifest: Manifest, passenger: ExpectedPassenger
+    session: Session, manifest: Manifest, passengers: list[ExpectedPassenger]
 ) -> None:
     """On import as at the desk: note who on the list may have been registered before."""
-    cleaned, _problems = validate_passenger(passenger.values)
-    if cleaned is None:
+    probes, valid = [], []
+    for passenger in passengers:
+        cleaned, _problems = validate_passenger(passenger.values)
         passenger.earlier_record_ids = []
-        return
-    probe = IdentityProbe(
-        given_names=cleaned.given_names,
-        family_names=cleaned.family_names,
-        birth_date=cleaned.birth_date,
-        document_type=cleaned.document_type,
-        document_number=cleaned.document_number,
-        phones=(cleaned.phone,) if cleaned.phone else (),
-        sex=cleaned.sex,
-    )
-    candidates = find_candidates(session, probe, country=manifest.centre.country)
-    passenger.earlier_record_ids = [candidate.returnee.id for candidate in candidates]
+        if cleaned is not None:
+            valid.append(passenger)
+            probes.append(
+                IdentityProbe(
+                    given_names=cleaned.given_names,
+                    family_names=cleaned.family_names,
+                    birth_date=cleaned.birth_date,
+                    document_type=cleaned.document_type,
+                    document_number=cleaned.document_number,
+                    phones=(cleaned.phone,) if cleaned.phone else (),
+                    sex=cleaned.sex,
+                )
+            )
+    with session.no_autoflush:
+        found = find_candidates_for_many(session, probes, country=manifest.centre.country)
+    for passenger, candidates in zip(valid, found, strict=True):
+        passenger.earlier_record_ids = [candidate.returnee.id for candidate in candidates]
 
 
 def require_manifest(session: Session, actor: Actor, manifest_id: int) -> Manifest:
@@ -236,7 +241,7 @@ def fix_passenger(
         )
     passenger.row_key, passenger.status = key, PassengerStatus.READY
     passenger.is_unaccompanied = cleaned.is_unaccompanied
-    _look_for_earlier_records(session, passenger.manifest, passenger)
+    _look_for_earlier_records(session, passenger.manifest, [passenger])
     session.flush()
     return passenger
 

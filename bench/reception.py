@@ -1,0 +1,380 @@
+"""What the reception desk costs on a full registry: a passenger list, the intake, the match.
+
+a. Importing a 135-row passenger list (upload + import_ready_rows in one unit of work), against
+   parsing it alone and a bare INSERT of the same rows.
+b. GET and POST /reception/register through the test client, signed in as the demo reception
+   user, against GET /healthz.
+c. find_candidates(session, probe) with BENCH_PEOPLE people (default 1,000,000) in PostgreSQL,
+   for spelling variants of registered people and for new people, against session.get by id.
+
+Every figure is a ratio against a baseline measured in the same run. The bench database is
+BENCH_DATABASE_URL (default postgresql://127.0.0.1:5432/returnees_bench, created when missing);
+it is populated once and reused, BENCH_REPOPULATE=1 empties and refills it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import string
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event, func, insert, select, text
+from sqlalchemy.orm import selectinload
+
+from bench.generator import Generator, Person, passenger_list_csv, spelling_variant
+from bench.populate import bench_app, count_people, people_wanted, populate
+from returnees.auth.access import Actor
+from returnees.auth.services import find_user
+from returnees.core.db import EXTENSION, get_session, unit_of_work
+from returnees.people.models import Returnee
+from returnees.people.services import IdentityProbe, find_candidates
+from returnees.reception.manifests import ManifestEntry, import_ready_rows, upload_passenger_list
+from returnees.reception.models import ExpectedPassenger, Manifest, PassengerStatus, TravelMode
+from returnees.reception.passenger_lists import read_passenger_list
+
+RECEPTION = "reception@demo.returnees.test"
+CENTRE = "GT-AURORA"
+LIST_ROWS, LIST_RUNS = 135, 10
+FORM_RUNS, PROBES = 100, 200
+TARGET_MS = 50.0
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def sample(call: Callable[[], object], runs: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        call()
+    return [timed(call) for _ in range(runs)]
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18]
+
+
+def spread(values: list[float]) -> str:
+    return f"{p50(values):7.2f} / {p95(values):7.2f} ms"
+
+
+# a. passenger list -------------------------------------------------------------------------
+
+
+def list_figures(app: Flask, actor: Actor, token: str) -> None:
+    generator = Generator(seed=135)
+    content = passenger_list_csv([generator.person() for _ in range(LIST_ROWS)])
+    parsed = read_passenger_list("vuelo.csv", content)
+    expected_at = datetime.now(UTC) + timedelta(hours=2)
+    references = iter(f"BL{token}{run:03d}" for run in range(1000))
+
+    def full_import() -> None:
+        with app.app_context(), unit_of_work() as session:
+            entry = ManifestEntry(CENTRE, next(references), expected_at=expected_at)
+            result = upload_passenger_list(session, actor, entry, "vuelo.csv", content)
+            assert import_ready_rows(session, actor, result.manifest.id) == LIST_ROWS
+
+    with app.app_context(), unit_of_work() as session:
+        centre_id = session.scalar(text("SELECT id FROM centres WHERE code = :c"), {"c": CENTRE})
+        manifests = [
+            Manifest(
+                centre_id=centre_id,
+                reference=f"BB{token}{run:03d}",
+                mode=TravelMode.FLIGHT,
+                deporting_country="US",
+                expected_at=expected_at,
+                expected_on=expected_at.date(),
+                created_at=expected_at,
+            )
+            for run in range(LIST_RUNS + 3)
+        ]
+        session.add_all(manifests)
+        session.flush()
+        batches = iter(
+            [
+                {
+                    "manifest_id": manifest.id,
+                    "row_number": row.row_number,
+                    "row_key": row.passenger.row_key() if row.passenger else str(row.row_number),
+                    "source_key": row.passenger.row_key() if row.passenger else "",
+                    "values": row.values,
+                    "problems": row.problems,
+                    "status": PassengerStatus.EXPECTED,
+                    "is_unaccompanied": bool(row.passenger and row.passenger.is_unaccompanied),
+                }
+                for row in parsed
+            ]
+            for manifest in manifests
+        )
+
+    def bare_insert() -> None:
+        with app.app_context(), unit_of_work() as session:
+            session.execute(insert(ExpectedPassenger), next(batches))
+
+    ours = p50(sample(full_import, LIST_RUNS))
+    parse = p50(sample(lambda: read_passenger_list("vuelo.csv", content), LIST_RUNS))
+    bare = p50(sample(bare_insert, LIST_RUNS))
+    print(f"  a. passenger list of {LIST_ROWS} rows, cp1252 CSV (median of {LIST_RUNS} runs)")
+    print(f"     upload + import_ready_rows   : {ours:8.1f} ms per list")
+    print(f"     read_passenger_list alone    : {parse:8.1f} ms")
+    print(f"     bare INSERT of the same rows : {bare:8.1f} ms")
+    print(f"     ratio to the bare INSERT     : {ours / bare:8.2f}")
+    print(f"     ratio to parse + bare INSERT : {ours / (parse + bare):8.2f}")
+
+
+# b. registration form ----------------------------------------------------------------------
+
+
+def csrf_of(client: FlaskClient, path: str) -> str:
+    match = CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def signed_in_client(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    form = {"email": RECEPTION, "password": app.config["DEMO_PASSWORD"]}
+    response = client.post(
+        "/auth/sign-in", data=form | {"csrf_token": csrf_of(client, "/auth/sign-in")}
+    )
+    assert response.status_code == 302, f"sign-in answered {response.status_code}"
+    return client
+
+
+def new_person_forms(app: Flask, count: int) -> list[dict[str, str]]:
+    """Intake forms of GT people who match nobody (a made-up first family name), checked first."""
+    generator, rng = Generator(seed=int(time.time())), random.Random(time.time_ns())
+    arrived = (datetime.now(ZoneInfo("America/Guatemala")) - timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    forms: list[dict[str, str]] = []
+    with app.app_context():
+        session = get_session()
+        while len(forms) < count:
+            person = generator.person()
+            if person.nationality != "GT" or not person.document_number or not person.phone:
+                continue
+            made_up = "".join(rng.choices(string.ascii_lowercase, k=9)).capitalize()
+            family = f"{made_up} {person.family_names.split()[0]}"
+            probe = IdentityProbe(
+                person.given_names, family, person.birth_date, "DPI", person.document_number,
+                (person.phone,),
+            )  # fmt: skip
+            if find_candidates(session, probe):
+                continue
+            forms.append(
+                {
+                    "given_names": person.given_names,
+                    "family_names": family,
+                    "birth_date": person.birth_date.isoformat(),
+                    "sex": person.sex,
+                    "nationality": "GT",
+                    "document_type": "DPI",
+                    "document_number": person.document_number,
+                    "phones-0-number": person.phone.removeprefix("+502"),
+                    "phones-0-owner": "self",
+                    "phones-0-channel": "sms",
+                    "phones-0-consent": "y",
+                    "phones-1-owner": "self",
+                    "phones-1-channel": "sms",
+                    "language": "es",
+                    "centre": CENTRE,
+                    "arrived_at": arrived,
+                    "mode": "flight",
+                    "deporting_country": "US",
+                }
+            )
+    return forms
+
+
+def form_figures(app: Flask) -> None:
+    client = signed_in_client(app)
+    token = csrf_of(client, "/reception/register")
+    forms = iter(new_person_forms(app, FORM_RUNS + 3))
+    statuses: Counter[int] = Counter()
+
+    def post() -> None:
+        response = client.post("/reception/register", data=next(forms) | {"csrf_token": token})
+        statuses[response.status_code] += 1
+
+    health = sample(lambda: client.get("/healthz"), 2 * FORM_RUNS)
+    page = sample(lambda: client.get("/reception/register"), FORM_RUNS)
+    saved = sample(post, FORM_RUNS)
+    base = p50(health)
+    print(f"  b. registration form, server time in process (p50 / p95 of {FORM_RUNS})")
+    print(f"     GET /healthz (baseline)      : {spread(health)}")
+    print(f"     GET /reception/register      : {spread(page)}  ({p50(page) / base:.1f}x)")
+    print(f"     POST /reception/register     : {spread(saved)}  ({p50(saved) / base:.1f}x)")
+    answers = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+    print(f"     POST answers (302 = saved)   : {answers}")
+
+
+# c. the match ------------------------------------------------------------------------------
+
+
+def person_of(returnee: Returnee) -> Person:
+    return Person(
+        returnee.given_names,
+        returnee.family_names,
+        returnee.birth_date,
+        returnee.sex.value,
+        returnee.nationality.value,
+        returnee.document_type.value if returnee.document_type else None,
+        returnee.document_number,
+        returnee.phones[0].number if returnee.phones else None,
+    )
+
+
+Case = tuple[IdentityProbe, str, int | None, str]  # probe, desk country, id to find, how made
+
+
+def probe_of(person: Person, document: bool = True, phone: bool = True) -> IdentityProbe:
+    return IdentityProbe(
+        person.given_names,
+        person.family_names,
+        person.birth_date,
+        person.document_type if document and person.document_number else None,
+        person.document_number if document else None,
+        (person.phone,) if phone and person.phone else (),
+        sex=person.sex,
+    )
+
+
+def probes(app: Flask, rng: random.Random) -> list[Case]:
+    """Half spelling variants of registered people (same birth date, some with their phone or
+    document), half new people."""
+    cases: list[Case] = []
+    with app.app_context():
+        session = get_session()
+        last = session.scalar(select(func.max(Returnee.id)))
+        ids = rng.sample(range(1, last + 1), PROBES)
+        query = select(Returnee).options(selectinload(Returnee.phones)).where(Returnee.id.in_(ids))
+        for returnee in list(session.scalars(query))[: PROBES // 2]:
+            variant, kind = spelling_variant(rng, person_of(returnee))
+            clue = rng.choice(("document", "phone", "name and birth date", "name and birth date"))
+            if (clue == "document" and not variant.document_number) or (
+                clue == "phone" and not variant.phone
+            ):
+                clue = "name and birth date"
+            probe = probe_of(variant, clue == "document", clue == "phone")
+            cases.append((probe, returnee.centre.country.value, returnee.id, f"{kind} + {clue}"))
+    generator = Generator(seed=rng.randrange(10**9))
+    while len(cases) < PROBES:
+        new = generator.person()
+        cases.append((probe_of(new), new.nationality, None, "new"))
+    rng.shuffle(cases)
+    return cases
+
+
+def explain_birth_date_query(app: Flask, probe: IdentityProbe, country: str | None) -> list[str]:
+    """EXPLAIN ANALYZE of the birth-date query as find_candidates sends it."""
+    engine: Engine = app.extensions[EXTENSION].engine
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with app.app_context():
+            find_candidates(get_session(), probe, country=country)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    statement, parameters = next((s, p) for s, p in seen if "birth_date =" in s)
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+        return [row[0] for row in plan]
+
+
+def run_probes(app: Flask, cases: list[Case], scoped: bool) -> tuple[list[float], Counter[str]]:
+    """Milliseconds per probe, and per kind how many found the person (new: found anyone)."""
+    times, found = [], Counter[str]()
+    with app.app_context():
+        session = get_session()
+        for probe, country, _, _ in cases[:5]:
+            find_candidates(session, probe, country=country if scoped else None)
+            session.expunge_all()
+        for probe, country, wanted, kind in cases:
+            started = time.perf_counter()
+            candidates = find_candidates(session, probe, country=country if scoped else None)
+            times.append((time.perf_counter() - started) * 1000)
+            session.expunge_all()
+            ids = [candidate.returnee.id for candidate in candidates]
+            found[kind] += bool(ids) if wanted is None else wanted in ids
+    return times, found
+
+
+def match_figures(app: Flask, people: int) -> None:
+    rng = random.Random(2026)
+    cases = probes(app, rng)
+    totals = Counter(kind for *_, kind in cases)
+    variants = [kind for kind in totals if kind != "new"]
+    baseline = []
+    with app.app_context():
+        session = get_session()
+        for some_id in [rng.randint(1, people) for _ in range(PROBES)]:
+            baseline.append(timed(lambda some_id=some_id: session.get(Returnee, some_id)))
+            session.expunge_all()
+    print(f"  c. find_candidates at {people:,} people ({PROBES} probes: p50 / p95 / max)")
+    print(f"     session.get by id (baseline) : {spread(baseline)} / {max(baseline):7.2f} ms")
+    for scoped, label in ((False, "(session, probe)"), (True, "country= as the desk")):
+        times, found = run_probes(app, cases, scoped)
+        recalled = sum(found[kind] for kind in variants)
+        print(f"     {label:<29}: {spread(times)} / {max(times):7.2f} ms")
+        print(f"       ratio p50 to the baseline  : {p50(times) / p50(baseline):8.1f}")
+        print(
+            f"       p95 against {TARGET_MS:.0f} ms target   : {p95(times) / TARGET_MS:8.2f} of it"
+        )
+        print(f"       variants found (recall)    : {recalled}/{len(cases) - totals['new']}")
+        print(f"       new people with a candidate: {found['new']}/{totals['new']}")
+    for part, label in ((0, "by change"), (1, "by clue")):
+        hits, asked = Counter[str](), Counter[str]()
+        for kind in variants:
+            hits[kind.split(" + ")[part]] += found[kind]
+            asked[kind.split(" + ")[part]] += totals[kind]
+        print(
+            f"       desk recall {label:<9}: "
+            + ", ".join(f"{k} {hits[k]}/{n}" for k, n in asked.items())
+        )
+    variant, country, *_ = next(case for case in cases if case[2] is not None)
+    for scope in (None, country):
+        print(f"     EXPLAIN of the birth-date query (country={scope}):")
+        for line in explain_birth_date_query(app, variant, scope):
+            print(f"       {line}")
+
+
+def main() -> None:
+    app = bench_app()
+    engine = app.extensions[EXTENSION].engine
+    wanted = people_wanted()
+    if os.environ.get("BENCH_REPOPULATE") == "1":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("TRUNCATE returnees RESTART IDENTITY CASCADE")
+    existing = count_people(engine)
+    if existing < wanted:
+        rate = populate(engine, wanted - existing)
+        print(f"reception: populated {wanted - existing:,} people at {rate:,.0f} people/s")
+    people = count_people(engine)
+    with app.app_context():
+        actor = Actor.for_user(find_user(get_session(), RECEPTION))
+    token = f"{int(time.time()) % 10**8}"
+    print(f"reception (postgresql, {people:,} people in the registry)")
+    list_figures(app, actor, token)
+    form_figures(app)
+    match_figures(app, people)

@@ -1,0 +1,1 @@
+"""SMS and WhatsApp: the gateway (Twilio or simulated), stored messages, webhooks, consent."""

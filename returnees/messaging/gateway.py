@@ -1,0 +1,154 @@
+"""One gateway interface, two implementations: Twilio (the official client) and a simulation."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+# Error codes that change what we do (shared/field-systems.md).
+INVALID_NUMBER = {21211, 21614}
+OPTED_OUT = {21610, 63014}
+OUTSIDE_WHATSAPP_WINDOW = 63016
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    to: str
+    channel: str
+    body: str
+    status_callback: str
+    validity_seconds: int
+    content_sid: str = ""
+    content_variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What the gateway answered. `retry` is safe to retry; `ambiguous` may have gone out."""
+
+    sid: str | None = None
+    status: str = "failed"
+    error_code: int | None = None
+    error_message: str = ""
+    retry: bool = False
+    ambiguous: bool = False
+
+
+class Gateway(Protocol):
+    def send(self, message: OutgoingMessage) -> SendOutcome: ...
+
+    def fetch(self, sid: str) -> SendOutcome | None: ...
+
+    def find_sent(self, message: OutgoingMessage) -> SendOutcome | None:
+        """The message as the provider holds it, if an ambiguous send did go out."""
+
+
+class TwilioGateway:
+    """SMS and WhatsApp through the official twilio client (api_base_url: tests' fake Twilio)."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        messaging_service_sid: str = "",
+        sms_from: str = "",
+        whatsapp_from: str = "",
+        api_base_url: str = "",
+        timeout: float = 10.0,
+    ) -> None:
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        if api_base_url:
+            self.client.api.base_url = api_base_url.rstrip("/")
+        self.messaging_service_sid = messaging_service_sid
+        self.sms_from = sms_from
+        self.whatsapp_from = whatsapp_from
+
+    def _addresses(self, message: OutgoingMessage) -> dict[str, str]:
+        if message.channel == "whatsapp":
+            return {"to": f"whatsapp:{message.to}", "from_": f"whatsapp:{self.whatsapp_from}"}
+        if self.messaging_service_sid:
+            return {"to": message.to, "messaging_service_sid": self.messaging_service_sid}
+        return {"to": message.to, "from_": self.sms_from}
+
+    def send(self, message: OutgoingMessage) -> SendOutcome:
+        content = (
+            {
+                "content_sid": message.content_sid,
+                "content_variables": json.dumps(message.content_variables),
+            }
+            if message.content_sid
+            else {"body": message.body}
+        )
+        try:
+            sent = self.client.messages.create(
+                **self._addresses(message),
+                **content,
+                status_callback=message.status_callback,
+                validity_period=message.validity_seconds,
+            )
+        except TwilioRestException as error:
+            return _outcome_of_error(error)
+        except requests.exceptions.ConnectionError as error:
+            # Refused or unreachable: the request never arrived, so sending again is safe.
+            return SendOutcome(error_message=str(error)[:500], retry=True)
+        except requests.exceptions.Timeout as error:
+            return SendOutcome(error_message=str(error)[:500], ambiguous=True)
+        return SendOutcome(
+            sid=sent.sid,
+            status=sent.status or "queued",
+            error_code=sent.error_code,
+            error_message=sent.error_message or "",
+        )
+
+    def find_sent(self, message: OutgoingMessage) -> SendOutcome | None:
+        to = self._addresses(message)["to"]
+        try:
+            recent = self.client.messages.list(to=to, limit=50)
+        except (TwilioRestException, requests.exceptions.RequestException):
+            return SendOutcome(retry=True)
+        for sent in recent:
+            if sent.body == message.body:
+                return SendOutcome(sid=sent.sid, status=sent.status)
+        return None
+
+    def fetch(self, sid: str) -> SendOutcome | None:
+        try:
+            found = self.client.messages(sid).fetch()
+        except TwilioRestException as error:
+            return None if error.status == 404 else _outcome_of_error(error)
+        return SendOutcome(
+            sid=found.sid,
+            status=found.status,
+            error_code=found.error_code,
+            error_message=found.error_message or "",
+        )
+
+
+def _outcome_of_error(error: TwilioRestException) -> SendOutcome:
+    message = str(error.msg or error)[:500]
+    if error.status == 429:
+        return SendOutcome(error_code=error.code, error_message=message, retry=True)
+    if error.status >= 500:
+        return SendOutcome(error_code=error.code, error_message=message, ambiguous=True)
+    return SendOutcome(error_code=error.code, error_message=message)
+
+
+class SimulatedGateway:
+    """The embedded default: nothing leaves the machine; the phone simulator shows each message."""
+
+    def send(self, message: OutgoingMessage) -> SendOutcome:
+        return SendOutcome(sid=f"SM{secrets.token_hex(16)}", status="sent")
+
+    def fetch(self, sid: str) -> SendOutcome | None:
+        return SendOutcome(sid=sid, status="sent")
+
+    def find_sent(self, message: OutgoingMessage) -> SendOutcome | None:
+        return None

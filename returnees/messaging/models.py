@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from returnees.core.db import Base, value_enum
+from returnees.people.models import Channel
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
+# A status only ever moves to a higher rank: a late "sent" never overwrites "delivered".
+STATUS_RANK = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.UNDELIVERED: 3,
+    MessageStatus.FAILED: 3,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.READ: 4,
+}
+
+
+class OutboundMessage(Base):
+    """A message to a phone, stored before it is sent; its id goes into the StatusCallback URL."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    template: Mapped[str] = mapped_column(String(60), default="")
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(
+        value_enum(MessageStatus), default=MessageStatus.QUEUED, index=True
+    )
+    twilio_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when a send may have gone out (a 5xx or a timeout): resolve it before any resend.
+    is_ambiguous: Mapped[bool] = mapped_column(default=False)
+    next_attempt_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class InboundMessage(Base):
+    """A message someone sent us; one row per Twilio MessageSid, however often it is delivered."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(40), unique=True)
+    from_number: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    body: Mapped[str] = mapped_column(Text, default="")
+    media_count: Mapped[int] = mapped_column(Integer, default=0)
+    # None: nobody has this number; it waits in the unmatched inbox for staff.
+    returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
+    keyword: Mapped[str] = mapped_column(String(10), default="")
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    handled_at: Mapped[datetime | None]
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ConsentChange(Base):
+    """Every change of a phone's consent to be contacted: when, to what, and why."""
+
+    __tablename__ = "consent_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
+    has_consent: Mapped[bool]
+    source: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime]

@@ -1,0 +1,175 @@
+"""The Twilio gateway, over real HTTP against the fake Twilio API, with every failure mode."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from returnees.messaging.models import ConsentChange, MessageStatus, OutboundMessage
+from returnees.messaging.services import dispatch_messages, queue_message
+from returnees.people.models import Channel, Phone
+from tests.messaging.fake_twilio import Scripted
+
+
+@pytest.fixture
+def person(register):
+    return register(given_names="Lucía", family_names="Xicará", phones=("5555 1234",))
+
+
+def queue(in_app, channel: Channel = Channel.SMS, body: str = "Hola Lucía, responda 1.") -> int:
+    with in_app() as session:
+        return queue_message(session, "+50255551234", body, channel=channel).id
+
+
+def dispatch(in_app) -> int:
+    with in_app() as session:
+        return dispatch_messages(session)
+
+
+def stored(in_app, message_id: int) -> OutboundMessage:
+    with in_app() as session:
+        return session.get(OutboundMessage, message_id)
+
+
+def test_a_message_is_stored_then_sent_once_with_its_callback_and_validity(
+    app, fake_twilio, person, in_app
+):
+    message_id = queue(in_app)
+    assert dispatch(in_app) == 1
+    assert dispatch(in_app) == 0, "a sent message is not sent again"
+    [sent] = fake_twilio.created()
+    assert sent["To"] == "+50255551234" and sent["From"] == "+15005550006"
+    assert sent["ValidityPeriod"] == "14400"
+    assert (
+        sent["StatusCallback"]
+        == f"http://returnees.test/webhooks/twilio/status?message={message_id}"
+    )
+    message = stored(in_app, message_id)
+    assert message.status is MessageStatus.SENDING, "Twilio's 'queued': accepted, not yet sent"
+    assert message.twilio_sid in fake_twilio.messages and message.attempts == 1
+
+
+def test_signed_status_callbacks_only_move_a_message_forward(app, fake_twilio, person, in_app):
+    message_id = queue(in_app)
+    dispatch(in_app)
+    sid = stored(in_app, message_id).twilio_sid
+    client = app.test_client()
+    for status in ("sent", "delivered", "sent"):
+        path, form, headers = fake_twilio.signed_callback(sid, status, "http://returnees.test")
+        assert client.post(path, data=form, headers=headers).status_code == 204
+    assert stored(in_app, message_id).status is MessageStatus.DELIVERED
+
+
+def test_a_whatsapp_message_goes_to_the_whatsapp_address(app, fake_twilio, person, in_app):
+    queue(in_app, Channel.WHATSAPP)
+    dispatch(in_app)
+    [sent] = fake_twilio.created()
+    assert sent["To"] == "whatsapp:+50255551234" and sent["From"] == "whatsapp:+15005550007"
+
+
+@pytest.mark.parametrize("code", [21211, 21614])
+def test_an_invalid_number_is_marked_unusable(app, fake_twilio, person, in_app, code):
+    fake_twilio.answer_next(Scripted(status=400, code=code, message="invalid 'To'"))
+    message_id = queue(in_app)
+    dispatch(in_app)
+    message = stored(in_app, message_id)
+    assert message.status is MessageStatus.FAILED and message.error_code == code
+    with in_app() as session:
+        assert not session.scalar(select(Phone)).is_usable
+
+
+@pytest.mark.parametrize("code", [21610, 63014])
+def test_twilio_saying_the_person_opted_out_withdraws_consent(
+    app, fake_twilio, person, in_app, code
+):
+    fake_twilio.answer_next(Scripted(status=400, code=code, message="unsubscribed"))
+    queue(in_app)
+    dispatch(in_app)
+    with in_app() as session:
+        assert not session.scalar(select(Phone)).has_consent
+        change = session.scalar(select(ConsentChange))
+        assert (change.has_consent, change.source) == (False, f"twilio:{code}")
+
+
+def test_a_429_is_retried_after_a_backoff(app, fake_twilio, person, in_app, clock):
+    fake_twilio.answer_next(Scripted(status=429, code=20429, message="Too Many Requests"))
+    message_id = queue(in_app)
+    dispatch(in_app)
+    assert stored(in_app, message_id).status is MessageStatus.QUEUED
+    assert dispatch(in_app) == 0, "not before its backoff"
+    clock.advance(seconds=31)
+    assert dispatch(in_app) == 1
+    assert len(fake_twilio.created()) == 2 and stored(in_app, message_id).attempts == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Scripted(status=500, code=20500, message="Internal"), Scripted(delay=1.0)],
+    ids=["500", "timeout"],
+)
+def test_a_send_that_may_have_gone_out_is_resolved_before_any_resend(
+    app, fake_twilio, person, in_app, clock, answer
+):
+    fake_twilio.answer_next(answer)
+    message_id = queue(in_app)
+    dispatch(in_app)
+    message = stored(in_app, message_id)
+    assert message.is_ambiguous and message.status is MessageStatus.SENDING
+    dispatch(in_app)
+    assert len(fake_twilio.created()) == 1, "not resent while it may have gone out"
+    clock.advance(minutes=6)
+    dispatch(in_app)
+    message = stored(in_app, message_id)
+    if answer.delay:
+        assert len(fake_twilio.created()) == 1, "it went out: taken over, never sent twice"
+    else:
+        assert len(fake_twilio.created()) == 2, "it never went out: sent again"
+    assert message.twilio_sid in fake_twilio.messages and not message.is_ambiguous
+
+
+def test_a_status_callback_settles_an_ambiguous_send(app, fake_twilio, person, in_app, clock):
+    fake_twilio.answer_next(Scripted(delay=1.0))
+    message_id = queue(in_app)
+    dispatch(in_app)
+    [sid] = fake_twilio.messages
+    path, form, headers = fake_twilio.signed_callback(sid, "delivered", "http://returnees.test")
+    assert app.test_client().post(path, data=form, headers=headers).status_code == 204
+    clock.advance(minutes=6)
+    dispatch(in_app)
+    message = stored(in_app, message_id)
+    assert message.twilio_sid == sid and message.status is MessageStatus.DELIVERED
+    assert len(fake_twilio.created()) == 1
+
+
+def test_whatsapp_outside_the_24_hour_window_falls_back_to_sms(app, fake_twilio, person, in_app):
+    fake_twilio.answer_next(Scripted(status=400, code=63016, message="outside window"))
+    queue(in_app, Channel.WHATSAPP)
+    dispatch(in_app)
+    dispatch(in_app)
+    first, second = fake_twilio.created()
+    assert first["To"].startswith("whatsapp:") and second["To"] == "+50255551234"
+
+
+def test_a_refused_connection_is_retried(app, fake_twilio, person, in_app, clock):
+    from returnees.messaging.gateway import TwilioGateway
+    from returnees.messaging.services import GATEWAY
+
+    app.extensions[GATEWAY] = TwilioGateway(
+        "AC" + "0" * 32,
+        "x",
+        sms_from="+15005550006",
+        api_base_url="http://127.0.0.1:9",
+        timeout=0.5,
+    )
+    message_id = queue(in_app)
+    dispatch(in_app)
+    message = stored(in_app, message_id)
+    assert message.status is MessageStatus.QUEUED and message.next_attempt_at is not None
+
+
+def test_a_number_without_consent_gets_nothing(app, register, in_app):
+    from returnees.core.errors import Conflict
+
+    register(given_names="Sin", family_names="Permiso")
+    with pytest.raises(Conflict), in_app() as session:
+        queue_message(session, "+50255559999", "Hola")
