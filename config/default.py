@@ -63,3 +63,5 @@ ARGON2_PARALLELISM = 4
 MESSAGE_VALIDITY_SECONDS = 4 * 60 * 60
 TWILIO_TIMEOUT_SECONDS = 10
 PROGRAMME_PHONE = "1500"
+# The phone simulator page (/simulator/), only ever shown with the simulated gateway.
+SIMULATOR_ENABLED = True

@@ -15,7 +15,6 @@ from returnees.core.errors import Conflict
 from returnees.messaging.gateway import (
     INVALID_NUMBER,
     OPTED_OUT,
-    OUTSIDE_WHATSAPP_WINDOW,
     Gateway,
     OutgoingMessage,
     SendOutcome,
@@ -151,7 +150,8 @@ def _handle_failure(session: Session, message: OutboundMessage, now: datetime) -
             phone.is_usable = False
     elif code in OPTED_OUT:
         change_consent(session, message.phone, False, f"twilio:{code}")
-    elif code == OUTSIDE_WHATSAPP_WINDOW and message.channel is Channel.WHATSAPP:
+    elif message.channel is Channel.WHATSAPP:
+        # Someone who prefers WhatsApp still gets the message, by SMS (63016: outside the window).
         queue_message(
             session,
             message.phone,

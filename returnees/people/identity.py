@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import phonenumbers
 from flask_babel import lazy_gettext as _
@@ -122,10 +123,12 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9ñ ]+", " ", plain.lower().replace("ñ", "n")).split())
 
 
-def name_tokens(text: str) -> list[str]:
-    return [token for token in fold(text).split() if token not in PARTICLES]
+@lru_cache(maxsize=65536)
+def name_tokens(text: str) -> tuple[str, ...]:
+    return tuple(token for token in fold(text).split() if token not in PARTICLES)
 
 
+@lru_cache(maxsize=65536)
 def sound_key(token: str) -> str:
     for pattern, replacement in _SOUND_ALIKE:
         token = pattern.sub(replacement, token)
@@ -136,7 +139,7 @@ def tokens_match(left: str, right: str) -> bool:
     """Two name parts are the same when equal, alike in sound, or one small spelling apart."""
     if left == right or sound_key(left) == sound_key(right):
         return True
-    if min(len(left), len(right)) < 4:
+    if min(len(left), len(right)) < 4 or abs(len(left) - len(right)) > 2:
         return False
     return SequenceMatcher(None, left, right).ratio() >= 0.8
 
@@ -157,12 +160,14 @@ def compare_names(given_a: str, family_a: str, given_b: str, family_b: str) -> N
     "Jose Hernandez" and "José Hernández Pérez" match: a given name matches ("Luis José" and
     "José" too), and one family name matches whatever its position.
     """
-    givens_b = name_tokens(given_b)
-    given = any(tokens_match(token, other) for token in name_tokens(given_a) for other in givens_b)
     families_b = name_tokens(family_b)
     matched = sum(
         1
         for token in name_tokens(family_a)
         if any(tokens_match(token, other) for other in families_b)
     )
+    if not matched:
+        return NameComparison(False, 0)
+    givens_b = name_tokens(given_b)
+    given = any(tokens_match(token, other) for token in name_tokens(given_a) for other in givens_b)
     return NameComparison(given, matched)

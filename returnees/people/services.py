@@ -63,12 +63,15 @@ def find_candidates_for_many(
     with the people who share a birth date, not with the registry.
     """
     documents = {p.document_number for p in probes if p.document_type and p.document_number}
+    kinds = {p.document_type for p in probes if p.document_type and p.document_number}
     numbers = {number for p in probes for number in p.phones}
     dates = {p.birth_date for p in probes if p.birth_date}
     by_document = (
         _group(
             session,
-            select(Returnee).where(Returnee.document_number.in_(documents)),
+            select(Returnee).where(
+                Returnee.document_type.in_(kinds), Returnee.document_number.in_(documents)
+            ),
             lambda r: r.document_number,
             country,
         )
@@ -104,7 +107,8 @@ def _in_country(query, country: Country | None):
 def _group(session: Session, query, key, country: Country | None) -> dict:
     grouped: dict = {}
     limit = BIRTH_DATE_SCAN * 50
-    for returnee in session.scalars(_in_country(query, country).order_by(Returnee.id).limit(limit)):
+    # No ORDER BY: with one, PostgreSQL may walk the primary key instead of the index.
+    for returnee in session.scalars(_in_country(query, country).limit(limit)):
         grouped.setdefault(key(returnee), []).append(returnee)
     return grouped
 

@@ -11,6 +11,7 @@ from returnees.centres.services import list_shelters
 from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.forms import options
+from returnees.messaging.queries import conversation
 from returnees.people.identity import format_document, format_phone
 from returnees.people.services import (
     PEOPLE_ROLES,
@@ -68,6 +69,7 @@ def record(returnee_id: int) -> str:
         placement=placement,
         handover=HandoverForm(),
         today=utcnow().date(),
+        conversation=conversation(session, [phone.number for phone in returnee.phones]),
         format_document=format_document,
         format_phone=format_phone,
     )

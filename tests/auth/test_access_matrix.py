@@ -68,6 +68,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/returnees/<int:returnee_id>"): PEOPLE,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/webhooks/twilio/inbound"): SIGNED,
+    ("GET", "/simulator/"): EVERY,
+    ("POST", "/simulator/reply"): EVERY,
     ("POST", "/webhooks/twilio/status"): SIGNED,
     ("GET", "/api/v1/returnees"): PEOPLE,
     ("POST", "/api/v1/returnees"): DESK,

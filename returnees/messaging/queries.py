@@ -1,0 +1,71 @@
+"""Read messages: a person's conversation, the simulated phones, the unmatched inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnees.messaging.models import InboundMessage, OutboundMessage
+from returnees.people.models import Phone, Returnee
+
+
+@dataclass(frozen=True)
+class ConversationLine:
+    at: datetime
+    is_inbound: bool
+    phone: str
+    channel: str
+    body: str
+    status: str
+    error: str
+
+
+def conversation(
+    session: Session, numbers: list[str], returnee_id: int | None = None, limit: int = 200
+) -> list[ConversationLine]:
+    """Messages to and from these numbers (and this person), oldest first."""
+    if not numbers and returnee_id is None:
+        return []
+    outbound = select(OutboundMessage).where(OutboundMessage.phone.in_(numbers))
+    inbound = select(InboundMessage).where(InboundMessage.from_number.in_(numbers))
+    lines = [
+        ConversationLine(
+            m.created_at,
+            False,
+            m.phone,
+            m.channel.value,
+            m.body,
+            m.status.value,
+            f"{m.error_code or ''} {m.error_message}".strip(),
+        )
+        for m in session.scalars(outbound.order_by(OutboundMessage.id.desc()).limit(limit))
+    ] + [
+        ConversationLine(m.received_at, True, m.from_number, m.channel.value, m.body, "", "")
+        for m in session.scalars(inbound.order_by(InboundMessage.id.desc()).limit(limit))
+    ]
+    return sorted(lines, key=lambda line: line.at)[-limit:]
+
+
+@dataclass(frozen=True)
+class SimulatedPhone:
+    number: str
+    owners: list[str]
+    lines: list[ConversationLine]
+
+
+def simulated_phones(session: Session, limit: int = 30) -> list[SimulatedPhone]:
+    """The phones of the most recently registered people, each with what it received."""
+    rows = session.execute(
+        select(Phone.number, Returnee.given_names, Returnee.family_names)
+        .join(Returnee, Phone.returnee_id == Returnee.id)
+        .order_by(Returnee.updated_at.desc(), Phone.id.desc())
+        .limit(limit * 3)
+    ).all()
+    owners: dict[str, list[str]] = {}
+    for number, given, family in rows:
+        owners.setdefault(number, []).append(f"{given} {family}")
+    numbers = list(owners)[:limit]
+    return [SimulatedPhone(n, owners[n], conversation(session, [n], limit=20)) for n in numbers]

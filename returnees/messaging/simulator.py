@@ -1,0 +1,59 @@
+"""The phone simulator of the embedded default: what each phone received, and a box to answer
+that goes through the real inbound webhook, signed as Twilio signs it."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from twilio.request_validator import RequestValidator
+from werkzeug.wrappers import Response
+
+from returnees.auth.access import EVERY_ROLE, requires_role
+from returnees.core.db import get_session
+from returnees.messaging.gateway import SimulatedGateway
+from returnees.messaging.queries import simulated_phones
+from returnees.messaging.services import gateway
+from returnees.messaging.webhooks import signing_token
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+INBOUND_PATH = "/webhooks/twilio/inbound"
+
+
+@bp.before_request
+def _only_with_the_simulated_gateway() -> None:
+    if not current_app.config["SIMULATOR_ENABLED"] or not isinstance(gateway(), SimulatedGateway):
+        abort(404)
+
+
+@bp.get("/")
+@requires_role(*EVERY_ROLE)
+def index() -> str:
+    """Each demo phone and what it received."""
+    return render_template("messaging/simulator.html", phones=simulated_phones(get_session()))
+
+
+@bp.post("/reply")
+@requires_role(*EVERY_ROLE)
+def reply() -> Response:
+    """Answer as the person holding this phone: a signed request to the inbound webhook."""
+    number, body = request.form.get("number", ""), request.form.get("body", "")
+    form = {
+        "MessageSid": f"SM{secrets.token_hex(16)}",
+        "AccountSid": "ACsimulator",
+        "From": number,
+        "To": "simulator",
+        "Body": body,
+        "NumMedia": "0",
+    }
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + INBOUND_PATH
+    signature = RequestValidator(signing_token()).compute_signature(url, form)
+    answer = current_app.test_client().post(
+        INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signature}
+    )
+    if answer.status_code == 200:
+        flash(_("Reply sent from %(number)s.", number=number), "success")
+    else:
+        flash(_("The webhook refused the reply (%(status)s).", status=answer.status_code), "error")
+    return redirect(url_for("simulator.index", _anchor=f"phone-{number.lstrip('+')}"))
