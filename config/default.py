@@ -65,3 +65,31 @@ TWILIO_TIMEOUT_SECONDS = 10
 PROGRAMME_PHONE = "1500"
 # The phone simulator page (/simulator/), only ever shown with the simulated gateway.
 SIMULATOR_ENABLED = True
+# Words no message may contain: a gang member or an abusive relative may read the phone.
+# A trailing "-" also refuses every word that starts so ("deport-": deportado, deportation).
+MESSAGE_FORBIDDEN_WORDS = (
+    "deport-",
+    "migra-",
+    "inmigra-",
+    "emigra-",
+    "pandilla-",
+    "mara",
+    "maras",
+    "marero-",
+    "violen-",
+    "amenaz-",
+    "denuncia-",
+    "trata",
+    "refugi-",
+    "asilo",
+    "extorsi-",
+    "immigra-",
+    "gang-",
+    "violence",
+    "violent",
+    "threat-",
+    "traffick-",
+    "refuge-",
+    "asylum",
+    "extortion",
+)

@@ -89,9 +89,11 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (home_bp, auth_bp, centres_bp, audit_bp, people_bp, reception_bp):
         app.register_blueprint(blueprint)
     from returnees.messaging.simulator import bp as simulator_bp
+    from returnees.messaging.views import bp as messaging_bp
     from returnees.messaging.webhooks import bp as webhooks_bp
 
     app.register_blueprint(simulator_bp)
+    app.register_blueprint(messaging_bp)
 
     csrf.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.core.db import Base, value_enum
@@ -89,3 +89,18 @@ class ConsentChange(Base):
     has_consent: Mapped[bool]
     source: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime]
+
+
+class MessageTemplate(Base):
+    """The wording of one message in one language; WhatsApp may need its approved Content SID."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("key", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    whatsapp_content_sid: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -30,7 +30,7 @@ from returnees.messaging.models import (
     OutboundMessage,
 )
 from returnees.people.identity import InvalidValue, normalise_phone
-from returnees.people.models import Channel, Phone
+from returnees.people.models import Channel, Phone, PhoneOwner
 
 GATEWAY = "returnees.gateway"
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
@@ -360,3 +360,50 @@ def resolve_ambiguous_sends(session: Session, limit: int = 50) -> int:
             message.next_attempt_at = None
         message.updated_at = now
     return len(pending)
+
+
+def unmatched_messages(session: Session, limit: int = 100) -> list[InboundMessage]:
+    """Messages from numbers nobody has, newest first, for staff to attach to a person."""
+    query = select(InboundMessage).where(InboundMessage.returnee_id.is_(None))
+    return list(session.scalars(query.order_by(InboundMessage.received_at.desc()).limit(limit)))
+
+
+def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) -> InboundMessage:
+    """Give an unknown number to a person: it joins their phones, its messages their record."""
+    from returnees.audit.models import AuditAction
+    from returnees.audit.services import record_event
+    from returnees.core.db import get_required
+    from returnees.people.services import require_returnee
+
+    inbound = get_required(
+        session, InboundMessage, inbound_id, _("No message has the number %(id)s.", id=inbound_id)
+    )
+    returnee = require_returnee(session, actor, returnee_id)
+    if inbound.returnee_id is not None:
+        raise Conflict(_("This message already belongs to a person."))
+    now = utcnow()
+    if inbound.from_number not in {phone.number for phone in returnee.phones}:
+        returnee.phones.append(
+            Phone(
+                number=inbound.from_number,
+                owner=PhoneOwner.SELF,
+                channel=inbound.channel,
+                has_consent=False,
+                created_at=now,
+            )
+        )
+    for message in session.scalars(
+        select(InboundMessage).where(
+            InboundMessage.from_number == inbound.from_number, InboundMessage.returnee_id.is_(None)
+        )
+    ):
+        message.returnee_id = returnee.id
+    record_event(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "returnee",
+        returnee.id,
+        attached_number=inbound.from_number,
+    )
+    return inbound

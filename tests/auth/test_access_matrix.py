@@ -69,6 +69,15 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/webhooks/twilio/inbound"): SIGNED,
     ("GET", "/simulator/"): EVERY,
+    ("GET", "/templates/"): ADMIN,
+    ("GET", "/templates/new"): ADMIN,
+    ("POST", "/templates/new"): ADMIN,
+    ("GET", "/templates/<int:template_id>"): ADMIN,
+    ("POST", "/templates/<int:template_id>"): ADMIN,
+    ("GET", "/inbox/unmatched"): frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR}),
+    ("POST", "/inbox/unmatched/<int:inbound_id>/attach"): frozenset(
+        {Role.SOCIAL_WORKER, Role.SUPERVISOR}
+    ),
     ("POST", "/simulator/reply"): EVERY,
     ("POST", "/webhooks/twilio/status"): SIGNED,
     ("GET", "/api/v1/returnees"): PEOPLE,
@@ -146,6 +155,8 @@ def concrete(rule: str, world) -> str:
         "<int:returnee_id>": world["arrival"].returnee_id,
         "<int:manifest_id>": world["manifest"].id,
         "<int:row_id>": world["row"].id,
+        "<int:template_id>": 1,
+        "<int:inbound_id>": 1,
     }
     for placeholder, value in values.items():
         rule = rule.replace(placeholder, str(value))

@@ -1,0 +1,96 @@
+"""Admins' message templates, and the inbox of messages from numbers nobody has."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from returnees.auth.access import CASEWORK_ROLES, current_actor, requires_role
+from returnees.auth.models import Role
+from returnees.core.db import get_session
+from returnees.core.errors import DomainError
+from returnees.core.forms import show_errors
+from returnees.messaging.forms import AttachForm, TemplateForm
+from returnees.messaging.services import attach_number, unmatched_messages
+from returnees.messaging.templates import (
+    TemplateEntry,
+    list_templates,
+    require_template,
+    save_template,
+)
+from returnees.messaging.wording import count_segments
+
+bp = Blueprint("messaging", __name__)
+
+
+@bp.get("/templates/")
+@requires_role(Role.ADMIN)
+def templates() -> str:
+    """Every template, with the SMS segments it takes."""
+    found = list_templates(get_session(), current_actor())
+    return render_template(
+        "messaging/templates.html",
+        templates=found,
+        segments={t.id: count_segments(t.body) for t in found},
+    )
+
+
+@bp.route("/templates/new", methods=["GET", "POST"])
+@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@requires_role(Role.ADMIN)
+def edit_template(template_id: int | None = None) -> str | tuple[str, int] | Response:
+    """Write a template; a word a third person must not read is refused, naming it."""
+    existing = (
+        require_template(get_session(), current_actor(), template_id) if template_id else None
+    )
+    form = TemplateForm(obj=existing if request.method == "GET" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        entry = TemplateEntry(
+            form.key.data or "",
+            form.language.data or "",
+            form.body.data or "",
+            form.whatsapp_content_sid.data or "",
+        )
+        try:
+            save_template(get_session(), current_actor(), entry)
+        except DomainError as error:
+            show_errors(form, error)
+            return render_template(
+                "messaging/template_edit.html",
+                form=form,
+                segments=count_segments(form.body.data or ""),
+            ), error.status
+        flash(_("Template saved."), "success")
+        return redirect(url_for("messaging.templates"))
+    return render_template(
+        "messaging/template_edit.html", form=form, segments=count_segments(form.body.data or "")
+    )
+
+
+@bp.get("/inbox/unmatched")
+@requires_role(*CASEWORK_ROLES)
+def unmatched() -> str:
+    """Messages from numbers nobody has."""
+    return render_template(
+        "messaging/unmatched.html", messages=unmatched_messages(get_session()), form=AttachForm()
+    )
+
+
+@bp.post("/inbox/unmatched/<int:inbound_id>/attach")
+@requires_role(*CASEWORK_ROLES)
+def attach(inbound_id: int) -> Response:
+    """Attach an unknown number to a person's record."""
+    form = AttachForm()
+    target = (form.returnee_id.data or "").strip()
+    if not target.isdigit():
+        flash(_("Give the record number of the person."), "error")
+        return redirect(url_for("messaging.unmatched"))
+    try:
+        attach_number(get_session(), current_actor(), inbound_id, int(target))
+    except DomainError as error:
+        get_session().rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("messaging.unmatched"))
+    flash(_("Number attached to the person's record."), "success")
+    return redirect(url_for("people.record", returnee_id=int(target)))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from returnees.auth.models import Role
+from returnees.messaging.models import InboundMessage
+from returnees.people.models import Phone
+from tests.conftest import csrf_token
+from tests.messaging.test_webhooks import message, post_signed
+
+
+def test_a_message_from_an_unknown_number_is_attached_to_a_person(
+    app, register, make_user, sign_in_as, in_app
+):
+    person = register(given_names="Nuevo", family_names="Número")
+    post_signed(app, message(sid="SM1", sender="+50244445555", body="Soy Nuevo, cambié de número"))
+    post_signed(app, message(sid="SM2", sender="+50244445555", body="¿Me recibieron?"))
+    worker = sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA"))
+    inbox = worker.get("/inbox/unmatched").get_data(as_text=True)
+    assert "cambié de número" in inbox
+    with in_app() as session:
+        first = session.scalar(select(InboundMessage).where(InboundMessage.message_sid == "SM1"))
+    response = worker.post(
+        f"/inbox/unmatched/{first.id}/attach",
+        data={
+            "returnee_id": str(person.returnee_id),
+            "csrf_token": csrf_token(worker, "/inbox/unmatched"),
+        },
+    )
+    assert response.status_code == 302
+    with in_app() as session:
+        assert {m.returnee_id for m in session.scalars(select(InboundMessage))} == {
+            person.returnee_id
+        }
+        phone = session.scalar(select(Phone).where(Phone.number == "+50244445555"))
+        assert phone.returnee_id == person.returnee_id and not phone.has_consent
+    assert "¿Me recibieron?" in worker.get(f"/returnees/{person.returnee_id}").get_data(
+        as_text=True
+    )
