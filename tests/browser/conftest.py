@@ -36,20 +36,27 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory):
+    """The embedded default's app, served by `live_server`; tests may run its jobs."""
     database = tmp_path_factory.mktemp("live") / "returnees.sqlite3"
     app = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": f"sqlite:///{database}"})
     with app.app_context():
         command.upgrade(alembic_config(), "head")
         with unit_of_work() as session:
             seed_demo(session, PASSWORD)
+    yield app
+    app.extensions[DB].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    app = live_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
-    app.extensions[DB].engine.dispose()
 
 
 @pytest.fixture(scope="session")
