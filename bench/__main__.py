@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("api_overhead", "reception")
+BENCHMARKS = ("api_overhead", "reception", "messaging")
 
 
 def main(names: list[str]) -> None:

@@ -51,8 +51,11 @@ ENVIRONMENT_SETTINGS = (
     "TWILIO_WHATSAPP_FROM",
     "TWILIO_API_BASE_URL",
     "PROGRAMME_PHONE",
+    "MESSAGING_REQUIRES_TWILIO",
 )
 REQUIRED_SETTINGS = ()
+# When true, the app refuses to start without Twilio's credentials and a sender.
+MESSAGING_REQUIRES_TWILIO = False
 
 # Argon2id cost of password hashes (argon2-cffi's recommended defaults).
 ARGON2_TIME_COST = 3
@@ -72,16 +75,16 @@ MESSAGE_FORBIDDEN_WORDS = (
     "migra-",
     "inmigra-",
     "emigra-",
-    "pandilla-",
+    "pandill-",
     "mara",
     "maras",
     "marero-",
     "violen-",
     "amenaz-",
-    "denuncia-",
+    "denunci-",
     "trata",
     "refugi-",
-    "asilo",
+    "asil-",
     "extorsi-",
     "immigra-",
     "gang-",

@@ -12,5 +12,8 @@ PREFERRED_URL_SCHEME = "https"
 SCHEDULER_IN_PROCESS = False
 DEMO_PASSWORD = None
 
-REQUIRED_SETTINGS = ("SECRET_KEY", "DATABASE_URL")
+REQUIRED_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL")
+# Production never falls back silently to the simulated gateway; set MESSAGING_REQUIRES_TWILIO
+# to "false" in the environment to run without messaging.
+MESSAGING_REQUIRES_TWILIO = True
 SIMULATOR_ENABLED = False

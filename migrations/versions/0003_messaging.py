@@ -65,6 +65,7 @@ def upgrade() -> None:
     sa.Column('error_code', sa.Integer(), nullable=True),
     sa.Column('error_message', sa.String(length=500), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('needs_consent', sa.Boolean(), nullable=False),
     sa.Column('is_ambiguous', sa.Boolean(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -12,6 +12,8 @@ from flask import Flask
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 ENVIRONMENTS = ("development", "production", "test")
 INTEGER_SETTINGS = {"PROXY_FIX_HOPS"}
+BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO"}
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 
 
 class SettingsError(RuntimeError):
@@ -46,6 +48,9 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
 
 
 def _coerce(app: Flask) -> None:
+    for key in BOOLEAN_SETTINGS:
+        if isinstance(app.config.get(key), str):
+            app.config[key] = app.config[key].strip().lower() in ("1", "true", "yes", "on")
     for key in INTEGER_SETTINGS:
         try:
             app.config[key] = int(app.config[key])
@@ -57,6 +62,12 @@ def _coerce(app: Flask) -> None:
 
 def _check_required(app: Flask) -> None:
     missing = [key for key in app.config["REQUIRED_SETTINGS"] if not app.config.get(key)]
+    if app.config.get("MESSAGING_REQUIRES_TWILIO"):
+        missing += [key for key in TWILIO_SETTINGS if not app.config.get(key)]
+        if not (
+            app.config.get("TWILIO_MESSAGING_SERVICE_SID") or app.config.get("TWILIO_SMS_FROM")
+        ):
+            missing.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_SMS_FROM")
     if missing:
         raise SettingsError(
             f"Cannot start in {app.config['RETURNEES_ENV']}: set {', '.join(missing)} "

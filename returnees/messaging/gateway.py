@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 # Error codes that change what we do (shared/field-systems.md).
 INVALID_NUMBER = {21211, 21614}
@@ -46,7 +48,7 @@ class Gateway(Protocol):
 
     def fetch(self, sid: str) -> SendOutcome | None: ...
 
-    def find_sent(self, message: OutgoingMessage) -> SendOutcome | None:
+    def find_sent(self, message: OutgoingMessage, after: datetime) -> SendOutcome | None:
         """The message as the provider holds it, if an ambiguous send did go out."""
 
 
@@ -96,10 +98,13 @@ class TwilioGateway:
             )
         except TwilioRestException as error:
             return _outcome_of_error(error)
-        except requests.exceptions.ConnectionError as error:
-            # Refused or unreachable: the request never arrived, so sending again is safe.
-            return SendOutcome(error_message=str(error)[:500], retry=True)
-        except requests.exceptions.Timeout as error:
+        except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as error:
+            return SendOutcome(
+                error_message=str(error)[:500],
+                retry=never_arrived(error),
+                ambiguous=not never_arrived(error),
+            )
+        except requests.exceptions.RequestException as error:
             return SendOutcome(error_message=str(error)[:500], ambiguous=True)
         return SendOutcome(
             sid=sent.sid,
@@ -108,10 +113,10 @@ class TwilioGateway:
             error_message=sent.error_message or "",
         )
 
-    def find_sent(self, message: OutgoingMessage) -> SendOutcome | None:
+    def find_sent(self, message: OutgoingMessage, after: datetime) -> SendOutcome | None:
         to = self._addresses(message)["to"]
         try:
-            recent = self.client.messages.list(to=to, limit=50)
+            recent = self.client.messages.list(to=to, date_sent_after=after, limit=50)
         except (TwilioRestException, requests.exceptions.RequestException):
             return SendOutcome(retry=True)
         for sent in recent:
@@ -132,6 +137,15 @@ class TwilioGateway:
         )
 
 
+def never_arrived(error: requests.exceptions.RequestException) -> bool:
+    """Refused, unreachable or not connected in time: the request never reached Twilio, so
+    sending again is safe. A connection dropped later (reset, aborted) may have delivered it."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError | NameResolutionError)
+
+
 def _outcome_of_error(error: TwilioRestException) -> SendOutcome:
     message = str(error.msg or error)[:500]
     if error.status == 429:
@@ -150,5 +164,5 @@ class SimulatedGateway:
     def fetch(self, sid: str) -> SendOutcome | None:
         return SendOutcome(sid=sid, status="sent")
 
-    def find_sent(self, message: OutgoingMessage) -> SendOutcome | None:
+    def find_sent(self, message: OutgoingMessage, after: datetime) -> SendOutcome | None:
         return None

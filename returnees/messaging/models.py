@@ -51,6 +51,8 @@ class OutboundMessage(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str] = mapped_column(String(500), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # False only for replies to a keyword (STOP's confirmation, HELP): sent whatever the consent.
+    needs_consent: Mapped[bool] = mapped_column(default=True)
     # Set when a send may have gone out (a 5xx or a timeout): resolve it before any resend.
     is_ambiguous: Mapped[bool] = mapped_column(default=False)
     next_attempt_at: Mapped[datetime | None]

@@ -24,13 +24,23 @@ class ConversationLine:
 
 
 def conversation(
-    session: Session, numbers: list[str], returnee_id: int | None = None, limit: int = 200
+    session: Session,
+    numbers: list[str] | None = None,
+    returnee_id: int | None = None,
+    limit: int = 200,
 ) -> list[ConversationLine]:
-    """Messages to and from these numbers (and this person), oldest first."""
-    if not numbers and returnee_id is None:
+    """Messages to and from a person (by their record) or a phone (by its numbers), oldest first.
+
+    On a person's record only their own messages show, not a sibling's on a shared phone.
+    """
+    if returnee_id is not None:
+        outbound = select(OutboundMessage).where(OutboundMessage.returnee_id == returnee_id)
+        inbound = select(InboundMessage).where(InboundMessage.returnee_id == returnee_id)
+    elif numbers:
+        outbound = select(OutboundMessage).where(OutboundMessage.phone.in_(numbers))
+        inbound = select(InboundMessage).where(InboundMessage.from_number.in_(numbers))
+    else:
         return []
-    outbound = select(OutboundMessage).where(OutboundMessage.phone.in_(numbers))
-    inbound = select(InboundMessage).where(InboundMessage.from_number.in_(numbers))
     lines = [
         ConversationLine(
             m.created_at,

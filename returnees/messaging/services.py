@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from returnees.core.clock import utcnow
@@ -33,6 +35,9 @@ from returnees.people.identity import InvalidValue, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner
 
 GATEWAY = "returnees.gateway"
+LEASE = timedelta(minutes=2)
+AMBIGUOUS_WAIT = timedelta(minutes=5)
+OUTCOME_BATCH = 10
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 MAX_ATTEMPTS = 5
 
@@ -67,7 +72,11 @@ def queue_message(
     language: str = "es",
     needs_consent: bool = True,
 ) -> OutboundMessage:
-    """Store a message to send; refused for a number that has not agreed or has opted out."""
+    """Store a message to send; refused for a number that has not agreed or has opted out.
+
+    Consent is checked again when the message is claimed for sending: a STOP in between wins.
+    Only replies to a keyword (the STOP confirmation, HELP) go without it.
+    """
     if needs_consent and not has_consent(session, phone):
         raise Conflict(_("This number has not agreed to be contacted, or has opted out."))
     now = utcnow()
@@ -79,6 +88,7 @@ def queue_message(
         template=template,
         language=language,
         status=MessageStatus.QUEUED,
+        needs_consent=needs_consent,
         attempts=0,
         created_at=now,
         updated_at=now,
@@ -93,14 +103,61 @@ def has_consent(session: Session, number: str) -> bool:
     return any(phone.has_consent and phone.is_usable for phone in phones)
 
 
-def claim_for_sending(session: Session, message_id: int) -> OutboundMessage | None:
-    """Mark a queued message as being sent (first transaction); None when it is not sendable."""
-    message = session.get(OutboundMessage, message_id, with_for_update=True)
-    if message is None or message.status is not MessageStatus.QUEUED:
-        return None
-    message.status, message.attempts = MessageStatus.SENDING, message.attempts + 1
-    message.updated_at = utcnow()
-    return message
+def claim_due_messages(session: Session, limit: int) -> list[int]:
+    """Claim due messages for this worker, under a lease; the caller commits before sending.
+
+    PostgreSQL skips rows another worker holds (FOR UPDATE SKIP LOCKED); each claim is also a
+    conditional UPDATE, so two workers can never both claim one message. The lease marks the
+    message as possibly sent until its outcome is recorded: a worker that dies mid-batch leaves
+    it to be resolved, never resent blindly.
+    """
+    now = utcnow()
+    due = (
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.status == MessageStatus.QUEUED,
+            (OutboundMessage.next_attempt_at.is_(None)) | (OutboundMessage.next_attempt_at <= now),
+        )
+        .order_by(OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = []
+    for message in session.scalars(due).all():
+        if message.needs_consent and not has_consent(session, message.phone):
+            _cancel(session, message.id, now)
+        elif _take(session, message.id, now):
+            claimed.append(message.id)
+    return claimed
+
+
+def _take(session: Session, message_id: int, now: datetime) -> bool:
+    taken = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.status == MessageStatus.QUEUED)
+        .values(
+            status=MessageStatus.SENDING,
+            attempts=OutboundMessage.attempts + 1,
+            is_ambiguous=True,
+            next_attempt_at=now + LEASE,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
+def _cancel(session: Session, message_id: int, now: datetime) -> None:
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.status == MessageStatus.QUEUED)
+        .values(
+            status=MessageStatus.FAILED,
+            updated_at=now,
+            error_message="not sent: the number opted out or withdrew consent",
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def outgoing(message: OutboundMessage) -> OutgoingMessage:
@@ -117,23 +174,31 @@ def outgoing(message: OutboundMessage) -> OutgoingMessage:
 
 def record_outcome(session: Session, message_id: int, outcome: SendOutcome) -> OutboundMessage:
     """Store what the gateway answered (second transaction) and act on what a failure means."""
-    message = session.get(OutboundMessage, message_id)
+    message = _fresh(session, message_id)
     now = utcnow()
     message.updated_at, message.is_ambiguous = now, outcome.ambiguous
     message.error_code, message.error_message = outcome.error_code, outcome.error_message
+    message.next_attempt_at = None
     if outcome.sid:
-        message.twilio_sid, message.sent_at = outcome.sid, now
+        message.twilio_sid = message.twilio_sid or outcome.sid
+        message.sent_at = message.sent_at or now
         advance_status(message, outcome.status)
     elif outcome.ambiguous:
-        message.next_attempt_at = now + timedelta(minutes=5)
+        message.next_attempt_at = now + AMBIGUOUS_WAIT
     elif outcome.retry and message.attempts < MAX_ATTEMPTS:
         message.status, message.next_attempt_at = (
             MessageStatus.QUEUED,
             now + backoff(message.attempts),
         )
     else:
-        _handle_failure(session, message, now)
+        message.status = MessageStatus.FAILED
+        handle_failure(session, message)
     return message
+
+
+def _fresh(session: Session, message_id: int) -> OutboundMessage:
+    """The row as the database has it now, locked, not the copy this session read earlier."""
+    return session.get(OutboundMessage, message_id, populate_existing=True, with_for_update=True)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -142,8 +207,8 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
-def _handle_failure(session: Session, message: OutboundMessage, now: datetime) -> None:
-    message.status = MessageStatus.FAILED
+def handle_failure(session: Session, message: OutboundMessage) -> None:
+    """Act on what a failure means: a bad number, an opt-out, or WhatsApp not getting through."""
     code = message.error_code
     if code in INVALID_NUMBER:
         for phone in session.scalars(select(Phone).where(Phone.number == message.phone)):
@@ -152,15 +217,17 @@ def _handle_failure(session: Session, message: OutboundMessage, now: datetime) -
         change_consent(session, message.phone, False, f"twilio:{code}")
     elif message.channel is Channel.WHATSAPP:
         # Someone who prefers WhatsApp still gets the message, by SMS (63016: outside the window).
-        queue_message(
-            session,
-            message.phone,
-            message.body,
-            channel=Channel.SMS,
-            returnee_id=message.returnee_id,
-            template=message.template,
-            language=message.language,
-        )
+        with contextlib.suppress(Conflict):
+            queue_message(
+                session,
+                message.phone,
+                message.body,
+                channel=Channel.SMS,
+                returnee_id=message.returnee_id,
+                template=message.template,
+                language=message.language,
+                needs_consent=message.needs_consent,
+            )
 
 
 # Twilio's own early statuses all mean: accepted by Twilio, not yet handed to the carrier.
@@ -190,22 +257,36 @@ def apply_status_callback(session: Session, message_id: int | None, form: dict[s
         return False
     if message.twilio_sid is None and form.get("MessageSid"):
         message.twilio_sid, message.is_ambiguous = form["MessageSid"], False
-    if form.get("ErrorCode", "").isdigit():
-        message.error_code = int(form["ErrorCode"])
     moved = advance_status(message, form.get("MessageStatus", ""))
+    if moved and form.get("ErrorCode", "").isdigit():
+        message.error_code = int(form["ErrorCode"])
+        message.error_message = form.get("ErrorMessage", "")[:500]
+    if moved and message.status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
+        handle_failure(session, message)
     message.updated_at = utcnow()
     return moved
 
 
-def change_consent(session: Session, number: str, has_consent: bool, source: str) -> None:
-    """Record a change of consent for every record that holds this number."""
+def change_consent(session: Session, number: str, has_consent: bool, source: str) -> bool:
+    """Record a change of consent for every record that holds this number; False if nothing
+    changed (a second STOP), so that it is confirmed only once."""
     now = utcnow()
     phones = list(session.scalars(select(Phone).where(Phone.number == number)))
+    last = session.scalar(
+        select(ConsentChange)
+        .where(ConsentChange.phone == number)
+        .order_by(ConsentChange.id.desc())
+        .limit(1)
+    )
+    if phones:
+        changed = any(phone.has_consent != has_consent for phone in phones)
+    else:
+        changed = last is None or last.has_consent != has_consent
+    if not changed:
+        return False
     for phone in phones:
-        phone.has_consent = has_consent
-        phone.consent_at = now
-    returnee_ids = {phone.returnee_id for phone in phones} or {None}
-    for returnee_id in returnee_ids:
+        phone.has_consent, phone.consent_at = has_consent, now
+    for returnee_id in {phone.returnee_id for phone in phones} or {None}:
         session.add(
             ConsentChange(
                 phone=number,
@@ -215,14 +296,25 @@ def change_consent(session: Session, number: str, has_consent: bool, source: str
                 at=now,
             )
         )
+    return True
 
 
-def sender_number(raw: str) -> str:
-    """E.164 of a Twilio 'From', with or without the whatsapp: prefix; raw text when unreadable."""
+def sender_number(raw: str) -> str | None:
+    """E.164 of a Twilio 'From', with or without the whatsapp: prefix; None when unreadable."""
     try:
         return normalise_phone(raw.removeprefix("whatsapp:"), "GT")
     except InvalidValue:
-        return raw[:40]
+        return None
+
+
+def holder_of(session: Session, number: str) -> int | None:
+    """The one person who holds this number; None when nobody does, or several (a shared
+    phone: the reply waits for a person to decide whose it is)."""
+    holders = set(session.scalars(select(Phone.returnee_id).where(Phone.number == number)))
+    return holders.pop() if len(holders) == 1 else None
+
+
+OPT_OUT_TYPES = {"STOP": Keyword.STOP, "START": Keyword.START, "HELP": Keyword.HELP}
 
 
 def record_inbound(session: Session, form: dict[str, str]) -> InboundMessage | None:
@@ -234,24 +326,26 @@ def record_inbound(session: Session, form: dict[str, str]) -> InboundMessage | N
         return None
     raw_from = form.get("From", "")
     number = sender_number(raw_from)
-    phone = session.scalar(
-        select(Phone).where(Phone.number == number).order_by(Phone.created_at.desc())
-    )
-    keyword = read_keyword(form.get("Body", ""))
+    twilio_keyword = OPT_OUT_TYPES.get(form.get("OptOutType", "").upper())
+    keyword = twilio_keyword or read_keyword(form.get("Body", ""))
     inbound = InboundMessage(
         message_sid=sid,
-        from_number=number,
+        from_number=number or raw_from[:40],
         channel=Channel.WHATSAPP if raw_from.startswith("whatsapp:") else Channel.SMS,
         body=form.get("Body", "")[:5000],
         media_count=_count(form.get("NumMedia")),
-        returnee_id=phone.returnee_id if phone else None,
+        returnee_id=holder_of(session, number) if number else None,
         keyword=keyword.value if keyword else "",
         received_at=utcnow(),
         payload=dict(form),
     )
-    session.add(inbound)
-    if keyword:
-        _answer_keyword(session, inbound, keyword)
+    try:
+        with session.begin_nested():
+            session.add(inbound)
+    except IntegrityError:
+        return None  # the same MessageSid, delivered twice at once
+    if keyword and number:
+        _answer_keyword(session, inbound, keyword, replied_by_twilio=twilio_keyword is not None)
     session.flush()
     return inbound
 
@@ -267,13 +361,19 @@ KEYWORD_REPLIES = {
 }
 
 
-def _answer_keyword(session: Session, inbound: InboundMessage, keyword: Keyword) -> None:
-    """STOP and START change consent at once, with one confirmation; HELP is answered."""
+def _answer_keyword(
+    session: Session, inbound: InboundMessage, keyword: Keyword, replied_by_twilio: bool
+) -> None:
+    """STOP and START change consent at once, confirmed once; HELP is always answered."""
     number = inbound.from_number
+    changed = True
     if keyword is Keyword.STOP:
-        change_consent(session, number, False, "keyword:stop")
+        changed = change_consent(session, number, False, "keyword:stop")
     elif keyword is Keyword.START:
-        change_consent(session, number, True, "keyword:start")
+        changed = change_consent(session, number, True, "keyword:start")
+    inbound.handled_at = utcnow()
+    if not changed or replied_by_twilio:
+        return
     reply = str(KEYWORD_REPLIES[keyword]) % {"phone": current_app.config["PROGRAMME_PHONE"]}
     queue_message(
         session,
@@ -282,84 +382,111 @@ def _answer_keyword(session: Session, inbound: InboundMessage, keyword: Keyword)
         channel=inbound.channel,
         returnee_id=inbound.returnee_id,
         template=f"keyword_{keyword.value}",
-        needs_consent=keyword is Keyword.HELP,
+        needs_consent=False,
     )
-    inbound.handled_at = utcnow()
 
 
 def dispatch_messages(session: Session) -> int:
-    """The periodic job: settle ambiguous sends first, then send what is due."""
+    """The periodic job: settle sends that may have gone out, then send what is due."""
     resolve_ambiguous_sends(session)
-    session.commit()
     return send_due_messages(session)
 
 
 def send_due_messages(session: Session, limit: int = 50) -> int:
-    """The dispatch job for messages: send what is queued and due, each in its own transactions.
+    """Claim a batch and commit; send each outside any transaction; record the outcomes.
 
-    Called with the job's session only to find ids; every message is claimed, sent outside any
-    transaction, and its outcome stored in a second one.
+    Outcomes are written every OUTCOME_BATCH sends: a worker killed in between leaves those
+    messages under their lease, to be resolved by lookup, never resent blindly.
     """
-    now = utcnow()
-    ids = list(
-        session.scalars(
-            select(OutboundMessage.id)
-            .where(
-                OutboundMessage.status == MessageStatus.QUEUED,
-                (OutboundMessage.next_attempt_at.is_(None))
-                | (OutboundMessage.next_attempt_at <= now),
-            )
-            .order_by(OutboundMessage.id)
-            .limit(limit)
-        )
+    ids = claim_due_messages(session, limit)
+    claimed = session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.id.in_(ids))
+        .execution_options(populate_existing=True)
     )
+    requests = {message.id: outgoing(message) for message in claimed}
     session.commit()
-    return sum(1 for message_id in ids if deliver(session, message_id))
+    sent, outcomes = 0, []
+    for message_id in ids:
+        outcomes.append((message_id, send_safely(requests[message_id])))
+        if len(outcomes) == OUTCOME_BATCH or message_id == ids[-1]:
+            for done_id, outcome in outcomes:
+                record_outcome(session, done_id, outcome)
+                sent += outcome.sid is not None
+            session.commit()
+            outcomes = []
+    return sent
 
 
-def deliver(session: Session, message_id: int) -> bool:
-    """Send one message: claim and commit, call the gateway, then record the outcome and commit."""
-    message = claim_for_sending(session, message_id)
-    if message is None:
-        session.rollback()
-        return False
-    request = outgoing(message)
-    session.commit()
-    outcome = gateway().send(request)
-    record_outcome(session, message_id, outcome)
-    session.commit()
-    return outcome.sid is not None
+def send_safely(request: OutgoingMessage) -> SendOutcome:
+    """The gateway's answer; anything unforeseen counts as a send that may have gone out."""
+    try:
+        return gateway().send(request)
+    except Exception as error:
+        return SendOutcome(error_message=f"{type(error).__name__}: {error}"[:500], ambiguous=True)
 
 
 def resolve_ambiguous_sends(session: Session, limit: int = 50) -> int:
-    """Settle sends that may have gone out (a 5xx or a timeout) before anything is sent again.
-
-    A status callback may have settled one already. Otherwise the provider is asked; a message
-    it never received goes back to the queue, one it holds takes its id and status.
-    """
+    """Settle sends that may have gone out (a 5xx, a timeout, a worker that died) before any
+    resend: a status callback may have settled one already; otherwise the provider is asked,
+    outside any transaction. One it holds takes its id and status; one it never received goes
+    back to the queue."""
     now = utcnow()
-    pending = list(
-        session.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.is_ambiguous.is_(True), OutboundMessage.next_attempt_at <= now)
-            .order_by(OutboundMessage.id)
-            .limit(limit)
+    due = (
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.is_ambiguous.is_(True),
+            OutboundMessage.status == MessageStatus.SENDING,
+            OutboundMessage.next_attempt_at <= now,
         )
+        .order_by(OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    for message in pending:
-        found = None if message.twilio_sid else gateway().find_sent(outgoing(message))
-        if message.twilio_sid:
-            message.is_ambiguous = False
-        elif found is not None and found.retry:
-            message.next_attempt_at = now + backoff(message.attempts)
-        elif found is not None:
-            message.twilio_sid, message.sent_at, message.is_ambiguous = found.sid, now, False
+    ids = list(session.scalars(due))
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(ids))
+        .values(next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    for message_id in ids:
+        _resolve(session, message_id)
+    return len(ids)
+
+
+def _resolve(session: Session, message_id: int) -> None:
+    message = session.get(OutboundMessage, message_id, populate_existing=True)
+    known = message.twilio_sid
+    request = outgoing(message)
+    session.commit()
+    found = None if known else gateway().find_sent(request, after=message.created_at)
+    message = _fresh(session, message_id)
+    if not message.is_ambiguous or message.status is not MessageStatus.SENDING:
+        session.commit()
+        return
+    now = utcnow()
+    if message.twilio_sid or (found and found.sid and _is_new_sid(session, found.sid)):
+        message.twilio_sid = message.twilio_sid or found.sid
+        message.sent_at, message.is_ambiguous = message.sent_at or now, False
+        if found:
             advance_status(message, found.status)
-        else:
-            message.status, message.is_ambiguous = MessageStatus.QUEUED, False
-            message.next_attempt_at = None
-        message.updated_at = now
-    return len(pending)
+    elif found is not None and found.retry:
+        message.next_attempt_at = now + backoff(message.attempts)
+    elif message.attempts >= MAX_ATTEMPTS:
+        message.status, message.is_ambiguous = MessageStatus.FAILED, False
+    else:
+        message.status, message.is_ambiguous = MessageStatus.QUEUED, False
+        message.next_attempt_at = None
+    message.updated_at = now
+    session.commit()
+
+
+def _is_new_sid(session: Session, sid: str) -> bool:
+    return (
+        session.scalar(select(OutboundMessage.id).where(OutboundMessage.twilio_sid == sid)) is None
+    )
 
 
 def unmatched_messages(session: Session, limit: int = 100) -> list[InboundMessage]:
@@ -381,6 +508,8 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
     returnee = require_returnee(session, actor, returnee_id)
     if inbound.returnee_id is not None:
         raise Conflict(_("This message already belongs to a person."))
+    if sender_number(inbound.from_number) != inbound.from_number:
+        raise Conflict(_("This sender is not a phone number that can be attached."))
     now = utcnow()
     if inbound.from_number not in {phone.number for phone in returnee.phones}:
         returnee.phones.append(

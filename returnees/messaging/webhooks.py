@@ -31,13 +31,11 @@ def public_url() -> str:
 
 def require_signature() -> dict[str, str]:
     """The form, once its signature is proven; otherwise 403 and nothing is read further."""
-    form = request.form.to_dict()
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not RequestValidator(signing_token()).validate(
-        public_url(), form, signature
-    ):
+    validator = RequestValidator(signing_token())
+    if not signature or not validator.validate(public_url(), request.form, signature):
         abort(403)
-    return form
+    return request.form.to_dict()
 
 
 @bp.post("/inbound")

@@ -69,7 +69,7 @@ def record(returnee_id: int) -> str:
         placement=placement,
         handover=HandoverForm(),
         today=utcnow().date(),
-        conversation=conversation(session, [phone.number for phone in returnee.phones]),
+        conversation=conversation(session, returnee_id=returnee.id),
         format_document=format_document,
         format_phone=format_phone,
     )

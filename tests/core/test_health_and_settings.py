@@ -20,7 +20,7 @@ def test_health_answers_503_when_the_database_does_not():
 
 
 def test_production_refuses_to_start_without_its_secrets_naming_them(monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(SettingsError, match="SECRET_KEY, DATABASE_URL"):
         create_app({"RETURNEES_ENV": "production"})
@@ -34,7 +34,20 @@ def test_production_names_only_what_is_missing(monkeypatch):
     assert "DATABASE_URL" in str(refused.value) and "SECRET_KEY" not in str(refused.value)
 
 
+def test_production_refuses_to_start_without_twilio_unless_told_to(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
+    with pytest.raises(SettingsError, match="TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN"):
+        create_app({"RETURNEES_ENV": "production"})
+    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
+    assert create_app({"RETURNEES_ENV": "production"}).config["MESSAGING_REQUIRES_TWILIO"] is False
+
+
 def test_production_reads_its_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token-from-the-environment")
+    monkeypatch.setenv("TWILIO_MESSAGING_SERVICE_SID", "MG" + "1" * 32)
     monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")

@@ -29,7 +29,7 @@ def fake_twilio(app, fake_twilio_server):
         sms_from="+15005550006",
         whatsapp_from="+15005550007",
         api_base_url=fake.base_url,
-        timeout=0.5,
+        timeout=5,
     )
     yield fake
     app.extensions.pop(GATEWAY, None)

@@ -110,6 +110,7 @@ def test_a_429_is_retried_after_a_backoff(app, fake_twilio, person, in_app, cloc
 def test_a_send_that_may_have_gone_out_is_resolved_before_any_resend(
     app, fake_twilio, person, in_app, clock, answer
 ):
+    short_timeout(app, fake_twilio)
     fake_twilio.answer_next(answer)
     message_id = queue(in_app)
     dispatch(in_app)
@@ -128,6 +129,7 @@ def test_a_send_that_may_have_gone_out_is_resolved_before_any_resend(
 
 
 def test_a_status_callback_settles_an_ambiguous_send(app, fake_twilio, person, in_app, clock):
+    short_timeout(app, fake_twilio)
     fake_twilio.answer_next(Scripted(delay=1.0))
     message_id = queue(in_app)
     dispatch(in_app)
@@ -173,3 +175,41 @@ def test_a_number_without_consent_gets_nothing(app, register, in_app):
     register(given_names="Sin", family_names="Permiso")
     with pytest.raises(Conflict), in_app() as session:
         queue_message(session, "+50255559999", "Hola")
+
+
+def short_timeout(app, fake) -> None:
+    """A client that gives up after 0.3 s, against a fake that answers after 1 s."""
+    from returnees.messaging.gateway import TwilioGateway
+    from returnees.messaging.services import GATEWAY
+
+    app.extensions[GATEWAY] = TwilioGateway(
+        "AC" + "0" * 32,
+        "fake-twilio-auth-token",
+        sms_from="+15005550006",
+        api_base_url=fake.base_url,
+        timeout=0.3,
+    )
+
+
+def test_a_stop_after_queueing_wins(app, fake_twilio, person, in_app):
+    from returnees.messaging.services import change_consent
+
+    message_id = queue(in_app)
+    with in_app() as session:
+        change_consent(session, "+50255551234", False, "keyword:stop")
+    dispatch(in_app)
+    assert fake_twilio.created() == []
+    message = stored(in_app, message_id)
+    assert message.status is MessageStatus.FAILED and "opted out" in message.error_message
+
+
+def test_a_failure_reported_by_callback_is_acted_on(app, fake_twilio, person, in_app):
+    queue(in_app, Channel.WHATSAPP)
+    dispatch(in_app)
+    [sid] = fake_twilio.messages
+    path, form, headers = fake_twilio.signed_callback(
+        sid, "undelivered", "http://returnees.test", error_code="63016"
+    )
+    assert app.test_client().post(path, data=form, headers=headers).status_code == 204
+    dispatch(in_app)
+    assert [m["To"] for m in fake_twilio.created()] == ["whatsapp:+50255551234", "+50255551234"]

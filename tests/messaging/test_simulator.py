@@ -16,11 +16,16 @@ def test_a_sent_message_shows_on_the_phone_and_an_answer_reaches_the_record(
 ):
     person = register(given_names="Lucía", family_names="Xicará", phones=("5555 1234",))
     with in_app() as session:
-        queue_message(session, "+50255551234", "Hola Lucía, ¿llegó bien? Responda 1 (sí) o 2.")
+        queue_message(
+            session,
+            "+50255551234",
+            "Hola Lucía, ¿llegó bien? Responda 1 (sí) o 2.",
+            returnee_id=person.returnee_id,
+        )
         dispatch_messages(session)
     client = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
     page = client.get("/simulator/").get_data(as_text=True)
-    assert "Hola Lucía, ¿llegó bien?" in page and "sent" in page
+    assert "Hola Lucía, ¿llegó bien?" in page and "· sent</small>" in page.replace("\n", "")
     response = client.post(
         "/simulator/reply",
         data={

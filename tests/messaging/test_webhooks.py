@@ -154,3 +154,36 @@ def test_help_is_answered_with_the_programme_number(app, person, in_app, body):
     with in_app() as session:
         [reply] = session.scalars(select(OutboundMessage)).all()
     assert app.config["PROGRAMME_PHONE"] in reply.body
+
+
+def test_help_from_an_unknown_or_opted_out_number_is_answered(app, person, in_app):
+    post_signed(app, message(sid="SM1", sender="+50377778888", body="AYUDA"))
+    post_signed(app, message(sid="SM2", body="ALTO"))
+    post_signed(app, message(sid="SM3", body="AYUDA"))
+    with in_app() as session:
+        replies = [
+            m.phone for m in session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))
+        ]
+    assert replies == ["+50377778888", "+50255551234", "+50255551234"]
+
+
+def test_a_second_stop_is_not_confirmed_again(app, person, in_app):
+    post_signed(app, message(sid="SM1", body="STOP"))
+    post_signed(app, message(sid="SM2", body="Alto"))
+    assert count(in_app, OutboundMessage) == 1
+    assert count(in_app, ConsentChange) == 1
+
+
+def test_twilios_own_opt_out_is_recorded_without_a_second_confirmation(app, person, in_app):
+    post_signed(app, message(body="UNSUBSCRIBE", OptOutType="STOP"))
+    with in_app() as session:
+        assert not session.scalar(select(Phone)).has_consent
+    assert count(in_app, OutboundMessage) == 0, "Twilio's Advanced Opt-Out already replied"
+
+
+def test_a_reply_from_a_shared_phone_waits_for_a_person(app, register, in_app):
+    register(given_names="Rosa", phones=("5555 1234",))
+    register(given_names="Luis", family_names="Otro", phones=("5555 1234",))
+    post_signed(app, message(body="1"))
+    with in_app() as session:
+        assert session.scalar(select(InboundMessage)).returnee_id is None

@@ -1,0 +1,471 @@
+"""What messaging costs: sending through the gateway, and receiving Twilio's inbound webhooks.
+
+a. Gateway throughput: MESSAGES messages queued (queue_message), then the dispatch job
+   (dispatch_messages through run_job, at most 50 a call) until all are sent by TwilioGateway
+   to the fake Twilio API of tests/messaging/fake_twilio.py on 127.0.0.1, against the bare
+   twilio Client calling messages.create as many times on the same fake (and, to tell the two
+   apart, TwilioGateway.send alone, without the database).
+b. Inbound webhooks under gunicorn (2 sync workers, bench/webhook_app.py): INBOUND signed POSTs
+   to /webhooks/twilio/inbound (signature check, storage, keyword read) from 8 threads, against
+   a bare Flask endpoint answering the same empty TwiML under the same gunicorn
+   (bench/bare_app.py); ROUNDS interleaved rounds, the best of each side compared.
+
+Every figure is a ratio against a baseline measured in the same run; a figure that misses its
+target is followed by a cProfile of the same work in this process. BENCH_DATABASE_URL picks the
+database of a (default: a SQLite file in a temporary folder). b runs on
+BENCH_WEBHOOK_DATABASE_URL (default postgresql://127.0.0.1:5432/returnees_bench_msg, dropped and
+built again each run): on SQLite two gunicorn workers writing at once answer part of the
+webhooks with 500, "database is locked".
+"""
+
+from __future__ import annotations
+
+import cProfile
+import logging
+import os
+import pstats
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from alembic import command
+from flask import Flask
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bench.populate import ensure_database
+from returnees import create_app
+from returnees.auth.access import Actor
+from returnees.core.db import EXTENSION, unit_of_work
+from returnees.core.migrations import alembic_config
+from returnees.core.scheduler import run_job
+from returnees.demo.services import seed_demo
+from returnees.messaging.gateway import OutgoingMessage, TwilioGateway
+from returnees.messaging.jobs import JOBS
+from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
+from returnees.messaging.services import GATEWAY, queue_message
+from returnees.messaging.webhooks import signing_token
+from returnees.people.identity import normalise_phone
+from returnees.people.models import Phone
+from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
+from returnees.reception.services import register_arrival
+from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+WEBHOOK_URL = "postgresql://127.0.0.1:5432/returnees_bench_msg"
+SECRET_KEY = "bench-messaging-secret"
+SMS_FROM = "+15005550006"
+BODY = "Hola, le saluda el programa de reintegración. Responda 1 si desea que le llamemos."
+PEOPLE, BATCH = 50, 50
+MESSAGES, GATEWAY_TARGET, PROFILED = 1000, 0.8, 300
+INBOUND, ROUNDS, THREADS, WORKERS, WEBHOOK_TARGET = 2000, 2, 8, 2, 0.25
+WARMUP, DEADLINE_S = 50, 180.0
+GIVEN = ("Ana", "Lucía", "María", "José", "Juan", "Carlos", "Rosa", "Pedro", "Elena", "Luis")
+FAMILY = ("López Pérez", "Xicará Tzul", "García Ramos", "Hernández Cuc", "Morales Ajú")
+INBOUND_PATH = "/webhooks/twilio/inbound"
+
+
+def prepared_app(url: str, overrides: dict[str, object] | None = None) -> tuple[Flask, list[str]]:
+    """The app on `url` migrated to head, with the demo and PEOPLE people with consenting phones
+    (registered once: a database used again keeps them). Returns the app and their numbers."""
+    app = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": url} | (overrides or {}))
+    numbers = [normalise_phone(f"5555 {1100 + n}", "GT") for n in range(PEOPLE)]
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+        with unit_of_work() as session:
+            seed_demo(session, app.config["DEMO_PASSWORD"])
+            known = set(session.scalars(select(Phone.number).where(Phone.number.in_(numbers))))
+            actor = Actor.system("bench")
+            for n, number in enumerate(numbers):
+                if number in known:
+                    continue
+                intake = Intake(
+                    given_names=GIVEN[n % len(GIVEN)],
+                    family_names=FAMILY[n % len(FAMILY)],
+                    estimated_age=20 + n % 40,
+                    sex="FM"[n % 2],
+                    nationality="GT",
+                    phones=[PhoneEntry(number, consent=True)],
+                    arrival=ArrivalEntry(centre="GT-AURORA"),
+                )
+                register_arrival(session, actor, intake, "new")
+    return app, numbers
+
+
+# a. gateway throughput ---------------------------------------------------------------------
+
+
+def queue(app: Flask, numbers: list[str], count: int) -> list[int]:
+    with app.app_context(), unit_of_work() as session:
+        return [
+            queue_message(session, numbers[n % len(numbers)], BODY, template="bench").id
+            for n in range(count)
+        ]
+
+
+def dispatch_until_done(app: Flask, calls: int) -> tuple[int, float]:
+    """Run the dispatch job until it sends nothing more, at most `calls` times and DEADLINE_S
+    seconds; returns (sent, seconds)."""
+    [job] = JOBS
+    sent, started = 0, time.perf_counter()
+    for _ in range(calls):
+        done = run_job(app, job)
+        sent += done
+        if not done or time.perf_counter() - started > DEADLINE_S:
+            break
+    return sent, time.perf_counter() - started
+
+
+def bare_twilio_rate(fake_url: str, numbers: list[str], public: str) -> float:
+    client = Client(ACCOUNT_SID, AUTH_TOKEN)
+    client.api.base_url = fake_url
+
+    def send(n: int) -> None:
+        client.messages.create(
+            to=numbers[n % len(numbers)],
+            from_=SMS_FROM,
+            body=BODY,
+            status_callback=f"{public}/webhooks/twilio/status?message={n}",
+            validity_period=14400,
+        )
+
+    for n in range(WARMUP):
+        send(n)
+    started = time.perf_counter()
+    for n in range(MESSAGES):
+        send(n)
+    return MESSAGES / (time.perf_counter() - started)
+
+
+def gateway_send_rate(app: Flask, numbers: list[str], public: str) -> float:
+    """TwilioGateway.send alone, without the database: what the gateway adds to the client."""
+    gateway = app.extensions[GATEWAY]
+    messages = [
+        OutgoingMessage(
+            to=numbers[n % len(numbers)],
+            channel="sms",
+            body=BODY,
+            status_callback=f"{public}/webhooks/twilio/status?message={n}",
+            validity_seconds=app.config["MESSAGE_VALIDITY_SECONDS"],
+        )
+        for n in range(WARMUP + MESSAGES)
+    ]
+    for message in messages[:WARMUP]:
+        gateway.send(message)
+    started = time.perf_counter()
+    for message in messages[WARMUP:]:
+        assert gateway.send(message).sid
+    return MESSAGES / (time.perf_counter() - started)
+
+
+def where(key: tuple[str, int, str]) -> str:
+    """file:function of a profile entry, relative to the checkout or to site-packages."""
+    file, _line, name = key
+    if file.startswith(str(ROOT / "returnees")):
+        return f"{Path(file).relative_to(ROOT)}:{name}"
+    return f"{'/'.join(Path(file).parts[-2:])}:{name}" if file != "~" else name
+
+
+def show_profile(profiler: cProfile.Profile, done: str, focus: tuple[str, ...]) -> None:
+    """What each `focus` function (of returnees/) calls, the returnees functions by cumulative
+    time, and the heaviest functions of all by their own time, as shares of the profiled time."""
+    stats = pstats.Stats(profiler).stats
+    total = sum(own for _calls, _prim, own, _cumulative, _callers in stats.values())
+    print(f"     profile of {done} ({total:.2f} s under cProfile):")
+    for name in focus:
+        caller = next(key for key in stats if key[2] == name and "/returnees/" in key[0])
+        called = [(data[4][caller][3], key) for key, data in stats.items() if caller in data[4]]
+        print(f"       what {where(caller)} calls:")
+        for cumulative, key in sorted(called, reverse=True)[:7]:
+            print(f"         {cumulative / total:6.1%}  {where(key)}")
+    print("       returnees functions, cumulative / own time:")
+    ours = [(data[3], data[2], key) for key, data in stats.items() if "/returnees/" in key[0]]
+    for cumulative, own, key in sorted(ours, reverse=True)[:10]:
+        print(f"         {cumulative / total:6.1%} / {own / total:6.1%}  {where(key)}")
+    print("       heaviest functions of all by own time:")
+    heaviest = sorted(((data[2], data[1], key) for key, data in stats.items()), reverse=True)
+    for own, calls, key in heaviest[:8]:
+        print(f"         {own / total:6.1%}  {calls:6d} calls  {where(key)}")
+
+
+def profile_dispatch(app: Flask, numbers: list[str]) -> None:
+    queue(app, numbers, PROFILED)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    sent, _seconds = dispatch_until_done(app, PROFILED // BATCH + 5)
+    profiler.disable()
+    show_profile(profiler, f"{sent} sends by dispatch_messages", ("send_due_messages",))
+
+
+def gateway_figures(folder: str) -> None:
+    url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{folder}/messaging.sqlite3")
+    if url.startswith("postgresql"):
+        ensure_database(url)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake's request log
+    fake, stop = serve_fake_twilio()
+    try:
+        app, numbers = prepared_app(url)
+        app.config.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
+        app.extensions[GATEWAY] = TwilioGateway(
+            ACCOUNT_SID, AUTH_TOKEN, sms_from=SMS_FROM, api_base_url=fake.base_url
+        )
+        public = app.config["PUBLIC_BASE_URL"].rstrip("/")
+        bare = bare_twilio_rate(fake.base_url, numbers, public)
+        alone = gateway_send_rate(app, numbers, public)
+        fake.requests.clear()
+        fake.messages.clear()
+
+        ids = queue(app, numbers, WARMUP + MESSAGES)
+        dispatch_until_done(app, 1)  # one call: the first 50, a warm-up
+        sent, seconds = dispatch_until_done(app, MESSAGES // BATCH + 5)
+        with app.app_context(), unit_of_work() as session:
+            statuses = Counter(
+                session.scalars(select(OutboundMessage.status).where(OutboundMessage.id.in_(ids)))
+            )
+        ours = sent / seconds
+        dialect = app.extensions[EXTENSION].dialect
+        print(f"  a. gateway throughput to the fake Twilio ({dialect}, {MESSAGES} messages each)")
+        print(f"     queue + dispatch_messages    : {ours:8.0f} msg/s ({sent} sent)")
+        print(f"     bare twilio Client.create    : {bare:8.0f} msg/s")
+        print(f"     ratio (target {GATEWAY_TARGET:.2f})         : {ours / bare:8.2f}")
+        print(f"     TwilioGateway.send, no DB    : {alone:8.0f} msg/s")
+        print(f"       its ratio to the bare client : {alone / bare:8.2f}")
+        left = ", ".join(f"{status.value} {n}" for status, n in sorted(statuses.items()))
+        created = len(fake.created())
+        print(f"     messages after the run       : {left} (sent to the fake: {created})")
+        if ours / bare < GATEWAY_TARGET:
+            profile_dispatch(app, numbers)
+        app.extensions[EXTENSION].engine.dispose()
+    finally:
+        stop()
+
+
+# b. inbound webhooks under gunicorn --------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def inbound_forms(numbers: list[str], count: int, run: str) -> Iterator[dict[str, str]]:
+    """What Twilio posts for an SMS, one unique MessageSid each."""
+    for n in range(count):
+        sid = f"SM{run}{n:0{32 - len(run)}d}"
+        yield {
+            "ToCountry": "US",
+            "ToState": "CA",
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ToCity": "",
+            "FromZip": "",
+            "SmsSid": sid,
+            "FromState": "",
+            "SmsStatus": "received",
+            "FromCity": "",
+            "Body": "1",
+            "FromCountry": "GT",
+            "To": SMS_FROM,
+            "ToZip": "",
+            "NumSegments": "1",
+            "MessageSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": numbers[n % len(numbers)],
+            "ApiVersion": "2010-04-01",
+        }
+
+
+class Gunicorn:
+    """`gunicorn -w WORKERS -b 127.0.0.1:PORT module:app`, its output in a log file."""
+
+    def __init__(self, module: str, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = env | {"PUBLIC_BASE_URL": self.base}
+        self.env = env
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(GUNICORN), "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", module],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_until_ready(self, seconds: float = 30.0) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if requests.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        tail = self.log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"gunicorn on {self.base} did not answer:\n{tail}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def post_all(base: str, requests_: list[tuple[dict[str, str], str]]) -> tuple[Counter, float]:
+    """POST every (form, signature) from THREADS threads, a requests.Session each; returns the
+    answers by status (or exception name) and the seconds it took."""
+    answers: Counter[object] = Counter()
+    lock = threading.Lock()
+    url = base + INBOUND_PATH
+    started = time.perf_counter()
+
+    def worker(part: list[tuple[dict[str, str], str]]) -> None:
+        mine: Counter[object] = Counter()
+        with requests.Session() as http:
+            for form, signature in part:
+                if time.perf_counter() - started > DEADLINE_S:
+                    mine["skipped (deadline)"] += 1
+                    continue
+                try:
+                    response = http.post(
+                        url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10
+                    )
+                    mine[response.status_code] += 1
+                except requests.RequestException as error:
+                    mine[type(error).__name__] += 1
+        with lock:
+            answers.update(mine)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        for future in [pool.submit(worker, requests_[t::THREADS]) for t in range(THREADS)]:
+            future.result()
+    return answers, time.perf_counter() - started
+
+
+def signed(
+    base: str, token: str, forms: Iterator[dict[str, str]]
+) -> list[tuple[dict[str, str], str]]:
+    validator = RequestValidator(token)
+    return [(form, validator.compute_signature(base + INBOUND_PATH, form)) for form in forms]
+
+
+def load(server: Gunicorn, token: str, numbers: list[str], run: str) -> tuple[Counter, float]:
+    """WARMUP requests, then INBOUND timed ones; returns the timed answers and the requests per
+    second answered 200."""
+    warm = signed(server.base, token, inbound_forms(numbers, WARMUP, f"{run}w"))
+    timed = signed(server.base, token, inbound_forms(numbers, INBOUND, f"{run}t"))
+    post_all(server.base, warm)
+    answers, seconds = post_all(server.base, timed)
+    return answers, answers[200] / seconds
+
+
+def profile_webhook(app: Flask, token: str, numbers: list[str], run: str) -> None:
+    """The same signed POSTs through the test client in this process, under cProfile."""
+    public = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    client = app.test_client()
+    posts = signed(public, token, inbound_forms(numbers, PROFILED + WARMUP, f"{run}p"))
+    for form, signature in posts[:WARMUP]:
+        client.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signature})
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for form, signature in posts[WARMUP:]:
+        client.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signature})
+    profiler.disable()
+    show_profile(profiler, f"{PROFILED} POSTs in process", ("inbound", "record_inbound"))
+
+
+def said(answers: Counter) -> str:
+    return ", ".join(f"{status}: {n}" for status, n in sorted(answers.items(), key=str))
+
+
+def webhook_figures(folder: str) -> None:
+    url = os.environ.get("BENCH_WEBHOOK_DATABASE_URL", WEBHOOK_URL)
+    if url.startswith("postgresql"):
+        ensure_database(url, recreate=True)
+    settings = {"SECRET_KEY": SECRET_KEY, "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""}
+    app, numbers = prepared_app(url, settings)
+    with app.app_context():
+        token = signing_token()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TWILIO_")}
+    env |= {"RETURNEES_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    run = secrets.token_hex(4)
+    rounds: list[tuple[float, float]] = []
+    answers: dict[str, Counter] = {"ours": Counter(), "bare": Counter()}
+    servers: list[Gunicorn] = []
+    try:
+        ours_server = Gunicorn("bench.webhook_app:app", env, Path(folder) / "webhook.log")
+        servers.append(ours_server)
+        bare_server = Gunicorn("bench.bare_app:app", env, Path(folder) / "bare.log")
+        servers.append(bare_server)
+        ours_server.wait_until_ready()
+        bare_server.wait_until_ready()
+        for number in range(ROUNDS):
+            ours_answers, ours = load(ours_server, token, numbers, f"{run}{number}")
+            bare_answers, bare = load(bare_server, token, numbers, f"{run}{number}")
+            answers["ours"].update(ours_answers)
+            answers["bare"].update(bare_answers)
+            rounds.append((ours, bare))
+    finally:
+        for server in servers:
+            server.stop()
+    with app.app_context(), unit_of_work() as session:
+        stored = session.scalar(
+            select(func.count())
+            .select_from(InboundMessage)
+            .where(InboundMessage.message_sid.like(f"SM{run}_t%"))
+        )
+        queued = session.scalar(
+            select(func.count())
+            .select_from(OutboundMessage)
+            .where(OutboundMessage.status == MessageStatus.QUEUED)
+        )
+    dialect = app.extensions[EXTENSION].dialect
+    ours, bare = max(ours for ours, _ in rounds), max(bare for _, bare in rounds)
+    print(
+        f"  b. inbound webhooks under gunicorn ({dialect}, {WORKERS} sync workers, {THREADS} "
+        f"client threads, {INBOUND} requests a round, best of {ROUNDS} interleaved rounds)"
+    )
+    print(f"     signed POST, stored          : {ours:8.0f} req/s")
+    print(f"     bare Flask endpoint          : {bare:8.0f} req/s")
+    print(f"     ratio (target {WEBHOOK_TARGET:.2f})         : {ours / bare:8.2f}")
+    each = ", ".join(f"{ours:.0f}/{bare:.0f} = {ours / bare:.2f}" for ours, bare in rounds)
+    print(f"     rounds, ours/bare req/s      : {each}")
+    print(f"     answers, ours                : {said(answers['ours'])}")
+    print(f"     answers, bare                : {said(answers['bare'])}")
+    print(
+        f"     rows in inbound_messages     : {stored} of {ROUNDS * INBOUND} "
+        f"(replies queued: {queued})"
+    )
+    if ours / bare < WEBHOOK_TARGET:
+        profile_webhook(app, token, numbers, run)
+    app.extensions[EXTENSION].engine.dispose()
+
+
+def main() -> None:
+    folder = tempfile.mkdtemp(prefix="bench-messaging-")
+    load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"messaging (fake Twilio and gunicorn on 127.0.0.1; {os.cpu_count()} CPUs, "
+        f"load average {load_average})"
+    )
+    gateway_figures(folder)
+    sys.stdout.flush()
+    webhook_figures(folder)
