@@ -296,7 +296,7 @@ def explain_birth_date_query(app: Flask, probe: IdentityProbe, country: str | No
             find_candidates(get_session(), probe, country=country)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    statement, parameters = next((s, p) for s, p in seen if "birth_date =" in s)
+    statement, parameters = next((s, p) for s, p in seen if "birth_date IN" in s)
     with engine.connect() as connection:
         plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
         return [row[0] for row in plan]

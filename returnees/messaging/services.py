@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
@@ -99,8 +99,7 @@ def queue_message(
 
 
 def has_consent(session: Session, number: str) -> bool:
-    phones = session.scalars(select(Phone).where(Phone.number == number)).all()
-    return any(phone.has_consent and phone.is_usable for phone in phones)
+    return bool(numbers_with_consent(session, {number}))
 
 
 def claim_due_messages(session: Session, limit: int) -> list[int]:
@@ -122,42 +121,55 @@ def claim_due_messages(session: Session, limit: int) -> list[int]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = []
-    for message in session.scalars(due).all():
-        if message.needs_consent and not has_consent(session, message.phone):
-            _cancel(session, message.id, now)
-        elif _take(session, message.id, now):
-            claimed.append(message.id)
-    return claimed
-
-
-def _take(session: Session, message_id: int, now: datetime) -> bool:
-    taken = session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == message_id, OutboundMessage.status == MessageStatus.QUEUED)
-        .values(
-            status=MessageStatus.SENDING,
-            attempts=OutboundMessage.attempts + 1,
-            is_ambiguous=True,
-            next_attempt_at=now + LEASE,
-            updated_at=now,
+    candidates = session.execute(
+        due.with_only_columns(
+            OutboundMessage.id, OutboundMessage.phone, OutboundMessage.needs_consent
         )
+    ).all()
+    consenting = numbers_with_consent(
+        session, {row.phone for row in candidates if row.needs_consent}
+    )
+    refused = [row.id for row in candidates if row.needs_consent and row.phone not in consenting]
+    wanted = [row.id for row in candidates if row.id not in set(refused)]
+    _set_if_queued(
+        session,
+        refused,
+        status=MessageStatus.FAILED,
+        updated_at=now,
+        error_message="not sent: the number opted out or withdrew consent",
+    )
+    return _set_if_queued(
+        session,
+        wanted,
+        status=MessageStatus.SENDING,
+        is_ambiguous=True,
+        attempts=OutboundMessage.attempts + 1,
+        next_attempt_at=now + LEASE,
+        updated_at=now,
+    )
+
+
+def _set_if_queued(session: Session, ids: list[int], **values: object) -> list[int]:
+    """A conditional UPDATE of the messages still queued; the ids it changed."""
+    if not ids:
+        return []
+    changed = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(ids), OutboundMessage.status == MessageStatus.QUEUED)
+        .values(**values)
+        .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
     )
-    return taken.rowcount == 1
+    return sorted(changed.scalars())
 
 
-def _cancel(session: Session, message_id: int, now: datetime) -> None:
-    session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == message_id, OutboundMessage.status == MessageStatus.QUEUED)
-        .values(
-            status=MessageStatus.FAILED,
-            updated_at=now,
-            error_message="not sent: the number opted out or withdrew consent",
-        )
-        .execution_options(synchronize_session=False)
+def numbers_with_consent(session: Session, numbers: set[str]) -> set[str]:
+    if not numbers:
+        return set()
+    query = select(Phone.number).where(
+        Phone.number.in_(numbers), Phone.has_consent.is_(True), Phone.is_usable.is_(True)
     )
+    return set(session.scalars(query))
 
 
 def outgoing(message: OutboundMessage) -> OutgoingMessage:
@@ -172,9 +184,15 @@ def outgoing(message: OutboundMessage) -> OutgoingMessage:
     )
 
 
-def record_outcome(session: Session, message_id: int, outcome: SendOutcome) -> OutboundMessage:
-    """Store what the gateway answered (second transaction) and act on what a failure means."""
-    message = _fresh(session, message_id)
+def record_outcome(
+    session: Session, message_id: int, outcome: SendOutcome, *, is_locked: bool = False
+) -> OutboundMessage:
+    """Store what the gateway answered (second transaction) and act on what a failure means.
+
+    The row is read afresh and locked (`is_locked`: the caller did it for a whole batch), so a
+    status callback that came in meanwhile is never overwritten by an older status.
+    """
+    message = session.get(OutboundMessage, message_id) if is_locked else _fresh(session, message_id)
     now = utcnow()
     message.updated_at, message.is_ambiguous = now, outcome.ambiguous
     message.error_code, message.error_message = outcome.error_code, outcome.error_message
@@ -194,6 +212,12 @@ def record_outcome(session: Session, message_id: int, outcome: SendOutcome) -> O
         message.status = MessageStatus.FAILED
         handle_failure(session, message)
     return message
+
+
+def _lock_fresh(session: Session, ids: list[int]) -> None:
+    """Load (and lock) these rows as the database has them now, in one query."""
+    query = select(OutboundMessage).where(OutboundMessage.id.in_(ids)).with_for_update()
+    session.scalars(query.execution_options(populate_existing=True)).all()
 
 
 def _fresh(session: Session, message_id: int) -> OutboundMessage:
@@ -410,8 +434,9 @@ def send_due_messages(session: Session, limit: int = 50) -> int:
     for message_id in ids:
         outcomes.append((message_id, send_safely(requests[message_id])))
         if len(outcomes) == OUTCOME_BATCH or message_id == ids[-1]:
+            _lock_fresh(session, [done_id for done_id, _outcome in outcomes])
             for done_id, outcome in outcomes:
-                record_outcome(session, done_id, outcome)
+                record_outcome(session, done_id, outcome, is_locked=True)
                 sent += outcome.sid is not None
             session.commit()
             outcomes = []

@@ -66,36 +66,52 @@ def find_candidates_for_many(
     kinds = {p.document_type for p in probes if p.document_type and p.document_number}
     numbers = {number for p in probes for number in p.phones}
     dates = {p.birth_date for p in probes if p.birth_date}
+    identity = select(*IDENTITY_COLUMNS)
     by_document = (
         _group(
             session,
-            select(Returnee).where(
+            identity.where(
                 Returnee.document_type.in_(kinds), Returnee.document_number.in_(documents)
             ),
-            lambda r: r.document_number,
+            "document_number",
             country,
         )
         if documents
         else {}
     )
     by_date = (
-        _group(
-            session,
-            select(Returnee).where(Returnee.birth_date.in_(dates)),
-            lambda r: r.birth_date,
-            country,
-        )
+        _group(session, identity.where(Returnee.birth_date.in_(dates)), "birth_date", country)
         if dates
         else {}
     )
-    by_phone: dict[str, list[Returnee]] = {}
-    if numbers:
-        query = select(Phone.number, Returnee).join(Returnee, Phone.returnee_id == Returnee.id)
-        for number, returnee in session.execute(
-            _in_country(query.where(Phone.number.in_(numbers)), country)
-        ):
-            by_phone.setdefault(number, []).append(returnee)
-    return [_candidates_for(p, by_document, by_date, by_phone) for p in probes]
+    by_phone = (
+        _group(
+            session,
+            select(Phone.number, *IDENTITY_COLUMNS)
+            .join(Returnee, Phone.returnee_id == Returnee.id)
+            .where(Phone.number.in_(numbers)),
+            "number",
+            country,
+        )
+        if numbers
+        else {}
+    )
+    reasons = [_reasons_for(p, by_document, by_date, by_phone) for p in probes]
+    wanted = {returnee_id for found in reasons for returnee_id in found}
+    records = {r.id: r for r in session.scalars(select(Returnee).where(Returnee.id.in_(wanted)))}
+    return [[Candidate(records[i], why) for i, why in found.items()] for found in reasons]
+
+
+# Only what matching compares: whole records are loaded for the few candidates alone.
+IDENTITY_COLUMNS = (
+    Returnee.id,
+    Returnee.given_names,
+    Returnee.family_names,
+    Returnee.sex,
+    Returnee.birth_date,
+    Returnee.document_type,
+    Returnee.document_number,
+)
 
 
 def _in_country(query, country: Country | None):
@@ -104,42 +120,41 @@ def _in_country(query, country: Country | None):
     return query.join(Centre, Returnee.centre_id == Centre.id).where(Centre.country == country)
 
 
-def _group(session: Session, query, key, country: Country | None) -> dict:
+def _group(session: Session, query, key: str, country: Country | None) -> dict:
     grouped: dict = {}
-    limit = BIRTH_DATE_SCAN * 50
     # No ORDER BY: with one, PostgreSQL may walk the primary key instead of the index.
-    for returnee in session.scalars(_in_country(query, country).limit(limit)):
-        grouped.setdefault(key(returnee), []).append(returnee)
+    for row in session.execute(_in_country(query, country).limit(BIRTH_DATE_SCAN * 50)):
+        grouped.setdefault(getattr(row, key), []).append(row)
     return grouped
 
 
-def _candidates_for(
+def _reasons_for(
     probe: IdentityProbe, by_document: dict, by_date: dict, by_phone: dict
-) -> list[Candidate]:
-    found: dict[int, Candidate] = {}
+) -> dict[int, list[str]]:
+    """Candidate ids with the reasons each may be this person, strongest evidence first."""
+    found: dict[int, list[str]] = {}
 
-    def add(returnee: Returnee, reason: str) -> None:
-        candidate = found.setdefault(returnee.id, Candidate(returnee))
-        if reason not in candidate.reasons:
-            candidate.reasons.append(reason)
+    def add(returnee_id: int, reason: str) -> None:
+        reasons = found.setdefault(returnee_id, [])
+        if reason not in reasons:
+            reasons.append(reason)
 
-    for returnee in by_document.get(probe.document_number, []):
-        if returnee.document_type == probe.document_type:
-            add(returnee, "document")
-    for returnee in by_date.get(probe.birth_date, [])[:BIRTH_DATE_SCAN]:
-        if probe.sex and returnee.sex != probe.sex:
+    for row in by_document.get(probe.document_number, []):
+        if row.document_type == probe.document_type:
+            add(row.id, "document")
+    for row in by_date.get(probe.birth_date, [])[:BIRTH_DATE_SCAN]:
+        if probe.sex and row.sex != probe.sex:
             continue
-        names = compare_names(
-            probe.given_names, probe.family_names, returnee.given_names, returnee.family_names
-        )
-        if names.is_match:
-            add(returnee, "name_and_birth_date")
+        if compare_names(
+            probe.given_names, probe.family_names, row.given_names, row.family_names
+        ).is_match:
+            add(row.id, "name_and_birth_date")
     for number in probe.phones:
-        for returnee in by_phone.get(number, []):
-            add(returnee, "phone")
+        for row in by_phone.get(number, []):
+            add(row.id, "phone")
     strength = {"document": 3, "name_and_birth_date": 2, "phone": 1}
-    ranked = sorted(found.values(), key=lambda c: -sum(strength[r] for r in c.reasons))
-    return ranked[:MAX_CANDIDATES]
+    ranked = sorted(found.items(), key=lambda item: -sum(strength[r] for r in item[1]))
+    return dict(ranked[:MAX_CANDIDATES])
 
 
 def require_returnee(session: Session, actor: Actor, returnee_id: int) -> Returnee:
