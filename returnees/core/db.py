@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -146,27 +146,24 @@ def _close_session(_error: BaseException | None) -> None:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A session for a CLI command or a job: committed at the end, rolled back on any error."""
-    session = get_session()
+def committing(session: Session) -> Iterator[Session]:
+    """Commit the session when the block ends, roll it back on any error."""
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+def unit_of_work() -> AbstractContextManager[Session]:
+    """The session of a CLI command or a job, committed at the end, rolled back on any error."""
+    return committing(get_session())
 
 
 @contextmanager
 def separate_unit_of_work() -> Iterator[Session]:
     """A transaction apart from the request's, committed even when the request is rolled back
     (the audit of what a refused request showed)."""
-    session = database().sessionmaker()
-    try:
+    with closing(database().sessionmaker()) as session, committing(session):
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
