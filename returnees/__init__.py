@@ -58,6 +58,7 @@ def _labels() -> dict[str, object]:
     from returnees.centres.forms import COUNTRY_LABELS, KIND_LABELS
     from returnees.people.models import LANGUAGES
     from returnees.reception import forms as reception
+    from returnees.tasks.labels import TASK_LABELS
 
     return {
         "sex_labels": dict(reception.SEX_CHOICES),
@@ -65,6 +66,7 @@ def _labels() -> dict[str, object]:
         "channel_labels": dict(reception.CHANNEL_CHOICES),
         "mode_labels": dict(reception.MODE_CHOICES),
         "deporting_labels": dict(reception.DEPORTING_CHOICES),
+        "task_labels": TASK_LABELS,
         "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
         "match_reasons": reception.MATCH_REASONS,
         "language_labels": LANGUAGES,

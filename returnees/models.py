@@ -11,3 +11,4 @@ def import_all_models() -> None:
     from returnees.messaging import models as messaging  # noqa: F401
     from returnees.people import models as people  # noqa: F401
     from returnees.reception import models as reception  # noqa: F401
+    from returnees.tasks import models as tasks  # noqa: F401

@@ -60,6 +60,8 @@ def upgrade() -> None:
     sa.Column('template', sa.String(length=60), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('content_sid', sa.String(length=40), nullable=False),
+    sa.Column('content_variables', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'delivered', 'read', 'undelivered', 'failed', name='messagestatus', native_enum=False, length=20), nullable=False),
     sa.Column('twilio_sid', sa.String(length=40), nullable=True),
     sa.Column('error_code', sa.Integer(), nullable=True),

@@ -44,6 +44,9 @@ class OutboundMessage(Base):
     template: Mapped[str] = mapped_column(String(60), default="")
     language: Mapped[str] = mapped_column(String(8), default="es")
     body: Mapped[str] = mapped_column(Text)
+    # An approved WhatsApp template (outside the 24-hour window) and its variables.
+    content_sid: Mapped[str] = mapped_column(String(40), default="")
+    content_variables: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[MessageStatus] = mapped_column(
         value_enum(MessageStatus), default=MessageStatus.QUEUED, index=True
     )

@@ -17,6 +17,7 @@ from returnees.core.errors import Conflict
 from returnees.messaging.gateway import (
     INVALID_NUMBER,
     OPTED_OUT,
+    OUTSIDE_WHATSAPP_WINDOW,
     Gateway,
     OutgoingMessage,
     SendOutcome,
@@ -33,11 +34,14 @@ from returnees.messaging.models import (
 )
 from returnees.people.identity import InvalidValue, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner
+from returnees.tasks.models import TaskKind
+from returnees.tasks.services import open_task
 
 GATEWAY = "returnees.gateway"
 LEASE = timedelta(minutes=2)
 AMBIGUOUS_WAIT = timedelta(minutes=5)
 OUTCOME_BATCH = 10
+WHATSAPP_WINDOW = timedelta(hours=24)
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 MAX_ATTEMPTS = 5
 
@@ -71,6 +75,8 @@ def queue_message(
     template: str = "",
     language: str = "es",
     needs_consent: bool = True,
+    content_sid: str = "",
+    content_variables: dict[str, str] | None = None,
 ) -> OutboundMessage:
     """Store a message to send; refused for a number that has not agreed or has opted out.
 
@@ -89,6 +95,8 @@ def queue_message(
         language=language,
         status=MessageStatus.QUEUED,
         needs_consent=needs_consent,
+        content_sid=content_sid,
+        content_variables=content_variables or {},
         attempts=0,
         created_at=now,
         updated_at=now,
@@ -96,6 +104,62 @@ def queue_message(
     session.add(message)
     session.flush()
     return message
+
+
+def queue_template_message(
+    session: Session,
+    phone: str,
+    key: str,
+    *,
+    channel: Channel,
+    returnee_id: int | None,
+    language: str,
+    first_name: str = "",
+    options: str = "",
+) -> OutboundMessage:
+    """Queue a template in the person's language (Spanish when it has none).
+
+    On WhatsApp, free text only inside the 24 hours after the person last wrote; a conversation
+    we start goes out as the approved template (its Content SID and variables), or by SMS when
+    the template has none.
+    """
+    from returnees.messaging.templates import render_message
+
+    rendered = render_message(session, key, language, first_name=first_name, options=options)
+    if rendered is None:
+        raise Conflict(_("No message template has the key %(key)s.", key=key))
+    content_sid, variables = "", rendered.variables  # kept for a later send as the template
+    if channel is Channel.WHATSAPP and not in_whatsapp_window(session, phone):
+        if rendered.whatsapp_content_sid:
+            content_sid = rendered.whatsapp_content_sid
+        else:
+            channel = Channel.SMS
+    return queue_message(
+        session,
+        phone,
+        rendered.body,
+        channel=channel,
+        returnee_id=returnee_id,
+        template=key,
+        language=rendered.language,
+        content_sid=content_sid,
+        content_variables=variables,
+    )
+
+
+def in_whatsapp_window(session: Session, phone: str) -> bool:
+    """Whether the person wrote to us on WhatsApp in the last 24 hours."""
+    since = utcnow() - WHATSAPP_WINDOW
+    query = (
+        select(InboundMessage.id)
+        .where(
+            InboundMessage.from_number == phone,
+            InboundMessage.channel == Channel.WHATSAPP,
+            InboundMessage.received_at >= since,
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None
 
 
 def has_consent(session: Session, number: str) -> bool:
@@ -181,6 +245,8 @@ def outgoing(message: OutboundMessage) -> OutgoingMessage:
         body=message.body,
         status_callback=f"{base}{STATUS_CALLBACK_PATH}?message={message.id}",
         validity_seconds=current_app.config["MESSAGE_VALIDITY_SECONDS"],
+        content_sid=message.content_sid,
+        content_variables=dict(message.content_variables or {}),
     )
 
 
@@ -237,21 +303,47 @@ def handle_failure(session: Session, message: OutboundMessage) -> None:
     if code in INVALID_NUMBER:
         for phone in session.scalars(select(Phone).where(Phone.number == message.phone)):
             phone.is_usable = False
+            open_task(
+                session,
+                TaskKind.FIND_NEW_NUMBER,
+                phone.returnee_id,
+                f"{phone.number}: {message.error_message or code}",
+                subject=phone.number,
+            )
     elif code in OPTED_OUT:
         change_consent(session, message.phone, False, f"twilio:{code}")
     elif message.channel is Channel.WHATSAPP:
-        # Someone who prefers WhatsApp still gets the message, by SMS (63016: outside the window).
-        with contextlib.suppress(Conflict):
-            queue_message(
-                session,
-                message.phone,
-                message.body,
-                channel=Channel.SMS,
-                returnee_id=message.returnee_id,
-                template=message.template,
-                language=message.language,
-                needs_consent=message.needs_consent,
-            )
+        _send_again_another_way(session, message)
+
+
+def _send_again_another_way(session: Session, message: OutboundMessage) -> None:
+    """A WhatsApp message that did not get through: as the approved template when it was free
+    text outside the window (63016), otherwise by SMS, so whoever prefers WhatsApp still gets it."""
+    from returnees.messaging.templates import render_message
+
+    rendered = (
+        render_message(session, message.template, message.language)
+        if (message.template and not message.content_sid)
+        else None
+    )
+    as_template = (
+        message.error_code == OUTSIDE_WHATSAPP_WINDOW
+        and rendered
+        and (rendered.whatsapp_content_sid)
+    )
+    with contextlib.suppress(Conflict):
+        queue_message(
+            session,
+            message.phone,
+            message.body,
+            channel=Channel.WHATSAPP if as_template else Channel.SMS,
+            returnee_id=message.returnee_id,
+            template=message.template,
+            language=message.language,
+            needs_consent=message.needs_consent,
+            content_sid=rendered.whatsapp_content_sid if as_template else "",
+            content_variables=message.content_variables if as_template else None,
+        )
 
 
 # Twilio's own early statuses all mean: accepted by Twilio, not yet handed to the carrier.

@@ -22,6 +22,7 @@ from returnees.people.services import (
 )
 from returnees.reception.forms import HandoverForm, PlacementForm, ReturneeSearchForm
 from returnees.reception.services import arrivals_of, household_members, same_trip_arrivals
+from returnees.tasks.services import open_tasks_of
 
 bp = Blueprint("people", __name__, url_prefix="/returnees")
 
@@ -70,6 +71,7 @@ def record(returnee_id: int) -> str:
         handover=HandoverForm(),
         today=utcnow().date(),
         conversation=conversation(session, returnee_id=returnee.id),
+        tasks=open_tasks_of(session, returnee.id),
         format_document=format_document,
         format_phone=format_phone,
     )

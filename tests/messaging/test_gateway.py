@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -213,3 +215,100 @@ def test_a_failure_reported_by_callback_is_acted_on(app, fake_twilio, person, in
     assert app.test_client().post(path, data=form, headers=headers).status_code == 204
     dispatch(in_app)
     assert [m["To"] for m in fake_twilio.created()] == ["whatsapp:+50255551234", "+50255551234"]
+
+
+def test_an_invalid_number_gives_staff_a_task_to_find_a_new_one(
+    app, fake_twilio, person, in_app, make_user, sign_in_as
+):
+    from returnees.auth.models import Role
+
+    fake_twilio.answer_next(
+        Scripted(status=400, code=21211, message="The 'To' number is not valid")
+    )
+    queue(in_app)
+    dispatch(in_app)
+    page = (
+        sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA"))
+        .get(f"/returnees/{person.returnee_id}")
+        .get_data(as_text=True)
+    )
+    assert "Buscar un nuevo número de teléfono" in page and "not valid" in page
+
+
+def whatsapp_template(in_app, content_sid: str = "HX" + "b" * 32) -> None:
+    from returnees.auth.access import Actor
+    from returnees.messaging.templates import TemplateEntry, save_template
+
+    with in_app() as session:
+        save_template(
+            session,
+            Actor.system("t"),
+            TemplateEntry(
+                "arrived_safe",
+                "es",
+                "Hola {first_name}, ¿llegó bien? Responda {options}.",
+                content_sid,
+            ),
+        )
+
+
+def queue_check_in(in_app, person) -> None:
+    from returnees.messaging.services import queue_template_message
+
+    with in_app() as session:
+        queue_template_message(
+            session,
+            "+50255551234",
+            "arrived_safe",
+            channel=Channel.WHATSAPP,
+            returnee_id=person.returnee_id,
+            language="es",
+            first_name="Lucía",
+            options="1 o 2",
+        )
+
+
+def test_a_whatsapp_conversation_we_start_goes_as_the_approved_template(
+    app, fake_twilio, person, in_app
+):
+    whatsapp_template(in_app)
+    queue_check_in(in_app, person)
+    dispatch(in_app)
+    [sent] = fake_twilio.created()
+    assert sent["ContentSid"] == "HX" + "b" * 32 and "Body" not in sent
+    assert json.loads(sent["ContentVariables"]) == {"1": "Lucía", "2": "1 o 2"}
+
+
+def test_inside_the_24_hour_window_whatsapp_is_free_text(app, fake_twilio, person, in_app):
+    from tests.messaging.test_webhooks import message, post_signed
+
+    whatsapp_template(in_app)
+    post_signed(app, message(sender="whatsapp:+50255551234", body="Hola"))
+    queue_check_in(in_app, person)
+    dispatch(in_app)
+    [sent] = fake_twilio.created()
+    assert sent["Body"].startswith("Hola Lucía") and "ContentSid" not in sent
+
+
+def test_without_an_approved_template_whatsapp_goes_by_sms(app, fake_twilio, person, in_app):
+    whatsapp_template(in_app, content_sid="")
+    queue_check_in(in_app, person)
+    dispatch(in_app)
+    [sent] = fake_twilio.created()
+    assert sent["To"] == "+50255551234"
+
+
+def test_outside_the_window_free_text_is_sent_again_as_the_template(
+    app, fake_twilio, person, in_app
+):
+    from tests.messaging.test_webhooks import message, post_signed
+
+    whatsapp_template(in_app)
+    post_signed(app, message(sender="whatsapp:+50255551234", body="Hola"))
+    queue_check_in(in_app, person)
+    fake_twilio.answer_next(Scripted(status=400, code=63016, message="outside the window"))
+    dispatch(in_app)
+    dispatch(in_app)
+    first, second = fake_twilio.created()
+    assert "Body" in first and second["ContentSid"] == "HX" + "b" * 32
+    assert second["To"] == "whatsapp:+50255551234"

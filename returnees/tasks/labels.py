@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+
+TASK_LABELS = {"find_new_number": _("Find a new phone number")}
