@@ -29,8 +29,8 @@ def test_an_answer_from_the_simulated_phone_reaches_the_record(page, live_app, s
     page.get_by_role("link", name="Simulador de teléfonos").click()
     phone = page.locator("#phone-50241239876")
     phone.locator("input[name=body]").fill("AYUDA")
-    phone.get_by_role("button", name="Enviar").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        phone.get_by_role("button", name="Enviar").click()
     assert page.get_by_text("Respuesta enviada desde +50241239876").count() == 1
 
     run_once(live_app, None)

@@ -53,13 +53,13 @@ def test_a_list_of_twenty_with_two_bad_rows_is_previewed_fixed_and_imported(desk
 
     row = desk.locator("tr.needs_fixing").first
     row.locator("input[name$='-birth_date']").fill("07/03/1995")
-    row.get_by_role("button").click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        row.get_by_role("button").click()
     assert desk.locator("tr.needs_fixing").count() == 1
     assert desk.locator("tr.ready").count() == 19
 
-    desk.get_by_role("button", name=re.compile("Importar")).click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        desk.get_by_role("button", name=re.compile("Importar")).click()
     checklist = desk.locator("section", has_text="Lista de llegada").locator("tbody tr")
     assert checklist.count() == 19
     assert "Niña" in checklist.first.inner_text(), "children travelling alone come first"
@@ -68,8 +68,8 @@ def test_a_list_of_twenty_with_two_bad_rows_is_previewed_fixed_and_imported(desk
 
 def test_marking_someone_arrived_opens_the_registration_filled_in(desk, screenshot):
     upload_list(desk, "B2")
-    desk.get_by_role("button", name=re.compile("Importar")).click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        desk.get_by_role("button", name=re.compile("Importar")).click()
     desk.locator("tr.expected", has_text=re.compile(r"Persona 1\b")).get_by_role("link").click()
     assert desk.input_value("#family_names") == "Pérez B2"
     assert desk.input_value("#phones-0-number") == "+50255552001"
@@ -99,8 +99,8 @@ def test_a_walk_in_child_is_registered_placed_and_handed_over(desk, screenshot):
     assert desk.get_by_text("En custodia").count() == 1
 
     desk.select_option("select[name=shelter]", "GT-HOGAR")
-    desk.get_by_role("button", name="Registrar albergue").click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="Registrar albergue").click()
     desk.get_by_role("link", name="Entregar").click()
     desk.fill("#guardian_name", "Rosa Chavajay")
     desk.select_option("#relationship", "mother")
@@ -121,8 +121,8 @@ def test_someone_registered_again_is_recognised(desk, screenshot):
         desk.fill("#family_names", family)
         desk.fill("#birth_date", "1988-07-19")
         desk.check("input[name=sex][value=M]")
-        desk.locator("button.primary[type=submit]").click()
-        desk.wait_for_load_state()
+        with desk.expect_navigation():
+            desk.locator("button.primary[type=submit]").click()
 
     register("José Armando", "Hernández Pérez")
     register("Jose", "Hernandez")
