@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _
 
@@ -92,7 +93,7 @@ class _Errors(dict[str, list[object]]):
         self.setdefault(name, []).append(message)
 
 
-def check_intake(intake: Intake, now: datetime) -> CleanIntake:
+def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatemala") -> CleanIntake:
     """Clean values, or InvalidInput naming every field that breaks a rule (nothing is saved)."""
     errors = _Errors()
     given, family = (
@@ -103,7 +104,7 @@ def check_intake(intake: Intake, now: datetime) -> CleanIntake:
     nationality = _choice(
         Country, intake.nationality.upper(), "nationality", _("Choose GT, HN or SV."), errors
     )
-    age = _check_age(intake, now.date(), errors)
+    age = _check_age(intake, now.astimezone(ZoneInfo(timezone)).date(), errors)
     document_type, document_number = _check_document(intake, errors)
     phones = _check_phones(intake.phones, nationality.value if nationality else "GT", errors)
     if intake.language not in LANGUAGES:

@@ -81,8 +81,8 @@ def register_arrival(
     """
     actor.require_role(*RECEPTION_ROLES)
     now = utcnow()
-    clean = check_intake(intake, now)
     centre = desk_centre(session, actor, intake.arrival.centre)
+    clean = check_intake(intake, now, centre.timezone)
     if match == "new":
         returnee = _new_returnee(session, clean, centre, now)
         record_event(session, actor, AuditAction.CREATE, "returnee", returnee.id)
@@ -104,8 +104,8 @@ def add_return(session: Session, actor: Actor, returnee_id: int, intake: Intake)
     actor.require_role(*RECEPTION_ROLES)
     returnee = require_returnee(session, actor, returnee_id)
     now = utcnow()
-    clean = check_intake(intake, now)
     centre = desk_centre(session, actor, intake.arrival.centre)
+    clean = check_intake(intake, now, centre.timezone)
     _update_known_returnee(session, actor, returnee, clean, centre, now)
     return _record_arrival(session, actor, returnee, clean, centre, intake.passenger_id, now)
 
@@ -458,12 +458,19 @@ def _complete_handover(custody: Custody, actor: Actor, now: datetime) -> None:
         custody.approved_by_id = actor.user_id
 
 
-def approve_handover(session: Session, actor: Actor, arrival_id: int) -> Custody:
-    """A supervisor approves a handover to someone who is not a verified parent or guardian."""
+def approve_handover(
+    session: Session, actor: Actor, arrival_id: int, requested_at: datetime | None = None
+) -> Custody:
+    """A supervisor approves a handover to someone who is not a verified parent or guardian.
+
+    `requested_at` is the request the supervisor saw; a handover changed since is not approved.
+    """
     actor.require_role(Role.SUPERVISOR)
     custody = _custody_of(session, actor, arrival_id)
     if custody.status is not HandoverStatus.AWAITING_APPROVAL:
         raise Conflict(_("This handover is not waiting for approval."))
+    if requested_at is not None and custody.requested_at != requested_at:
+        raise Conflict(_("This handover changed since you opened it: look at it again."))
     _complete_handover(custody, actor, utcnow())
     record_event(session, actor, AuditAction.UPDATE, "custody", custody.id, status="approved")
     return custody
@@ -582,7 +589,7 @@ def update_returnee(
     actor.require_role(*RECEPTION_ROLES, Role.SOCIAL_WORKER)
     returnee = require_returnee(session, actor, returnee_id)
     now = utcnow()
-    clean = check_intake(intake_for(returnee, **changes), now)
+    clean = check_intake(intake_for(returnee, **changes), now, returnee.centre.timezone)
     for name in (
         "given_names",
         "family_names",

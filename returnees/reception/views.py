@@ -286,7 +286,14 @@ def handover(arrival_id: int) -> str | tuple[str, int] | Response:
 def approve(arrival_id: int) -> Response:
     """A supervisor approves a handover to someone who is not a verified parent or guardian."""
     arrival = require_arrival(get_session(), current_actor(), arrival_id)
-    approve_handover(get_session(), current_actor(), arrival_id)
+    seen = request.form.get("requested_at", "")
+    try:
+        requested_at = datetime.fromisoformat(seen) if seen else None
+        approve_handover(get_session(), current_actor(), arrival_id, requested_at)
+    except (ValueError, DomainError) as error:
+        get_session().rollback()
+        flash(str(getattr(error, "message", error)), "error")
+        return redirect(url_for("people.record", returnee_id=arrival.returnee_id))
     flash(_("Handover approved."), "success")
     return redirect(url_for("people.record", returnee_id=arrival.returnee_id))
 

@@ -179,3 +179,42 @@ def test_the_api_refuses_another_persons_arrival(app, child, register, staff, to
         json={"arrival_id": other.id, "guardian_name": "X", "relationship": "mother"},
     )
     assert response.status_code == 409
+
+
+def test_a_supervisor_approves_only_the_handover_they_saw(child, staff, in_app, clock):
+    from datetime import timedelta
+
+    from returnees.core.errors import Conflict
+
+    desk = Actor.for_user(staff[Role.RECEPTION])
+    custody = hand_over(
+        in_app, desk, child.id, guardian_name="Tía Marta", relationship="other_relative"
+    )
+    supervisor = Actor.for_user(staff[Role.SUPERVISOR])
+    with pytest.raises(Conflict), in_app() as session:
+        approve_handover(session, supervisor, child.id, custody.requested_at - timedelta(minutes=1))
+    with in_app() as session:
+        approved = approve_handover(session, supervisor, child.id, custody.requested_at)
+    assert approved.status is HandoverStatus.HANDED_OVER
+
+
+def test_the_supervisor_approves_from_the_record(app, child, staff, sign_in_as, in_app):
+    hand_over(
+        in_app,
+        Actor.for_user(staff[Role.RECEPTION]),
+        child.id,
+        guardian_name="Tía",
+        relationship="other",
+    )
+    client = sign_in_as(staff[Role.SUPERVISOR])
+    page = client.get(f"/returnees/{child.returnee_id}").get_data(as_text=True)
+    seen = page.split('name="requested_at" value="')[1].split('"')[0]
+    response = client.post(
+        f"/reception/arrivals/{child.id}/approve-handover",
+        data={"requested_at": seen, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302
+    with in_app() as session:
+        from returnees.reception.models import Arrival
+
+        assert session.get(Arrival, child.id).custody.status is HandoverStatus.HANDED_OVER
