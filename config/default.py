@@ -96,3 +96,7 @@ MESSAGE_FORBIDDEN_WORDS = (
     "asylum",
     "extortion",
 )
+
+# Follow-ups: a step already past when an arrival is registered is still sent within this many
+# hours of its due time, and marked missed after.
+FOLLOW_UP_GRACE_HOURS = 72

@@ -34,7 +34,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from returnees.auth import login
+    from returnees.followups import handlers as followups
 
+    followups.subscribe()
     login.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict
+from returnees.core.events import CONSENT_WITHDRAWN, publish
 from returnees.messaging.gateway import (
     INVALID_NUMBER,
     OPTED_OUT,
@@ -402,6 +403,8 @@ def change_consent(session: Session, number: str, has_consent: bool, source: str
         return False
     for phone in phones:
         phone.has_consent, phone.consent_at = has_consent, now
+    if not has_consent:
+        publish(CONSENT_WITHDRAWN, session, number=number)
     for returnee_id in {phone.returnee_id for phone in phones} or {None}:
         session.add(
             ConsentChange(

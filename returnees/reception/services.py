@@ -18,6 +18,7 @@ from returnees.centres.services import find_centre
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required, separate_unit_of_work
 from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from returnees.core.events import ARRIVAL_REGISTERED, publish
 from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
 from returnees.people.services import (
@@ -132,6 +133,7 @@ def _record_arrival(
     arrival = _add_arrival(session, actor, returnee, clean, centre, now)
     if passenger_id:
         _mark_passenger_arrived(session, actor, passenger_id, arrival)
+    publish(ARRIVAL_REGISTERED, session, arrival_ids=[arrival.id])
     return arrival
 
 

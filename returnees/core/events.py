@@ -1,0 +1,27 @@
+"""In-process domain events, run in the caller's transaction, so that a lower package can tell
+a higher one what happened without importing it (reception -> follow-ups, messaging -> follow-ups).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+ARRIVAL_REGISTERED = "arrival_registered"
+CONSENT_WITHDRAWN = "consent_withdrawn"
+
+_handlers: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+
+
+def subscribe(event: str, handler: Callable[..., Any]) -> None:
+    if handler not in _handlers[event]:
+        _handlers[event].append(handler)
+
+
+def publish(event: str, session: Session, **payload: Any) -> None:
+    """Run every handler of the event now, in the same transaction."""
+    for handler in _handlers[event]:
+        handler(session, **payload)

@@ -1,0 +1,21 @@
+"""What follow-ups do when reception or messaging report an event."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from returnees.core import events
+from returnees.followups.services import cancel_pending_for_number, schedule_follow_ups
+
+
+def _on_arrival(session: Session, arrival_ids: list[int]) -> None:
+    schedule_follow_ups(session, arrival_ids)
+
+
+def _on_consent_withdrawn(session: Session, number: str) -> None:
+    cancel_pending_for_number(session, number)
+
+
+def subscribe() -> None:
+    events.subscribe(events.ARRIVAL_REGISTERED, _on_arrival)
+    events.subscribe(events.CONSENT_WITHDRAWN, _on_consent_withdrawn)

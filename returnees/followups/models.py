@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from returnees.core.db import Base, value_enum
+from returnees.people.models import Channel
+
+
+class PlanProfile(enum.StrEnum):
+    UNACCOMPANIED_CHILD = "unaccompanied_child"
+    CHILD_WITH_FAMILY = "child_with_family"
+    ADULT = "adult"
+
+
+class AnswerType(enum.StrEnum):
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    FREE_TEXT = "free_text"
+    CONFIRM = "confirm"
+
+
+class Asked(enum.StrEnum):
+    RETURNEE = "returnee"
+    GUARDIAN = "guardian"
+
+
+class FollowUpPlan(Base):
+    """The check-ins of one profile; its version goes on every check-in it creates."""
+
+    __tablename__ = "follow_up_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile: Mapped[PlanProfile] = mapped_column(value_enum(PlanProfile, length=30), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+
+    steps: Mapped[list[PlanStep]] = relationship(order_by="PlanStep.day_offset", lazy="selectin")
+
+
+class PlanStep(Base):
+    __tablename__ = "plan_steps"
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("follow_up_plans.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    day_offset: Mapped[int] = mapped_column(Integer)
+    template: Mapped[str] = mapped_column(String(60))
+    answer_type: Mapped[AnswerType] = mapped_column(value_enum(AnswerType))
+    asked: Mapped[Asked] = mapped_column(value_enum(Asked), default=Asked.RETURNEE)
+
+
+class CheckInState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    ANSWERED = "answered"
+    UNANSWERED = "unanswered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+PENDING = (CheckInState.SCHEDULED,)
+
+
+class CheckIn(Base):
+    """One question to one person at one time: a row the dispatch job claims when it is due."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        Index("ix_check_ins_due", "state", "due_at"),
+        UniqueConstraint("arrival_id", "step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
+    arrival_id: Mapped[int] = mapped_column(ForeignKey("arrivals.id"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("plan_steps.id"))
+    plan_version: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    phone: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    template: Mapped[str] = mapped_column(String(60))
+    answer_type: Mapped[AnswerType] = mapped_column(value_enum(AnswerType))
+    state: Mapped[CheckInState] = mapped_column(value_enum(CheckInState))
+    created_at: Mapped[datetime]

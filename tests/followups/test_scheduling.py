@@ -1,0 +1,116 @@
+"""Registering an arrival turns its plan into check-in rows; opting out cancels what is pending."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from returnees.core.db import EXTENSION as DB
+from returnees.followups.models import CheckIn, CheckInState, FollowUpPlan, PlanProfile
+from returnees.followups.services import schedule_follow_ups
+
+
+def check_ins(in_app, returnee_id: int) -> list[CheckIn]:
+    with in_app() as session:
+        query = select(CheckIn).where(CheckIn.returnee_id == returnee_id).order_by(CheckIn.due_at)
+        return list(session.scalars(query))
+
+
+def test_an_arrival_with_a_consenting_phone_gets_its_plan(register, in_app, clock):
+    arrival = register(phones=("5555 1234",))
+    rows = check_ins(in_app, arrival.returnee_id)
+    assert len(rows) == 12
+    assert rows[0].due_at == arrival.arrived_at and rows[0].template == "confirm_number"
+    assert rows[1].due_at == arrival.arrived_at + timedelta(days=3)
+    assert {r.state for r in rows} == {CheckInState.SCHEDULED}
+    assert {(r.phone, r.plan_version) for r in rows} == {("+50255551234", 1)}
+
+
+@pytest.mark.parametrize("phones", [(), None], ids=["no-phone", "no-consent"])
+def test_without_consent_or_a_phone_nothing_is_scheduled(register, in_app, phones):
+    if phones is None:
+        from returnees.auth.access import Actor
+        from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
+        from returnees.reception.services import register_arrival
+
+        intake = Intake(
+            given_names="Sin",
+            family_names="Permiso",
+            estimated_age=30,
+            sex="M",
+            nationality="GT",
+            phones=[PhoneEntry("5555 4321", consent=False)],
+            arrival=ArrivalEntry(centre="GT-AURORA"),
+        )
+        with in_app() as session:
+            arrival = register_arrival(session, Actor.system("t"), intake, "new")
+            returnee_id = arrival.returnee_id
+    else:
+        returnee_id = register(phones=phones).returnee_id
+    assert check_ins(in_app, returnee_id) == []
+
+
+def test_a_late_registration_sends_what_is_within_grace_and_marks_the_rest_missed(
+    register, in_app, clock
+):
+    arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=5))
+    rows = {
+        row.template + str(i): row for i, row in enumerate(check_ins(in_app, arrival.returnee_id))
+    }
+    first, second = rows["confirm_number0"], rows["arrived_safe1"]
+    assert first.state is CheckInState.MISSED, "day 0 was 5 days ago: past the 72-hour grace"
+    assert second.state is CheckInState.SCHEDULED and second.due_at == clock.now(), "day 3: now"
+
+
+@pytest.mark.parametrize(
+    ("fields", "profile"),
+    [
+        ({"estimated_age": 14, "is_unaccompanied": True}, PlanProfile.UNACCOMPANIED_CHILD),
+        ({"estimated_age": 9}, PlanProfile.CHILD_WITH_FAMILY),
+        ({"estimated_age": 35}, PlanProfile.ADULT),
+    ],
+)
+def test_the_plan_follows_the_profile(register, in_app, fields, profile):
+    arrival = register(phones=("5555 1234",), **fields)
+    [row] = check_ins(in_app, arrival.returnee_id)[:1]
+    with in_app() as session:
+        plan = session.scalar(select(FollowUpPlan).where(FollowUpPlan.profile == profile))
+        assert row.step_id in {step.id for step in plan.steps}
+
+
+def test_a_whole_flight_is_scheduled_in_one_insert(app, register, in_app):
+    from returnees.core import events
+
+    saved = list(events._handlers[events.ARRIVAL_REGISTERED])
+    events._handlers[events.ARRIVAL_REGISTERED].clear()
+    try:
+        arrivals = [
+            register(given_names=f"P{n}", family_names=f"Vuelo {n}", phones=(f"5555 {1000 + n}",))
+            for n in range(135)
+        ]
+    finally:
+        events._handlers[events.ARRIVAL_REGISTERED][:] = saved
+    inserts = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO CHECK_INS"):
+            inserts.append(statement)
+
+    engine = app.extensions[DB].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with in_app() as session:
+            created = schedule_follow_ups(session, [a.id for a in arrivals])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert created == 135 * 12 and len(inserts) == 1
+
+
+def test_opting_out_cancels_what_is_still_pending(app, register, in_app):
+    from tests.messaging.test_webhooks import message, post_signed
+
+    arrival = register(phones=("5555 1234",))
+    post_signed(app, message(body="ALTO"))
+    assert {r.state for r in check_ins(in_app, arrival.returnee_id)} == {CheckInState.CANCELLED}
