@@ -100,3 +100,15 @@ MESSAGE_FORBIDDEN_WORDS = (
 # Follow-ups: a step already past when an arrival is registered is still sent within this many
 # hours of its due time, and marked missed after.
 FOLLOW_UP_GRACE_HOURS = 72
+# Check-ins go out only inside this window of the returnee's local time (hour from, hour to).
+SENDING_WINDOW = {"GT": (8, 19), "HN": (8, 19), "SV": (8, 19)}
+# A reply containing one of these phrases opens an urgent task at once.
+DANGER_WORDS = (
+    "auxilio",
+    "ayuda urgente",
+    "me amenazan",
+    "me quieren matar",
+    "peligro",
+    "help me",
+    "danger",
+)

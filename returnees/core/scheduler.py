@@ -38,9 +38,11 @@ class PeriodicJob:
 
 def periodic_jobs() -> list[PeriodicJob]:
     from returnees.auth.jobs import JOBS as auth_jobs
+    from returnees.followups.jobs import JOBS as followup_jobs
     from returnees.messaging.jobs import JOBS as messaging_jobs
 
-    return [*auth_jobs, *messaging_jobs]
+    # Replies are read first and check-ins queued before messages are sent, in one --once run.
+    return [*auth_jobs, *followup_jobs, *messaging_jobs]
 
 
 def run_job(app: Flask, job: PeriodicJob) -> object:

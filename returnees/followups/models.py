@@ -89,4 +89,8 @@ class CheckIn(Base):
     template: Mapped[str] = mapped_column(String(60))
     answer_type: Mapped[AnswerType] = mapped_column(value_enum(AnswerType))
     state: Mapped[CheckInState] = mapped_column(value_enum(CheckInState))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    queued_at: Mapped[datetime | None] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    answer: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime]

@@ -2,4 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 
-TASK_LABELS = {"find_new_number": _("Find a new phone number")}
+TASK_LABELS = {
+    "find_new_number": _("Find a new phone number"),
+    "urgent_safety": _("Urgent: safety"),
+    "review_reply": _("Read a reply"),
+}

@@ -11,6 +11,8 @@ from returnees.core.db import Base, value_enum
 
 class TaskKind(enum.StrEnum):
     FIND_NEW_NUMBER = "find_new_number"
+    URGENT_SAFETY = "urgent_safety"
+    REVIEW_REPLY = "review_reply"
 
 
 class TaskStatus(enum.StrEnum):

@@ -1,0 +1,154 @@
+"""Send due check-ins at a decent hour, one a day per person, and read what comes back."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnees.centres.models import COUNTRY_TIMEZONES
+from returnees.core.clock import utcnow
+from returnees.core.errors import Conflict
+from returnees.followups.models import CheckIn, CheckInState
+from returnees.followups.replies import read_reply
+from returnees.messaging.models import InboundMessage
+from returnees.messaging.services import queue_template_message
+from returnees.people.models import Returnee
+from returnees.tasks.models import TaskKind
+from returnees.tasks.services import open_task
+
+OPTIONS = {
+    "es": {"yes_no": "1 (sí) o 2 (no)", "confirm": "1", "choice": "el número"},
+    "en": {"yes_no": "1 (yes) or 2 (no)", "confirm": "1", "choice": "the number"},
+}
+OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
+SAFETY_TEMPLATES = {"arrived_safe"}
+
+
+def local_zone(returnee: Returnee) -> ZoneInfo:
+    return ZoneInfo(COUNTRY_TIMEZONES[returnee.nationality])
+
+
+def next_window_start(local: datetime, start_hour: int) -> datetime:
+    """The next start of the sending window, in UTC."""
+    day = local.date() if local.hour < start_hour else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(start_hour), local.tzinfo).astimezone(ZoneInfo("UTC"))
+
+
+def dispatch_check_ins(session: Session, limit: int = 100) -> int:
+    """Queue the messages of due check-ins; a check-in due at night, or a second one the same
+    day for the same person, waits for the next morning."""
+    now = utcnow()
+    due = (
+        select(CheckIn)
+        .where(CheckIn.state == CheckInState.SCHEDULED, CheckIn.due_at <= now)
+        .order_by(CheckIn.due_at, CheckIn.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    queued = 0
+    for check_in in session.scalars(due).all():
+        queued += _dispatch(session, check_in, now)
+    return queued
+
+
+def _dispatch(session: Session, check_in: CheckIn, now: datetime) -> bool:
+    returnee = session.get(Returnee, check_in.returnee_id)
+    local = now.astimezone(local_zone(returnee))
+    start, end = current_app.config["SENDING_WINDOW"][returnee.nationality.value]
+    if not start <= local.hour < end:
+        check_in.due_at = next_window_start(local, start)
+        return False
+    if _asked_today(session, returnee.id, local):
+        check_in.due_at = next_window_start(local.replace(hour=end), start)
+        return False
+    language = returnee.language if returnee.language in OPTIONS else "es"
+    try:
+        message = queue_template_message(
+            session,
+            check_in.phone,
+            check_in.template,
+            channel=check_in.channel,
+            returnee_id=returnee.id,
+            language=returnee.language,
+            first_name=returnee.given_names,
+            options=OPTIONS[language].get(check_in.answer_type.value, ""),
+        )
+    except Conflict:
+        check_in.state = CheckInState.CANCELLED
+        return False
+    check_in.state, check_in.message_id, check_in.queued_at = CheckInState.SENDING, message.id, now
+    return True
+
+
+def _asked_today(session: Session, returnee_id: int, local: datetime) -> bool:
+    day_start = datetime.combine(local.date(), time(), local.tzinfo)
+    query = (
+        select(CheckIn.id)
+        .where(CheckIn.returnee_id == returnee_id, CheckIn.queued_at >= day_start)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def read_replies(session: Session, limit: int = 200) -> int:
+    """Match each new reply to the person's open check-in and read it; what cannot be read
+    with confidence, and every danger word, goes to a person."""
+    replies = session.scalars(
+        select(InboundMessage)
+        .where(
+            InboundMessage.handled_at.is_(None),
+            InboundMessage.returnee_id.is_not(None),
+            InboundMessage.keyword == "",
+        )
+        .order_by(InboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for reply in replies:
+        _read(session, reply)
+    return len(replies)
+
+
+def _read(session: Session, reply: InboundMessage) -> None:
+    now = utcnow()
+    reply.handled_at = now
+    check_in = session.scalar(
+        select(CheckIn)
+        .where(CheckIn.returnee_id == reply.returnee_id, CheckIn.state.in_(OPEN))
+        .order_by(CheckIn.queued_at.desc())
+        .limit(1)
+    )
+    danger_words = list(current_app.config["DANGER_WORDS"])
+    read = read_reply(
+        reply.body, check_in.answer_type.value if check_in else "free_text", danger_words
+    )
+    if check_in is not None and read.value is not None:
+        check_in.state, check_in.answer, check_in.answered_at = (
+            CheckInState.ANSWERED,
+            read.value,
+            now,
+        )
+    not_safe = check_in is not None and check_in.template in SAFETY_TEMPLATES and read.value == "no"
+    if read.is_danger or not_safe:
+        reason = "answered: not safe" if not_safe else f"danger words: {reply.body[:200]}"
+        open_task(
+            session,
+            TaskKind.URGENT_SAFETY,
+            reply.returnee_id,
+            reason,
+            subject=f"reply:{reply.id}",
+            priority=0,
+        )
+    elif read.value is None:
+        open_task(
+            session,
+            TaskKind.REVIEW_REPLY,
+            reply.returnee_id,
+            reply.body[:300] or "—",
+            subject=f"reply:{reply.id}",
+            priority=30,
+        )

@@ -1,0 +1,94 @@
+"""A check-in is sent once, at a decent hour, one a day per person, and its reply moves the case:
+'no' to 'are you safe?' or a danger word opens an urgent task; what is unclear goes to a person."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from returnees.followups.dispatch import dispatch_check_ins, read_replies
+from returnees.followups.models import CheckIn, CheckInState
+from returnees.messaging.models import OutboundMessage
+from returnees.messaging.services import dispatch_messages
+from returnees.tasks.models import Task, TaskKind
+from tests.messaging.test_webhooks import message, post_signed
+
+
+def run_jobs(in_app) -> None:
+    with in_app() as session:
+        read_replies(session)
+        dispatch_check_ins(session)
+        dispatch_messages(session)
+
+
+def rows(in_app, returnee_id: int) -> list[CheckIn]:
+    with in_app() as session:
+        return list(
+            session.scalars(
+                select(CheckIn)
+                .where(CheckIn.returnee_id == returnee_id)
+                .order_by(CheckIn.due_at, CheckIn.id)
+            )
+        )
+
+
+def sent_bodies(in_app) -> list[str]:
+    with in_app() as session:
+        return [
+            m.body for m in session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))
+        ]
+
+
+def test_the_day_0_check_in_is_sent_once(app, register, in_app, clock):
+    arrival = register(given_names="Lucía", phones=("5555 1234",))  # 08:00 in Guatemala
+    run_jobs(in_app)
+    run_jobs(in_app)
+    assert sent_bodies(in_app) == ["Hola Lucía, guarde este número. Responda 1 para confirmarlo."]
+    assert rows(in_app, arrival.returnee_id)[0].state is CheckInState.SENDING
+
+
+def test_a_check_in_due_at_2_in_the_morning_goes_out_at_8(app, register, in_app, clock):
+    clock.at = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # 02:00 in Guatemala (UTC-6)
+    arrival = register(phones=("5555 1234",))
+    run_jobs(in_app)
+    assert sent_bodies(in_app) == []
+    assert rows(in_app, arrival.returnee_id)[0].due_at == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    clock.at = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    run_jobs(in_app)
+    assert len(sent_bodies(in_app)) == 1
+
+
+def test_at_most_one_check_in_a_day_per_person(app, register, in_app, clock):
+    arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=3))
+    run_jobs(in_app)  # day 0 (missed? no: within grace) and day 3 are both due now
+    assert len(sent_bodies(in_app)) == 1
+    waiting = [r for r in rows(in_app, arrival.returnee_id) if r.state is CheckInState.SCHEDULED]
+    assert waiting[0].due_at >= datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("answer", "state", "task"),
+    [
+        ("Sí, gracias", "yes", None),
+        ("1", "yes", None),
+        ("no", "no", TaskKind.URGENT_SAFETY),
+        ("Sí pero me amenazan", "yes", TaskKind.URGENT_SAFETY),
+        ("quién habla?", None, TaskKind.REVIEW_REPLY),
+    ],
+)
+def test_a_reply_to_are_you_safe_moves_the_case(app, register, in_app, clock, answer, state, task):
+    arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=3))
+    with in_app() as session:  # day 0 answered already; day 3 asks "¿llegó bien?"
+        day_0 = session.scalars(select(CheckIn).where(CheckIn.template == "confirm_number")).one()
+        day_0.state = CheckInState.ANSWERED
+    run_jobs(in_app)
+    assert sent_bodies(in_app)[-1].startswith("Hola Ana, ¿llegó bien?")
+    post_signed(app, message(body=answer))
+    run_jobs(in_app)
+    asked = next(r for r in rows(in_app, arrival.returnee_id) if r.template == "arrived_safe")
+    assert (asked.answer or None) == state
+    with in_app() as session:
+        tasks = [t.kind for t in session.scalars(select(Task))]
+    assert tasks == ([task] if task else [])
