@@ -112,3 +112,6 @@ DANGER_WORDS = (
     "help me",
     "danger",
 )
+# No reply this many hours after a check-in was confirmed sent: one reminder; as long again
+# after the reminder: unanswered, and a call task; three unanswered in a row: a visit task.
+REPLY_WAIT_HOURS = 48

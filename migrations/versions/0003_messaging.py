@@ -72,6 +72,7 @@ def upgrade() -> None:
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['returnee_id'], ['returnees.id'], name=op.f('fk_outbound_messages_returnee_id_returnees')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_messages')),

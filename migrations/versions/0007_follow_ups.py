@@ -54,6 +54,8 @@ def upgrade() -> None:
     sa.Column('state', sa.Enum('scheduled', 'sending', 'sent', 'delivered', 'answered', 'unanswered', 'failed', 'cancelled', 'missed', name='checkinstate', native_enum=False, length=20), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('queued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('answer', sa.String(length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

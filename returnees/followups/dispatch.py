@@ -14,8 +14,8 @@ from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.followups.replies import read_reply
-from returnees.messaging.models import InboundMessage
-from returnees.messaging.services import queue_template_message
+from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
+from returnees.messaging.services import CONFIRMED, queue_template_message
 from returnees.people.models import Returnee
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task
@@ -152,3 +152,81 @@ def _read(session: Session, reply: InboundMessage) -> None:
             subject=f"reply:{reply.id}",
             priority=30,
         )
+
+
+def follow_sent_messages(session: Session) -> int:
+    """Check-ins whose message was confirmed sent become 'sent' (the reply timer starts);
+    those whose message failed become 'failed'."""
+    pending = session.execute(
+        select(CheckIn, OutboundMessage)
+        .join(OutboundMessage, CheckIn.message_id == OutboundMessage.id)
+        .where(
+            CheckIn.state == CheckInState.SENDING,
+            OutboundMessage.status.in_(
+                CONFIRMED | {MessageStatus.FAILED, MessageStatus.UNDELIVERED}
+            ),
+        )
+    ).all()
+    for check_in, message in pending:
+        if message.status in CONFIRMED:
+            check_in.state, check_in.sent_at = CheckInState.SENT, message.confirmed_at or utcnow()
+        else:
+            check_in.state = CheckInState.FAILED
+    return len(pending)
+
+
+def remind_and_escalate(session: Session) -> int:
+    """No reply within the wait: one reminder; still none: unanswered and a call task; three
+    unanswered in a row: a visit task."""
+    now = utcnow()
+    wait = timedelta(hours=current_app.config["REPLY_WAIT_HOURS"])
+    quiet = session.scalars(
+        select(CheckIn).where(
+            CheckIn.state.in_((CheckInState.SENT, CheckInState.DELIVERED)),
+            CheckIn.sent_at <= now - wait,
+        )
+    ).all()
+    for check_in in quiet:
+        if check_in.reminded_at is None:
+            _remind(session, check_in, now)
+        elif check_in.reminded_at <= now - wait:
+            _give_up(session, check_in)
+    return len(quiet)
+
+
+def _remind(session: Session, check_in: CheckIn, now: datetime) -> None:
+    returnee = session.get(Returnee, check_in.returnee_id)
+    check_in.reminded_at = now
+    language = returnee.language if returnee.language in OPTIONS else "es"
+    try:
+        queue_template_message(
+            session,
+            check_in.phone,
+            check_in.template,
+            channel=check_in.channel,
+            returnee_id=returnee.id,
+            language=returnee.language,
+            first_name=returnee.given_names,
+            options=OPTIONS[language].get(check_in.answer_type.value, ""),
+        )
+    except Conflict:
+        check_in.state = CheckInState.CANCELLED
+
+
+def _give_up(session: Session, check_in: CheckIn) -> None:
+    check_in.state = CheckInState.UNANSWERED
+    session.flush()
+    latest = session.scalars(
+        select(CheckIn.state)
+        .where(
+            CheckIn.returnee_id == check_in.returnee_id,
+            CheckIn.state.in_((CheckInState.ANSWERED, CheckInState.UNANSWERED)),
+        )
+        .order_by(CheckIn.sent_at.desc())
+        .limit(3)
+    ).all()
+    in_a_row = len(latest) == 3 and set(latest) == {CheckInState.UNANSWERED}
+    kind, why = (TaskKind.VISIT, "no answer x3") if in_a_row else (TaskKind.CALL, "no answer")
+    open_task(
+        session, kind, check_in.returnee_id, why, subject=f"check-in:{check_in.id}", priority=10
+    )

@@ -91,6 +91,9 @@ class CheckIn(Base):
     state: Mapped[CheckInState] = mapped_column(value_enum(CheckInState))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
     queued_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the message was confirmed sent: the reply timer starts here, not at queueing.
+    sent_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     answer: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime]

@@ -61,6 +61,8 @@ class OutboundMessage(Base):
     next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # When a status callback (or the API) first said "sent" or later: what reply timers count from.
+    confirmed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

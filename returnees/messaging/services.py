@@ -349,6 +349,7 @@ def _send_again_another_way(session: Session, message: OutboundMessage) -> None:
 
 # Twilio's own early statuses all mean: accepted by Twilio, not yet handed to the carrier.
 AT_TWILIO = {"accepted", "scheduled", "queued", "sending"}
+CONFIRMED = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ}
 
 
 def advance_status(message: OutboundMessage, status: str) -> bool:
@@ -360,6 +361,8 @@ def advance_status(message: OutboundMessage, status: str) -> bool:
     if STATUS_RANK[new] <= STATUS_RANK[message.status]:
         return False
     message.status = new
+    if new in CONFIRMED and message.confirmed_at is None:
+        message.confirmed_at = utcnow()
     return True
 
 

@@ -6,4 +6,6 @@ TASK_LABELS = {
     "find_new_number": _("Find a new phone number"),
     "urgent_safety": _("Urgent: safety"),
     "review_reply": _("Read a reply"),
+    "call": _("Call: no answer"),
+    "visit": _("Visit: no answer three times"),
 }

@@ -13,6 +13,8 @@ class TaskKind(enum.StrEnum):
     FIND_NEW_NUMBER = "find_new_number"
     URGENT_SAFETY = "urgent_safety"
     REVIEW_REPLY = "review_reply"
+    CALL = "call"
+    VISIT = "visit"
 
 
 class TaskStatus(enum.StrEnum):

@@ -92,3 +92,54 @@ def test_a_reply_to_are_you_safe_moves_the_case(app, register, in_app, clock, an
     with in_app() as session:
         tasks = [t.kind for t in session.scalars(select(Task))]
     assert tasks == ([task] if task else [])
+
+
+def all_jobs(in_app) -> None:
+    from returnees.followups.dispatch import follow_sent_messages, remind_and_escalate
+
+    with in_app() as session:
+        follow_sent_messages(session)
+        remind_and_escalate(session)
+    run_jobs(in_app)
+    with in_app() as session:
+        follow_sent_messages(session)
+
+
+def test_the_reply_timer_starts_when_the_message_is_confirmed_sent(app, register, in_app, clock):
+    arrival = register(phones=("5555 1234",))
+    all_jobs(in_app)
+    day_0 = rows(in_app, arrival.returnee_id)[0]
+    assert day_0.state is CheckInState.SENT and day_0.sent_at == clock.now()
+
+
+def test_no_reply_gets_one_reminder_then_a_call_task(app, register, in_app, clock):
+    arrival = register(given_names="Lucía", phones=("5555 1234",))
+    all_jobs(in_app)
+    clock.advance(hours=47)
+    all_jobs(in_app)
+    assert len(sent_bodies(in_app)) == 1, "no reminder before 48 hours"
+    clock.advance(hours=1)
+    all_jobs(in_app)
+    assert len(sent_bodies(in_app)) == 2, "one reminder"
+    clock.advance(hours=48)
+    all_jobs(in_app)
+    assert rows(in_app, arrival.returnee_id)[0].state is CheckInState.UNANSWERED
+    with in_app() as session:
+        assert [t.kind for t in session.scalars(select(Task))] == [TaskKind.CALL]
+
+
+def test_three_unanswered_in_a_row_open_a_visit_task(app, register, in_app, clock):
+    from returnees.followups.dispatch import _give_up
+
+    arrival = register(phones=("5555 1234",))
+    with in_app() as session:
+        check_ins = session.scalars(
+            select(CheckIn)
+            .where(CheckIn.returnee_id == arrival.returnee_id)
+            .order_by(CheckIn.due_at)
+        ).all()[:3]
+        for n, check_in in enumerate(check_ins):
+            check_in.state, check_in.sent_at = CheckInState.SENT, clock.now() + timedelta(days=n)
+            _give_up(session, check_in)
+        kinds = [t.kind for t in session.scalars(select(Task).order_by(Task.id))]
+    assert kinds == [TaskKind.CALL, TaskKind.CALL, TaskKind.VISIT]
