@@ -65,9 +65,19 @@ def _dispatch(session: Session, check_in: CheckIn, now: datetime) -> bool:
     if _asked_today(session, returnee.id, local):
         check_in.due_at = next_window_start(local.replace(hour=end), start)
         return False
+    message = ask(session, check_in, returnee)
+    if message is None:
+        return False
+    check_in.state, check_in.message_id, check_in.queued_at = CheckInState.SENDING, message.id, now
+    return True
+
+
+def ask(session: Session, check_in: CheckIn, returnee: Returnee) -> OutboundMessage | None:
+    """Queue the check-in's question in the person's language; a number that may no longer be
+    contacted cancels the check-in instead."""
     language = returnee.language if returnee.language in OPTIONS else "es"
     try:
-        message = queue_template_message(
+        return queue_template_message(
             session,
             check_in.phone,
             check_in.template,
@@ -79,9 +89,7 @@ def _dispatch(session: Session, check_in: CheckIn, now: datetime) -> bool:
         )
     except Conflict:
         check_in.state = CheckInState.CANCELLED
-        return False
-    check_in.state, check_in.message_id, check_in.queued_at = CheckInState.SENDING, message.id, now
-    return True
+        return None
 
 
 def _asked_today(session: Session, returnee_id: int, local: datetime) -> bool:
@@ -195,22 +203,8 @@ def remind_and_escalate(session: Session) -> int:
 
 
 def _remind(session: Session, check_in: CheckIn, now: datetime) -> None:
-    returnee = session.get(Returnee, check_in.returnee_id)
     check_in.reminded_at = now
-    language = returnee.language if returnee.language in OPTIONS else "es"
-    try:
-        queue_template_message(
-            session,
-            check_in.phone,
-            check_in.template,
-            channel=check_in.channel,
-            returnee_id=returnee.id,
-            language=returnee.language,
-            first_name=returnee.given_names,
-            options=OPTIONS[language].get(check_in.answer_type.value, ""),
-        )
-    except Conflict:
-        check_in.state = CheckInState.CANCELLED
+    ask(session, check_in, session.get(Returnee, check_in.returnee_id))
 
 
 def _give_up(session: Session, check_in: CheckIn) -> None:
