@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
@@ -232,10 +232,6 @@ def prune_sign_in_attempts(session: Session) -> int:
         SignInAttempt.__table__.delete().where(SignInAttempt.attempted_at < cutoff)
     )
     return result.rowcount or 0
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def view_user(session: Session, actor: Actor, user_id: int) -> User:

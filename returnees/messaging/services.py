@@ -442,9 +442,7 @@ OPT_OUT_TYPES = {"STOP": Keyword.STOP, "START": Keyword.START, "HELP": Keyword.H
 def record_inbound(session: Session, form: dict[str, str]) -> InboundMessage | None:
     """Store an inbound message once per MessageSid and act on keywords; None for a repeat."""
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    if not sid or session.scalar(
-        select(InboundMessage.id).where(InboundMessage.message_sid == sid)
-    ):
+    if not sid:
         return None
     raw_from = form.get("From", "")
     number = sender_number(raw_from)
@@ -465,7 +463,7 @@ def record_inbound(session: Session, form: dict[str, str]) -> InboundMessage | N
         with session.begin_nested():
             session.add(inbound)
     except IntegrityError:
-        return None  # the same MessageSid, delivered twice at once
+        return None  # the same MessageSid again: stored once, answered once
     if keyword and number:
         _answer_keyword(session, inbound, keyword, replied_by_twilio=twilio_keyword is not None)
     session.flush()

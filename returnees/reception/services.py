@@ -43,6 +43,18 @@ from returnees.reception.models import (
 
 RECEPTION_ROLES = (Role.RECEPTION, Role.SUPERVISOR)
 DEFAULT_LANGUAGE = "es"
+# What the intake says about a person, as a record holds it (nationality is set once).
+IDENTITY_FIELDS = (
+    "given_names",
+    "family_names",
+    "birth_date",
+    "estimated_age",
+    "sex",
+    "document_type",
+    "document_number",
+    "language",
+    "municipality",
+)
 HANDOVER_DEADLINE = timedelta(hours=72)
 
 
@@ -167,17 +179,9 @@ def probe_for(clean: CleanIntake) -> IdentityProbe:
 
 def _new_returnee(session: Session, clean: CleanIntake, centre: Centre, now: datetime) -> Returnee:
     returnee = Returnee(
-        given_names=clean.given_names,
-        family_names=clean.family_names,
+        **{name: getattr(clean, name) for name in IDENTITY_FIELDS},
         folded_name=fold(f"{clean.given_names} {clean.family_names}"),
-        birth_date=clean.birth_date,
-        estimated_age=clean.estimated_age,
-        sex=clean.sex,
         nationality=clean.nationality,
-        document_type=clean.document_type,
-        document_number=clean.document_number,
-        language=clean.language,
-        municipality=clean.municipality,
         centre_id=centre.id,
         arrivals_count=0,
         created_at=now,
@@ -592,17 +596,7 @@ def update_returnee(
     returnee = require_returnee(session, actor, returnee_id)
     now = utcnow()
     clean = check_intake(intake_for(returnee, **changes), now, returnee.centre.timezone)
-    for name in (
-        "given_names",
-        "family_names",
-        "birth_date",
-        "estimated_age",
-        "sex",
-        "document_type",
-        "document_number",
-        "language",
-        "municipality",
-    ):
+    for name in IDENTITY_FIELDS:
         setattr(returnee, name, getattr(clean, name))
     returnee.folded_name = fold(f"{clean.given_names} {clean.family_names}")
     returnee.updated_at = now

@@ -228,16 +228,14 @@ def _screening_values(screening) -> _ScreeningValues | None:
 def placement(arrival_id: int) -> Response:
     """Record the shelter a child travelling alone was placed in."""
     form = PlacementForm()
-    form.shelter.choices = options((c.code, c.name) for c in shelters_in_scope())
+    form.shelter.choices = options(
+        (c.code, c.name) for c in list_shelters(get_session(), current_actor())
+    )
     arrival = require_arrival(get_session(), current_actor(), arrival_id)
     if form.validate_on_submit():
         place_in_shelter(get_session(), current_actor(), arrival_id, form.shelter.data)
         flash(_("Shelter recorded."), "success")
     return redirect(url_for("people.record", returnee_id=arrival.returnee_id))
-
-
-def shelters_in_scope():
-    return list_shelters(get_session(), current_actor())
 
 
 @bp.route("/arrivals/<int:arrival_id>/handover", methods=["GET", "POST"])
