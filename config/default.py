@@ -52,6 +52,8 @@ ENVIRONMENT_SETTINGS = (
     "TWILIO_API_BASE_URL",
     "PROGRAMME_PHONE",
     "MESSAGING_REQUIRES_TWILIO",
+    "ON_CALL_FALLBACK_PHONE",
+    "MESSAGE_RETENTION_DAYS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -115,3 +117,11 @@ DANGER_WORDS = (
 # No reply this many hours after a check-in was confirmed sent: one reminder; as long again
 # after the reminder: unanswered, and a call task; three unanswered in a row: a visit task.
 REPLY_WAIT_HOURS = 48
+
+# An urgent case sends a discreet SMS to the social workers on call in the person's region; when
+# nobody is on call there, to this number (a supervisor's or the programme's duty phone), if set.
+ON_CALL_FALLBACK_PHONE = ""
+
+# The text of messages older than this is erased by the retention job; who, when, which
+# template and what the answer meant are kept for the record.
+MESSAGE_RETENTION_DAYS = 730

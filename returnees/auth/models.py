@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.centres.models import Centre
@@ -30,6 +31,9 @@ class User(Base):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="es")
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    # A social worker on call gets a discreet SMS on this number when a case turns urgent.
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    is_on_call: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # Raised to end every session of this user at once (sign-out everywhere, disable).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]

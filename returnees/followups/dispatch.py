@@ -12,20 +12,19 @@ from sqlalchemy.orm import Session
 from returnees.centres.models import COUNTRY_TIMEZONES
 from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict
-from returnees.followups.models import CheckIn, CheckInState
+from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.followups.replies import read_reply
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
 from returnees.messaging.services import CONFIRMED, queue_template_message
 from returnees.people.models import Returnee
 from returnees.tasks.models import TaskKind
-from returnees.tasks.services import open_task
+from returnees.tasks.services import open_task, open_urgent_task
 
 OPTIONS = {
     "es": {"yes_no": "1 (sí) o 2 (no)", "confirm": "1", "choice": "el número"},
     "en": {"yes_no": "1 (yes) or 2 (no)", "confirm": "1", "choice": "the number"},
 }
 OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
-SAFETY_TEMPLATES = {"arrived_safe"}
 
 
 def local_zone(returnee: Returnee) -> ZoneInfo:
@@ -135,22 +134,11 @@ def _read(session: Session, reply: InboundMessage) -> None:
         reply.body, check_in.answer_type.value if check_in else "free_text", danger_words
     )
     if check_in is not None and read.value is not None:
-        check_in.state, check_in.answer, check_in.answered_at = (
-            CheckInState.ANSWERED,
-            read.value,
-            now,
-        )
-    not_safe = check_in is not None and check_in.template in SAFETY_TEMPLATES and read.value == "no"
+        record_answer(session, check_in, read.value, now)
+    not_safe = check_in is not None and check_in.indicator is Indicator.SAFE and read.value == "no"
     if read.is_danger or not_safe:
         reason = "answered: not safe" if not_safe else f"danger words: {reply.body[:200]}"
-        open_task(
-            session,
-            TaskKind.URGENT_SAFETY,
-            reply.returnee_id,
-            reason,
-            subject=f"reply:{reply.id}",
-            priority=0,
-        )
+        open_urgent_task(session, reply.returnee_id, reason, subject=f"reply:{reply.id}")
     elif read.value is None:
         open_task(
             session,
@@ -159,6 +147,21 @@ def _read(session: Session, reply: InboundMessage) -> None:
             reply.body[:300] or "—",
             subject=f"reply:{reply.id}",
             priority=30,
+        )
+
+
+def record_answer(session: Session, check_in: CheckIn, value: str, at: datetime) -> None:
+    """The check-in is answered, and what it asked about is noted on the person with its time."""
+    check_in.state, check_in.answer, check_in.answered_at = CheckInState.ANSWERED, value, at
+    if check_in.indicator is not None and value in ("yes", "no"):
+        session.add(
+            IndicatorReading(
+                returnee_id=check_in.returnee_id,
+                indicator=check_in.indicator,
+                value=value == "yes",
+                observed_at=at,
+                check_in_id=check_in.id,
+            )
         )
 
 

@@ -28,6 +28,16 @@ class Asked(enum.StrEnum):
     GUARDIAN = "guardian"
 
 
+class Indicator(enum.StrEnum):
+    """What an answer tells about the person; a yes or no reading of it, with its time."""
+
+    SAFE = "safe"
+    IN_SCHOOL = "in_school"
+    WORKING = "working"
+    REFERRAL_ATTENDED = "referral_attended"
+    LEAVING_AGAIN = "leaving_again"
+
+
 class FollowUpPlan(Base):
     """The check-ins of one profile; its version goes on every check-in it creates."""
 
@@ -38,7 +48,13 @@ class FollowUpPlan(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime]
 
-    steps: Mapped[list[PlanStep]] = relationship(order_by="PlanStep.day_offset", lazy="selectin")
+    # The steps in force; a removed step is kept (retired) for the check-ins that used it.
+    steps: Mapped[list[PlanStep]] = relationship(
+        primaryjoin="and_(FollowUpPlan.id == PlanStep.plan_id, PlanStep.retired_at.is_(None))",
+        order_by="PlanStep.day_offset",
+        lazy="selectin",
+        viewonly=True,
+    )
 
 
 class PlanStep(Base):
@@ -52,6 +68,8 @@ class PlanStep(Base):
     template: Mapped[str] = mapped_column(String(60))
     answer_type: Mapped[AnswerType] = mapped_column(value_enum(AnswerType))
     asked: Mapped[Asked] = mapped_column(value_enum(Asked), default=Asked.RETURNEE)
+    indicator: Mapped[Indicator | None] = mapped_column(value_enum(Indicator))
+    retired_at: Mapped[datetime | None]
 
 
 class CheckInState(enum.StrEnum):
@@ -88,6 +106,7 @@ class CheckIn(Base):
     channel: Mapped[Channel] = mapped_column(value_enum(Channel))
     template: Mapped[str] = mapped_column(String(60))
     answer_type: Mapped[AnswerType] = mapped_column(value_enum(AnswerType))
+    indicator: Mapped[Indicator | None] = mapped_column(value_enum(Indicator))
     state: Mapped[CheckInState] = mapped_column(value_enum(CheckInState))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
     queued_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -97,3 +116,22 @@ class CheckIn(Base):
     answered_at: Mapped[datetime | None]
     answer: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime]
+
+
+class IndicatorReading(Base):
+    """One reading of an indicator (safe, in school, ...) at a time: the history a record and the
+    risk rules read; the latest reading of each indicator is the person's current state."""
+
+    __tablename__ = "indicator_readings"
+    __table_args__ = (
+        Index("ix_indicator_readings_latest", "returnee_id", "indicator", "observed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"))
+    indicator: Mapped[Indicator] = mapped_column(value_enum(Indicator))
+    value: Mapped[bool]
+    observed_at: Mapped[datetime]
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id"))
+    # "check-in" for an answer, or the member of staff who recorded it.
+    source: Mapped[str] = mapped_column(String(80), default="check-in")

@@ -57,7 +57,7 @@ def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
             continue
         rows += [_row(arrival, phone, plan, step, now, grace) for step in plan.steps]
     if rows:
-        session.execute(insert(CheckIn), rows)
+        session.execute(insert(CheckIn).execution_options(render_nulls=True), rows)
     return len(rows)
 
 
@@ -80,6 +80,7 @@ def _row(
         "channel": phone.channel,
         "template": step.template,
         "answer_type": step.answer_type,
+        "indicator": step.indicator,
         "state": state,
         "created_at": now,
     }

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.core.db import Base, value_enum
@@ -32,10 +32,15 @@ STATUS_RANK = {
 }
 
 
+# Message priorities: lower is sent first.
+URGENT, REPLY, ROUTINE = 0, 10, 50
+
+
 class OutboundMessage(Base):
     """A message to a phone, stored before it is sent; its id goes into the StatusCallback URL."""
 
     __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_due", "status", "priority", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
@@ -54,6 +59,8 @@ class OutboundMessage(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str] = mapped_column(String(500), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Lower goes first: 0 an alert to staff on call, 10 a reply to the person, 50 a check-in.
+    priority: Mapped[int] = mapped_column(Integer, default=ROUTINE, server_default="50")
     # False only for replies to a keyword (STOP's confirmation, HELP): sent whatever the consent.
     needs_consent: Mapped[bool] = mapped_column(default=True)
     # Set when a send may have gone out (a 5xx or a timeout): resolve it before any resend.

@@ -27,6 +27,8 @@ from returnees.messaging.gateway import (
 )
 from returnees.messaging.keywords import Keyword, read_keyword
 from returnees.messaging.models import (
+    REPLY,
+    ROUTINE,
     STATUS_RANK,
     ConsentChange,
     InboundMessage,
@@ -78,6 +80,7 @@ def queue_message(
     needs_consent: bool = True,
     content_sid: str = "",
     content_variables: dict[str, str] | None = None,
+    priority: int = ROUTINE,
 ) -> OutboundMessage:
     """Store a message to send; refused for a number that has not agreed or has opted out.
 
@@ -98,6 +101,7 @@ def queue_message(
         needs_consent=needs_consent,
         content_sid=content_sid,
         content_variables=content_variables or {},
+        priority=priority,
         attempts=0,
         created_at=now,
         updated_at=now,
@@ -117,6 +121,8 @@ def queue_template_message(
     language: str,
     first_name: str = "",
     options: str = "",
+    needs_consent: bool = True,
+    priority: int = ROUTINE,
 ) -> OutboundMessage:
     """Queue a template in the person's language (Spanish when it has none).
 
@@ -145,6 +151,8 @@ def queue_template_message(
         language=rendered.language,
         content_sid=content_sid,
         content_variables=variables,
+        needs_consent=needs_consent,
+        priority=priority,
     )
 
 
@@ -182,7 +190,7 @@ def claim_due_messages(session: Session, limit: int) -> list[int]:
             OutboundMessage.status == MessageStatus.QUEUED,
             (OutboundMessage.next_attempt_at.is_(None)) | (OutboundMessage.next_attempt_at <= now),
         )
-        .order_by(OutboundMessage.id)
+        .order_by(OutboundMessage.priority, OutboundMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -503,6 +511,7 @@ def _answer_keyword(
         returnee_id=inbound.returnee_id,
         template=f"keyword_{keyword.value}",
         needs_consent=False,
+        priority=REPLY,
     )
 
 
