@@ -86,11 +86,20 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.audit.views import bp as audit_bp
     from returnees.auth.views import bp as auth_bp
     from returnees.centres.views import bp as centres_bp
+    from returnees.followups.views import bp as followups_bp
     from returnees.home.views import bp as home_bp
     from returnees.people.views import bp as people_bp
     from returnees.reception.views import bp as reception_bp
 
-    for blueprint in (home_bp, auth_bp, centres_bp, audit_bp, people_bp, reception_bp):
+    for blueprint in (
+        home_bp,
+        auth_bp,
+        centres_bp,
+        audit_bp,
+        people_bp,
+        reception_bp,
+        followups_bp,
+    ):
         app.register_blueprint(blueprint)
     from returnees.messaging.simulator import bp as simulator_bp
     from returnees.messaging.views import bp as messaging_bp

@@ -50,6 +50,7 @@ def register_routes() -> Blueprint:
     from returnees.audit import api as audit_api  # noqa: F401
     from returnees.auth import api as auth_api  # noqa: F401
     from returnees.centres import api as centres_api  # noqa: F401
+    from returnees.followups import api as followups_api  # noqa: F401
     from returnees.people import api as people_api  # noqa: F401
     from returnees.reception import api as reception_api  # noqa: F401
 

@@ -5,7 +5,14 @@ from flask.cli import AppGroup
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
-from returnees.auth.services import NewUser, create_user, disable_user, issue_api_token, list_users
+from returnees.auth.services import (
+    NewUser,
+    create_user,
+    disable_user,
+    issue_api_token,
+    list_users,
+    set_on_call,
+)
 from returnees.core.cli import fail_on_domain_error
 from returnees.core.db import unit_of_work
 
@@ -53,3 +60,16 @@ def token(email: str) -> None:
     """Print a new API token for the account; only its hash is stored."""
     with unit_of_work() as session:
         click.echo(issue_api_token(session, CLI, email))
+
+
+@users_cli.command("on-call")
+@click.argument("email")
+@click.option("--phone", default=None, help="The number alerts go to, e.g. +50255550000.")
+@click.option("--off", is_flag=True, help="Take the social worker off call.")
+@fail_on_domain_error
+def on_call(email: str, phone: str | None, off: bool) -> None:
+    """Put a social worker on call: urgent cases in their region send them a discreet SMS."""
+    with unit_of_work() as session:
+        user = set_on_call(session, CLI, email, not off, phone)
+        state = f"on call at {user.phone}" if user.is_on_call else "off call"
+        click.echo(f"{user.email} is {state}")

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired
 
 from returnees.auth.models import Role
@@ -38,3 +46,8 @@ class UserForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes state: only its CSRF token is sent."""
+
+
+class OnCallForm(FlaskForm):
+    phone = StringField(_("Phone for urgent alerts"), render_kw={"inputmode": "tel"})
+    is_on_call = BooleanField(_("On call: urgent cases in the region send this phone an SMS"))

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
 from returnees.auth.access import current_actor, requires_role
-from returnees.auth.forms import ConfirmForm, LanguageForm, SignInForm, UserForm
+from returnees.auth.forms import ConfirmForm, LanguageForm, OnCallForm, SignInForm, UserForm
 from returnees.auth.models import Role
 from returnees.auth.services import (
     NewUser,
@@ -24,6 +24,7 @@ from returnees.auth.services import (
     disable_user,
     list_users,
     set_language,
+    set_on_call,
     view_user,
 )
 from returnees.centres.services import list_centres
@@ -140,7 +141,30 @@ def new_user() -> str | Response:
 def user_detail(user_id: int) -> str:
     """One staff account."""
     user = view_user(get_session(), current_actor(), user_id)
-    return render_template("auth/user_detail.html", user=user, form=ConfirmForm())
+    return render_template(
+        "auth/user_detail.html", user=user, form=ConfirmForm(), on_call=OnCallForm(obj=user)
+    )
+
+
+@bp.post("/users/<int:user_id>/on-call")
+@requires_role(Role.ADMIN)
+def change_on_call(user_id: int) -> str | tuple[str, int] | Response:
+    """Put a social worker on call, or take them off."""
+    session = get_session()
+    user = view_user(session, current_actor(), user_id)
+    form = OnCallForm()
+    if form.validate_on_submit():
+        try:
+            set_on_call(session, current_actor(), user.email, form.is_on_call.data, form.phone.data)
+        except DomainError as error:
+            session.rollback()
+            show_errors(form, error)
+            user = view_user(session, current_actor(), user_id)
+            return render_template(
+                "auth/user_detail.html", user=user, form=ConfirmForm(), on_call=form
+            ), error.status
+        flash(_("On-call setting saved."), "success")
+    return redirect(url_for("auth.user_detail", user_id=user_id))
 
 
 @bp.post("/users/<int:user_id>/disable")

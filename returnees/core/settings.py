@@ -11,7 +11,7 @@ from flask import Flask
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 ENVIRONMENTS = ("development", "production", "test")
-INTEGER_SETTINGS = {"PROXY_FIX_HOPS"}
+INTEGER_SETTINGS = {"PROXY_FIX_HOPS", "MESSAGE_RETENTION_DAYS"}
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO"}
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from returnees.core.clock import utcnow
-from returnees.followups.models import CheckIn, CheckInState, FollowUpPlan, PlanProfile
+from returnees.followups.models import CheckIn, CheckInState, FollowUpPlan, PlanProfile, PlanStep
 from returnees.people.models import Channel, Phone, Returnee
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
@@ -55,21 +55,28 @@ def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
         plan = plans.get(profile_for(arrival, arrival.returnee))
         if phone is None or plan is None:
             continue
-        rows += [_row(arrival, phone, plan, step, now, grace) for step in plan.steps]
+        rows += [check_in_row(arrival, phone, plan, step, now, grace) for step in plan.steps]
     if rows:
         session.execute(insert(CheckIn).execution_options(render_nulls=True), rows)
     return len(rows)
 
 
-def _row(
-    arrival: Arrival, phone: Phone, plan: FollowUpPlan, step, now: datetime, grace: timedelta
-) -> dict:
-    due = arrival.arrived_at + timedelta(days=step.day_offset)
-    state = CheckInState.SCHEDULED
+def due_and_state(due: datetime, now: datetime, grace: timedelta) -> tuple[datetime, CheckInState]:
+    """A step already past is due at once within the grace period, else missed (visibly)."""
     if due < now - grace:
-        state = CheckInState.MISSED
-    elif due < now:
-        due = now
+        return due, CheckInState.MISSED
+    return max(due, now), CheckInState.SCHEDULED
+
+
+def check_in_row(
+    arrival: Arrival,
+    phone: Phone,
+    plan: FollowUpPlan,
+    step: PlanStep,
+    now: datetime,
+    grace: timedelta,
+) -> dict:
+    due, state = due_and_state(arrival.arrived_at + timedelta(days=step.day_offset), now, grace)
     return {
         "returnee_id": arrival.returnee_id,
         "arrival_id": arrival.id,

@@ -666,3 +666,22 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
         attached_number=inbound.from_number,
     )
     return inbound
+
+
+def apply_retention(session: Session) -> int:
+    """Erase the text of messages older than the retention period; who, when, which template
+    and what an answer meant stay on the record. Returns how many messages were erased."""
+    cutoff = utcnow() - timedelta(days=current_app.config["MESSAGE_RETENTION_DAYS"])
+    outbound = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.created_at < cutoff, OutboundMessage.body != "")
+        .values(body="", content_variables={})
+        .execution_options(synchronize_session=False)
+    )
+    inbound = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.received_at < cutoff, InboundMessage.body != "")
+        .values(body="")
+        .execution_options(synchronize_session=False)
+    )
+    return (outbound.rowcount or 0) + (inbound.rowcount or 0)

@@ -42,6 +42,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/users/new"): ADMIN,
     ("GET", "/users/<int:user_id>"): ADMIN,
     ("POST", "/users/<int:user_id>/disable"): ADMIN,
+    ("POST", "/users/<int:user_id>/on-call"): ADMIN,
     ("GET", "/audit/"): OVERSIGHT,
     ("GET", "/api/v1/me"): EVERY,
     ("GET", "/api/v1/users"): ADMIN,
@@ -87,6 +88,12 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/returnees/<int:returnee_id>/arrivals"): DESK,
     ("POST", "/api/v1/returnees/<int:returnee_id>/handover"): DESK,
     ("POST", "/api/v1/manifests"): DESK,
+    ("GET", "/plans/"): ADMIN,
+    ("GET", "/plans/<profile>"): ADMIN,
+    ("POST", "/plans/<profile>"): ADMIN,
+    ("GET", "/api/v1/plans"): ADMIN,
+    ("GET", "/api/v1/plans/<profile>"): ADMIN,
+    ("PUT", "/api/v1/plans/<profile>"): ADMIN,
 }
 
 GUARDED = [(m, r) for (m, r), allowed in MATRIX.items() if allowed not in (PUBLIC, SIGNED)]

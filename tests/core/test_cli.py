@@ -145,3 +145,16 @@ def test_worker_refuses_a_bad_now(cli, bad):
     result = cli("worker", "--once", "--now", bad)
     assert result.exit_code == 2
     assert "--now" in result.output or bad in result.output
+
+
+def test_a_social_worker_goes_on_call_and_off_and_others_are_refused(cli, make_user, in_app):
+    worker, desk = make_user("social_worker"), make_user("reception")
+    result = cli("users", "on-call", worker.email, "--phone", "+50255550101")
+    assert result.exit_code == 0 and "on call at +50255550101" in result.output
+    refused = cli("users", "on-call", desk.email, "--phone", "+50255550102")
+    assert refused.exit_code != 0 and "social" in refused.output
+    assert cli("users", "on-call", worker.email, "--off").exit_code == 0
+    with in_app() as session:
+        stored = {u.email: (u.phone, u.is_on_call) for u in session.scalars(select(User))}
+    assert stored[worker.email] == ("+50255550101", False)
+    assert stored[desk.email] == ("", False)

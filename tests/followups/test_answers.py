@@ -127,3 +127,52 @@ def test_with_nobody_to_alert_the_urgent_task_is_still_opened(app, register, in_
             select(OutboundMessage).where(OutboundMessage.template == "on_call_alert")
         ).all()
     assert kinds == [TaskKind.URGENT_SAFETY] and alerts == []
+
+
+def test_retention_erases_old_message_text_and_keeps_the_answer(app, register, in_app, clock):
+    from returnees.messaging.models import InboundMessage
+    from returnees.messaging.services import apply_retention
+
+    arrival = register(phones=("5555 1234",))
+    ask_only(in_app, "travel_again")
+    run_jobs(in_app)
+    post_signed(app, message(body="si, el mes que viene"))
+    run_jobs(in_app)
+    clock.at = clock.now() + timedelta(days=app.config["MESSAGE_RETENTION_DAYS"] - 1)
+    with in_app() as session:
+        assert apply_retention(session) == 0, "nothing is erased before its time"
+    clock.at = clock.now() + timedelta(days=2)
+    with in_app() as session:
+        assert apply_retention(session) == 2
+        assert session.scalars(select(InboundMessage.body)).all() == [""]
+        assert {m.body for m in session.scalars(select(OutboundMessage))} == {""}
+        answer = session.scalar(
+            select(CheckIn.answer).where(
+                CheckIn.template == "travel_again", CheckIn.answered_at.is_not(None)
+            )
+        )
+    assert answer == "yes"
+    assert readings(in_app, arrival.returnee_id) == [(Indicator.LEAVING_AGAIN, True)]
+
+
+def test_an_admin_puts_a_social_worker_on_call_and_a_bad_phone_changes_nothing(
+    app, demo, in_app, make_user, sign_in_as
+):
+    from returnees.auth.models import User
+    from tests.conftest import csrf_token
+
+    worker = make_user(Role.SOCIAL_WORKER, "GT-AURORA")
+    client = sign_in_as(make_user(Role.ADMIN))
+    token = csrf_token(client, f"/users/{worker.id}")
+    refused = client.post(
+        f"/users/{worker.id}/on-call", data={"csrf_token": token, "phone": "12", "is_on_call": "y"}
+    )
+    assert refused.status_code == 422 and 'value="12"' in refused.get_data(as_text=True)
+    saved = client.post(
+        f"/users/{worker.id}/on-call",
+        data={"csrf_token": token, "phone": "5555 0101", "is_on_call": "y"},
+    )
+    assert saved.status_code == 302
+    with in_app() as session:
+        stored = session.get(User, worker.id)
+        assert (stored.phone, stored.is_on_call) == ("+50255550101", True)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class PlanStepSchema(Schema):
+    """A step; an unknown answer type or template is the service's clear error, not a 422 here."""
+
+    id = fields.Integer(dump_only=True)
+    step_id = fields.Integer(load_only=True, load_default=None, allow_none=True)
+    day_offset = fields.Raw(required=True)
+    template = fields.String(required=True)
+    answer_type = fields.String(required=True)
+    asked = fields.String(load_default="returnee")
+    indicator = fields.String(load_default="", allow_none=True)
+
+
+class PlanSchema(Schema):
+    profile = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    steps = fields.List(fields.Nested(PlanStepSchema), required=True)

@@ -1,0 +1,128 @@
+"""Admins' follow-up plans: the steps of each profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from returnees.auth.access import current_actor, requires_role
+from returnees.auth.models import Role
+from returnees.core.db import get_session
+from returnees.core.errors import DomainError
+from returnees.core.forms import options, show_errors
+from returnees.followups.forms import (
+    ANSWER_TYPE_LABELS,
+    ASKED_LABELS,
+    INDICATOR_LABELS,
+    NEW_ROWS,
+    PROFILE_LABELS,
+    PlanForm,
+)
+from returnees.followups.models import FollowUpPlan
+from returnees.followups.plans import StepEntry, change_plan, list_plans, require_plan
+from returnees.messaging.models import MessageTemplate
+
+bp = Blueprint("followups", __name__)
+
+
+@bp.get("/plans/")
+@requires_role(Role.ADMIN)
+def plans() -> str:
+    """Every follow-up plan and its steps."""
+    return render_template(
+        "followups/plans.html",
+        plans=list_plans(get_session(), current_actor()),
+        profile_labels=PROFILE_LABELS,
+        answer_type_labels=ANSWER_TYPE_LABELS,
+        asked_labels=ASKED_LABELS,
+        indicator_labels=INDICATOR_LABELS,
+    )
+
+
+@bp.route("/plans/<profile>", methods=["GET", "POST"])
+@requires_role(Role.ADMIN)
+def edit_plan(profile: str) -> str | tuple[str, int] | Response:
+    """Change a plan's steps; what has been sent already keeps what it asked."""
+    session = get_session()
+    plan = require_plan(session, current_actor(), profile)
+    form = PlanForm() if request.method == "POST" else _filled(plan)
+    _offer_templates(form)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            change_plan(session, current_actor(), profile, _entries(form))
+        except DomainError as error:
+            session.rollback()
+            show_errors(form, error, _row_aliases(form))
+            return _render(plan, form), error.status
+        flash(_("Plan saved. Check-ins not yet sent follow it now."), "success")
+        return redirect(url_for("followups.plans"))
+    return _render(plan, form)
+
+
+def _render(plan: FollowUpPlan, form: PlanForm) -> str:
+    return render_template(
+        "followups/plan_edit.html", plan=plan, form=form, profile_labels=PROFILE_LABELS
+    )
+
+
+def _filled(plan: FollowUpPlan) -> PlanForm:
+    form = PlanForm(formdata=None)
+    for step in plan.steps:
+        form.steps.append_entry(
+            {
+                "step_id": step.id,
+                "day_offset": step.day_offset,
+                "template": step.template,
+                "answer_type": step.answer_type.value,
+                "asked": step.asked.value,
+                "indicator": step.indicator.value if step.indicator else "",
+            }
+        )
+    for _row in range(NEW_ROWS):
+        form.steps.append_entry()
+    return form
+
+
+def _offer_templates(form: PlanForm) -> None:
+    keys = get_session().scalars(
+        select(MessageTemplate.key).distinct().order_by(MessageTemplate.key)
+    )
+    choices = options((key, key) for key in keys)
+    for entry in form.steps:
+        entry.form.template.choices = choices
+
+
+def _kept_rows(form: PlanForm) -> list:
+    """The rows that become steps: not removed, and not a blank row for a new step."""
+    return [
+        entry.form
+        for entry in form.steps
+        if not entry.form.remove.data
+        and (entry.form.step_id.data or (entry.form.day_offset.data or "").strip())
+    ]
+
+
+def _entries(form: PlanForm) -> list[StepEntry]:
+    return [
+        StepEntry(
+            day_offset=(row.day_offset.data or "").strip(),
+            template=row.template.data or "",
+            answer_type=row.answer_type.data or "",
+            asked=row.asked.data or "",
+            indicator=row.indicator.data or "",
+            step_id=int(row.step_id.data) if (row.step_id.data or "").isdigit() else None,
+        )
+        for row in _kept_rows(form)
+    ]
+
+
+def _row_aliases(form: PlanForm) -> dict[str, str]:
+    """The service numbers the steps it was given; the form also has removed and blank rows."""
+    index = {id(row): n for n, row in enumerate(entry.form for entry in form.steps)}
+    aliases = {}
+    for n, row in enumerate(_kept_rows(form)):
+        for name in ("day_offset", "template", "answer_type", "asked", "indicator", "step_id"):
+            aliases[f"steps.{n}.{name}"] = f"steps.{index[id(row)]}.{name}"
+    return aliases
