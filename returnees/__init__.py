@@ -34,9 +34,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from returnees.auth import login
+    from returnees.casework import handlers as casework
     from returnees.followups import handlers as followups
+    from returnees.referrals import handlers as referrals
+    from returnees.risk import handlers as risk
 
-    followups.subscribe()
+    # Cases open before risk is scored: a high score opens a task on the case.
+    for package in (followups, casework, risk, referrals):
+        package.subscribe()
     login.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
@@ -85,11 +90,14 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.api import register_routes
     from returnees.audit.views import bp as audit_bp
     from returnees.auth.views import bp as auth_bp
+    from returnees.casework.views import bp as casework_bp
     from returnees.centres.views import bp as centres_bp
     from returnees.followups.views import bp as followups_bp
     from returnees.home.views import bp as home_bp
     from returnees.people.views import bp as people_bp
     from returnees.reception.views import bp as reception_bp
+    from returnees.referrals.views import bp as referrals_bp
+    from returnees.risk.views import bp as risk_bp
 
     for blueprint in (
         home_bp,
@@ -99,6 +107,9 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         reception_bp,
         followups_bp,
+        casework_bp,
+        referrals_bp,
+        risk_bp,
     ):
         app.register_blueprint(blueprint)
     from returnees.messaging.simulator import bp as simulator_bp

@@ -7,9 +7,12 @@ def import_all_models() -> None:
     """Register every table on Base.metadata."""
     from returnees.audit import models as audit  # noqa: F401
     from returnees.auth import models as auth  # noqa: F401
+    from returnees.casework import models as casework  # noqa: F401
     from returnees.centres import models as centres  # noqa: F401
     from returnees.followups import models as followups  # noqa: F401
     from returnees.messaging import models as messaging  # noqa: F401
     from returnees.people import models as people  # noqa: F401
     from returnees.reception import models as reception  # noqa: F401
+    from returnees.referrals import models as referrals  # noqa: F401
+    from returnees.risk import models as risk  # noqa: F401
     from returnees.tasks import models as tasks  # noqa: F401

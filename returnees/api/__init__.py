@@ -49,9 +49,12 @@ def register_routes() -> Blueprint:
     from returnees.api import openapi  # noqa: F401
     from returnees.audit import api as audit_api  # noqa: F401
     from returnees.auth import api as auth_api  # noqa: F401
+    from returnees.casework import api as casework_api  # noqa: F401
     from returnees.centres import api as centres_api  # noqa: F401
     from returnees.followups import api as followups_api  # noqa: F401
     from returnees.people import api as people_api  # noqa: F401
     from returnees.reception import api as reception_api  # noqa: F401
+    from returnees.referrals import api as referrals_api  # noqa: F401
+    from returnees.risk import api as risk_api  # noqa: F401
 
     return bp

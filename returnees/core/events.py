@@ -10,8 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-ARRIVAL_REGISTERED = "arrival_registered"
-CONSENT_WITHDRAWN = "consent_withdrawn"
+# Each event and what its handlers receive besides the session.
+ARRIVAL_REGISTERED = "arrival_registered"  # arrival_ids: list[int]
+CONSENT_WITHDRAWN = "consent_withdrawn"  # number: str
+SCREENING_RECORDED = "screening_recorded"  # returnee_id: int
+ANSWER_RECORDED = "answer_recorded"  # check_in: CheckIn (answered, with its answer)
+CHECK_IN_UNANSWERED = "check_in_unanswered"  # check_in: CheckIn
+CASE_CLOSED = "case_closed"  # returnee_id: int
 
 _handlers: dict[str, list[Callable[..., Any]]] = defaultdict(list)
 

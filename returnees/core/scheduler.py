@@ -38,11 +38,21 @@ class PeriodicJob:
 
 def periodic_jobs() -> list[PeriodicJob]:
     from returnees.auth.jobs import JOBS as auth_jobs
+    from returnees.casework.jobs import JOBS as casework_jobs
     from returnees.followups.jobs import JOBS as followup_jobs
     from returnees.messaging.jobs import JOBS as messaging_jobs
+    from returnees.referrals.jobs import JOBS as referral_jobs
+    from returnees.risk.jobs import JOBS as risk_jobs
 
     # Replies are read first and check-ins queued before messages are sent, in one --once run.
-    return [*auth_jobs, *followup_jobs, *messaging_jobs]
+    return [
+        *auth_jobs,
+        *followup_jobs,
+        *referral_jobs,
+        *risk_jobs,
+        *casework_jobs,
+        *messaging_jobs,
+    ]
 
 
 def run_job(app: Flask, job: PeriodicJob) -> object:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import COUNTRY_TIMEZONES
+from returnees.core import events
 from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
@@ -163,6 +164,8 @@ def record_answer(session: Session, check_in: CheckIn, value: str, at: datetime)
                 check_in_id=check_in.id,
             )
         )
+    session.flush()
+    events.publish(events.ANSWER_RECORDED, session, check_in=check_in)
 
 
 def follow_sent_messages(session: Session) -> int:
@@ -213,6 +216,7 @@ def _remind(session: Session, check_in: CheckIn, now: datetime) -> None:
 def _give_up(session: Session, check_in: CheckIn) -> None:
     check_in.state = CheckInState.UNANSWERED
     session.flush()
+    events.publish(events.CHECK_IN_UNANSWERED, session, check_in=check_in)
     latest = session.scalars(
         select(CheckIn.state)
         .where(

@@ -99,7 +99,9 @@ class CheckIn(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
     arrival_id: Mapped[int] = mapped_column(ForeignKey("arrivals.id"))
-    step_id: Mapped[int] = mapped_column(ForeignKey("plan_steps.id"))
+    # None for a check-in outside the plan: the question about an open referral.
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("plan_steps.id"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
     plan_version: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
     phone: Mapped[str] = mapped_column(String(20))

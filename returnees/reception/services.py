@@ -18,7 +18,7 @@ from returnees.centres.services import find_centre
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required, separate_unit_of_work
 from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from returnees.core.events import ARRIVAL_REGISTERED, publish
+from returnees.core.events import ARRIVAL_REGISTERED, SCREENING_RECORDED, publish
 from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
 from returnees.people.services import (
@@ -354,6 +354,7 @@ def record_screening(
     record_event(
         session, actor, AuditAction.UPDATE, "screening", screening.id, returnee=arrival.returnee_id
     )
+    publish(SCREENING_RECORDED, session, returnee_id=arrival.returnee_id)
     return screening
 
 

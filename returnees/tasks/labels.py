@@ -8,4 +8,7 @@ TASK_LABELS = {
     "review_reply": _("Read a reply"),
     "call": _("Call: no answer"),
     "visit": _("Visit: no answer three times"),
+    "high_risk": _("High risk of leaving again"),
+    "referral_follow_up": _("Follow up a referral"),
+    "approve_closing": _("Approve closing a child's case"),
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.core.db import Base, value_enum
@@ -15,6 +15,9 @@ class TaskKind(enum.StrEnum):
     REVIEW_REPLY = "review_reply"
     CALL = "call"
     VISIT = "visit"
+    HIGH_RISK = "high_risk"
+    REFERRAL_FOLLOW_UP = "referral_follow_up"
+    APPROVE_CLOSING = "approve_closing"
 
 
 class TaskStatus(enum.StrEnum):
@@ -41,3 +44,5 @@ class Task(Base):
     due_at: Mapped[datetime]
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_note: Mapped[str] = mapped_column(Text, default="", server_default="")

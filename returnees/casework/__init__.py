@@ -1,0 +1,1 @@
+"""Social workers' cases: the queue, assignment, calls and visits, and closing a case."""

@@ -1,0 +1,3 @@
+"""The casework endpoints of /api/v1."""
+
+from __future__ import annotations

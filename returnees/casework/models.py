@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from returnees.auth.models import User
+from returnees.core.db import Base, value_enum
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    # A child's case: a social worker asked to close it; a supervisor must approve.
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class CloseReason(enum.StrEnum):
+    REINTEGRATED = "reintegrated"
+    MOVED = "moved"
+    MIGRATED_AGAIN = "migrated_again"
+    DIED = "died"
+    CONTACT_LOST = "contact_lost"
+    DECLINED = "declined"
+
+
+class Case(Base):
+    """One period of follow-up of a person, from an arrival until it is closed; a new return
+    opens a new case. Who works it, and how it ended."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_returnee_status", "returnee_id", "status"),
+        Index("ix_cases_assigned", "assigned_to_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"))
+    status: Mapped[CaseStatus] = mapped_column(value_enum(CaseStatus), default=CaseStatus.OPEN)
+    # A child's case (under 18 or unaccompanied at arrival): closing it needs a supervisor.
+    is_child: Mapped[bool] = mapped_column(default=False)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime]
+    close_reason: Mapped[CloseReason | None] = mapped_column(value_enum(CloseReason))
+    close_note: Mapped[str] = mapped_column(Text, default="")
+    close_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_requested_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+
+
+class ContactKind(enum.StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+
+
+class ContactOutcome(enum.StrEnum):
+    REACHED = "reached"
+    NOT_REACHED = "not_reached"
+    WRONG_NUMBER = "wrong_number"
+    MET = "met"
+    NOT_HOME = "not_home"
+    MOVED = "moved"
+
+
+CALL_OUTCOMES = (ContactOutcome.REACHED, ContactOutcome.NOT_REACHED, ContactOutcome.WRONG_NUMBER)
+VISIT_OUTCOMES = (ContactOutcome.MET, ContactOutcome.NOT_HOME, ContactOutcome.MOVED)
+
+
+class CaseContact(Base):
+    """A call or a visit a social worker made, and how it went."""
+
+    __tablename__ = "case_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    kind: Mapped[ContactKind] = mapped_column(value_enum(ContactKind))
+    outcome: Mapped[ContactOutcome] = mapped_column(value_enum(ContactOutcome))
+    note: Mapped[str] = mapped_column(Text, default="")
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime]
+
+    made_by: Mapped[User] = relationship(foreign_keys=[made_by_id])
+
+
+class SavedFilter(Base):
+    """A queue filter a user named and keeps: e.g. "my children, overdue"."""
+
+    __tablename__ = "saved_filters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]

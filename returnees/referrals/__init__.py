@@ -1,0 +1,1 @@
+"""Partner organisations and referrals to their services."""

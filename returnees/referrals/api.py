@@ -1,0 +1,3 @@
+"""The referrals endpoints of /api/v1."""
+
+from __future__ import annotations

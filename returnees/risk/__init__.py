@@ -1,0 +1,1 @@
+"""The repeat-migration flag: an explainable, versioned score."""

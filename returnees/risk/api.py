@@ -1,0 +1,3 @@
+"""The risk endpoints of /api/v1."""
+
+from __future__ import annotations
