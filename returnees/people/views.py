@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
+from sqlalchemy.orm import Session
 
-from returnees.auth.access import current_actor, requires_role
+from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.centres.services import list_shelters
 from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.forms import options
 from returnees.messaging.queries import conversation
 from returnees.people.identity import format_document, format_phone
+from returnees.people.models import Returnee
 from returnees.people.services import (
     PEOPLE_ROLES,
     ReturneeSearch,
@@ -25,6 +28,24 @@ from returnees.reception.services import arrivals_of, household_members, same_tr
 from returnees.tasks.services import open_tasks_of
 
 bp = Blueprint("people", __name__, url_prefix="/returnees")
+
+# (template, function(session, actor, returnee) -> its context, or None to show nothing): each
+# package that has something to show on a person's record (the case, referrals, the risk flag)
+# adds its panel in create_app, so that this page does not import them.
+RecordPanel = tuple[str, Callable[[Session, Actor, Returnee], dict | None]]
+RECORD_PANELS: list[RecordPanel] = []
+
+
+def add_record_panel(
+    template: str, build: Callable[[Session, Actor, Returnee], dict | None]
+) -> None:
+    if (template, build) not in RECORD_PANELS:
+        RECORD_PANELS.append((template, build))
+
+
+def _panels(session: Session, actor: Actor, returnee: Returnee) -> list[tuple[str, dict]]:
+    built = ((template, build(session, actor, returnee)) for template, build in RECORD_PANELS)
+    return [(template, context) for template, context in built if context is not None]
 
 
 @bp.get("/")
@@ -72,6 +93,7 @@ def record(returnee_id: int) -> str:
         today=utcnow().date(),
         conversation=conversation(session, returnee_id=returnee.id),
         tasks=open_tasks_of(session, returnee.id),
+        panels=_panels(session, actor, returnee),
         format_document=format_document,
         format_phone=format_phone,
     )
