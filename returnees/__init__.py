@@ -65,9 +65,10 @@ def _labels() -> dict[str, object]:
     from returnees.centres.forms import COUNTRY_LABELS, KIND_LABELS
     from returnees.people.models import LANGUAGES
     from returnees.reception import forms as reception
-    from returnees.tasks.labels import TASK_LABELS
+    from returnees.tasks.labels import RISK_LABELS, TASK_LABELS
 
     return {
+        "risk_labels": RISK_LABELS,
         "sex_labels": dict(reception.SEX_CHOICES),
         "owner_labels": dict(reception.OWNER_CHOICES),
         "channel_labels": dict(reception.CHANNEL_CHOICES),

@@ -31,16 +31,9 @@ from returnees.centres.services import list_centres
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.forms import show_errors
+from returnees.core.web import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow a 'next' that stays on this site."""
-    parts = urlsplit(target or "")
-    if not target or parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("home.index")
-    return target
 
 
 @bp.route("/auth/sign-in", methods=["GET", "POST"])
@@ -62,7 +55,7 @@ def sign_in() -> tuple[str, int] | Response:
         else:
             session.clear()
             login_user(user)
-            return redirect(_safe_next(form.next.data))
+            return redirect(safe_next(form.next.data))
     return render_template("auth/sign_in.html", form=form), status
 
 
@@ -96,7 +89,7 @@ def change_language() -> Response:
             set_language(get_session(), current_user, form.locale.data)
         session["locale"] = form.locale.data
     return redirect(
-        _safe_next(form.next.data or (request.referrer and urlsplit(request.referrer).path))
+        safe_next(form.next.data or (request.referrer and urlsplit(request.referrer).path))
     )
 
 

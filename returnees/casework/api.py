@@ -1,3 +1,137 @@
-"""The casework endpoints of /api/v1."""
+"""The casework endpoints of /api/v1: the queue, actions on tasks, assignment and closing."""
 
 from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from returnees.api import bp, load_body
+from returnees.auth.access import current_actor, requires_role
+from returnees.auth.models import Role
+from returnees.casework.queue import QueueCriteria, build_queue, reason_in_words
+from returnees.casework.schemas import (
+    AssignSchema,
+    CaseSchema,
+    CloseCaseSchema,
+    CloseTaskSchema,
+    ContactSchema,
+    QueueItemSchema,
+    RescheduleSchema,
+    TaskSchema,
+)
+from returnees.casework.services import (
+    approve_closing,
+    assign_cases,
+    caseloads,
+    close_case,
+    close_task,
+    record_contact,
+    reschedule_task,
+)
+from returnees.core.db import get_session
+
+CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+
+
+@bp.get("/queue")
+@requires_role(*CASEWORK)
+def queue() -> Response:
+    """The token user's queue, in the order of the web page: urgent, overdue, high risk, due
+    today, the rest. Filters: mine, region, overdue, children (true/false); limit (at most 200)."""
+    items = build_queue(
+        get_session(),
+        current_actor(),
+        QueueCriteria.from_mapping(request.args),
+        limit=request.args.get("limit", 50, type=int),
+    )
+    dumped = [
+        {
+            "task_id": item.task_id,
+            "returnee_id": item.returnee_id,
+            "kind": item.kind.value,
+            "priority": item.bucket.value,
+            "reason": item.reason,
+            "reason_text": reason_in_words(item),
+            "due_at": item.due_at,
+            "waiting_since": item.waiting_since,
+            "is_child": item.is_child,
+            "risk_level": item.risk_level.value if item.risk_level else None,
+        }
+        for item in items
+    ]
+    return jsonify(QueueItemSchema(many=True).dump(dumped))
+
+
+@bp.post("/tasks/<int:task_id>/contacts")
+@requires_role(*CASEWORK)
+def add_contact(task_id: int) -> tuple[Response, int]:
+    """Record a call or a visit on a task."""
+    body = load_body(ContactSchema())
+    contact = record_contact(
+        get_session(), current_actor(), task_id, body["kind"], body["outcome"], body["note"]
+    )
+    return jsonify({"id": contact.id, "task_id": task_id, "outcome": contact.outcome.value}), 201
+
+
+@bp.post("/tasks/<int:task_id>/reschedule")
+@requires_role(*CASEWORK)
+def reschedule(task_id: int) -> Response:
+    """Move a task to another day (due_on: YYYY-MM-DD)."""
+    body = load_body(RescheduleSchema())
+    task = reschedule_task(get_session(), current_actor(), task_id, body["due_on"])
+    return jsonify(TaskSchema().dump(task))
+
+
+@bp.post("/tasks/<int:task_id>/close")
+@requires_role(*CASEWORK)
+def close(task_id: int) -> Response:
+    """Close a task as done."""
+    body = load_body(CloseTaskSchema())
+    return jsonify(
+        TaskSchema().dump(close_task(get_session(), current_actor(), task_id, body["note"]))
+    )
+
+
+@bp.post("/cases/assign")
+@requires_role(Role.SUPERVISOR)
+def assign() -> Response:
+    """Give one or many people's cases to a social worker."""
+    body = load_body(AssignSchema())
+    cases = assign_cases(get_session(), current_actor(), body["returnee_ids"], body["worker_id"])
+    return jsonify(CaseSchema(many=True).dump(cases))
+
+
+@bp.get("/caseloads")
+@requires_role(Role.SUPERVISOR)
+def loads() -> Response:
+    """Each social worker's open cases and overdue tasks."""
+    return jsonify(
+        [
+            {
+                "worker_id": load.worker.id,
+                "email": load.worker.email,
+                "open_cases": load.open_cases,
+                "overdue": load.overdue,
+            }
+            for load in caseloads(get_session(), current_actor())
+        ]
+    )
+
+
+@bp.post("/returnees/<int:returnee_id>/close")
+@requires_role(*CASEWORK)
+def close_returnee_case(returnee_id: int) -> Response:
+    """Close a person's case with a reason; a child's waits for a supervisor (status closing)."""
+    body = load_body(CloseCaseSchema())
+    case = close_case(get_session(), current_actor(), returnee_id, body["reason"], body["note"])
+    return jsonify(CaseSchema().dump(case))
+
+
+@bp.post("/returnees/<int:returnee_id>/close/approve")
+@requires_role(Role.SUPERVISOR)
+def approve(returnee_id: int) -> Response:
+    """Approve closing a child's case (approve: false refuses it)."""
+    body = request.get_json(silent=True) or {}
+    case = approve_closing(
+        get_session(), current_actor(), returnee_id, body.get("approve", True) is not False
+    )
+    return jsonify(CaseSchema().dump(case))

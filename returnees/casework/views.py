@@ -1,5 +1,264 @@
+"""The queue and what a social worker does from it; assignment and closing for supervisors."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from returnees.auth.access import Actor, current_actor, requires_role
+from returnees.auth.models import Role
+from returnees.casework.filters import delete_filter, find_filter, list_filters, save_filter
+from returnees.casework.labels import CLOSE_REASON_LABELS, OUTCOME_LABELS
+from returnees.casework.models import CALL_OUTCOMES, VISIT_OUTCOMES, CaseStatus
+from returnees.casework.queue import (
+    BUCKET_LABELS,
+    QueueCriteria,
+    build_queue,
+    reason_in_words,
+    waited,
+)
+from returnees.casework.services import (
+    approve_closing,
+    assign_cases,
+    caseloads,
+    close_case,
+    close_task,
+    contacts_of,
+    current_case,
+    record_contact,
+    reschedule_task,
+    social_workers_for,
+    unassigned_cases,
+)
+from returnees.core.clock import utcnow
+from returnees.core.db import get_session
+from returnees.core.errors import DomainError
+from returnees.core.web import safe_next
+from returnees.people.models import Returnee
 
 bp = Blueprint("casework", __name__)
+CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+
+
+def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]:
+    """The queue with the filters asked for (or a saved filter's), as the home page shows it."""
+    session, actor = get_session(), current_actor()
+    saved_id = request.args.get("filter", type=int)
+    saved = find_filter(session, actor, saved_id) if saved_id else None
+    criteria = (
+        QueueCriteria.from_mapping(saved.criteria)
+        if saved
+        else QueueCriteria.from_mapping(request.args)
+    )
+    items = build_queue(session, actor, criteria, limit=request.args.get("limit", 50, type=int))
+    return render_template(
+        "casework/queue.html",
+        items=items,
+        criteria=criteria,
+        saved=saved,
+        filters=list_filters(session, actor),
+        bucket_labels=BUCKET_LABELS,
+        reason_in_words=reason_in_words,
+        waited=waited,
+        now=utcnow(),
+        call_outcomes=CALL_OUTCOMES,
+        visit_outcomes=VISIT_OUTCOMES,
+        outcome_labels=OUTCOME_LABELS,
+        failed=failed or {},
+    ), status
+
+
+@bp.get("/queue")
+@requires_role(*CASEWORK)
+def queue() -> tuple[str, int]:
+    """The follow-up queue: urgent, overdue, high risk, due today, the rest."""
+    return queue_page()
+
+
+def _act(task_id: int, action) -> Response | tuple[str, int]:
+    """Run an action on a task; a refusal shows the queue again with what was typed."""
+    try:
+        action(get_session(), current_actor())
+    except DomainError as error:
+        get_session().rollback()
+        messages = [str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]
+        return queue_page(
+            {"task_id": task_id, "form": dict(request.form), "messages": messages}, error.status
+        )
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/tasks/<int:task_id>/contact")
+@requires_role(*CASEWORK)
+def contact(task_id: int) -> Response | tuple[str, int]:
+    """Record a call or a visit on a task, with how it went and a note."""
+    form = request.form
+
+    def action(session: Session, actor: Actor) -> None:
+        record_contact(
+            session,
+            actor,
+            task_id,
+            form.get("kind", ""),
+            form.get("outcome", ""),
+            form.get("note", ""),
+        )
+        flash(_("Recorded."), "success")
+
+    return _act(task_id, action)
+
+
+@bp.post("/tasks/<int:task_id>/reschedule")
+@requires_role(*CASEWORK)
+def reschedule(task_id: int) -> Response | tuple[str, int]:
+    """Move a task to another day."""
+
+    def action(session: Session, actor: Actor) -> None:
+        reschedule_task(session, actor, task_id, request.form.get("due_on", ""))
+        flash(_("Task moved."), "success")
+
+    return _act(task_id, action)
+
+
+@bp.post("/tasks/<int:task_id>/close")
+@requires_role(*CASEWORK)
+def close(task_id: int) -> Response | tuple[str, int]:
+    """Close a task: done."""
+
+    def action(session: Session, actor: Actor) -> None:
+        close_task(session, actor, task_id, request.form.get("note", ""))
+        flash(_("Task closed."), "success")
+
+    return _act(task_id, action)
+
+
+@bp.post("/queue/filters")
+@requires_role(*CASEWORK)
+def add_filter() -> Response | tuple[str, int]:
+    """Save the queue's current filters under a name."""
+    try:
+        saved = save_filter(
+            get_session(),
+            current_actor(),
+            request.form.get("name", ""),
+            QueueCriteria.from_mapping(request.form),
+        )
+    except DomainError as error:
+        get_session().rollback()
+        messages = [str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]
+        return queue_page(
+            {"task_id": "filter", "form": dict(request.form), "messages": messages}, error.status
+        )
+    flash(_("Filter saved."), "success")
+    return redirect(url_for("casework.queue", filter=saved.id))
+
+
+@bp.post("/queue/filters/<int:filter_id>/delete")
+@requires_role(*CASEWORK)
+def remove_filter(filter_id: int) -> Response:
+    delete_filter(get_session(), current_actor(), filter_id)
+    flash(_("Filter deleted."), "success")
+    return redirect(url_for("casework.queue"))
+
+
+@bp.route("/cases/assign", methods=["GET", "POST"])
+@requires_role(Role.SUPERVISOR)
+def assign() -> str | tuple[str, int] | Response:
+    """Give cases to social workers, one or many at once; see each worker's caseload."""
+    session, actor = get_session(), current_actor()
+    error = None
+    if request.method == "POST":
+        ids = [int(v) for v in request.form.getlist("returnee_ids") if v.isdigit()]
+        worker = request.form.get("worker_id", "")
+        try:
+            assigned = assign_cases(session, actor, ids, int(worker) if worker.isdigit() else 0)
+        except DomainError as refused:
+            session.rollback()
+            error = refused
+        else:
+            flash(_("%(n)s cases assigned.", n=len(assigned)), "success")
+            return redirect(safe_next(request.form.get("next") or url_for("casework.assign")))
+    page = render_template(
+        "casework/assign.html",
+        waiting=unassigned_cases(session, actor),
+        caseloads=caseloads(session, actor),
+        error=error,
+        chosen=set(request.form.getlist("returnee_ids")),
+    )
+    return (page, error.status) if error else page
+
+
+@bp.post("/returnees/<int:returnee_id>/assign")
+@requires_role(Role.SUPERVISOR)
+def assign_one(returnee_id: int) -> Response:
+    """Give (or give again) one person's case to a social worker."""
+    worker = request.form.get("worker_id", "")
+    try:
+        assign_cases(
+            get_session(), current_actor(), [returnee_id], int(worker) if worker.isdigit() else 0
+        )
+    except DomainError as error:
+        get_session().rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(_("Case assigned."), "success")
+    return redirect(url_for("people.record", returnee_id=returnee_id))
+
+
+@bp.post("/returnees/<int:returnee_id>/close")
+@requires_role(*CASEWORK)
+def close_returnee_case(returnee_id: int) -> Response:
+    """Close a person's case with a reason (a child's waits for a supervisor)."""
+    try:
+        case = close_case(
+            get_session(),
+            current_actor(),
+            returnee_id,
+            request.form.get("reason", ""),
+            request.form.get("note", ""),
+        )
+    except DomainError as error:
+        get_session().rollback()
+        flash(str(error.message), "error")
+    else:
+        if case.status is CaseStatus.CLOSING:
+            flash(
+                _("A supervisor must approve closing a child's case; it has been asked."), "success"
+            )
+        else:
+            flash(_("Case closed; its pending check-ins are cancelled."), "success")
+    return redirect(url_for("people.record", returnee_id=returnee_id))
+
+
+@bp.post("/returnees/<int:returnee_id>/close/approve")
+@requires_role(Role.SUPERVISOR)
+def approve(returnee_id: int) -> Response:
+    """Approve, or refuse, closing a child's case."""
+    approved = request.form.get("decision", "approve") == "approve"
+    try:
+        approve_closing(get_session(), current_actor(), returnee_id, approved)
+    except DomainError as error:
+        get_session().rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(
+            _("Case closed.") if approved else _("Closing refused; the case stays open."), "success"
+        )
+    return redirect(
+        safe_next(request.form.get("next") or url_for("people.record", returnee_id=returnee_id))
+    )
+
+
+def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | None:
+    """The case on a person's record: who works it, calls and visits, and closing."""
+    if not actor.has_role(*CASEWORK):
+        return None
+    return {
+        "case": current_case(session, returnee.id),
+        "contacts": contacts_of(session, returnee.id),
+        "workers": social_workers_for(session, actor, returnee),
+        "close_reason_labels": CLOSE_REASON_LABELS,
+        "outcome_labels": OUTCOME_LABELS,
+    }

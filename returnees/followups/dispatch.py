@@ -226,8 +226,11 @@ def _give_up(session: Session, check_in: CheckIn) -> None:
         .order_by(CheckIn.sent_at.desc())
         .limit(3)
     ).all()
-    in_a_row = len(latest) == 3 and set(latest) == {CheckInState.UNANSWERED}
-    kind, why = (TaskKind.VISIT, "no answer x3") if in_a_row else (TaskKind.CALL, "no answer")
+    in_a_row = next(
+        (n for n, state in enumerate(latest) if state is not CheckInState.UNANSWERED), len(latest)
+    )
+    kind = TaskKind.VISIT if in_a_row >= 3 else TaskKind.CALL
+    why = "no answer" if in_a_row <= 1 else f"no answer x{in_a_row}"
     open_task(
         session, kind, check_in.returnee_id, why, subject=f"check-in:{check_in.id}", priority=10
     )

@@ -8,6 +8,9 @@ from returnees.audit.queries import AuditFilter, search_audit
 from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.auth.services import list_users
+from returnees.casework.services import cases_waiting_for_assignment, closings_awaiting_approval
+from returnees.casework.stats import chart_rows, programme_numbers
+from returnees.casework.views import queue_page
 from returnees.centres.services import list_centres
 from returnees.core.db import get_session
 from returnees.reception.manifests import list_manifests
@@ -36,4 +39,11 @@ def index() -> str:
         ]
     if actor.role is Role.ADMIN:
         context["users"] = list_users(session, actor)
+    if actor.role is Role.SOCIAL_WORKER:
+        return queue_page()[0]
+    if actor.role is Role.SUPERVISOR:
+        context["numbers"] = numbers = programme_numbers(session, actor)
+        context |= chart_rows(numbers)
+        context["waiting_cases"] = cases_waiting_for_assignment(session, actor)
+        context["closings"] = closings_awaiting_approval(session, actor)
     return render_template(f"home/{actor.role.value}.html", **context)

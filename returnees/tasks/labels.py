@@ -12,3 +12,5 @@ TASK_LABELS = {
     "referral_follow_up": _("Follow up a referral"),
     "approve_closing": _("Approve closing a child's case"),
 }
+
+RISK_LABELS = {"low": _("low"), "medium": _("medium"), "high": _("high")}

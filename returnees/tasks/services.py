@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,6 +16,18 @@ from returnees.people.models import Channel, Returnee
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 
 log = logging.getLogger(__name__)
+
+# How long each kind of task may wait before it counts as overdue in the queue.
+DUE_AFTER = {
+    TaskKind.URGENT_SAFETY: timedelta(0),
+    TaskKind.REVIEW_REPLY: timedelta(hours=4),
+    TaskKind.CALL: timedelta(days=1),
+    TaskKind.VISIT: timedelta(days=3),
+    TaskKind.FIND_NEW_NUMBER: timedelta(days=2),
+    TaskKind.HIGH_RISK: timedelta(days=1),
+    TaskKind.REFERRAL_FOLLOW_UP: timedelta(days=2),
+    TaskKind.APPROVE_CLOSING: timedelta(days=2),
+}
 
 
 def open_task(
@@ -45,7 +58,7 @@ def open_task(
         subject=subject,
         priority=priority,
         status=TaskStatus.OPEN,
-        due_at=now,
+        due_at=now + DUE_AFTER.get(kind, timedelta(days=1)),
         created_at=now,
     )
     session.add(task)

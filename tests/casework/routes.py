@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 from returnees.auth.models import Role
-from tests.roles import ADMIN, CASEWORK, EVERY, OVERSIGHT, PEOPLE, SUPERVISOR  # noqa: F401
+from tests.roles import CASEWORK, SUPERVISOR
 
-ROUTES: dict[tuple[str, str], frozenset[Role]] = {}
+ROUTES: dict[tuple[str, str], frozenset[Role]] = {
+    ("GET", "/queue"): CASEWORK,
+    ("POST", "/tasks/<int:task_id>/contact"): CASEWORK,
+    ("POST", "/tasks/<int:task_id>/reschedule"): CASEWORK,
+    ("POST", "/tasks/<int:task_id>/close"): CASEWORK,
+    ("POST", "/queue/filters"): CASEWORK,
+    ("POST", "/queue/filters/<int:filter_id>/delete"): CASEWORK,
+    ("GET", "/cases/assign"): SUPERVISOR,
+    ("POST", "/cases/assign"): SUPERVISOR,
+    ("POST", "/returnees/<int:returnee_id>/assign"): SUPERVISOR,
+    ("POST", "/returnees/<int:returnee_id>/close"): CASEWORK,
+    ("POST", "/returnees/<int:returnee_id>/close/approve"): SUPERVISOR,
+    ("GET", "/api/v1/queue"): CASEWORK,
+    ("POST", "/api/v1/tasks/<int:task_id>/contacts"): CASEWORK,
+    ("POST", "/api/v1/tasks/<int:task_id>/reschedule"): CASEWORK,
+    ("POST", "/api/v1/tasks/<int:task_id>/close"): CASEWORK,
+    ("POST", "/api/v1/cases/assign"): SUPERVISOR,
+    ("GET", "/api/v1/caseloads"): SUPERVISOR,
+    ("POST", "/api/v1/returnees/<int:returnee_id>/close"): CASEWORK,
+    ("POST", "/api/v1/returnees/<int:returnee_id>/close/approve"): SUPERVISOR,
+}

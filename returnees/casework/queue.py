@@ -1,0 +1,215 @@
+"""The social worker's queue: urgent first, then overdue, then high risk, then due today, then
+the rest; each item says why it is there and how long it has waited."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from returnees.auth.access import Actor
+from returnees.auth.models import Role
+from returnees.casework.models import Case, CaseStatus
+from returnees.centres.models import Centre
+from returnees.core.clock import utcnow
+from returnees.people.models import Returnee
+from returnees.risk.models import RiskFlag, RiskLevel
+from returnees.tasks.models import Task, TaskKind, TaskStatus
+
+MAX_ITEMS = 200
+
+
+class Bucket(enum.StrEnum):
+    URGENT = "urgent"
+    OVERDUE = "overdue"
+    HIGH_RISK = "high_risk"
+    DUE_TODAY = "due_today"
+    LATER = "later"
+
+
+BUCKET_LABELS = {
+    "urgent": _("Urgent"),
+    "overdue": _("Overdue"),
+    "high_risk": _("High risk"),
+    "due_today": _("Due today"),
+    "later": _("Later"),
+}
+
+
+@dataclass(frozen=True)
+class QueueCriteria:
+    """What a worker filters the queue by; saved filters store these."""
+
+    mine: bool = False
+    region: bool = False
+    overdue: bool = False
+    children: bool = False
+
+    @classmethod
+    def from_mapping(cls, values) -> QueueCriteria:
+        def flag(name: str) -> bool:
+            value = values.get(name)
+            return value is True or str(value).lower() in ("1", "true", "y", "yes", "on")
+
+        return cls(flag("mine"), flag("region"), flag("overdue"), flag("children"))
+
+    def as_dict(self) -> dict[str, bool]:
+        return {
+            "mine": self.mine,
+            "region": self.region,
+            "overdue": self.overdue,
+            "children": self.children,
+        }
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    task_id: int
+    returnee_id: int
+    name: str
+    kind: TaskKind
+    bucket: Bucket
+    reason: str
+    due_at: datetime
+    waiting_since: datetime
+    is_child: bool
+    risk_level: RiskLevel | None
+    risk_reasons: list
+    assigned_to_id: int | None
+
+
+def build_queue(
+    session: Session, actor: Actor, criteria: QueueCriteria = QueueCriteria(), limit: int = 50
+) -> list[QueueItem]:
+    """The queue of the actor's scope. Each bucket is its own indexed query with a limit, so a
+    page costs the same with ten thousand open tasks as with ten."""
+    actor.require_role(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+    limit = max(1, min(limit, MAX_ITEMS))
+    now = utcnow()
+    end_of_today = _end_of_day(actor, now)
+    high = RiskFlag.level == RiskLevel.HIGH
+    not_urgent = Task.kind != TaskKind.URGENT_SAFETY
+    buckets = [
+        (Bucket.URGENT, Task.kind == TaskKind.URGENT_SAFETY, (Task.created_at,)),
+        (Bucket.OVERDUE, and_(not_urgent, Task.due_at < now), (Task.due_at,)),
+        (Bucket.HIGH_RISK, and_(not_urgent, Task.due_at >= now, high), (Task.due_at,)),
+        (
+            Bucket.DUE_TODAY,
+            and_(
+                not_urgent,
+                Task.due_at >= now,
+                Task.due_at < end_of_today,
+                or_(RiskFlag.level.is_(None), ~high),
+            ),
+            (Task.due_at,),
+        ),
+        (
+            Bucket.LATER,
+            and_(not_urgent, Task.due_at >= end_of_today, or_(RiskFlag.level.is_(None), ~high)),
+            (Task.due_at,),
+        ),
+    ]
+    if criteria.overdue:
+        buckets = buckets[:2]
+    items: list[QueueItem] = []
+    for bucket, condition, order in buckets:
+        remaining = limit - len(items)
+        if remaining <= 0:
+            break
+        query = _base(actor, criteria).where(condition).order_by(*order, Task.id).limit(remaining)
+        items += [_item(bucket, *row) for row in session.execute(query).all()]
+    return items
+
+
+def _base(actor: Actor, criteria: QueueCriteria) -> Select:
+    query = (
+        select(Task, Returnee.given_names, Returnee.family_names, Case, RiskFlag)
+        .join(Returnee, Task.returnee_id == Returnee.id)
+        .join(Centre, Returnee.centre_id == Centre.id)
+        .outerjoin(
+            Case, and_(Case.returnee_id == Task.returnee_id, Case.status != CaseStatus.CLOSED)
+        )
+        .outerjoin(RiskFlag, RiskFlag.returnee_id == Task.returnee_id)
+        .where(Task.status == TaskStatus.OPEN, actor.centre_clause())
+    )
+    if actor.role is not Role.SUPERVISOR:
+        query = query.where(Task.kind != TaskKind.APPROVE_CLOSING)
+    if criteria.mine:
+        query = query.where(Case.assigned_to_id == actor.user_id if actor.user_id else false())
+    if criteria.region:
+        query = query.where(Centre.country == actor.country, Centre.region == actor.region)
+    if criteria.children:
+        query = query.where(Case.is_child.is_(True))
+    return query
+
+
+def _item(
+    bucket: Bucket, task: Task, given: str, family: str, case: Case | None, flag: RiskFlag | None
+) -> QueueItem:
+    return QueueItem(
+        task_id=task.id,
+        returnee_id=task.returnee_id,
+        name=f"{given} {family}",
+        kind=task.kind,
+        bucket=bucket,
+        reason=task.reason,
+        due_at=task.due_at,
+        waiting_since=task.created_at,
+        is_child=bool(case and case.is_child),
+        risk_level=flag.level if flag else None,
+        risk_reasons=list(flag.reasons) if flag else [],
+        assigned_to_id=case.assigned_to_id if case else None,
+    )
+
+
+def _end_of_day(actor: Actor, now: datetime) -> datetime:
+    from returnees.centres.models import COUNTRY_TIMEZONES
+
+    zone = ZoneInfo(COUNTRY_TIMEZONES[actor.country]) if actor.country else ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    return datetime.combine(local.date() + timedelta(days=1), time(), zone).astimezone(
+        ZoneInfo("UTC")
+    )
+
+
+NO_ANSWER = re.compile(r"^no answer x(\d+)$")
+
+
+def reason_in_words(item: QueueItem) -> str:
+    """The task's reason in the reader's language: "answered: not safe", "no answer x2",
+    "high risk: 2 earlier returns, children abroad"."""
+    reason = item.reason
+    if item.kind is TaskKind.HIGH_RISK and item.risk_reasons:
+        from returnees.risk.services import describe
+
+        return str(
+            _(
+                "high risk: %(reasons)s",
+                reasons=", ".join(str(r) for r in describe(item.risk_reasons)),
+            )
+        )
+    if reason == "answered: not safe":
+        return str(_("answered: not safe"))
+    if reason.startswith("danger words: "):
+        return str(_("danger words: %(text)s", text=reason.removeprefix("danger words: ")))
+    if reason == "no answer":
+        return str(_("no answer"))
+    if match := NO_ANSWER.match(reason):
+        return str(_("no answer x%(count)s", count=match.group(1)))
+    return reason
+
+
+def waited(item: QueueItem, now: datetime) -> str:
+    """How long an item has waited, in words: "3 h", "2 days"."""
+    seconds = max(int((now - item.waiting_since).total_seconds()), 0)
+    if seconds < 3600:
+        return str(_("%(n)s min", n=seconds // 60))
+    if seconds < 48 * 3600:
+        return str(_("%(n)s h", n=seconds // 3600))
+    return str(_("%(n)s days", n=seconds // 86400))

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class QueueItemSchema(Schema):
+    task_id = fields.Integer()
+    returnee_id = fields.Integer()
+    kind = fields.String()
+    priority = fields.String(
+        metadata={"description": "urgent, overdue, high_risk, due_today or later"}
+    )
+    reason = fields.String()
+    reason_text = fields.String(metadata={"description": "the reason in the token user's language"})
+    due_at = fields.DateTime()
+    waiting_since = fields.DateTime()
+    is_child = fields.Boolean()
+    risk_level = fields.String(allow_none=True)
+
+
+class ContactSchema(Schema):
+    """Outcome and kind are checked by the service, which names what is allowed."""
+
+    kind = fields.String(required=True)
+    outcome = fields.String(required=True)
+    note = fields.String(load_default="")
+
+
+class RescheduleSchema(Schema):
+    due_on = fields.String(required=True)
+
+
+class CloseTaskSchema(Schema):
+    note = fields.String(load_default="")
+
+
+class AssignSchema(Schema):
+    returnee_ids = fields.List(fields.Integer(), required=True)
+    worker_id = fields.Integer(required=True)
+
+
+class CloseCaseSchema(Schema):
+    reason = fields.String(required=True)
+    note = fields.String(load_default="")
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    returnee_id = fields.Integer()
+    kind = fields.Function(lambda task: task.kind.value)
+    status = fields.Function(lambda task: task.status.value)
+    reason = fields.String()
+    due_at = fields.DateTime()
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class CaseSchema(Schema):
+    id = fields.Integer()
+    returnee_id = fields.Integer()
+    status = fields.Function(lambda case: case.status.value)
+    is_child = fields.Boolean()
+    assigned_to_id = fields.Integer(allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    close_reason = fields.Function(
+        lambda case: case.close_reason.value if case.close_reason else None
+    )
+    closed_at = fields.DateTime(allow_none=True)
