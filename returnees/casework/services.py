@@ -434,7 +434,7 @@ def close_case(
 def approve_closing(session: Session, actor: Actor, returnee_id: int, approve: bool = True) -> Case:
     """A supervisor approves (or refuses) closing a child's case."""
     actor.require_role(Role.SUPERVISOR)
-    _, case = _require_case(session, actor, returnee_id)
+    case = _require_case(session, actor, returnee_id)[1]
     if case.status is not CaseStatus.CLOSING:
         raise Conflict(_("No closing of this case waits for approval."))
     now = utcnow()

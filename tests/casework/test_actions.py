@@ -259,3 +259,12 @@ def test_a_supervisor_may_refuse_closing_a_childs_case(
         headers=token_for(supervisor),
     )
     assert refused.get_json()["status"] == "open"
+
+
+def test_approving_when_nothing_waits_is_a_clear_conflict(app, register, supervisor, token_for):
+    person = register().returnee_id
+    response = app.test_client().post(
+        f"/api/v1/returnees/{person}/close/approve", json={}, headers=token_for(supervisor)
+    )
+    assert response.status_code == 409
+    assert response.get_json()["error"]["message"]
