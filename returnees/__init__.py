@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from returnees.core import clock, db, i18n, settings, web
+from returnees.models import import_all_models
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 csrf = CSRFProtect()
@@ -25,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions[clock.EXTENSION] = clock.SystemClock()
+    import_all_models()  # every table known before the first flush, in any process
     db.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)

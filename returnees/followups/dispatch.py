@@ -62,6 +62,8 @@ def _dispatch(session: Session, check_in: CheckIn, now: datetime) -> bool:
     if not start <= local.hour < end:
         check_in.due_at = next_window_start(local, start)
         return False
+    if not _hold_person(session, returnee.id):
+        return False  # another worker is asking this person now; next run decides
     if _asked_today(session, returnee.id, local):
         check_in.due_at = next_window_start(local.replace(hour=end), start)
         return False
@@ -90,6 +92,16 @@ def ask(session: Session, check_in: CheckIn, returnee: Returnee) -> OutboundMess
     except Conflict:
         check_in.state = CheckInState.CANCELLED
         return None
+
+
+def _hold_person(session: Session, returnee_id: int) -> bool:
+    """Lock the person until this transaction ends, so that two workers holding two of their
+    check-ins cannot both find "not asked today". A person another worker holds is skipped,
+    never waited for (no deadlock between workers)."""
+    held = session.execute(
+        select(Returnee.id).where(Returnee.id == returnee_id).with_for_update(skip_locked=True)
+    ).scalar()
+    return held is not None
 
 
 def _asked_today(session: Session, returnee_id: int, local: datetime) -> bool:
