@@ -48,8 +48,11 @@ class Gateway(Protocol):
 
     def fetch(self, sid: str) -> SendOutcome | None: ...
 
-    def find_sent(self, message: OutgoingMessage, after: datetime) -> SendOutcome | None:
-        """The message as the provider holds it, if an ambiguous send did go out."""
+    def find_sent(
+        self, message: OutgoingMessage, after: datetime, known_sids: frozenset[str] = frozenset()
+    ) -> SendOutcome | None:
+        """The message as the provider holds it, if an ambiguous send did go out; a message
+        whose sid is in `known_sids` is another of ours with the same words."""
 
 
 class TwilioGateway:
@@ -113,14 +116,19 @@ class TwilioGateway:
             error_message=sent.error_message or "",
         )
 
-    def find_sent(self, message: OutgoingMessage, after: datetime) -> SendOutcome | None:
+    def find_sent(
+        self, message: OutgoingMessage, after: datetime, known_sids: frozenset[str] = frozenset()
+    ) -> SendOutcome | None:
+        # No DateSent filter: a message Twilio has queued but not sent yet has no DateSent and
+        # would be missed, then sent twice. The number's latest messages are few; the same words
+        # sent before (a reminder asks again) are told apart by their sids, which we hold.
         to = self._addresses(message)["to"]
         try:
-            recent = self.client.messages.list(to=to, date_sent_after=after, limit=50)
+            recent = self.client.messages.list(to=to, limit=50)
         except (TwilioRestException, requests.exceptions.RequestException):
             return SendOutcome(retry=True)
         for sent in recent:
-            if sent.body == message.body:
+            if sent.body == message.body and sent.sid not in known_sids:
                 return SendOutcome(sid=sent.sid, status=sent.status)
         return None
 
@@ -164,5 +172,7 @@ class SimulatedGateway:
     def fetch(self, sid: str) -> SendOutcome | None:
         return SendOutcome(sid=sid, status="sent")
 
-    def find_sent(self, message: OutgoingMessage, after: datetime) -> SendOutcome | None:
+    def find_sent(
+        self, message: OutgoingMessage, after: datetime, known_sids: frozenset[str] = frozenset()
+    ) -> SendOutcome | None:
         return None

@@ -590,8 +590,15 @@ def _resolve(session: Session, message_id: int) -> None:
     message = session.get(OutboundMessage, message_id, populate_existing=True)
     known = message.twilio_sid
     request = outgoing(message)
+    ours = frozenset(
+        session.scalars(
+            select(OutboundMessage.twilio_sid).where(
+                OutboundMessage.phone == message.phone, OutboundMessage.twilio_sid.is_not(None)
+            )
+        )
+    )
     session.commit()
-    found = None if known else gateway().find_sent(request, after=message.created_at)
+    found = None if known else gateway().find_sent(request, message.created_at, ours)
     message = _fresh(session, message_id)
     if not message.is_ambiguous or message.status is not MessageStatus.SENDING:
         session.commit()

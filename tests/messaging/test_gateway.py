@@ -130,6 +130,30 @@ def test_a_send_that_may_have_gone_out_is_resolved_before_any_resend(
     assert message.twilio_sid in fake_twilio.messages and not message.is_ambiguous
 
 
+@pytest.mark.parametrize(
+    ("answer", "creates"),
+    [(Scripted(status=500, code=20500, message="Internal"), 3), (Scripted(delay=1.0), 2)],
+    ids=["never-went-out", "went-out"],
+)
+def test_the_same_words_sent_before_do_not_confuse_an_ambiguous_send(
+    app, fake_twilio, person, in_app, clock, answer, creates
+):
+    """A reminder repeats a question word for word: the earlier message at Twilio neither
+    passes for the second (which never went out) nor hides it (when it did go out)."""
+    short_timeout(app, fake_twilio)
+    first = queue(in_app)
+    dispatch(in_app)
+    fake_twilio.answer_next(answer)
+    second = queue(in_app)
+    dispatch(in_app)
+    assert stored(in_app, second).is_ambiguous
+    clock.advance(minutes=6)
+    dispatch(in_app)
+    assert len(fake_twilio.created()) == creates, "sent once more only if it never went out"
+    sids = {stored(in_app, first).twilio_sid, stored(in_app, second).twilio_sid}
+    assert len(sids) == 2 and None not in sids
+
+
 def test_a_status_callback_settles_an_ambiguous_send(app, fake_twilio, person, in_app, clock):
     short_timeout(app, fake_twilio)
     fake_twilio.answer_next(Scripted(delay=1.0))
