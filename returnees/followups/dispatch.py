@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import COUNTRY_TIMEZONES
@@ -16,7 +16,7 @@ from returnees.core.errors import Conflict
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.followups.replies import read_reply
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
-from returnees.messaging.services import CONFIRMED, queue_template_message
+from returnees.messaging.services import CONFIRMED, numbers_with_consent, queue_template_message
 from returnees.people.models import Returnee
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task, open_urgent_task
@@ -40,41 +40,54 @@ def next_window_start(local: datetime, start_hour: int) -> datetime:
 
 def dispatch_check_ins(session: Session, limit: int = 100) -> int:
     """Queue the messages of due check-ins; a check-in due at night, or a second one the same
-    day for the same person, waits for the next morning."""
+    day for the same person, waits for the next morning.
+
+    A batch costs a fixed handful of queries, whatever its size: the people, their locks, who
+    was asked today and which numbers may be written to are each read once."""
     now = utcnow()
-    due = (
+    due = session.scalars(
         select(CheckIn)
         .where(CheckIn.state == CheckInState.SCHEDULED, CheckIn.due_at <= now)
         .order_by(CheckIn.due_at, CheckIn.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    )
+    ).all()
+    if not due:
+        return 0
+    ids = {check_in.returnee_id for check_in in due}
+    people = {r.id: r for r in session.scalars(select(Returnee).where(Returnee.id.in_(ids)))}
+    held = _hold_people(session, ids)
+    asked = _asked_today(session, people.values(), now)
+    consenting = numbers_with_consent(session, {check_in.phone for check_in in due})
     queued = 0
-    for check_in in session.scalars(due).all():
-        queued += _dispatch(session, check_in, now)
+    for check_in in due:
+        returnee = people[check_in.returnee_id]
+        local = now.astimezone(local_zone(returnee))
+        start, end = current_app.config["SENDING_WINDOW"][returnee.nationality.value]
+        if not start <= local.hour < end:
+            check_in.due_at = next_window_start(local, start)
+        elif returnee.id not in held:
+            continue  # another worker is asking this person now; the next run decides
+        elif returnee.id in asked:
+            check_in.due_at = next_window_start(local.replace(hour=end), start)
+        elif check_in.phone not in consenting:
+            check_in.state = CheckInState.CANCELLED
+        else:
+            message = ask(session, check_in, returnee, consent_checked=True)
+            check_in.state, check_in.message, check_in.queued_at = (
+                CheckInState.SENDING,
+                message,
+                now,
+            )
+            asked.add(returnee.id)
+            queued += 1
+    session.flush()
     return queued
 
 
-def _dispatch(session: Session, check_in: CheckIn, now: datetime) -> bool:
-    returnee = session.get(Returnee, check_in.returnee_id)
-    local = now.astimezone(local_zone(returnee))
-    start, end = current_app.config["SENDING_WINDOW"][returnee.nationality.value]
-    if not start <= local.hour < end:
-        check_in.due_at = next_window_start(local, start)
-        return False
-    if not _hold_person(session, returnee.id):
-        return False  # another worker is asking this person now; next run decides
-    if _asked_today(session, returnee.id, local):
-        check_in.due_at = next_window_start(local.replace(hour=end), start)
-        return False
-    message = ask(session, check_in, returnee)
-    if message is None:
-        return False
-    check_in.state, check_in.message_id, check_in.queued_at = CheckInState.SENDING, message.id, now
-    return True
-
-
-def ask(session: Session, check_in: CheckIn, returnee: Returnee) -> OutboundMessage | None:
+def ask(
+    session: Session, check_in: CheckIn, returnee: Returnee, *, consent_checked: bool = False
+) -> OutboundMessage | None:
     """Queue the check-in's question in the person's language; a number that may no longer be
     contacted cancels the check-in instead."""
     language = returnee.language if returnee.language in OPTIONS else "es"
@@ -88,30 +101,40 @@ def ask(session: Session, check_in: CheckIn, returnee: Returnee) -> OutboundMess
             language=returnee.language,
             first_name=returnee.given_names,
             options=OPTIONS[language].get(check_in.answer_type.value, ""),
+            consent_checked=consent_checked,
         )
     except Conflict:
         check_in.state = CheckInState.CANCELLED
         return None
 
 
-def _hold_person(session: Session, returnee_id: int) -> bool:
-    """Lock the person until this transaction ends, so that two workers holding two of their
-    check-ins cannot both find "not asked today". A person another worker holds is skipped,
-    never waited for (no deadlock between workers)."""
-    held = session.execute(
-        select(Returnee.id).where(Returnee.id == returnee_id).with_for_update(skip_locked=True)
-    ).scalar()
-    return held is not None
-
-
-def _asked_today(session: Session, returnee_id: int, local: datetime) -> bool:
-    day_start = datetime.combine(local.date(), time(), local.tzinfo)
-    query = (
-        select(CheckIn.id)
-        .where(CheckIn.returnee_id == returnee_id, CheckIn.queued_at >= day_start)
-        .limit(1)
+def _hold_people(session: Session, returnee_ids: set[int]) -> set[int]:
+    """Lock these people until this transaction ends, so that two workers holding two of one
+    person's check-ins cannot both find "not asked today". A person another worker holds is
+    skipped, never waited for (no deadlock between workers)."""
+    return set(
+        session.scalars(
+            select(Returnee.id)
+            .where(Returnee.id.in_(returnee_ids))
+            .with_for_update(skip_locked=True)
+        )
     )
-    return session.scalar(query) is not None
+
+
+def _asked_today(session: Session, people, now: datetime) -> set[int]:
+    """Who of these people was already asked today, in their own local day."""
+    starts = {
+        person.id: datetime.combine(
+            now.astimezone(local_zone(person)).date(), time(), local_zone(person)
+        )
+        for person in people
+    }
+    latest = session.execute(
+        select(CheckIn.returnee_id, func.max(CheckIn.queued_at))
+        .where(CheckIn.returnee_id.in_(starts), CheckIn.queued_at >= min(starts.values()))
+        .group_by(CheckIn.returnee_id)
+    ).all()
+    return {returnee_id for returnee_id, at in latest if at >= starts[returnee_id]}
 
 
 def read_replies(session: Session, limit: int = 200) -> int:
@@ -180,7 +203,7 @@ def record_answer(session: Session, check_in: CheckIn, value: str, at: datetime)
     events.publish(events.ANSWER_RECORDED, session, check_in=check_in)
 
 
-def follow_sent_messages(session: Session) -> int:
+def follow_sent_messages(session: Session, limit: int = 500) -> int:
     """Check-ins whose message was confirmed sent become 'sent' (the reply timer starts);
     those whose message failed become 'failed'."""
     pending = session.execute(
@@ -192,6 +215,8 @@ def follow_sent_messages(session: Session) -> int:
                 CONFIRMED | {MessageStatus.FAILED, MessageStatus.UNDELIVERED}
             ),
         )
+        .order_by(CheckIn.id)
+        .limit(limit)
     ).all()
     for check_in, message in pending:
         if message.status in CONFIRMED:
@@ -201,7 +226,7 @@ def follow_sent_messages(session: Session) -> int:
     return len(pending)
 
 
-def remind_and_escalate(session: Session) -> int:
+def remind_and_escalate(session: Session, limit: int = 500) -> int:
     """No reply within the wait: one reminder; still none: unanswered and a call task; three
     unanswered in a row: a visit task."""
     now = utcnow()
@@ -210,7 +235,10 @@ def remind_and_escalate(session: Session) -> int:
         select(CheckIn).where(
             CheckIn.state.in_((CheckInState.SENT, CheckInState.DELIVERED)),
             CheckIn.sent_at <= now - wait,
+            (CheckIn.reminded_at.is_(None)) | (CheckIn.reminded_at <= now - wait),
         )
+        .order_by(CheckIn.sent_at, CheckIn.id)
+        .limit(limit)
     ).all()
     for check_in in quiet:
         if check_in.reminded_at is None:

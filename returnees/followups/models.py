@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.core.db import Base, value_enum
+from returnees.messaging.models import OutboundMessage
 from returnees.people.models import Channel
 
 
@@ -111,6 +112,7 @@ class CheckIn(Base):
     indicator: Mapped[Indicator | None] = mapped_column(value_enum(Indicator))
     state: Mapped[CheckInState] = mapped_column(value_enum(CheckInState))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    message: Mapped[OutboundMessage | None] = relationship()
     queued_at: Mapped[datetime | None] = mapped_column(index=True)
     # When the message was confirmed sent: the reply timer starts here, not at queueing.
     sent_at: Mapped[datetime | None]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from returnees.audit.models import AuditAction
@@ -26,7 +26,12 @@ from returnees.followups.models import (
     PlanProfile,
     PlanStep,
 )
-from returnees.followups.services import check_in_row, contact_phone, due_and_state
+from returnees.followups.services import (
+    check_in_row,
+    contact_phone,
+    due_and_state,
+    insert_check_ins,
+)
 from returnees.messaging.models import MessageTemplate
 from returnees.people.models import Returnee
 from returnees.reception.models import Arrival
@@ -250,5 +255,4 @@ def _add_to_those_followed(
             row = check_in_row(arrival, phone, plan, step, now, grace)
             if row["state"] is CheckInState.SCHEDULED:
                 rows.append(row)
-    if rows:
-        session.execute(insert(CheckIn).execution_options(render_nulls=True), rows)
+    insert_check_ins(session, rows)

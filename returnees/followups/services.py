@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from returnees.core.clock import utcnow
+from returnees.core.db import bulk_insert
 from returnees.followups.models import CheckIn, CheckInState, FollowUpPlan, PlanProfile, PlanStep
 from returnees.people.models import Channel, Phone, Returnee
 from returnees.reception.intake import ADULT_AGE
@@ -56,9 +57,26 @@ def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
         if phone is None or plan is None:
             continue
         rows += [check_in_row(arrival, phone, plan, step, now, grace) for step in plan.steps]
-    if rows:
-        session.execute(insert(CheckIn).execution_options(render_nulls=True), rows)
+    insert_check_ins(session, rows)
     return len(rows)
+
+
+def insert_check_ins(session: Session, rows: list[dict]) -> None:
+    """A whole flight's check-ins in one bulk operation (COPY on PostgreSQL)."""
+    bulk_insert(session, CheckIn, [_complete(row) for row in rows])
+
+
+def _complete(row: dict) -> dict:
+    """The columns a bulk insert must give itself (no ORM defaults there)."""
+    return {
+        "referral_id": None,
+        "message_id": None,
+        "queued_at": None,
+        "sent_at": None,
+        "reminded_at": None,
+        "answered_at": None,
+        "answer": "",
+    } | row
 
 
 def due_and_state(due: datetime, now: datetime, grace: timedelta) -> tuple[datetime, CheckInState]:

@@ -81,13 +81,16 @@ def queue_message(
     content_sid: str = "",
     content_variables: dict[str, str] | None = None,
     priority: int = ROUTINE,
+    consent_checked: bool = False,
 ) -> OutboundMessage:
     """Store a message to send; refused for a number that has not agreed or has opted out.
 
     Consent is checked again when the message is claimed for sending: a STOP in between wins.
-    Only replies to a keyword (the STOP confirmation, HELP) go without it.
+    Only replies to a keyword (the STOP confirmation, HELP) go without it. A caller that
+    checked consent for a whole batch says so (`consent_checked`), and the message is flushed
+    with the rest of the batch instead of on its own.
     """
-    if needs_consent and not has_consent(session, phone):
+    if needs_consent and not consent_checked and not has_consent(session, phone):
         raise Conflict(_("This number has not agreed to be contacted, or has opted out."))
     now = utcnow()
     message = OutboundMessage(
@@ -107,7 +110,8 @@ def queue_message(
         updated_at=now,
     )
     session.add(message)
-    session.flush()
+    if not consent_checked:
+        session.flush()
     return message
 
 
@@ -123,6 +127,7 @@ def queue_template_message(
     options: str = "",
     needs_consent: bool = True,
     priority: int = ROUTINE,
+    consent_checked: bool = False,
 ) -> OutboundMessage:
     """Queue a template in the person's language (Spanish when it has none).
 
@@ -153,6 +158,7 @@ def queue_template_message(
         content_variables=variables,
         needs_consent=needs_consent,
         priority=priority,
+        consent_checked=consent_checked,
     )
 
 

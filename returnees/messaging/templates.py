@@ -47,6 +47,7 @@ def save_template(session: Session, actor: Actor, entry: TemplateEntry) -> Messa
     template.body = entry.body.strip()
     template.whatsapp_content_sid = entry.whatsapp_content_sid.strip()
     template.updated_at, template.updated_by_id = utcnow(), actor.user_id
+    session.info.pop(CACHE, None)
     session.flush()
     record_event(
         session,
@@ -101,6 +102,21 @@ def require_template(session: Session, actor: Actor, template_id: int) -> Messag
     return get_required(session, MessageTemplate, template_id, missing)
 
 
+CACHE = "returnees.message_templates"
+
+
+def _find_template(session: Session, key: str, language: str) -> MessageTemplate | None:
+    """A template, read once per session: a batch of a hundred check-ins asks for the same few."""
+    cache = session.info.setdefault(CACHE, {})
+    if (key, language) not in cache:
+        cache[(key, language)] = session.scalar(
+            select(MessageTemplate).where(
+                MessageTemplate.key == key, MessageTemplate.language == language
+            )
+        )
+    return cache[(key, language)]
+
+
 @dataclass(frozen=True)
 class RenderedMessage:
     body: str
@@ -115,11 +131,7 @@ def render_message(
     """The template in the person's language, else in Spanish, with its placeholders filled."""
     values = {"first_name": first_name.split(" ")[0], "options": options}
     for wanted in dict.fromkeys((language, FALLBACK_LANGUAGE)):
-        template = session.scalar(
-            select(MessageTemplate).where(
-                MessageTemplate.key == key, MessageTemplate.language == wanted
-            )
-        )
+        template = _find_template(session, key, wanted)
         if template is not None:
             body = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template.body)
             return RenderedMessage(
