@@ -10,6 +10,7 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.auth.services import NewUser, create_user, find_user
 from returnees.centres.services import NewCentre, create_centre, find_centre
+from returnees.referrals.services import seed_demo_partners
 
 DEMO_CENTRES = (
     NewCentre(
@@ -104,4 +105,5 @@ def seed_demo(session: Session, password: str) -> SeedReport:
         if find_user(session, email) is None:
             create_user(session, actor, NewUser(email, role.value, centre_code, password, name))
             report.created_users.append(email)
+    seed_demo_partners(session, actor)
     return report
