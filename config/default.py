@@ -125,3 +125,10 @@ ON_CALL_FALLBACK_PHONE = ""
 # The text of messages older than this is erased by the retention job; who, when, which
 # template and what the answer meant are kept for the record.
 MESSAGE_RETENTION_DAYS = 730
+
+# Referrals: a task in the queue when one is not accepted this many days after it was made, or
+# not attended this many days after it was made; the check-in asking "were you able to go?" is
+# sent this many days after the acceptance.
+REFERRAL_ACCEPT_DAYS = 7
+REFERRAL_ATTEND_DAYS = 30
+ATTENDANCE_CHECK_IN_DAYS = 7

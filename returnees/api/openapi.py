@@ -12,7 +12,17 @@ from marshmallow import Schema, fields
 from returnees.api import bp
 
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
-LISTS = {"api.users", "api.centres", "api.audit", "api.returnees"}
+LISTS = {
+    "api.users",
+    "api.centres",
+    "api.audit",
+    "api.returnees",
+    "api.returnee_referrals",
+    "api.partners",
+    "api.queue",
+    "api.plans",
+    "api.assign",
+}
 
 
 class ErrorBodySchema(Schema):
@@ -34,9 +44,28 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
     from returnees.auth.schemas import UserSchema
     from returnees.centres.schemas import CentreSchema
     from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
+    from returnees.casework import schemas as casework
+    from returnees.followups.schemas import PlanSchema
     from returnees.reception import schemas as reception
+    from returnees.referrals import schemas as referrals
 
     return {
+        "api.returnee_referrals": (None, referrals.ReferralSchema, 200),
+        "api.add_referral": (referrals.ReferralCreateSchema, referrals.ReferralSchema, 201),
+        "api.referral": (None, referrals.ReferralSchema, 200),
+        "api.referral_status": (referrals.StatusChangeSchema, referrals.ReferralSchema, 200),
+        "api.partners": (None, referrals.PartnerOutSchema, 200),
+        "api.add_partner": (referrals.PartnerSchema, referrals.PartnerOutSchema, 201),
+        "api.queue": (None, casework.QueueItemSchema, 200),
+        "api.add_contact": (casework.ContactSchema, None, 201),
+        "api.reschedule": (casework.RescheduleSchema, casework.TaskSchema, 200),
+        "api.close": (casework.CloseTaskSchema, casework.TaskSchema, 200),
+        "api.assign": (casework.AssignSchema, casework.CaseSchema, 200),
+        "api.close_returnee_case": (casework.CloseCaseSchema, casework.CaseSchema, 200),
+        "api.approve": (None, casework.CaseSchema, 200),
+        "api.plans": (None, PlanSchema, 200),
+        "api.plan": (None, PlanSchema, 200),
+        "api.replace_plan": (PlanSchema, PlanSchema, 200),
         "api.me": (None, UserSchema, 200),
         "api.users": (None, UserSchema, 200),
         "api.centres": (None, CentreSchema, 200),

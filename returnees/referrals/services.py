@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from flask import current_app
 from flask_babel import lazy_gettext as _
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session
@@ -41,11 +42,12 @@ from returnees.tasks.services import open_task
 
 E = TypeVar("E", bound=enum.Enum)
 
-# To move to config/ (REFERRAL_ACCEPT_DAYS, REFERRAL_ATTEND_DAYS): both count from made_at.
-REFERRAL_ACCEPT_DAYS = 7
-REFERRAL_ATTEND_DAYS = 30
-# The check-in that asks "were you able to go?" is due this long after the acceptance.
-ATTENDANCE_CHECK_IN_DAYS = 7
+
+def _days(name: str) -> int:
+    """REFERRAL_ACCEPT_DAYS, REFERRAL_ATTEND_DAYS or ATTENDANCE_CHECK_IN_DAYS (config/)."""
+    return int(current_app.config[name])
+
+
 ATTENDANCE_TEMPLATE = "referral_attended"
 # Between overdue (10) and high risk (20) in the queue.
 FOLLOW_UP_PRIORITY = 15
@@ -659,8 +661,8 @@ def open_referral_follow_up_tasks(session: Session, limit: int = 500) -> int:
     now = utcnow()
     opened = 0
     for status, days, why in (
-        (ReferralStatus.MADE, REFERRAL_ACCEPT_DAYS, NOT_ACCEPTED),
-        (ReferralStatus.ACCEPTED, REFERRAL_ATTEND_DAYS, NOT_ATTENDED),
+        (ReferralStatus.MADE, _days("REFERRAL_ACCEPT_DAYS"), NOT_ACCEPTED),
+        (ReferralStatus.ACCEPTED, _days("REFERRAL_ATTEND_DAYS"), NOT_ATTENDED),
     ):
         for referral in _late(session, status, now - timedelta(days=days), why, limit):
             open_task(
@@ -694,9 +696,9 @@ def _task_reason(referral: Referral, why: str) -> str:
     """In words, for the queue; a protection referral's says neither service nor organisation
     (the person's record shows tasks to reception too)."""
     if why == NOT_ACCEPTED:
-        late = f"not accepted in {REFERRAL_ACCEPT_DAYS} days"
+        late = f"not accepted in {_days('REFERRAL_ACCEPT_DAYS')} days"
     else:
-        late = f"not attended in {REFERRAL_ATTEND_DAYS} days"
+        late = f"not attended in {_days('REFERRAL_ATTEND_DAYS')} days"
     if referral.is_protection:
         return f"restricted referral {late}"
     service = referral.service.value.replace("_", " ")
@@ -746,7 +748,7 @@ def schedule_attendance_check_in(
         step_id=None,
         referral_id=referral.id,
         plan_version=0,
-        due_at=now + timedelta(days=ATTENDANCE_CHECK_IN_DAYS),
+        due_at=now + timedelta(days=_days("ATTENDANCE_CHECK_IN_DAYS")),
         phone=phone.number,
         channel=phone.channel,
         template=ATTENDANCE_TEMPLATE,

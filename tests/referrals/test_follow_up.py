@@ -11,11 +11,7 @@ from sqlalchemy import select, update
 from returnees.core.scheduler import periodic_jobs
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.referrals.models import ReferralChange, ReferralStatus
-from returnees.referrals.services import (
-    REFERRAL_ACCEPT_DAYS,
-    REFERRAL_ATTEND_DAYS,
-    open_referral_follow_up_tasks,
-)
+from returnees.referrals.services import open_referral_follow_up_tasks
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 from tests.followups.test_dispatch import run_jobs, sent_bodies
 from tests.messaging.test_webhooks import message, post_signed
@@ -41,7 +37,7 @@ def test_the_job_runs_every_hour():
 
 def test_a_referral_not_accepted_in_7_days_opens_one_task(app, in_app, world, clock, refer):
     referral = refer()
-    clock.advance(days=REFERRAL_ACCEPT_DAYS, minutes=-1)
+    clock.advance(days=app.config["REFERRAL_ACCEPT_DAYS"], minutes=-1)
     assert run_follow_up_job(in_app) == 0
     assert referral_tasks(in_app) == []
     clock.advance(minutes=1)
@@ -93,7 +89,7 @@ def test_an_accepted_referral_not_attended_in_30_days_opens_one_task_until_atten
     referral = refer()
     clock.advance(days=2)
     move(in_app, world.worker, referral.id, "accepted")
-    clock.advance(days=REFERRAL_ATTEND_DAYS - 2, minutes=-1)
+    clock.advance(days=app.config["REFERRAL_ATTEND_DAYS"] - 2, minutes=-1)
     assert run_follow_up_job(in_app) == 0
     clock.advance(minutes=1)
     assert run_follow_up_job(in_app) == 1
