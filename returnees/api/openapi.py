@@ -42,10 +42,10 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
     """endpoint -> (request body schema, response schema, success status)."""
     from returnees.audit.schemas import AuditEntrySchema
     from returnees.auth.schemas import UserSchema
-    from returnees.centres.schemas import CentreSchema
-    from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
     from returnees.casework import schemas as casework
+    from returnees.centres.schemas import CentreSchema
     from returnees.followups.schemas import PlanSchema
+    from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
     from returnees.reception import schemas as reception
     from returnees.referrals import schemas as referrals
 
