@@ -95,11 +95,12 @@ def test_the_whole_loop_from_the_desk_to_the_supervisor(browser, live_server, li
     shot(worker, "queue-urgent-first")
     first.locator("input[name=note]").fill("Habló con ella; está con su tía")
     with worker.expect_navigation():
-        first.get_by_role("button", name="Contestó").click()
+        first.get_by_role("button", name="Contestó", exact=True).click()
     assert "Marta Elena Tzoc Pu" not in worker.locator("table.queue").inner_text()
 
     worker.goto(record.replace(live_server, "") + "/referrals/new")
-    worker.select_option("#organisation_id", label=re.compile("Defensoría de la Niñez"))
+    organisation = worker.locator("#organisation_id option", has_text="Defensoría de la Niñez")
+    worker.select_option("#organisation_id", organisation.get_attribute("value"))
     worker.select_option("#service", "protection")
     worker.check("#has_consent")
     worker.check("#is_protection")
