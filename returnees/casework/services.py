@@ -36,6 +36,7 @@ from returnees.people.models import Returnee
 from returnees.people.services import require_returnee
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
+from returnees.risk.models import RiskFlag, RiskLevel
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 from returnees.tasks.services import open_task
 
@@ -201,37 +202,18 @@ class WaitingCase:
 def cases_waiting_for_assignment(
     session: Session, actor: Actor, *, limit: int = 200
 ) -> list[WaitingCase]:
-    """Open cases nobody works yet: high risk after 1 hour, any other after 1 day."""
-    from returnees.risk.models import RiskFlag, RiskLevel
+    """Open cases nobody works yet for too long: high risk after 1 hour, any other after 1 day."""
+    return unassigned_cases(session, actor, limit=limit, late_only=True)
 
+
+def unassigned_cases(
+    session: Session, actor: Actor, *, limit: int = 200, late_only: bool = False
+) -> list[WaitingCase]:
+    """Every open case nobody works yet, high risk first, for the assignment page."""
     actor.require_role(Role.SUPERVISOR)
     now = utcnow()
     high = RiskFlag.level == RiskLevel.HIGH
-    rows = session.execute(
-        select(Case, Returnee, high.label("is_high"))
-        .join(Returnee, Case.returnee_id == Returnee.id)
-        .join(Centre, Returnee.centre_id == Centre.id)
-        .outerjoin(RiskFlag, RiskFlag.returnee_id == Case.returnee_id)
-        .where(
-            Case.status != CaseStatus.CLOSED,
-            Case.assigned_to_id.is_(None),
-            actor.centre_clause(),
-            ((high.is_(True)) & (Case.opened_at <= now - timedelta(hours=1)))
-            | (Case.opened_at <= now - timedelta(days=1)),
-        )
-        .order_by(high.desc().nulls_last(), Case.opened_at)
-        .limit(limit)
-    ).all()
-    return [WaitingCase(case, returnee, bool(is_high)) for case, returnee, is_high in rows]
-
-
-def unassigned_cases(session: Session, actor: Actor, *, limit: int = 200) -> list[WaitingCase]:
-    """Every open case nobody works yet, high risk first, for the assignment page."""
-    from returnees.risk.models import RiskFlag, RiskLevel
-
-    actor.require_role(Role.SUPERVISOR)
-    high = RiskFlag.level == RiskLevel.HIGH
-    rows = session.execute(
+    query = (
         select(Case, Returnee, high.label("is_high"))
         .join(Returnee, Case.returnee_id == Returnee.id)
         .join(Centre, Returnee.centre_id == Centre.id)
@@ -239,8 +221,14 @@ def unassigned_cases(session: Session, actor: Actor, *, limit: int = 200) -> lis
         .where(
             Case.status != CaseStatus.CLOSED, Case.assigned_to_id.is_(None), actor.centre_clause()
         )
-        .order_by(high.desc().nulls_last(), Case.opened_at)
-        .limit(limit)
+    )
+    if late_only:
+        query = query.where(
+            (high.is_(True) & (Case.opened_at <= now - timedelta(hours=1)))
+            | (Case.opened_at <= now - timedelta(days=1))
+        )
+    rows = session.execute(
+        query.order_by(high.desc().nulls_last(), Case.opened_at).limit(limit)
     ).all()
     return [WaitingCase(case, returnee, bool(is_high)) for case, returnee, is_high in rows]
 
