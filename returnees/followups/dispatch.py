@@ -232,7 +232,8 @@ def remind_and_escalate(session: Session, limit: int = 500) -> int:
     now = utcnow()
     wait = timedelta(hours=current_app.config["REPLY_WAIT_HOURS"])
     quiet = session.scalars(
-        select(CheckIn).where(
+        select(CheckIn)
+        .where(
             CheckIn.state.in_((CheckInState.SENT, CheckInState.DELIVERED)),
             CheckIn.sent_at <= now - wait,
             (CheckIn.reminded_at.is_(None)) | (CheckIn.reminded_at <= now - wait),

@@ -323,7 +323,7 @@ def test_the_api_makes_lists_and_moves_referrals(app, world, partner, token_for,
     assert moved.get_json()["next_statuses"] == ["attended", "no_show", "withdrawn"]
     again = api.post(path, json={"status": "declined", "outcome": "x"}, headers=headers)
     assert again.status_code == 409
-    assert "cannot become" in again.get_json()["error"]["message"]
+    assert "no puede pasar a" in again.get_json()["error"]["message"]  # the Spanish default
     shown = api.get(f"/api/v1/referrals/{referral['id']}", headers=headers).get_json()
     assert [c["to_status"] for c in shown["changes"]] == ["made", "accepted"]
 
