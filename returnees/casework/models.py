@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.auth.models import User
@@ -34,6 +34,13 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_returnee_status", "returnee_id", "status"),
         Index("ix_cases_assigned", "assigned_to_id", "status"),
+        Index(
+            "ix_cases_open_assigned",
+            "assigned_to_id",
+            "returnee_id",
+            postgresql_where=text("status <> 'closed'"),
+            sqlite_where=text("status <> 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -94,6 +94,8 @@ class CheckIn(Base):
     __tablename__ = "check_ins"
     __table_args__ = (
         Index("ix_check_ins_due", "state", "due_at"),
+        # Opting out cancels a number's pending check-ins: found without reading the table.
+        Index("ix_check_ins_phone", "phone"),
         UniqueConstraint("arrival_id", "step_id"),
     )
 

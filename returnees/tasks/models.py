@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.core.db import Base, value_enum
@@ -30,7 +30,24 @@ class Task(Base):
     """Something a member of staff must do about a person, and why."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_open", "status", "priority", "due_at"),)
+    __table_args__ = (
+        Index("ix_tasks_open", "status", "priority", "due_at"),
+        # The queue's buckets: open urgent tasks oldest first; every other open task by due time.
+        Index(
+            "ix_tasks_open_urgent",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'open' AND kind = 'urgent_safety'"),
+            sqlite_where=text("status = 'open' AND kind = 'urgent_safety'"),
+        ),
+        Index(
+            "ix_tasks_open_due",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
