@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("api_overhead", "reception", "messaging")
+BENCHMARKS = ("api_overhead", "reception", "messaging", "followups", "queue", "risk")
 
 
 def main(names: list[str]) -> None:
