@@ -48,6 +48,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
     from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
     from returnees.reception import schemas as reception
     from returnees.referrals import schemas as referrals
+    from returnees.risk import schemas as risk
 
     return {
         "api.returnee_referrals": (None, referrals.ReferralSchema, 200),
@@ -57,6 +58,10 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.partners": (None, referrals.PartnerOutSchema, 200),
         "api.add_partner": (referrals.PartnerSchema, referrals.PartnerOutSchema, 201),
         "api.queue": (None, casework.QueueItemSchema, 200),
+        "api.risk_rules": (None, risk.RulesSchema, 200),
+        "api.change_risk_rules": (risk.RulesChangeSchema, risk.RulesSchema, 200),
+        "api.returnee_risk": (None, risk.RiskSchema, 200),
+        "api.set_risk_level": (risk.SetLevelSchema, risk.RiskSchema, 200),
         "api.add_contact": (casework.ContactSchema, None, 201),
         "api.reschedule": (casework.RescheduleSchema, casework.TaskSchema, 200),
         "api.close": (casework.CloseTaskSchema, casework.TaskSchema, 200),

@@ -51,7 +51,8 @@ class RiskFlag(Base):
     set_level: Mapped[RiskLevel | None] = mapped_column(value_enum(RiskLevel))
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     set_reason: Mapped[str] = mapped_column(Text, default="")
-    computed_at: Mapped[datetime]
+    # The nightly job picks the oldest scores first: found by index, not by reading every flag.
+    computed_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class RiskLevelChange(Base):
