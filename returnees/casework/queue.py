@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus
-from returnees.centres.models import Centre
+from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core.clock import utcnow
 from returnees.people.models import Returnee
 from returnees.risk.models import RiskFlag, RiskLevel
+from returnees.risk.services import describe
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 
 MAX_ITEMS = 200
@@ -169,8 +170,6 @@ def _item(
 
 
 def _end_of_day(actor: Actor, now: datetime) -> datetime:
-    from returnees.centres.models import COUNTRY_TIMEZONES
-
     zone = ZoneInfo(COUNTRY_TIMEZONES[actor.country]) if actor.country else ZoneInfo("UTC")
     local = now.astimezone(zone)
     return datetime.combine(local.date() + timedelta(days=1), time(), zone).astimezone(
@@ -186,8 +185,6 @@ def reason_in_words(item: QueueItem) -> str:
     "high risk: 2 earlier returns, children abroad"."""
     reason = item.reason
     if item.kind is TaskKind.HIGH_RISK and item.risk_reasons:
-        from returnees.risk.services import describe
-
         return str(
             _(
                 "high risk: %(reasons)s",

@@ -123,12 +123,10 @@ def _hold_people(session: Session, returnee_ids: set[int]) -> set[int]:
 
 def _asked_today(session: Session, people, now: datetime) -> set[int]:
     """Who of these people was already asked today, in their own local day."""
-    starts = {
-        person.id: datetime.combine(
-            now.astimezone(local_zone(person)).date(), time(), local_zone(person)
-        )
-        for person in people
-    }
+    starts = {}
+    for person in people:
+        zone = local_zone(person)
+        starts[person.id] = datetime.combine(now.astimezone(zone).date(), time(), zone)
     latest = session.execute(
         select(CheckIn.returnee_id, func.max(CheckIn.queued_at))
         .where(CheckIn.returnee_id.in_(starts), CheckIn.queued_at >= min(starts.values()))
