@@ -99,6 +99,14 @@ MESSAGE_FORBIDDEN_WORDS = (
     "extortion",
 )
 
+# Background jobs: a run of a periodic job that works in batches (queueing due check-ins,
+# sending messages) takes batch after batch until nothing is left or this many seconds have
+# passed; shorter than their 15-second interval, so that runs never pile up.
+JOB_BUDGET_SECONDS = 10
+# Due check-ins queued, and messages sent, per batch (each batch one transaction).
+CHECK_IN_BATCH_SIZE = 500
+SEND_BATCH_SIZE = 100
+
 # Follow-ups: a step already past when an arrival is registered is still sent within this many
 # hours of its due time, and marked missed after.
 FOLLOW_UP_GRACE_HOURS = 72

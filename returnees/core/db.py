@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import operator
+import re
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from psycopg.types.json import Json
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    text,
+)
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 EXTENSION = "returnees.db"
+_PG_TYPE = re.compile(r"\(.*\)")  # VARCHAR(20) -> varchar: the type names COPY BINARY is told
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -181,11 +197,70 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
         return
     table = model.__table__
     names = ", ".join(f'"{name}"' for name in columns)
+    values_of = (
+        operator.itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    )
+    converted = [
+        (position, _copy_converter(table.c[name].type))
+        for position, name in enumerate(columns)
+        if _copy_converter(table.c[name].type) is not None
+    ]
+    dialect = session.get_bind().dialect
+    types = [_PG_TYPE.sub("", table.c[n].type.compile(dialect=dialect)).lower() for n in columns]
     cursor = session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+        copy.set_types(types)
         for row in rows:
-            copy.write_row([_copy_value(row[name]) for name in columns])
+            values = list(values_of(row))
+            for position, convert in converted:
+                if values[position] is not None:
+                    values[position] = convert(values[position])
+            copy.write_row(values)
 
 
-def _copy_value(value: object) -> object:
-    return value.value if isinstance(value, enum.Enum) else value
+def among(session: Session, column: ColumnElement[T], values: Collection[T]) -> ColumnElement[bool]:
+    """`column IN values`, as `column = ANY(array)` on PostgreSQL: one parameter however many
+    values, where IN has a placeholder for each, which psycopg parses in Python (a batch of 500
+    ids costs 2 ms to parse)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    return column == func.any(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def insert_returning_ids(
+    session: Session, model: type[Base], rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert new rows of one table in one bulk operation and return their ids, in order.
+
+    On PostgreSQL the ids are drawn from the table's sequence in one query and the rows go in
+    by COPY: a multi-row INSERT ... RETURNING has a placeholder for every value, which psycopg
+    parses in Python (about 4 microseconds each: 20 ms for 300 messages). Elsewhere, one
+    executemany with RETURNING."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name != "postgresql":
+        inserted = session.execute(
+            model.__table__.insert().returning(model.__table__.c.id, sort_by_parameter_order=True),
+            rows,
+        )
+        return list(inserted.scalars())
+    ids = list(
+        session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": model.__tablename__, "n": len(rows)},
+        )
+    )
+    bulk_insert(session, model, [{"id": id_} | row for id_, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def _copy_converter(column_type: object) -> Callable[[Any], Any] | None:
+    """What a value of this column type must become for COPY: an enum its stored value, JSON
+    its text; None when psycopg takes the value as it is."""
+    if isinstance(column_type, SqlEnum):
+        return lambda value: getattr(value, "value", value)
+    if isinstance(column_type, JSON):
+        return Json
+    return None

@@ -7,6 +7,7 @@ once (optionally as if it were `--now`); the embedded default runs them inside `
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,24 @@ class PeriodicJob:
     id: str
     run: Callable[[Session], object]
     seconds: int
+
+
+def drain(session: Session, batch: Callable[[Session], tuple[int, bool]]) -> int:
+    """Run `batch` and commit, again and again, until it says nothing more is waiting or the
+    job's time budget (JOB_BUDGET_SECONDS) is spent; what the batches did, added up.
+
+    `batch` returns what it did and whether more may be waiting (it took a full batch). One
+    batch a run would cap a worker at one batch every interval (100 check-ins in 15 s); the
+    budget, shorter than the interval, keeps a run from overlapping the next.
+    """
+    budget = float(current_app.config["JOB_BUDGET_SECONDS"])
+    started, done = time.monotonic(), 0
+    while True:
+        did, more = batch(session)
+        session.commit()
+        done += did
+        if not more or time.monotonic() - started >= budget:
+            return done
 
 
 def periodic_jobs() -> list[PeriodicJob]:

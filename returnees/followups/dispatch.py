@@ -6,17 +6,25 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import COUNTRY_TIMEZONES
 from returnees.core import events
 from returnees.core.clock import utcnow
+from returnees.core.db import among
 from returnees.core.errors import Conflict
+from returnees.core.scheduler import drain
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.followups.replies import read_reply
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
-from returnees.messaging.services import CONFIRMED, numbers_with_consent, queue_template_message
+from returnees.messaging.services import (
+    CONFIRMED,
+    numbers_with_consent,
+    queue_messages,
+    queue_template_message,
+    template_message_row,
+)
 from returnees.people.models import Returnee
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task, open_urgent_task
@@ -38,58 +46,126 @@ def next_window_start(local: datetime, start_hour: int) -> datetime:
     return datetime.combine(day, time(start_hour), local.tzinfo).astimezone(ZoneInfo("UTC"))
 
 
-def dispatch_check_ins(session: Session, limit: int = 100) -> int:
-    """Queue the messages of due check-ins; a check-in due at night, or a second one the same
-    day for the same person, waits for the next morning.
+def dispatch_check_ins(session: Session) -> int:
+    """The periodic job: queue the messages of every due check-in, batch after batch; how many
+    were queued."""
+    return drain(session, queue_due_check_ins)
 
-    A batch costs a fixed handful of queries, whatever its size: the people, their locks, who
-    was asked today and which numbers may be written to are each read once."""
+
+def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int, bool]:
+    """Queue the messages of a batch of due check-ins; a check-in due at night, or a second one
+    the same day for the same person, waits for the next morning. Returns how many were queued
+    and whether the batch was full (more may be due).
+
+    A batch costs a fixed handful of statements, whatever its size: the check-ins, the people,
+    their locks, who was asked today and which numbers may be written to are each read once,
+    the messages stored in one bulk insert and the check-ins changed by one statement each way.
+    """
+    limit = limit or current_app.config["CHECK_IN_BATCH_SIZE"]
     now = utcnow()
-    due = session.scalars(
-        select(CheckIn)
+    due = session.execute(
+        select(
+            CheckIn.id,
+            CheckIn.returnee_id,
+            CheckIn.phone,
+            CheckIn.channel,
+            CheckIn.template,
+            CheckIn.answer_type,
+        )
         .where(CheckIn.state == CheckInState.SCHEDULED, CheckIn.due_at <= now)
         .order_by(CheckIn.due_at, CheckIn.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     if not due:
-        return 0
+        return 0, False
     ids = {check_in.returnee_id for check_in in due}
-    people = {r.id: r for r in session.scalars(select(Returnee).where(Returnee.id.in_(ids)))}
+    people = {
+        person.id: person
+        for person in session.execute(
+            select(
+                Returnee.id, Returnee.nationality, Returnee.language, Returnee.given_names
+            ).where(among(session, Returnee.id, ids))
+        )
+    }
     held = _hold_people(session, ids)
     asked = _asked_today(session, people.values(), now)
     consenting = numbers_with_consent(session, {check_in.phone for check_in in due})
-    queued = 0
+    later, cancelled, asking = [], [], []
     for check_in in due:
-        returnee = people[check_in.returnee_id]
-        local = now.astimezone(local_zone(returnee))
-        start, end = current_app.config["SENDING_WINDOW"][returnee.nationality.value]
+        person = people[check_in.returnee_id]
+        local = now.astimezone(local_zone(person))
+        start, end = current_app.config["SENDING_WINDOW"][person.nationality.value]
         if not start <= local.hour < end:
-            check_in.due_at = next_window_start(local, start)
-        elif returnee.id not in held:
+            later.append({"check_in_id": check_in.id, "due": next_window_start(local, start)})
+        elif person.id not in held:
             continue  # another worker is asking this person now; the next run decides
-        elif returnee.id in asked:
-            check_in.due_at = next_window_start(local.replace(hour=end), start)
-        elif check_in.phone not in consenting:
-            check_in.state = CheckInState.CANCELLED
+        elif person.id in asked:
+            due_at = next_window_start(local.replace(hour=end), start)
+            later.append({"check_in_id": check_in.id, "due": due_at})
+        elif (
+            check_in.phone not in consenting or (row := question(session, check_in, person)) is None
+        ):
+            cancelled.append(check_in.id)  # no longer to be written to, or its template is gone
         else:
-            message = ask(session, check_in, returnee, consent_checked=True)
-            check_in.state, check_in.message, check_in.queued_at = (
-                CheckInState.SENDING,
-                message,
-                now,
-            )
-            asked.add(returnee.id)
-            queued += 1
-    session.flush()
-    return queued
+            asking.append((check_in.id, row))
+            asked.add(person.id)
+    _record_batch(session, later, cancelled, asking, now)
+    return len(asking), len(due) == limit
 
 
-def ask(
-    session: Session, check_in: CheckIn, returnee: Returnee, *, consent_checked: bool = False
-) -> OutboundMessage | None:
-    """Queue the check-in's question in the person's language; a number that may no longer be
-    contacted cancels the check-in instead."""
+def question(session: Session, check_in, person) -> dict | None:
+    """The message asking the check-in's question in the person's language; None when its
+    template is gone."""
+    language = person.language if person.language in OPTIONS else "es"
+    try:
+        return template_message_row(
+            session,
+            check_in.phone,
+            check_in.template,
+            channel=check_in.channel,
+            returnee_id=person.id,
+            language=person.language,
+            first_name=person.given_names,
+            options=OPTIONS[language].get(check_in.answer_type.value, ""),
+        )
+    except Conflict:
+        return None
+
+
+def _record_batch(
+    session: Session,
+    later: list[dict],
+    cancelled: list[int],
+    asking: list[tuple[int, dict]],
+    now: datetime,
+) -> None:
+    """What a batch decided, in one statement each: messages stored, their check-ins marked
+    sending, others moved to later or cancelled."""
+    table = CheckIn.__table__
+    by_id = table.c.id == bindparam("check_in_id")
+    message_ids = queue_messages(session, [row for _check_in_id, row in asking])
+    if asking:
+        session.execute(
+            table.update()
+            .where(by_id)
+            .values(state=CheckInState.SENDING, message_id=bindparam("message"), queued_at=now),
+            [
+                {"check_in_id": check_in_id, "message": message_id}
+                for (check_in_id, _row), message_id in zip(asking, message_ids, strict=True)
+            ],
+        )
+    if later:
+        session.execute(table.update().where(by_id).values(due_at=bindparam("due")), later)
+    if cancelled:
+        session.execute(
+            table.update().where(table.c.id.in_(cancelled)).values(state=CheckInState.CANCELLED)
+        )
+
+
+def ask(session: Session, check_in: CheckIn, returnee: Returnee) -> OutboundMessage | None:
+    """Queue the check-in's question again (a reminder); a number that may no longer be
+    contacted, or a template that is gone, cancels the check-in instead."""
     language = returnee.language if returnee.language in OPTIONS else "es"
     try:
         return queue_template_message(
@@ -101,7 +177,6 @@ def ask(
             language=returnee.language,
             first_name=returnee.given_names,
             options=OPTIONS[language].get(check_in.answer_type.value, ""),
-            consent_checked=consent_checked,
         )
     except Conflict:
         check_in.state = CheckInState.CANCELLED
@@ -115,7 +190,7 @@ def _hold_people(session: Session, returnee_ids: set[int]) -> set[int]:
     return set(
         session.scalars(
             select(Returnee.id)
-            .where(Returnee.id.in_(returnee_ids))
+            .where(among(session, Returnee.id, returnee_ids))
             .with_for_update(skip_locked=True)
         )
     )
@@ -129,7 +204,10 @@ def _asked_today(session: Session, people, now: datetime) -> set[int]:
         starts[person.id] = datetime.combine(now.astimezone(zone).date(), time(), zone)
     latest = session.execute(
         select(CheckIn.returnee_id, func.max(CheckIn.queued_at))
-        .where(CheckIn.returnee_id.in_(starts), CheckIn.queued_at >= min(starts.values()))
+        .where(
+            among(session, CheckIn.returnee_id, starts),
+            CheckIn.queued_at >= min(starts.values()),
+        )
         .group_by(CheckIn.returnee_id)
     ).all()
     return {returnee_id for returnee_id, at in latest if at >= starts[returnee_id]}

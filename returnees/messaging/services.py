@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import random
+import time
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from returnees.core.clock import utcnow
+from returnees.core.db import among, insert_returning_ids
 from returnees.core.errors import Conflict
 from returnees.core.events import CONSENT_WITHDRAWN, publish
+from returnees.core.scheduler import drain
 from returnees.messaging.gateway import (
     INVALID_NUMBER,
     OPTED_OUT,
@@ -43,7 +46,7 @@ from returnees.tasks.services import open_task
 GATEWAY = "returnees.gateway"
 LEASE = timedelta(minutes=2)
 AMBIGUOUS_WAIT = timedelta(minutes=5)
-OUTCOME_BATCH = 10
+OUTCOME_BATCH = 50
 WHATSAPP_WINDOW = timedelta(hours=24)
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 MAX_ATTEMPTS = 5
@@ -81,38 +84,77 @@ def queue_message(
     content_sid: str = "",
     content_variables: dict[str, str] | None = None,
     priority: int = ROUTINE,
-    consent_checked: bool = False,
 ) -> OutboundMessage:
     """Store a message to send; refused for a number that has not agreed or has opted out.
 
     Consent is checked again when the message is claimed for sending: a STOP in between wins.
-    Only replies to a keyword (the STOP confirmation, HELP) go without it. A caller that
-    checked consent for a whole batch says so (`consent_checked`), and the message is flushed
-    with the rest of the batch instead of on its own.
+    Only replies to a keyword (the STOP confirmation, HELP) go without it.
     """
-    if needs_consent and not consent_checked and not has_consent(session, phone):
+    if needs_consent and not has_consent(session, phone):
         raise Conflict(_("This number has not agreed to be contacted, or has opted out."))
-    now = utcnow()
     message = OutboundMessage(
-        phone=phone,
-        body=body,
-        channel=channel,
-        returnee_id=returnee_id,
-        template=template,
-        language=language,
-        status=MessageStatus.QUEUED,
-        needs_consent=needs_consent,
-        content_sid=content_sid,
-        content_variables=content_variables or {},
-        priority=priority,
-        attempts=0,
-        created_at=now,
-        updated_at=now,
+        **message_row(
+            phone,
+            body,
+            channel=channel,
+            returnee_id=returnee_id,
+            template=template,
+            language=language,
+            needs_consent=needs_consent,
+            content_sid=content_sid,
+            content_variables=content_variables,
+            priority=priority,
+        )
     )
     session.add(message)
-    if not consent_checked:
-        session.flush()
+    session.flush()
     return message
+
+
+def queue_messages(session: Session, rows: list[dict]) -> list[int]:
+    """Store many messages (rows of message_row or template_message_row) whose numbers the
+    caller has checked for consent, in one bulk insert; their ids, in order."""
+    return insert_returning_ids(session, OutboundMessage, rows)
+
+
+def message_row(
+    phone: str,
+    body: str,
+    *,
+    channel: Channel = Channel.SMS,
+    returnee_id: int | None = None,
+    template: str = "",
+    language: str = "es",
+    needs_consent: bool = True,
+    content_sid: str = "",
+    content_variables: dict[str, str] | None = None,
+    priority: int = ROUTINE,
+) -> dict:
+    """Every column of a message waiting to be sent."""
+    now = utcnow()
+    return {
+        "returnee_id": returnee_id,
+        "phone": phone,
+        "channel": channel,
+        "template": template,
+        "language": language,
+        "body": body,
+        "content_sid": content_sid,
+        "content_variables": content_variables or {},
+        "status": MessageStatus.QUEUED,
+        "twilio_sid": None,
+        "error_code": None,
+        "error_message": "",
+        "attempts": 0,
+        "priority": priority,
+        "needs_consent": needs_consent,
+        "is_ambiguous": False,
+        "next_attempt_at": None,
+        "created_at": now,
+        "sent_at": None,
+        "confirmed_at": None,
+        "updated_at": now,
+    }
 
 
 def queue_template_message(
@@ -127,9 +169,44 @@ def queue_template_message(
     options: str = "",
     needs_consent: bool = True,
     priority: int = ROUTINE,
-    consent_checked: bool = False,
 ) -> OutboundMessage:
-    """Queue a template in the person's language (Spanish when it has none).
+    """Queue a template in the person's language (Spanish when it has none); see
+    template_message_row."""
+    if needs_consent and not has_consent(session, phone):
+        raise Conflict(_("This number has not agreed to be contacted, or has opted out."))
+    row = template_message_row(
+        session,
+        phone,
+        key,
+        channel=channel,
+        returnee_id=returnee_id,
+        language=language,
+        first_name=first_name,
+        options=options,
+        needs_consent=needs_consent,
+        priority=priority,
+    )
+    message = OutboundMessage(**row)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def template_message_row(
+    session: Session,
+    phone: str,
+    key: str,
+    *,
+    channel: Channel,
+    returnee_id: int | None,
+    language: str,
+    first_name: str = "",
+    options: str = "",
+    needs_consent: bool = True,
+    priority: int = ROUTINE,
+) -> dict:
+    """The message of a template in the person's language (Spanish when it has none); Conflict
+    when no template has that key.
 
     On WhatsApp, free text only inside the 24 hours after the person last wrote; a conversation
     we start goes out as the approved template (its Content SID and variables), or by SMS when
@@ -146,8 +223,7 @@ def queue_template_message(
             content_sid = rendered.whatsapp_content_sid
         else:
             channel = Channel.SMS
-    return queue_message(
-        session,
+    return message_row(
         phone,
         rendered.body,
         channel=channel,
@@ -158,7 +234,6 @@ def queue_template_message(
         content_variables=variables,
         needs_consent=needs_consent,
         priority=priority,
-        consent_checked=consent_checked,
     )
 
 
@@ -246,7 +321,9 @@ def numbers_with_consent(session: Session, numbers: set[str]) -> set[str]:
     if not numbers:
         return set()
     query = select(Phone.number).where(
-        Phone.number.in_(numbers), Phone.has_consent.is_(True), Phone.is_usable.is_(True)
+        among(session, Phone.number, numbers),
+        Phone.has_consent.is_(True),
+        Phone.is_usable.is_(True),
     )
     return set(session.scalars(query))
 
@@ -265,15 +342,12 @@ def outgoing(message: OutboundMessage) -> OutgoingMessage:
     )
 
 
-def record_outcome(
-    session: Session, message_id: int, outcome: SendOutcome, *, is_locked: bool = False
-) -> OutboundMessage:
+def record_outcome(session: Session, message: OutboundMessage, outcome: SendOutcome) -> None:
     """Store what the gateway answered (second transaction) and act on what a failure means.
 
-    The row is read afresh and locked (`is_locked`: the caller did it for a whole batch), so a
-    status callback that came in meanwhile is never overwritten by an older status.
+    `message` was read afresh and locked (see lock_fresh), so a status callback that came in
+    meanwhile is never overwritten by an older status.
     """
-    message = session.get(OutboundMessage, message_id) if is_locked else _fresh(session, message_id)
     now = utcnow()
     message.updated_at, message.is_ambiguous = now, outcome.ambiguous
     message.error_code, message.error_message = outcome.error_code, outcome.error_message
@@ -292,13 +366,14 @@ def record_outcome(
     else:
         message.status = MessageStatus.FAILED
         handle_failure(session, message)
-    return message
 
 
-def _lock_fresh(session: Session, ids: list[int]) -> None:
-    """Load (and lock) these rows as the database has them now, in one query."""
+def lock_fresh(session: Session, ids: list[int]) -> dict[int, OutboundMessage]:
+    """These rows as the database has them now, locked, by id, in one query (the dict also keeps
+    them alive: the session's identity map holds them only weakly)."""
     query = select(OutboundMessage).where(OutboundMessage.id.in_(ids)).with_for_update()
-    session.scalars(query.execution_options(populate_existing=True)).all()
+    messages = session.scalars(query.execution_options(populate_existing=True))
+    return {message.id: message for message in messages}
 
 
 def _fresh(session: Session, message_id: int) -> OutboundMessage:
@@ -522,17 +597,23 @@ def _answer_keyword(
 
 
 def dispatch_messages(session: Session) -> int:
-    """The periodic job: settle sends that may have gone out, then send what is due."""
+    """The periodic job: settle sends that may have gone out, then send what is due, batch
+    after batch; how many were sent."""
     resolve_ambiguous_sends(session)
-    return send_due_messages(session)
+    return drain(session, send_due_messages)
 
 
-def send_due_messages(session: Session, limit: int = 50) -> int:
+def send_due_messages(session: Session, limit: int | None = None) -> tuple[int, bool]:
     """Claim a batch and commit; send each outside any transaction; record the outcomes.
+    Returns how many were sent and whether the batch was full (more may be due).
 
     Outcomes are written every OUTCOME_BATCH sends: a worker killed in between leaves those
-    messages under their lease, to be resolved by lookup, never resent blindly.
+    messages under their lease, to be resolved by lookup, never resent blindly. A batch that
+    has taken half the lease (a slow provider) hands back what it has not sent yet, so that no
+    lease runs out on a message still waiting its turn here.
     """
+    limit = limit or current_app.config["SEND_BATCH_SIZE"]
+    claimed_at = time.monotonic()
     ids = claim_due_messages(session, limit)
     claimed = session.scalars(
         select(OutboundMessage)
@@ -542,16 +623,85 @@ def send_due_messages(session: Session, limit: int = 50) -> int:
     requests = {message.id: outgoing(message) for message in claimed}
     session.commit()
     sent, outcomes = 0, []
-    for message_id in ids:
+    for position, message_id in enumerate(ids):
+        if time.monotonic() - claimed_at > LEASE.total_seconds() / 2:
+            _record_outcomes(session, outcomes)
+            _hand_back(session, ids[position:])
+            return sent + _sent(outcomes), False
         outcomes.append((message_id, send_safely(requests[message_id])))
-        if len(outcomes) == OUTCOME_BATCH or message_id == ids[-1]:
-            _lock_fresh(session, [done_id for done_id, _outcome in outcomes])
-            for done_id, outcome in outcomes:
-                record_outcome(session, done_id, outcome, is_locked=True)
-                sent += outcome.sid is not None
-            session.commit()
-            outcomes = []
-    return sent
+        if len(outcomes) == OUTCOME_BATCH or position == len(ids) - 1:
+            _record_outcomes(session, outcomes)
+            sent, outcomes = sent + _sent(outcomes), []
+    return sent, len(ids) == limit
+
+
+def _record_outcomes(session: Session, outcomes: list[tuple[int, SendOutcome]]) -> None:
+    """Accepted sends in one statement run for each; any other outcome through record_outcome."""
+    accepted = [(i, outcome) for i, outcome in outcomes if _is_accepted(outcome)]
+    others = [(i, outcome) for i, outcome in outcomes if not _is_accepted(outcome)]
+    if accepted:
+        _record_accepted(session, accepted)
+    if others:
+        locked = lock_fresh(session, [message_id for message_id, _outcome in others])
+        for message_id, outcome in others:
+            record_outcome(session, locked[message_id], outcome)
+    session.commit()
+
+
+def _is_accepted(outcome: SendOutcome) -> bool:
+    """Twilio took the message and holds it (the usual answer): its status does not move."""
+    return bool(outcome.sid) and not outcome.ambiguous and outcome.status in AT_TWILIO
+
+
+def _record_accepted(session: Session, accepted: list[tuple[int, SendOutcome]]) -> None:
+    """What record_outcome does for an accepted send, as one UPDATE executed for each message.
+
+    The row lock is the UPDATE's own; a status callback that came in first keeps its status,
+    its id and its error (the CASE and COALESCE), as record_outcome's advance_status would."""
+    table, now = OutboundMessage.__table__, utcnow()
+    still_sending = table.c.status == MessageStatus.SENDING
+    session.execute(
+        table.update()
+        .where(table.c.id == bindparam("message_id"))
+        .values(
+            twilio_sid=func.coalesce(table.c.twilio_sid, bindparam("sid")),
+            sent_at=func.coalesce(table.c.sent_at, now),
+            is_ambiguous=False,
+            next_attempt_at=None,
+            error_code=case((still_sending, bindparam("code")), else_=table.c.error_code),
+            error_message=case((still_sending, bindparam("text")), else_=table.c.error_message),
+            updated_at=now,
+        ),
+        [
+            {
+                "message_id": message_id,
+                "sid": outcome.sid,
+                "code": outcome.error_code,
+                "text": outcome.error_message,
+            }
+            for message_id, outcome in accepted
+        ],
+    )
+
+
+def _sent(outcomes: list[tuple[int, SendOutcome]]) -> int:
+    return sum(outcome.sid is not None for _message_id, outcome in outcomes)
+
+
+def _hand_back(session: Session, ids: list[int]) -> None:
+    """Claimed messages never sent go back to the queue, as they were."""
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(ids), OutboundMessage.status == MessageStatus.SENDING)
+        .values(
+            status=MessageStatus.QUEUED,
+            is_ambiguous=False,
+            attempts=OutboundMessage.attempts - 1,
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def send_safely(request: OutgoingMessage) -> SendOutcome:

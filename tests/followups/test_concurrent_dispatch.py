@@ -27,7 +27,7 @@ from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION as DB
 from returnees.core.db import get_session
-from returnees.followups.dispatch import dispatch_check_ins
+from returnees.followups.dispatch import dispatch_check_ins, queue_due_check_ins
 from returnees.followups.models import (
     CheckIn,
     CheckInState,
@@ -471,10 +471,10 @@ def test_two_workers_holding_two_check_ins_of_one_person_ask_once_that_day(worke
         session.commit()
     with worker_app.app_context():
         worker_a = get_session()
-        queued_a = dispatch_check_ins(worker_a, limit=1)  # holds the person, not committed
+        queued_a, _more = queue_due_check_ins(worker_a, limit=1)  # holds the person, uncommitted
         with worker_app.app_context():
             worker_b = get_session()
-            queued_b = dispatch_check_ins(worker_b, limit=1)
+            queued_b, _more = queue_due_check_ins(worker_b, limit=1)
             worker_b.commit()
         worker_a.commit()
     assert (queued_a, queued_b) == (1, 0)

@@ -143,3 +143,28 @@ def test_three_unanswered_in_a_row_open_a_visit_task(app, register, in_app, cloc
             _give_up(session, check_in)
         kinds = [t.kind for t in session.scalars(select(Task).order_by(Task.id))]
     assert kinds == [TaskKind.CALL, TaskKind.CALL, TaskKind.VISIT]
+
+
+def test_one_run_queues_every_due_check_in_batch_after_batch(
+    app, register, in_app, clock, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CHECK_IN_BATCH_SIZE", 1)
+    for number in ("5555 1234", "5555 2345", "5555 3456"):
+        register(phones=(number,))
+    with in_app() as session:
+        assert dispatch_check_ins(session) == 3
+    with in_app() as session:
+        dispatch_messages(session)
+    assert len(sent_bodies(in_app)) == 3
+
+
+def test_a_check_in_whose_template_is_gone_is_cancelled_not_left_sending(
+    app, register, in_app, clock
+):
+    arrival = register(phones=("5555 1234",))
+    with in_app() as session:
+        first = session.get(CheckIn, rows(in_app, arrival.returnee_id)[0].id)
+        first.template = "withdrawn_template"
+    run_jobs(in_app)
+    assert rows(in_app, arrival.returnee_id)[0].state is CheckInState.CANCELLED
+    assert sent_bodies(in_app) == []
