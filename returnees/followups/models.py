@@ -3,7 +3,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.core.db import Base, value_enum
@@ -96,12 +104,24 @@ class CheckIn(Base):
         Index("ix_check_ins_due", "state", "due_at"),
         # Opting out cancels a number's pending check-ins: found without reading the table.
         Index("ix_check_ins_phone", "phone"),
-        UniqueConstraint("arrival_id", "step_id"),
+        # One check-in per step of an arrival (the arrival fixes the person); leading with the
+        # person, it is also the index that finds a person's check-ins.
+        UniqueConstraint("returnee_id", "arrival_id", "step_id"),
+        # One key for both: a check-in's person is its arrival's person (one trigger a row).
+        ForeignKeyConstraint(
+            ["arrival_id", "returnee_id"], ["arrivals.id", "arrivals.returnee_id"]
+        ),
+        Index(
+            "ix_check_ins_queued_at",
+            "queued_at",
+            postgresql_where=text("queued_at IS NOT NULL"),
+            sqlite_where=text("queued_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
-    arrival_id: Mapped[int] = mapped_column(ForeignKey("arrivals.id"))
+    returnee_id: Mapped[int]
+    arrival_id: Mapped[int]
     # None for a check-in outside the plan: the question about an open referral.
     step_id: Mapped[int | None] = mapped_column(ForeignKey("plan_steps.id"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
@@ -115,12 +135,12 @@ class CheckIn(Base):
     state: Mapped[CheckInState] = mapped_column(value_enum(CheckInState))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
     message: Mapped[OutboundMessage | None] = relationship()
-    queued_at: Mapped[datetime | None] = mapped_column(index=True)
+    queued_at: Mapped[datetime | None]
     # When the message was confirmed sent: the reply timer starts here, not at queueing.
     sent_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
-    answer: Mapped[str] = mapped_column(String(20), default="")
+    answer: Mapped[str] = mapped_column(String(20), default="", server_default="")
     created_at: Mapped[datetime]
 
 

@@ -5,21 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from returnees.core.clock import utcnow
-from returnees.core.db import bulk_insert
+from returnees.core.db import among, bulk_insert
 from returnees.followups.models import CheckIn, CheckInState, FollowUpPlan, PlanProfile, PlanStep
-from returnees.people.models import Channel, Phone, Returnee
+from returnees.people.models import Channel, Phone, Returnee, age_on
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
 
 
 def profile_for(arrival: Arrival, returnee: Returnee) -> PlanProfile:
-    if arrival.is_unaccompanied:
+    return profile_of(
+        arrival.is_unaccompanied,
+        age_on(arrival.arrived_at.date(), returnee.birth_date, returnee.estimated_age),
+    )
+
+
+def profile_of(is_unaccompanied: bool, age: int | None) -> PlanProfile:
+    if is_unaccompanied:
         return PlanProfile.UNACCOMPANIED_CHILD
-    age = returnee.age_on(arrival.arrived_at.date())
     return (
         PlanProfile.CHILD_WITH_FAMILY if age is not None and age < ADULT_AGE else PlanProfile.ADULT
     )
@@ -35,48 +41,72 @@ def contact_phone(returnee: Returnee) -> Phone | None:
     return usable[0] if usable else None
 
 
+def contact_phones(session: Session, returnee_ids: set[int]) -> dict[int, Row]:
+    """contact_phone of many people in one query: their number and channel, by person."""
+    rows = session.execute(
+        select(Phone.returnee_id, Phone.number, Phone.channel)
+        .where(
+            among(session, Phone.returnee_id, returnee_ids),
+            Phone.has_consent.is_(True),
+            Phone.is_usable.is_(True),
+            Phone.channel != Channel.NONE,
+        )
+        .order_by(Phone.returnee_id.desc(), Phone.id.desc())
+    )
+    return {row.returnee_id: row for row in rows}  # the lowest id of each person wins
+
+
 def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
     """Create the check-ins of these arrivals in one insert; returns how many.
 
     An arrival without a consenting, usable phone gets none. A step already past (a late
     registration) is due at once within the grace period, and otherwise marked missed, so that
-    staff see it instead of losing it.
+    staff see it instead of losing it. The arrivals and phones are read as plain rows, two
+    queries for a whole flight.
     """
     now = utcnow()
     grace = timedelta(hours=current_app.config["FOLLOW_UP_GRACE_HOURS"])
-    plans = {plan.profile: plan for plan in session.scalars(select(FollowUpPlan))}
-    arrivals = session.scalars(
-        select(Arrival)
-        .where(Arrival.id.in_(arrival_ids))
-        .options(selectinload(Arrival.returnee).selectinload(Returnee.phones))
-    )
+    plans = {
+        plan.profile: plan
+        for plan in session.scalars(select(FollowUpPlan).options(selectinload(FollowUpPlan.steps)))
+    }
+    arrivals = session.execute(
+        select(
+            Arrival.id,
+            Arrival.returnee_id,
+            Arrival.arrived_at,
+            Arrival.is_unaccompanied,
+            Returnee.birth_date,
+            Returnee.estimated_age,
+        )
+        .join(Returnee, Returnee.id == Arrival.returnee_id)
+        .where(among(session, Arrival.id, arrival_ids))
+    ).all()
+    phones = contact_phones(session, {arrival.returnee_id for arrival in arrivals})
+    steps = {
+        plan.id: [(timedelta(days=step.day_offset), step_columns(step)) for step in plan.steps]
+        for plan in plans.values()
+    }
     rows = []
     for arrival in arrivals:
-        phone = contact_phone(arrival.returnee)
-        plan = plans.get(profile_for(arrival, arrival.returnee))
+        phone = phones.get(arrival.returnee_id)
+        age = age_on(arrival.arrived_at.date(), arrival.birth_date, arrival.estimated_age)
+        plan = plans.get(profile_of(arrival.is_unaccompanied, age))
         if phone is None or plan is None:
             continue
-        rows += [check_in_row(arrival, phone, plan, step, now, grace) for step in plan.steps]
+        person = person_columns(arrival, phone, plan, now)
+        rows += [
+            _dated(person, columns, arrival.arrived_at + offset, now, grace)
+            for offset, columns in steps[plan.id]
+        ]
     insert_check_ins(session, rows)
     return len(rows)
 
 
 def insert_check_ins(session: Session, rows: list[dict]) -> None:
-    """A whole flight's check-ins in one bulk operation (COPY on PostgreSQL)."""
-    bulk_insert(session, CheckIn, [_complete(row) for row in rows])
-
-
-def _complete(row: dict) -> dict:
-    """The columns a bulk insert must give itself (no ORM defaults there)."""
-    return {
-        "referral_id": None,
-        "message_id": None,
-        "queued_at": None,
-        "sent_at": None,
-        "reminded_at": None,
-        "answered_at": None,
-        "answer": "",
-    } | row
+    """A whole flight's check-ins in one bulk operation (COPY on PostgreSQL); rows of
+    check_in_row (a bulk insert has no ORM defaults: the rest are the database's own)."""
+    bulk_insert(session, CheckIn, rows)
 
 
 def due_and_state(due: datetime, now: datetime, grace: timedelta) -> tuple[datetime, CheckInState]:
@@ -94,21 +124,41 @@ def check_in_row(
     now: datetime,
     grace: timedelta,
 ) -> dict:
-    due, state = due_and_state(arrival.arrived_at + timedelta(days=step.day_offset), now, grace)
+    return _dated(
+        person_columns(arrival, phone, plan, now),
+        step_columns(step),
+        arrival.arrived_at + timedelta(days=step.day_offset),
+        now,
+        grace,
+    )
+
+
+def person_columns(arrival: Arrival, phone: Phone, plan: FollowUpPlan, now: datetime) -> dict:
+    """The columns a person's check-ins share. Those a new check-in leaves empty (its message,
+    when it was sent, its answer) are not given: the database fills them in."""
     return {
         "returnee_id": arrival.returnee_id,
         "arrival_id": arrival.id,
-        "step_id": step.id,
         "plan_version": plan.version,
-        "due_at": due,
         "phone": phone.number,
         "channel": phone.channel,
+        "created_at": now,
+    }
+
+
+def step_columns(step: PlanStep) -> dict:
+    """The columns every check-in of a step shares."""
+    return {
+        "step_id": step.id,
         "template": step.template,
         "answer_type": step.answer_type,
         "indicator": step.indicator,
-        "state": state,
-        "created_at": now,
     }
+
+
+def _dated(person: dict, step: dict, due: datetime, now: datetime, grace: timedelta) -> dict:
+    due_at, state = due_and_state(due, now, grace)
+    return {**person, **step, "due_at": due_at, "state": state}
 
 
 def cancel_pending_for_number(session: Session, number: str) -> int:

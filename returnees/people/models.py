@@ -84,10 +84,15 @@ class Returnee(Base):
         return max(self.arrivals_count - 1, 0)
 
     def age_on(self, day: date) -> int | None:
-        if self.birth_date is None:
-            return self.estimated_age
-        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - before_birthday
+        return age_on(day, self.birth_date, self.estimated_age)
+
+
+def age_on(day: date, birth_date: date | None, estimated_age: int | None) -> int | None:
+    """Age in whole years on `day`: from the birth date when known, else the estimate."""
+    if birth_date is None:
+        return estimated_age
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - before_birthday
 
 
 class Phone(Base):

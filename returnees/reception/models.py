@@ -84,6 +84,8 @@ class Arrival(Base):
     """One return of one person: when, where, how, and from which country."""
 
     __tablename__ = "arrivals"
+    # What check-ins' key to their arrival and its person refers to.
+    __table_args__ = (UniqueConstraint("id", "returnee_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
