@@ -10,7 +10,6 @@ rules) moves the computed level, the computed level takes over and the set level
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,25 +19,18 @@ from flask import current_app
 from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _
 from sqlalchemy import (
-    JSON,
     DateTime,
-    Integer,
     Text,
     and_,
-    any_,
-    bindparam,
     case,
     cast,
     delete,
     func,
-    insert,
     or_,
     select,
     type_coerce,
     update,
 )
-from sqlalchemy import Enum as SqlEnum
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,6 +39,7 @@ from returnees.audit.services import record_event
 from returnees.auth.access import CASEWORK_ROLES, Actor
 from returnees.auth.models import Role, User
 from returnees.core.clock import utcnow
+from returnees.core.db import among, bulk_insert, json_text
 from returnees.core.errors import Conflict, InvalidInput
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.people.models import Returnee
@@ -197,19 +190,6 @@ def _check_rules(entry: RulesEntry, current: RiskRules) -> tuple[dict[str, int],
 def _rows(session: Session, query) -> list:
     """All rows of a read at once, as plain rows (no ORM loading: thousands per batch)."""
     return session.connection().execute(query).all()
-
-
-def among(session: Session, column, ids: Iterable[int]):
-    """`column IN ids`. On PostgreSQL one array constant, written into the statement (whole
-    numbers only): PostgreSQL then hashes it where it scans rather than searches an index (a
-    table whose statistics lag behind, such as tasks during a first scoring), instead of
-    comparing every row with every id; and psycopg has no thousands of placeholders to parse.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return column.in_(list(ids))
-    literal = "{" + ",".join(map(str, map(int, ids))) + "}"
-    array = bindparam(None, literal, type_=Text, literal_execute=True)
-    return column == any_(cast(array, ARRAY(Integer)))
 
 
 def _instant(session: Session, column):
@@ -430,7 +410,7 @@ def _scoring(session: Session, versions: dict[int, RiskRules], changed_by: str) 
         versions=versions,
         in_force=in_force(rules.weights),
         changed_by=changed_by,
-        stored=_json_text if is_postgres else (lambda reasons: reasons),
+        stored=json_text if is_postgres else (lambda reasons: reasons),
     )
 
 
@@ -438,7 +418,7 @@ def _flags(session: Session, ids: list[int], scoring: _Scoring) -> dict:
     """The stored flags of a batch: (returnee_id, score, level, reasons, rules_version,
     set_level, set_by_id, set_reason), the reasons as `scoring.stored` gives them."""
     reasons = RiskFlag.reasons
-    if scoring.stored is _json_text:
+    if scoring.stored is json_text:
         reasons = cast(RiskFlag.reasons, Text).label("reasons")
     query = select(
         RiskFlag.returnee_id,
@@ -451,11 +431,6 @@ def _flags(session: Session, ids: list[int], scoring: _Scoring) -> dict:
         RiskFlag.set_reason,
     ).where(among(session, RiskFlag.returnee_id, ids))
     return {row.returnee_id: row for row in _rows(session, query)}
-
-
-def _json_text(value: object) -> str:
-    """JSON as COPY stores it on PostgreSQL, and as `reasons::text` reads it back."""
-    return json.dumps(value, ensure_ascii=False)
 
 
 def assess(session: Session, returnee_ids: Iterable[int], changed_by: str = RECOMPUTE) -> int:
@@ -602,7 +577,7 @@ def _write(session: Session, batch: _Batch, now: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
     if rewritten:
-        insert_rows(session, RiskFlag, rewritten)
+        bulk_insert(session, RiskFlag, rewritten)
     if batch.touched:
         session.execute(
             update(RiskFlag)
@@ -611,35 +586,10 @@ def _write(session: Session, batch: _Batch, now: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
     if batch.changes:
-        insert_rows(session, RiskLevelChange, batch.changes)
+        bulk_insert(session, RiskLevelChange, batch.changes)
     _open_high_risk_tasks(session, batch.to_open, now)
     _close_high_risk_tasks(session, batch.to_close, now)
     _forget(session, RiskFlag, {row["returnee_id"] for row in rewritten} | set(batch.touched))
-
-
-def insert_rows(session: Session, model: type, rows: list[dict]) -> None:
-    """Insert many rows at once, in the session's transaction: by COPY on PostgreSQL (an
-    INSERT with thousands of parameters costs more to send than the rows themselves), by one
-    executemany elsewhere."""
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(model), rows)
-        return
-    columns = list(rows[0])
-    convert = [_copy_converter(model.__table__.c[name].type) for name in columns]
-    cursor = session.connection().connection.driver_connection.cursor()
-    statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([to(row[name]) for to, name in zip(convert, columns, strict=True)])
-
-
-def _copy_converter(column_type: object) -> Callable[[object], object]:
-    """What COPY is given for a value of this column: enums by value, JSON as text."""
-    if isinstance(column_type, SqlEnum):
-        return lambda value: None if value is None else value.value
-    if isinstance(column_type, JSON):
-        return _json_text
-    return lambda value: value
 
 
 def _forget(session: Session, model: type, ids: set[int]) -> None:
@@ -687,7 +637,7 @@ def _open_high_risk_tasks(session: Session, reasons: dict[int, str], now: dateti
         if returnee_id not in already
     ]
     if rows:
-        insert_rows(session, Task, rows)
+        bulk_insert(session, Task, rows)
 
 
 def _close_high_risk_tasks(session: Session, returnee_ids: list[int], now: datetime) -> None:
