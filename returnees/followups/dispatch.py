@@ -117,20 +117,24 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
 def question(session: Session, check_in, person) -> dict | None:
     """The message asking the check-in's question in the person's language; None when its
     template is gone."""
-    language = person.language if person.language in OPTIONS else "es"
     try:
-        return template_message_row(
-            session,
-            check_in.phone,
-            check_in.template,
-            channel=check_in.channel,
-            returnee_id=person.id,
-            language=person.language,
-            first_name=person.given_names,
-            options=OPTIONS[language].get(check_in.answer_type.value, ""),
-        )
+        return template_message_row(session, **_asking(check_in, person))
     except Conflict:
         return None
+
+
+def _asking(check_in, person) -> dict:
+    """What the message asking a check-in's question is made of."""
+    language = person.language if person.language in OPTIONS else "es"
+    return {
+        "phone": check_in.phone,
+        "key": check_in.template,
+        "channel": check_in.channel,
+        "returnee_id": person.id,
+        "language": person.language,
+        "first_name": person.given_names,
+        "options": OPTIONS[language].get(check_in.answer_type.value, ""),
+    }
 
 
 def _record_batch(
@@ -166,18 +170,8 @@ def _record_batch(
 def ask(session: Session, check_in: CheckIn, returnee: Returnee) -> OutboundMessage | None:
     """Queue the check-in's question again (a reminder); a number that may no longer be
     contacted, or a template that is gone, cancels the check-in instead."""
-    language = returnee.language if returnee.language in OPTIONS else "es"
     try:
-        return queue_template_message(
-            session,
-            check_in.phone,
-            check_in.template,
-            channel=check_in.channel,
-            returnee_id=returnee.id,
-            language=returnee.language,
-            first_name=returnee.given_names,
-            options=OPTIONS[language].get(check_in.answer_type.value, ""),
-        )
+        return queue_template_message(session, **_asking(check_in, returnee))
     except Conflict:
         check_in.state = CheckInState.CANCELLED
         return None

@@ -6,6 +6,7 @@ import contextlib
 import random
 import time
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
@@ -71,41 +72,20 @@ def gateway() -> Gateway:
     return current_app.extensions[GATEWAY]
 
 
-def queue_message(
-    session: Session,
-    phone: str,
-    body: str,
-    *,
-    channel: Channel = Channel.SMS,
-    returnee_id: int | None = None,
-    template: str = "",
-    language: str = "es",
-    needs_consent: bool = True,
-    content_sid: str = "",
-    content_variables: dict[str, str] | None = None,
-    priority: int = ROUTINE,
-) -> OutboundMessage:
-    """Store a message to send; refused for a number that has not agreed or has opted out.
+def queue_message(session: Session, phone: str, body: str, **columns: Any) -> OutboundMessage:
+    """Store a message to send (`columns` as message_row takes them); refused for a number
+    that has not agreed or has opted out.
 
     Consent is checked again when the message is claimed for sending: a STOP in between wins.
     Only replies to a keyword (the STOP confirmation, HELP) go without it.
     """
-    if needs_consent and not has_consent(session, phone):
+    return _store(session, message_row(phone, body, **columns))
+
+
+def _store(session: Session, row: dict) -> OutboundMessage:
+    if row["needs_consent"] and not has_consent(session, row["phone"]):
         raise Conflict(_("This number has not agreed to be contacted, or has opted out."))
-    message = OutboundMessage(
-        **message_row(
-            phone,
-            body,
-            channel=channel,
-            returnee_id=returnee_id,
-            template=template,
-            language=language,
-            needs_consent=needs_consent,
-            content_sid=content_sid,
-            content_variables=content_variables,
-            priority=priority,
-        )
-    )
+    message = OutboundMessage(**row)
     session.add(message)
     session.flush()
     return message
@@ -158,38 +138,11 @@ def message_row(
 
 
 def queue_template_message(
-    session: Session,
-    phone: str,
-    key: str,
-    *,
-    channel: Channel,
-    returnee_id: int | None,
-    language: str,
-    first_name: str = "",
-    options: str = "",
-    needs_consent: bool = True,
-    priority: int = ROUTINE,
+    session: Session, phone: str, key: str, **columns: Any
 ) -> OutboundMessage:
-    """Queue a template in the person's language (Spanish when it has none); see
-    template_message_row."""
-    if needs_consent and not has_consent(session, phone):
-        raise Conflict(_("This number has not agreed to be contacted, or has opted out."))
-    row = template_message_row(
-        session,
-        phone,
-        key,
-        channel=channel,
-        returnee_id=returnee_id,
-        language=language,
-        first_name=first_name,
-        options=options,
-        needs_consent=needs_consent,
-        priority=priority,
-    )
-    message = OutboundMessage(**row)
-    session.add(message)
-    session.flush()
-    return message
+    """Queue a template in the person's language (Spanish when it has none); `columns` as
+    template_message_row takes them."""
+    return _store(session, template_message_row(session, phone, key, **columns))
 
 
 def template_message_row(
