@@ -41,7 +41,7 @@ from returnees import create_app
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION, get_session
-from returnees.core.scheduler import run_job
+from returnees.core.scheduler import run_job, settle_worker_heap
 from returnees.risk.jobs import JOBS
 from returnees.risk.services import BATCH, gather
 
@@ -166,8 +166,10 @@ def run_until_done(app: Flask, at: datetime) -> tuple[float, int, int]:
 
 
 def worker(url: str, at: str) -> tuple[int, int]:
-    """One worker process of its own (app, engine, clock) running the job until nothing is due."""
+    """One worker process of its own (app, engine, clock) running the job until nothing is due,
+    its heap settled as `flask worker` settles it."""
     app = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": url})
+    settle_worker_heap()
     _seconds, people, runs = run_until_done(app, datetime.fromisoformat(at))
     app.extensions[EXTENSION].engine.dispose()
     return people, runs
@@ -176,7 +178,9 @@ def worker(url: str, at: str) -> tuple[int, int]:
 def run_in_workers(count: int, at: datetime) -> tuple[float, int, int]:
     """`count` worker processes at once, as a deployment with several workers runs the job."""
     if count == 1:
-        return run_until_done(bench_app(bench_url()), at)
+        app = bench_app(bench_url())
+        settle_worker_heap()
+        return run_until_done(app, at)
     started = time.perf_counter()
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=count, mp_context=spawn) as pool:
@@ -228,6 +232,7 @@ def main() -> None:
     say(f"risk: {wanted:,} people, " + ", ".join(f"{count(engine, t):,} {t}" for t in TABLES))
     workers = int(os.environ.get("BENCH_RISK_WORKERS", "2"))
     forget_scores(engine)
+    settle_worker_heap()  # as `flask worker` does once it has loaded the app
     first = run_until_done(app, NOW)
     after_first = figures(engine)
     vacuum(engine)

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,16 @@ AMBIGUOUS_WAIT = timedelta(minutes=5)
 OUTCOME_BATCH = 50
 WHATSAPP_WINDOW = timedelta(hours=24)
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+# What a claim returns of each message: what the gateway sends (see outgoing) and its priority.
+CLAIMED = (
+    OutboundMessage.id,
+    OutboundMessage.priority,
+    OutboundMessage.phone,
+    OutboundMessage.channel,
+    OutboundMessage.body,
+    OutboundMessage.content_sid,
+    OutboundMessage.content_variables,
+)
 MAX_ATTEMPTS = 5
 
 
@@ -211,6 +221,12 @@ def has_consent(session: Session, number: str) -> bool:
 
 def claim_due_messages(session: Session, limit: int) -> list[int]:
     """Claim due messages for this worker, under a lease; the caller commits before sending.
+    Their ids, in the order they go out (priority, then age)."""
+    return [message.id for message in _claim(session, limit)]
+
+
+def _claim(session: Session, limit: int) -> list[Row]:
+    """claim_due_messages, giving what the gateway needs of each message (CLAIMED).
 
     PostgreSQL skips rows another worker holds (FOR UPDATE SKIP LOCKED); each claim is also a
     conditional UPDATE, so two workers can never both claim one message. The lease marks the
@@ -245,15 +261,25 @@ def claim_due_messages(session: Session, limit: int) -> list[int]:
         updated_at=now,
         error_message="not sent: the number opted out or withdrew consent",
     )
-    return _set_if_queued(
-        session,
-        wanted,
-        status=MessageStatus.SENDING,
-        is_ambiguous=True,
-        attempts=OutboundMessage.attempts + 1,
-        next_attempt_at=now + LEASE,
-        updated_at=now,
+    if not wanted:
+        return []
+    claimed = session.execute(
+        update(OutboundMessage)
+        .where(
+            among(session, OutboundMessage.id, wanted),
+            OutboundMessage.status == MessageStatus.QUEUED,
+        )
+        .values(
+            status=MessageStatus.SENDING,
+            is_ambiguous=True,
+            attempts=OutboundMessage.attempts + 1,
+            next_attempt_at=now + LEASE,
+            updated_at=now,
+        )
+        .returning(*CLAIMED)
+        .execution_options(synchronize_session=False)
     )
+    return sorted(claimed, key=lambda message: (message.priority, message.id))
 
 
 def _set_if_queued(session: Session, ids: list[int], **values: object) -> list[int]:
@@ -262,7 +288,9 @@ def _set_if_queued(session: Session, ids: list[int], **values: object) -> list[i
         return []
     changed = session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.id.in_(ids), OutboundMessage.status == MessageStatus.QUEUED)
+        .where(
+            among(session, OutboundMessage.id, ids), OutboundMessage.status == MessageStatus.QUEUED
+        )
         .values(**values)
         .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
@@ -281,7 +309,7 @@ def numbers_with_consent(session: Session, numbers: set[str]) -> set[str]:
     return set(session.scalars(query))
 
 
-def outgoing(message: OutboundMessage) -> OutgoingMessage:
+def outgoing(message: OutboundMessage | Row) -> OutgoingMessage:
     """What the gateway sends; our own id rides in the StatusCallback URL."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return OutgoingMessage(
@@ -324,7 +352,7 @@ def record_outcome(session: Session, message: OutboundMessage, outcome: SendOutc
 def lock_fresh(session: Session, ids: list[int]) -> dict[int, OutboundMessage]:
     """These rows as the database has them now, locked, by id, in one query (the dict also keeps
     them alive: the session's identity map holds them only weakly)."""
-    query = select(OutboundMessage).where(OutboundMessage.id.in_(ids)).with_for_update()
+    query = select(OutboundMessage).where(among(session, OutboundMessage.id, ids)).with_for_update()
     messages = session.scalars(query.execution_options(populate_existing=True))
     return {message.id: message for message in messages}
 
@@ -567,13 +595,9 @@ def send_due_messages(session: Session, limit: int | None = None) -> tuple[int, 
     """
     limit = limit or current_app.config["SEND_BATCH_SIZE"]
     claimed_at = time.monotonic()
-    ids = claim_due_messages(session, limit)
-    claimed = session.scalars(
-        select(OutboundMessage)
-        .where(OutboundMessage.id.in_(ids))
-        .execution_options(populate_existing=True)
-    )
+    claimed = _claim(session, limit)
     requests = {message.id: outgoing(message) for message in claimed}
+    ids = [message.id for message in claimed]
     session.commit()
     sent, outcomes = 0, []
     for position, message_id in enumerate(ids):
@@ -645,7 +669,9 @@ def _hand_back(session: Session, ids: list[int]) -> None:
     """Claimed messages never sent go back to the queue, as they were."""
     session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.id.in_(ids), OutboundMessage.status == MessageStatus.SENDING)
+        .where(
+            among(session, OutboundMessage.id, ids), OutboundMessage.status == MessageStatus.SENDING
+        )
         .values(
             status=MessageStatus.QUEUED,
             is_ambiguous=False,
@@ -685,7 +711,7 @@ def resolve_ambiguous_sends(session: Session, limit: int = 50) -> int:
     ids = list(session.scalars(due))
     session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.id.in_(ids))
+        .where(among(session, OutboundMessage.id, ids))
         .values(next_attempt_at=now + LEASE)
         .execution_options(synchronize_session=False)
     )

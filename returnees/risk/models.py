@@ -51,8 +51,9 @@ class RiskFlag(Base):
     set_level: Mapped[RiskLevel | None] = mapped_column(value_enum(RiskLevel))
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     set_reason: Mapped[str] = mapped_column(Text, default="")
-    # The nightly job picks the oldest scores first: found by index, not by reading every flag.
-    computed_at: Mapped[datetime] = mapped_column(index=True)
+    # Not indexed: the nightly run stamps every unchanged flag with it, and without an index
+    # on it PostgreSQL can do that in place (a HOT update); the run walks the flags by person.
+    computed_at: Mapped[datetime]
 
 
 class RiskLevelChange(Base):
