@@ -118,3 +118,39 @@ def test_opting_out_cancels_what_is_still_pending(app, register, in_app):
     arrival = register(phones=("5555 1234",))
     post_signed(app, message(body="ALTO"))
     assert {r.state for r in check_ins(in_app, arrival.returnee_id)} == {CheckInState.CANCELLED}
+
+
+def test_a_check_in_cannot_name_another_person_than_its_arrivals(register, in_app):
+    """One key to the arrival and its person: a check-in for Ana's arrival cannot be Rosa's."""
+    from sqlalchemy.exc import IntegrityError
+
+    ana = register(given_names="Ana", phones=("5555 1234",))
+    rosa = register(given_names="Rosa", phones=("5555 2345",))
+    with pytest.raises(IntegrityError), in_app() as session:
+        first = check_ins(in_app, ana.returnee_id)[0]
+        session.get(CheckIn, first.id).returnee_id = rosa.returnee_id
+        session.flush()
+
+
+def test_the_same_step_of_an_arrival_is_scheduled_once(register, in_app):
+    from sqlalchemy.exc import IntegrityError
+
+    arrival = register(phones=("5555 1234",))
+    with pytest.raises(IntegrityError), in_app() as session:
+        first = check_ins(in_app, arrival.returnee_id)[0]
+        session.add(
+            CheckIn(
+                returnee_id=first.returnee_id,
+                arrival_id=first.arrival_id,
+                step_id=first.step_id,
+                plan_version=first.plan_version,
+                due_at=first.due_at,
+                phone=first.phone,
+                channel=first.channel,
+                template=first.template,
+                answer_type=first.answer_type,
+                state=CheckInState.SCHEDULED,
+                created_at=first.created_at,
+            )
+        )
+        session.flush()
