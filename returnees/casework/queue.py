@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Select, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, false, or_, select, text
+from sqlalchemy.orm import Session, aliased
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
@@ -92,6 +92,7 @@ def build_queue(
     page costs the same with ten thousand open tasks as with ten."""
     actor.require_role(Role.SOCIAL_WORKER, Role.SUPERVISOR)
     limit = max(1, min(limit, MAX_ITEMS))
+    _without_parallel_workers(session)
     now = utcnow()
     end_of_today = _end_of_day(actor, now)
     high = RiskFlag.level == RiskLevel.HIGH
@@ -118,6 +119,8 @@ def build_queue(
     ]
     if criteria.overdue:
         buckets = buckets[:2]
+    if criteria.mine:
+        return _caseload_queue(session, _base(actor, criteria), buckets, limit)
     items: list[QueueItem] = []
     for bucket, condition, order in buckets:
         remaining = limit - len(items)
@@ -126,6 +129,17 @@ def build_queue(
         query = _base(actor, criteria).where(condition).order_by(*order, Task.id).limit(remaining)
         items += [_item(bucket, *row) for row in session.execute(query).all()]
     return items
+
+
+def _caseload_queue(session: Session, base: Select, buckets: list, limit: int) -> list[QueueItem]:
+    """The queue of one worker's cases in one query, ordered by bucket then by each bucket's
+    own order. A query a bucket would read the worker's whole caseload once for each (30,000
+    cases: 30 ms each); their open tasks are few, and sorting them all costs less."""
+    rank = case(*[(condition, number) for number, (_b, condition, _o) in enumerate(buckets)])
+    within = case(*[(rank == number, order[0]) for number, (_b, _c, order) in enumerate(buckets)])
+    query = base.add_columns(rank).where(rank.is_not(None)).order_by(rank, within, Task.id)
+    rows = session.execute(query.limit(limit)).all()
+    return [_item(buckets[row[-1]][0], *row[:-1]) for row in rows]
 
 
 def _base(actor: Actor, criteria: QueueCriteria) -> Select:
@@ -142,12 +156,34 @@ def _base(actor: Actor, criteria: QueueCriteria) -> Select:
     if actor.role is not Role.SUPERVISOR:
         query = query.where(Task.kind != TaskKind.APPROVE_CLOSING)
     if criteria.mine:
-        query = query.where(Case.assigned_to_id == actor.user_id if actor.user_id else false())
+        query = query.where(*_caseload_of(actor))
     if criteria.region:
         query = query.where(Centre.country == actor.country, Centre.region == actor.region)
     if criteria.children:
         query = query.where(Case.is_child.is_(True))
     return query
+
+
+def _without_parallel_workers(session: Session) -> None:
+    """For the rest of this transaction, no parallel workers on PostgreSQL: each bucket query
+    reads a few thousand index entries, and starting workers (once per loop of a nested plan)
+    cost more than they saved (a filtered queue took 130 ms with them, 25 without)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+def _caseload_of(actor: Actor) -> tuple:
+    """The tasks of the actor's open cases. The second condition says the same as the first;
+    it gives PostgreSQL the caseload to start from (the open cases by worker, read from their
+    index and merged with the tasks) where it would test every open task of the region against
+    the cases: 24 ms instead of 80 for a worker with 30,000 cases and a rare filter on top."""
+    if not actor.user_id:
+        return (false(),)
+    caseload = aliased(Case)
+    of_actor = select(caseload.returnee_id).where(
+        caseload.assigned_to_id == actor.user_id, caseload.status != CaseStatus.CLOSED
+    )
+    return Case.assigned_to_id == actor.user_id, Task.returnee_id.in_(of_actor)
 
 
 def _item(

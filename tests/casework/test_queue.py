@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from returnees.auth.access import Actor
@@ -191,3 +192,23 @@ def test_the_queue_order_holds_at_midnight_local_time(
         (tonight, Bucket.DUE_TODAY),
         (tomorrow, Bucket.LATER),
     ]
+
+
+@pytest.mark.parametrize("limit", [50, 3])
+def test_a_workers_own_queue_keeps_the_same_order_in_one_query(
+    app, register, add_task, in_app, clock, worker, limit
+):
+    """ "Mine" is read in one query (see _caseload_queue): the same buckets in the same order,
+    cut at the limit, as the queue of the whole region."""
+    expected = world(register, add_task, in_app, clock)
+    with in_app() as session:
+        for case in session.scalars(select(Case).where(Case.returnee_id.in_(expected))):
+            case.assigned_to_id = worker.id
+    with in_app() as session:
+        actor = Actor.for_user(session.merge(worker))
+        everyone = build_queue(session, actor, limit=limit)
+        mine = build_queue(session, actor, QueueCriteria(mine=True), limit=limit)
+    assert [(i.returnee_id, i.bucket) for i in mine] == [
+        (i.returnee_id, i.bucket) for i in everyone
+    ]
+    assert [i.returnee_id for i in mine] == expected[:limit]
