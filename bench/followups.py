@@ -54,6 +54,7 @@ from bench.reception import p50, p95, spread
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION, get_session, unit_of_work
+from returnees.core.heap import settle_heap
 from returnees.core.scheduler import PeriodicJob, run_job
 from returnees.followups.jobs import JOBS as FOLLOWUP_JOBS
 from returnees.followups.models import CheckIn
@@ -716,6 +717,7 @@ def main() -> None:
         flush=True,
     )
     app, pools = prepared(url, wanted)
+    settle_heap()  # as wsgi.py and `flask worker` do once the app is loaded
     plan_figures(app, url, pools)
     sys.stdout.flush()
     dispatch_figures(app, pools)

@@ -41,7 +41,8 @@ from returnees import create_app
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION, get_session
-from returnees.core.scheduler import run_job, settle_worker_heap
+from returnees.core.heap import settle_heap
+from returnees.core.scheduler import run_job
 from returnees.risk.jobs import JOBS
 from returnees.risk.services import BATCH, gather
 
@@ -169,7 +170,7 @@ def worker(url: str, at: str) -> tuple[int, int]:
     """One worker process of its own (app, engine, clock) running the job until nothing is due,
     its heap settled as `flask worker` settles it."""
     app = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": url})
-    settle_worker_heap()
+    settle_heap()
     _seconds, people, runs = run_until_done(app, datetime.fromisoformat(at))
     app.extensions[EXTENSION].engine.dispose()
     return people, runs
@@ -179,7 +180,7 @@ def run_in_workers(count: int, at: datetime) -> tuple[float, int, int]:
     """`count` worker processes at once, as a deployment with several workers runs the job."""
     if count == 1:
         app = bench_app(bench_url())
-        settle_worker_heap()
+        settle_heap()
         return run_until_done(app, at)
     started = time.perf_counter()
     spawn = multiprocessing.get_context("spawn")
@@ -232,7 +233,7 @@ def main() -> None:
     say(f"risk: {wanted:,} people, " + ", ".join(f"{count(engine, t):,} {t}" for t in TABLES))
     workers = int(os.environ.get("BENCH_RISK_WORKERS", "2"))
     forget_scores(engine)
-    settle_worker_heap()  # as `flask worker` does once it has loaded the app
+    settle_heap()  # as wsgi.py and `flask worker` do once the app is loaded
     first = run_until_done(app, NOW)
     after_first = figures(engine)
     vacuum(engine)

@@ -6,7 +6,6 @@ once (optionally as if it were `--now`); the embedded default runs them inside `
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from werkzeug.serving import run_simple
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import unit_of_work
+from returnees.core.heap import settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +119,6 @@ def parse_now(value: str | None) -> datetime | None:
     return moment
 
 
-def settle_worker_heap() -> None:
-    """Set aside what the worker has loaded once and for all (the app, its models, its
-    libraries: some 160,000 objects) from the garbage collector's full passes. A job that works
-    through thousands of rows triggers several of those passes, and each walked all of it: about
-    90 ms a pass, a tenth of the nightly risk run."""
-    gc.collect()
-    gc.freeze()
-
-
 def run_once(app: Flask, now: datetime | None) -> dict[str, object]:
     """Run every job once, as if it were `now` when given."""
     clock = app.extensions[CLOCK]
@@ -149,7 +140,7 @@ def worker_command(once: bool, now_text: str | None) -> None:
     if now is not None and not once:
         raise click.UsageError("--now goes with --once.")
     app = current_app._get_current_object()
-    settle_worker_heap()
+    settle_heap()
     if once:
         for job_id, result in run_once(app, now).items():
             click.echo(f"{job_id}: {result}")

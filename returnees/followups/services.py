@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, and_, select, update
+from sqlalchemy.orm import Session
 
 from returnees.core.clock import utcnow
 from returnees.core.db import among, bulk_insert
@@ -66,10 +66,7 @@ def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
     """
     now = utcnow()
     grace = timedelta(hours=current_app.config["FOLLOW_UP_GRACE_HOURS"])
-    plans = {
-        plan.profile: plan
-        for plan in session.scalars(select(FollowUpPlan).options(selectinload(FollowUpPlan.steps)))
-    }
+    plans = plans_in_force(session)
     arrivals = session.execute(
         select(
             Arrival.id,
@@ -83,10 +80,6 @@ def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
         .where(among(session, Arrival.id, arrival_ids))
     ).all()
     phones = contact_phones(session, {arrival.returnee_id for arrival in arrivals})
-    steps = {
-        plan.id: [(timedelta(days=step.day_offset), step_columns(step)) for step in plan.steps]
-        for plan in plans.values()
-    }
     rows = []
     for arrival in arrivals:
         phone = phones.get(arrival.returnee_id)
@@ -94,13 +87,37 @@ def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
         plan = plans.get(profile_of(arrival.is_unaccompanied, age))
         if phone is None or plan is None:
             continue
-        person = person_columns(arrival, phone, plan, now)
+        version, steps = plan
+        person = person_columns(arrival, phone, version, now)
         rows += [
             _dated(person, columns, arrival.arrived_at + offset, now, grace)
-            for offset, columns in steps[plan.id]
+            for offset, columns in steps
         ]
     insert_check_ins(session, rows)
     return len(rows)
+
+
+def plans_in_force(session: Session) -> dict[PlanProfile, tuple[int, list[tuple[timedelta, dict]]]]:
+    """Each profile's plan version and its steps in force (their day and shared columns), in
+    one query."""
+    rows = session.execute(
+        select(
+            FollowUpPlan.profile,
+            FollowUpPlan.version,
+            PlanStep.id,
+            PlanStep.day_offset,
+            PlanStep.template,
+            PlanStep.answer_type,
+            PlanStep.indicator,
+        )
+        .join(PlanStep, and_(PlanStep.plan_id == FollowUpPlan.id, PlanStep.retired_at.is_(None)))
+        .order_by(FollowUpPlan.id, PlanStep.day_offset)
+    )
+    plans: dict[PlanProfile, tuple[int, list]] = {}
+    for row in rows:
+        _version, steps = plans.setdefault(row.profile, (row.version, []))
+        steps.append((timedelta(days=row.day_offset), step_columns(row)))
+    return plans
 
 
 def insert_check_ins(session: Session, rows: list[dict]) -> None:
@@ -125,7 +142,7 @@ def check_in_row(
     grace: timedelta,
 ) -> dict:
     return _dated(
-        person_columns(arrival, phone, plan, now),
+        person_columns(arrival, phone, plan.version, now),
         step_columns(step),
         arrival.arrived_at + timedelta(days=step.day_offset),
         now,
@@ -133,13 +150,13 @@ def check_in_row(
     )
 
 
-def person_columns(arrival: Arrival, phone: Phone, plan: FollowUpPlan, now: datetime) -> dict:
+def person_columns(arrival: Arrival, phone: Phone, version: int, now: datetime) -> dict:
     """The columns a person's check-ins share. Those a new check-in leaves empty (its message,
     when it was sent, its answer) are not given: the database fills them in."""
     return {
         "returnee_id": arrival.returnee_id,
         "arrival_id": arrival.id,
-        "plan_version": plan.version,
+        "plan_version": version,
         "phone": phone.number,
         "channel": phone.channel,
         "created_at": now,
