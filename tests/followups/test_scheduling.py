@@ -138,19 +138,6 @@ def test_the_same_step_of_an_arrival_is_scheduled_once(register, in_app):
     arrival = register(phones=("5555 1234",))
     with pytest.raises(IntegrityError), in_app() as session:
         first = check_ins(in_app, arrival.returnee_id)[0]
-        session.add(
-            CheckIn(
-                returnee_id=first.returnee_id,
-                arrival_id=first.arrival_id,
-                step_id=first.step_id,
-                plan_version=first.plan_version,
-                due_at=first.due_at,
-                phone=first.phone,
-                channel=first.channel,
-                template=first.template,
-                answer_type=first.answer_type,
-                state=CheckInState.SCHEDULED,
-                created_at=first.created_at,
-            )
-        )
+        again = {c.key: getattr(first, c.key) for c in CheckIn.__table__.columns if c.key != "id"}
+        session.add(CheckIn(**again))
         session.flush()
