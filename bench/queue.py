@@ -509,6 +509,7 @@ class StatementTimer:
 
 
 BUCKETS = ("urgent", "overdue", "high_risk", "due_today", "later")
+ONE_QUERY = "every bucket in one"  # a worker's own queue (see casework.queue._caseload_queue)
 
 
 @dataclass(frozen=True)
@@ -554,7 +555,8 @@ def measure_scenario(app: Flask, scenario: Scenario) -> Measured:
                 items = run()
                 times.append((time.perf_counter() - started) * 1000)
                 queries = [seen for seen in timer.seen if "FROM tasks" in seen[0]]
-                for bucket, (statement, parameters, took) in zip(BUCKETS, queries, strict=False):
+                labels = (ONE_QUERY,) if scenario.criteria.mine else BUCKETS
+                for bucket, (statement, parameters, took) in zip(labels, queries, strict=False):
                     buckets[bucket].append(took)
                     statements[bucket] = (statement, parameters)
     return Measured(scenario, times, items, dict(buckets), statements)
@@ -630,8 +632,13 @@ def baseline_ms(app: Flask, people: int) -> list[float]:
 
 
 def explain(connection: Connection, statement: str, parameters: Any) -> list[str]:
+    """The plan as build_queue runs it: without parallel workers (its SET LOCAL), rolled back."""
+    inner = connection.begin_nested() if connection.in_transaction() else connection.begin()
+    connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
     plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
-    return [row[0] for row in plan]
+    lines = [row[0] for row in plan]
+    inner.rollback()
+    return lines
 
 
 def queue_figures(app: Flask, people: int) -> list[Measured]:

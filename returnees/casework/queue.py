@@ -18,6 +18,7 @@ from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus
 from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core.clock import utcnow
+from returnees.core.db import among
 from returnees.people.models import Returnee
 from returnees.risk.models import RiskFlag, RiskLevel
 from returnees.risk.services import describe
@@ -119,14 +120,16 @@ def build_queue(
     ]
     if criteria.overdue:
         buckets = buckets[:2]
+    centres = _centres_in_scope(session, actor, criteria)
     if criteria.mine:
-        return _caseload_queue(session, _base(actor, criteria), buckets, limit)
+        return _caseload_queue(session, _base(actor, criteria, centres, session), buckets, limit)
     items: list[QueueItem] = []
     for bucket, condition, order in buckets:
         remaining = limit - len(items)
         if remaining <= 0:
             break
-        query = _base(actor, criteria).where(condition).order_by(*order, Task.id).limit(remaining)
+        query = _base(actor, criteria, centres, session).where(condition)
+        query = query.order_by(*order, Task.id).limit(remaining)
         items += [_item(bucket, *row) for row in session.execute(query).all()]
     return items
 
@@ -142,26 +145,33 @@ def _caseload_queue(session: Session, base: Select, buckets: list, limit: int) -
     return [_item(buckets[row[-1]][0], *row[:-1]) for row in rows]
 
 
-def _base(actor: Actor, criteria: QueueCriteria) -> Select:
+def _base(actor: Actor, criteria: QueueCriteria, centre_ids: list[int], session: Session) -> Select:
     query = (
         select(Task, Returnee.given_names, Returnee.family_names, Case, RiskFlag)
         .join(Returnee, Task.returnee_id == Returnee.id)
-        .join(Centre, Returnee.centre_id == Centre.id)
         .outerjoin(
             Case, and_(Case.returnee_id == Task.returnee_id, Case.status != CaseStatus.CLOSED)
         )
         .outerjoin(RiskFlag, RiskFlag.returnee_id == Task.returnee_id)
-        .where(Task.status == TaskStatus.OPEN, actor.centre_clause())
+        .where(Task.status == TaskStatus.OPEN, among(session, Returnee.centre_id, centre_ids))
     )
     if actor.role is not Role.SUPERVISOR:
         query = query.where(Task.kind != TaskKind.APPROVE_CLOSING)
     if criteria.mine:
         query = query.where(*_caseload_of(actor))
-    if criteria.region:
-        query = query.where(Centre.country == actor.country, Centre.region == actor.region)
     if criteria.children:
         query = query.where(Case.is_child.is_(True))
     return query
+
+
+def _centres_in_scope(session: Session, actor: Actor, criteria: QueueCriteria) -> list[int]:
+    """The centres whose people the queue shows, as a list of ids: joined as a table, the few
+    centres of a region became the outer loop of the plan, and everything under it ran once
+    for each (a worker's own queue: 3 times 27 ms)."""
+    query = select(Centre.id).where(actor.centre_clause())
+    if criteria.region:
+        query = query.where(Centre.country == actor.country, Centre.region == actor.region)
+    return list(session.scalars(query))
 
 
 def _without_parallel_workers(session: Session) -> None:
