@@ -8,15 +8,17 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _
 from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from returnees.auth.models import Role
 from returnees.core.clock import utcnow
 from returnees.core.db import among, insert_returning_ids
-from returnees.core.errors import Conflict
+from returnees.core.errors import Conflict, NotFound
 from returnees.core.events import CONSENT_WITHDRAWN, publish
 from returnees.core.scheduler import drain
 from returnees.messaging.gateway import (
@@ -761,10 +763,21 @@ def _is_new_sid(session: Session, sid: str) -> bool:
     )
 
 
-def unmatched_messages(session: Session, limit: int = 100) -> list[InboundMessage]:
-    """Messages from numbers nobody has, newest first, for staff to attach to a person."""
-    query = select(InboundMessage).where(InboundMessage.returnee_id.is_(None))
+def unmatched_messages(session: Session, actor, limit: int = 100) -> list[InboundMessage]:
+    """Messages from numbers nobody has, newest first, for staff of the number's country to
+    attach to a person."""
+    query = select(InboundMessage).where(
+        InboundMessage.returnee_id.is_(None), InboundMessage.from_number.startswith(_prefix(actor))
+    )
     return list(session.scalars(query.order_by(InboundMessage.received_at.desc()).limit(limit)))
+
+
+def _prefix(actor) -> str:
+    """A number nobody has is seen by staff of the country it calls from (its calling code: a
+    message from +504 is for Honduras's staff); admins see every one."""
+    if actor.is_system or actor.role is Role.ADMIN or not actor.country:
+        return "+"
+    return f"+{phonenumbers.country_code_for_region(actor.country)}"
 
 
 def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) -> InboundMessage:
@@ -774,9 +787,10 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
     from returnees.core.db import get_required
     from returnees.people.services import require_returnee
 
-    inbound = get_required(
-        session, InboundMessage, inbound_id, _("No message has the number %(id)s.", id=inbound_id)
-    )
+    missing = _("No message has the number %(id)s.", id=inbound_id)
+    inbound = get_required(session, InboundMessage, inbound_id, missing)
+    if not inbound.from_number.startswith(_prefix(actor)):
+        raise NotFound(missing)  # another country's: not shown to this actor, so not found
     returnee = require_returnee(session, actor, returnee_id)
     if inbound.returnee_id is not None:
         raise Conflict(_("This message already belongs to a person."))

@@ -73,7 +73,9 @@ def edit_template(template_id: int | None = None) -> str | tuple[str, int] | Res
 def unmatched() -> str:
     """Messages from numbers nobody has."""
     return render_template(
-        "messaging/unmatched.html", messages=unmatched_messages(get_session()), form=AttachForm()
+        "messaging/unmatched.html",
+        messages=unmatched_messages(get_session(), current_actor()),
+        form=AttachForm(),
     )
 
 

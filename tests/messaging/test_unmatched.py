@@ -37,3 +37,28 @@ def test_a_message_from_an_unknown_number_is_attached_to_a_person(
     assert "¿Me recibieron?" in worker.get(f"/returnees/{person.returnee_id}").get_data(
         as_text=True
     )
+
+
+def test_an_unknown_number_is_seen_only_by_staff_of_the_country_it_calls_from(
+    app, register, make_user, sign_in_as, in_app
+):
+    """An unknown number has no person to scope it by: its calling code does (+504 Honduras)."""
+    person = register(given_names="Ana")  # at GT-AURORA
+    post_signed(app, message(sid="SM9", sender="+50499998888", body="Hola, soy de San Pedro"))
+    guatemala = sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA"))
+    assert "soy de San Pedro" not in guatemala.get("/inbox/unmatched").get_data(as_text=True)
+    with in_app() as session:
+        sent = session.scalar(select(InboundMessage).where(InboundMessage.message_sid == "SM9"))
+    response = guatemala.post(
+        f"/inbox/unmatched/{sent.id}/attach",
+        data={
+            "returnee_id": str(person.returnee_id),
+            "csrf_token": csrf_token(guatemala, "/inbox/unmatched"),
+        },
+    )
+    assert response.status_code == 302
+    with in_app() as session:
+        assert session.get(InboundMessage, sent.id).returnee_id is None, "nothing attached"
+        assert session.scalar(select(Phone).where(Phone.number == "+50499998888")) is None
+    honduras = sign_in_as(make_user(Role.SUPERVISOR, "HN-SPS"))
+    assert "soy de San Pedro" in honduras.get("/inbox/unmatched").get_data(as_text=True)
