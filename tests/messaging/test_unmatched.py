@@ -9,6 +9,17 @@ from tests.conftest import csrf_token
 from tests.messaging.test_webhooks import message, post_signed
 
 
+def attach(client, inbound_id: int, returnee_id: int):
+    """The inbox's form: attach this message's number to the person with this record number."""
+    return client.post(
+        f"/inbox/unmatched/{inbound_id}/attach",
+        data={
+            "returnee_id": str(returnee_id),
+            "csrf_token": csrf_token(client, "/inbox/unmatched"),
+        },
+    )
+
+
 def test_a_message_from_an_unknown_number_is_attached_to_a_person(
     app, register, make_user, sign_in_as, in_app
 ):
@@ -20,14 +31,7 @@ def test_a_message_from_an_unknown_number_is_attached_to_a_person(
     assert "cambié de número" in inbox
     with in_app() as session:
         first = session.scalar(select(InboundMessage).where(InboundMessage.message_sid == "SM1"))
-    response = worker.post(
-        f"/inbox/unmatched/{first.id}/attach",
-        data={
-            "returnee_id": str(person.returnee_id),
-            "csrf_token": csrf_token(worker, "/inbox/unmatched"),
-        },
-    )
-    assert response.status_code == 302
+    assert attach(worker, first.id, person.returnee_id).status_code == 302
     with in_app() as session:
         assert {m.returnee_id for m in session.scalars(select(InboundMessage))} == {
             person.returnee_id
@@ -49,14 +53,7 @@ def test_an_unknown_number_is_seen_only_by_staff_of_the_country_it_calls_from(
     assert "soy de San Pedro" not in guatemala.get("/inbox/unmatched").get_data(as_text=True)
     with in_app() as session:
         sent = session.scalar(select(InboundMessage).where(InboundMessage.message_sid == "SM9"))
-    response = guatemala.post(
-        f"/inbox/unmatched/{sent.id}/attach",
-        data={
-            "returnee_id": str(person.returnee_id),
-            "csrf_token": csrf_token(guatemala, "/inbox/unmatched"),
-        },
-    )
-    assert response.status_code == 302
+    assert attach(guatemala, sent.id, person.returnee_id).status_code == 302
     with in_app() as session:
         assert session.get(InboundMessage, sent.id).returnee_id is None, "nothing attached"
         assert session.scalar(select(Phone).where(Phone.number == "+50499998888")) is None
