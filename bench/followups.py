@@ -49,7 +49,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, select, text
 from twilio.rest import Client
 
 from bench.messaging import SMS_FROM, show_profile
-from bench.populate import bench_app, ensure_database, populate
+from bench.populate import StatementTimer, bench_app, ensure_database, populate
 from bench.reception import p50, p95, spread
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
@@ -185,31 +185,6 @@ def send_check_in(arrival_id: int, step_id: int, phone: str, template: str) -> N
     """What each APScheduler job would run (never run here)."""
 
 
-class StatementTimer:
-    """The milliseconds the INSERT INTO check_ins statements take, and how many statements run,
-    while it listens to `engine`."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine, self.insert_ms, self.statements, self.started = engine, 0.0, 0, 0.0
-
-    def before(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.statements += 1
-        self.started = time.perf_counter()
-
-    def after(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO CHECK_INS"):
-            self.insert_ms += (time.perf_counter() - self.started) * 1000
-
-    def __enter__(self) -> StatementTimer:
-        event.listen(self.engine, "before_cursor_execute", self.before)
-        event.listen(self.engine, "after_cursor_execute", self.after)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self.before)
-        event.remove(self.engine, "after_cursor_execute", self.after)
-
-
 CHECK_IN_COLUMNS = (
     "returnee_id, arrival_id, step_id, plan_version, due_at, phone, channel, template, "
     "answer_type, state, answer, created_at"
@@ -245,7 +220,7 @@ class Flight:
             took = (time.perf_counter() - started) * 1000
         self.statements = timer.statements
         self.clear()
-        return took, timer.insert_ms
+        return took, timer.ms_of("INSERT INTO check_ins")
 
     def rows(self) -> list[tuple[int, int, datetime, str, str]]:
         """What schedule_follow_ups stores, for the other two to store the same; kept in the

@@ -41,10 +41,16 @@ from typing import Any
 
 from flask import Flask, before_render_template, template_rendered
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, event, make_url, text
+from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.orm import sessionmaker
 
-from bench.populate import bench_app, ensure_database, people_wanted, populate
+from bench.populate import (
+    StatementTimer,
+    bench_app,
+    ensure_database,
+    people_wanted,
+    populate,
+)
 from bench.reception import csrf_of, p50, p95, spread, timed
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
@@ -482,30 +488,6 @@ def prepared() -> tuple[Flask, Counts, float | None]:
 
 
 # a. build_queue ----------------------------------------------------------------------------
-
-
-class StatementTimer:
-    """The statements sent while it listens, each with its milliseconds (the fetch included)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.seen: list[tuple[str, Any, float]] = []
-        self.started = 0.0
-
-    def before(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.started = time.perf_counter()
-
-    def after(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        self.seen.append((statement, parameters, (time.perf_counter() - self.started) * 1000))
-
-    def __enter__(self) -> StatementTimer:
-        event.listen(self.engine, "before_cursor_execute", self.before)
-        event.listen(self.engine, "after_cursor_execute", self.after)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self.before)
-        event.remove(self.engine, "after_cursor_execute", self.after)
 
 
 BUCKETS = ("urgent", "overdue", "high_risk", "due_today", "later")

@@ -120,13 +120,8 @@ def create_partner(session: Session, actor: Actor, entry: PartnerEntry) -> Partn
     actor.require_role(*PARTNER_MANAGERS)
     clean = _clean_partner(session, actor, entry)
     organisation = PartnerOrganisation(is_active=True, created_at=utcnow())
-    _apply(organisation, clean)
     session.add(organisation)
-    session.flush()
-    record_event(
-        session, actor, AuditAction.CREATE, "partner_organisation", organisation.id, name=clean.name
-    )
-    return organisation
+    return _save_partner(session, actor, organisation, clean, AuditAction.CREATE)
 
 
 def change_partner(
@@ -136,11 +131,19 @@ def change_partner(
     actor.require_role(*PARTNER_MANAGERS)
     organisation = require_partner(session, actor, organisation_id)
     clean = _clean_partner(session, actor, entry, organisation.id)
+    return _save_partner(session, actor, organisation, clean, AuditAction.UPDATE)
+
+
+def _save_partner(
+    session: Session,
+    actor: Actor,
+    organisation: PartnerOrganisation,
+    clean: _CleanPartner,
+    action: AuditAction,
+) -> PartnerOrganisation:
     _apply(organisation, clean)
     session.flush()
-    record_event(
-        session, actor, AuditAction.UPDATE, "partner_organisation", organisation.id, name=clean.name
-    )
+    record_event(session, actor, action, "partner_organisation", organisation.id, name=clean.name)
     return organisation
 
 

@@ -275,8 +275,7 @@ def edit_partner(organisation_id: int) -> str | tuple[str, int] | Response:
 def deactivate_partner(organisation_id: int) -> Response:
     """Stop new referrals to an organisation; its referrals are kept."""
     found = set_partner_active(get_session(), current_actor(), organisation_id, False)
-    flash(_("%(name)s no longer takes referrals.", name=found.name), "success")
-    return redirect(url_for("referrals.edit_partner", organisation_id=found.id))
+    return _back_to_partner(found, _("%(name)s no longer takes referrals.", name=found.name))
 
 
 @bp.post("/partners/<int:organisation_id>/reactivate")
@@ -284,8 +283,12 @@ def deactivate_partner(organisation_id: int) -> Response:
 def reactivate_partner(organisation_id: int) -> Response:
     """Take referrals to an organisation again."""
     found = set_partner_active(get_session(), current_actor(), organisation_id, True)
-    flash(_("%(name)s takes referrals again.", name=found.name), "success")
-    return redirect(url_for("referrals.edit_partner", organisation_id=found.id))
+    return _back_to_partner(found, _("%(name)s takes referrals again.", name=found.name))
+
+
+def _back_to_partner(organisation, message) -> Response:
+    flash(message, "success")
+    return redirect(url_for("referrals.edit_partner", organisation_id=organisation.id))
 
 
 def _partner_entry(form: PartnerForm) -> PartnerEntry:

@@ -5,13 +5,6 @@ from marshmallow import Schema, fields
 from returnees.risk.rules import DESCRIPTIONS, NAMES, RULES
 
 
-class RuleSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    description = fields.String()
-    weight = fields.Integer()
-
-
 class RulesSchema(Schema):
     """The rules in force: each rule with its plain-language description and its weight."""
 

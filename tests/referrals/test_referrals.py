@@ -19,6 +19,12 @@ def count_referrals(in_app) -> int:
         return len(session.scalars(select(Referral.id)).all())
 
 
+def post_referral(client, world, **fields: str):
+    """The record's "new referral" form, sent with these fields."""
+    path = f"/returnees/{world.returnee_id}/referrals/new"
+    return client.post(path, data={"csrf_token": csrf_token(client, path)} | fields)
+
+
 def test_a_referral_without_consent_is_refused_on_the_consent_field(app, in_app, world, partner):
     with pytest.raises(InvalidInput) as refused, in_app() as session:
         make_referral(
@@ -38,16 +44,13 @@ def test_the_web_form_without_consent_keeps_every_value_with_the_error_beside_it
     app, world, partner, sign_in_as, in_app
 ):
     client = sign_in_as(world.worker)
-    path = f"/returnees/{world.returnee_id}/referrals/new"
-    response = client.post(
-        path,
-        data={
-            "csrf_token": csrf_token(client, path),
-            "organisation_id": str(partner.id),
-            "service": "health",
-            "is_protection": "y",
-            "note": "Dolor de muelas desde hace semanas",
-        },
+    response = post_referral(
+        client,
+        world,
+        organisation_id=str(partner.id),
+        service="health",
+        is_protection="y",
+        note="Dolor de muelas desde hace semanas",
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -62,15 +65,8 @@ def test_the_web_form_without_consent_keeps_every_value_with_the_error_beside_it
 
 def test_a_referral_made_on_the_web_shows_on_the_record(app, world, partner, sign_in_as, in_app):
     client = sign_in_as(world.worker)
-    path = f"/returnees/{world.returnee_id}/referrals/new"
-    response = client.post(
-        path,
-        data={
-            "csrf_token": csrf_token(client, path),
-            "organisation_id": str(partner.id),
-            "service": "psychosocial",
-            "has_consent": "y",
-        },
+    response = post_referral(
+        client, world, organisation_id=str(partner.id), service="psychosocial", has_consent="y"
     )
     assert response.status_code == 302
     record = client.get(f"/returnees/{world.returnee_id}").get_data(as_text=True)
