@@ -59,6 +59,7 @@ from returnees.casework.queue import QueueCriteria, build_queue
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION, get_session, unit_of_work
+from returnees.core.heap import settle_heap
 from returnees.people.models import Returnee
 
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_queue_bench"
@@ -830,6 +831,7 @@ def what_ifs(app: Flask, people: int, clients: Clients, before: list[Measured]) 
 
 def main() -> None:
     app, counts, took = prepared()
+    settle_heap()  # as wsgi.py does once the app is loaded
     if took is not None:
         print(f"queue: registry loaded in {took:,.0f} s")
     print(
