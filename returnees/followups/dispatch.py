@@ -22,7 +22,6 @@ from returnees.messaging.services import (
     CONFIRMED,
     numbers_with_consent,
     queue_messages,
-    queue_template_message,
     template_message_row,
 )
 from returnees.people.models import Returnee
@@ -34,6 +33,10 @@ OPTIONS = {
     "en": {"yes_no": "1 (yes) or 2 (no)", "confirm": "1", "choice": "the number"},
 }
 OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
+# Asked and not answered: open, or asked once and waiting for its reminder to go out.
+AWAITING_REPLY = CheckIn.state.in_(OPEN) | (
+    (CheckIn.state == CheckInState.SCHEDULED) & CheckIn.reminded_at.is_not(None)
+)
 
 
 def local_zone(returnee: Returnee) -> ZoneInfo:
@@ -167,16 +170,6 @@ def _record_batch(
         )
 
 
-def ask(session: Session, check_in: CheckIn, returnee: Returnee) -> OutboundMessage | None:
-    """Queue the check-in's question again (a reminder); a number that may no longer be
-    contacted, or a template that is gone, cancels the check-in instead."""
-    try:
-        return queue_template_message(session, **_asking(check_in, returnee))
-    except Conflict:
-        check_in.state = CheckInState.CANCELLED
-        return None
-
-
 def _hold_people(session: Session, returnee_ids: set[int]) -> set[int]:
     """Lock these people until this transaction ends, so that two workers holding two of one
     person's check-ins cannot both find "not asked today". A person another worker holds is
@@ -231,7 +224,7 @@ def _read(session: Session, reply: InboundMessage) -> None:
     reply.handled_at = now
     check_in = session.scalar(
         select(CheckIn)
-        .where(CheckIn.returnee_id == reply.returnee_id, CheckIn.state.in_(OPEN))
+        .where(CheckIn.returnee_id == reply.returnee_id, AWAITING_REPLY)
         .order_by(CheckIn.queued_at.desc())
         .limit(1)
     )
@@ -313,15 +306,17 @@ def remind_and_escalate(session: Session, limit: int = 500) -> int:
     ).all()
     for check_in in quiet:
         if check_in.reminded_at is None:
-            _remind(session, check_in, now)
+            _remind(check_in, now)
         elif check_in.reminded_at <= now - wait:
             _give_up(session, check_in)
     return len(quiet)
 
 
-def _remind(session: Session, check_in: CheckIn, now: datetime) -> None:
-    check_in.reminded_at = now
-    ask(session, check_in, session.get(Returnee, check_in.returnee_id))
+def _remind(check_in: CheckIn, now: datetime) -> None:
+    """Ask again by way of dispatch, which holds a reminder to the sending window and to one
+    message a day like any question, and makes it the one a reply answers (the latest
+    queued); its reply timer starts again when it is confirmed sent."""
+    check_in.reminded_at, check_in.state, check_in.due_at = now, CheckInState.SCHEDULED, now
 
 
 def _give_up(session: Session, check_in: CheckIn) -> None:

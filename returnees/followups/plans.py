@@ -217,7 +217,11 @@ def _follow_step(session: Session, plan: FollowUpPlan, step: PlanStep, now) -> N
     waiting = session.execute(
         select(CheckIn, Arrival.arrived_at)
         .join(Arrival, CheckIn.arrival_id == Arrival.id)
-        .where(CheckIn.step_id == step.id, CheckIn.state == CheckInState.SCHEDULED)
+        .where(
+            CheckIn.step_id == step.id,
+            CheckIn.state == CheckInState.SCHEDULED,
+            CheckIn.reminded_at.is_(None),  # a reminder repeats what was asked
+        )
     ).all()
     for check_in, arrived_at in waiting:
         check_in.due_at, check_in.state = due_and_state(

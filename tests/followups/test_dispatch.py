@@ -128,6 +128,52 @@ def test_no_reply_gets_one_reminder_then_a_call_task(app, register, in_app, cloc
         assert [t.kind for t in session.scalars(select(Task))] == [TaskKind.CALL]
 
 
+def test_a_reminder_due_at_night_waits_for_the_morning(app, register, in_app, clock):
+    register(given_names="Lucía", phones=("5555 1234",))  # asked at 08:00 in Guatemala
+    all_jobs(in_app)
+    clock.advance(hours=48 + 12)  # 20:00: the wait is over, the window closed
+    all_jobs(in_app)
+    assert len(sent_bodies(in_app)) == 1, "no reminder at night"
+    clock.advance(hours=12)  # 08:00 the next morning
+    all_jobs(in_app)
+    assert len(sent_bodies(in_app)) == 2
+
+
+def test_a_reminder_is_the_days_one_message_and_the_question_a_reply_answers(
+    app, register, in_app, clock
+):
+    # Registered 3 days late: day 0 goes out today, day 3 tomorrow, day 0's reminder 48 hours
+    # after it was sent, after day 3's question.
+    arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=3))
+    all_jobs(in_app)
+    clock.advance(days=1)
+    all_jobs(in_app)
+    assert len(sent_bodies(in_app)) == 2
+    clock.advance(days=1)
+    all_jobs(in_app)
+    assert len(sent_bodies(in_app)) == 3, "day 0's reminder, and nothing else that day"
+    post_signed(app, message(body="1"))
+    run_jobs(in_app)
+    day_0, day_3 = sorted(rows(in_app, arrival.returnee_id), key=lambda r: r.id)[:2]
+    assert (day_0.template, day_0.state) == ("confirm_number", CheckInState.ANSWERED)
+    assert (day_3.template, day_3.state) == ("arrived_safe", CheckInState.SENT)
+
+
+def test_a_reply_before_the_reminder_goes_out_answers_and_stops_it(app, register, in_app, clock):
+    arrival = register(phones=("5555 1234",))
+    all_jobs(in_app)
+    clock.advance(hours=48 + 12)  # the reminder waits for the morning
+    all_jobs(in_app)
+    post_signed(app, message(body="1"))
+    run_jobs(in_app)
+    clock.advance(hours=12)  # 08:00, when day 3's question is due too
+    all_jobs(in_app)
+    day_0 = min(rows(in_app, arrival.returnee_id), key=lambda r: r.id)
+    assert (day_0.state, day_0.answer) == (CheckInState.ANSWERED, "yes")
+    asked = [body for body in sent_bodies(in_app) if "guarde este número" in body]
+    assert len(asked) == 1, "no reminder of a question answered"
+
+
 def test_three_unanswered_in_a_row_open_a_visit_task(app, register, in_app, clock):
     from returnees.followups.dispatch import _give_up
 
