@@ -103,9 +103,8 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
             later.append({"check_in_id": check_in.id, "due": next_window_start(local, start)})
         elif person.id not in held:
             continue  # another worker is asking this person now; the next run decides
-        elif person.id in asked:
-            due_at = next_window_start(local.replace(hour=end), start)
-            later.append({"check_in_id": check_in.id, "due": due_at})
+        elif person.id in asked:  # inside the window: its next start is tomorrow's
+            later.append({"check_in_id": check_in.id, "due": next_window_start(local, start)})
         elif (
             check_in.phone not in consenting or (row := question(session, check_in, person)) is None
         ):
@@ -114,7 +113,8 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
             asking.append((check_in.id, row))
             asked.add(person.id)
     _record_batch(session, later, cancelled, asking, now)
-    return len(asking), len(due) == limit
+    moved = bool(asking or later or cancelled)  # else the same rows would be read again
+    return len(asking), len(due) == limit and moved
 
 
 def question(session: Session, check_in, person) -> dict | None:
@@ -224,7 +224,11 @@ def _read(session: Session, reply: InboundMessage) -> None:
     reply.handled_at = now
     check_in = session.scalar(
         select(CheckIn)
-        .where(CheckIn.returnee_id == reply.returnee_id, AWAITING_REPLY)
+        .where(
+            CheckIn.returnee_id == reply.returnee_id,
+            AWAITING_REPLY,
+            CheckIn.queued_at <= reply.received_at,  # not a question asked after the reply
+        )
         .order_by(CheckIn.queued_at.desc())
         .limit(1)
     )
@@ -233,7 +237,7 @@ def _read(session: Session, reply: InboundMessage) -> None:
         reply.body, check_in.answer_type.value if check_in else "free_text", danger_words
     )
     if check_in is not None and read.value is not None:
-        record_answer(session, check_in, read.value, now)
+        record_answer(session, check_in, read.value, reply.received_at)
     not_safe = check_in is not None and check_in.indicator is Indicator.SAFE and read.value == "no"
     if read.is_danger or not_safe:
         reason = "answered: not safe" if not_safe else f"danger words: {reply.body[:200]}"

@@ -54,11 +54,14 @@ def test_an_answer_updates_the_persons_indicators_with_its_time(
     ask_only(in_app, template)
     run_jobs(in_app)
     post_signed(app, message(body=answer))
+    replied_at = clock.now()
+    clock.advance(minutes=1)  # the job reads the reply a little later
     run_jobs(in_app)
     assert readings(in_app, arrival.returnee_id) == [reading]
     with in_app() as session:
         observed = session.scalar(select(IndicatorReading.observed_at))
-    assert observed == clock.now()
+        answered = session.scalar(select(CheckIn.answered_at).where(CheckIn.answer != ""))
+    assert observed == answered == replied_at
 
 
 def test_an_unclear_answer_notes_nothing(app, register, in_app):

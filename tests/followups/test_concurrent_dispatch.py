@@ -474,8 +474,11 @@ def test_two_workers_holding_two_check_ins_of_one_person_ask_once_that_day(worke
         queued_a, _more = queue_due_check_ins(worker_a, limit=1)  # holds the person, uncommitted
         with worker_app.app_context():
             worker_b = get_session()
-            queued_b, _more = queue_due_check_ins(worker_b, limit=1)
+            queued_b, more_b = queue_due_check_ins(worker_b, limit=1)
             worker_b.commit()
         worker_a.commit()
     assert (queued_a, queued_b) == (1, 0)
+    # A full batch whose people are all held elsewhere asks for no other: drain would read the
+    # same rows again and again until its time budget ran out.
+    assert more_b is False
     assert sum(messages_per_returnee(worker_app).values()) == 1
