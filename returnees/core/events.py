@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 # Each event and what its handlers receive besides the session.
 ARRIVAL_REGISTERED = "arrival_registered"  # arrival_ids: list[int]
-CONSENT_WITHDRAWN = "consent_withdrawn"  # number: str
+CONSENT_WITHDRAWN = "consent_withdrawn"  # number: str; returnee_id: int, one person's only
 SCREENING_RECORDED = "screening_recorded"  # returnee_id: int
 ANSWER_RECORDED = "answer_recorded"  # check_in: CheckIn (answered, with its answer)
 CHECK_IN_UNANSWERED = "check_in_unanswered"  # check_in: CheckIn

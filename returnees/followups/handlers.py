@@ -12,8 +12,8 @@ def _on_arrival(session: Session, arrival_ids: list[int]) -> None:
     schedule_follow_ups(session, arrival_ids)
 
 
-def _on_consent_withdrawn(session: Session, number: str) -> None:
-    cancel_pending_for_number(session, number)
+def _on_consent_withdrawn(session: Session, number: str, returnee_id: int | None = None) -> None:
+    cancel_pending_for_number(session, number, returnee_id)
 
 
 def subscribe() -> None:

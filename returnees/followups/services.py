@@ -178,12 +178,15 @@ def _dated(person: dict, step: dict, due: datetime, now: datetime, grace: timede
     return {**person, **step, "due_at": due_at, "state": state}
 
 
-def cancel_pending_for_number(session: Session, number: str) -> int:
-    """Consent withdrawn or opted out: nothing still pending on that number is sent."""
+def cancel_pending_for_number(session: Session, number: str, returnee_id: int | None = None) -> int:
+    """Consent withdrawn or opted out: nothing still pending on that number is sent (to this
+    person only, when consent was withdrawn on their record alone)."""
+    pending = update(CheckIn).where(
+        CheckIn.phone == number, CheckIn.state == CheckInState.SCHEDULED
+    )
+    if returnee_id is not None:
+        pending = pending.where(CheckIn.returnee_id == returnee_id)
     result = session.execute(
-        update(CheckIn)
-        .where(CheckIn.phone == number, CheckIn.state == CheckInState.SCHEDULED)
-        .values(state=CheckInState.CANCELLED)
-        .execution_options(synchronize_session=False)
+        pending.values(state=CheckInState.CANCELLED).execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

@@ -18,7 +18,12 @@ from returnees.centres.services import find_centre
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required, separate_unit_of_work
 from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from returnees.core.events import ARRIVAL_REGISTERED, SCREENING_RECORDED, publish
+from returnees.core.events import (
+    ARRIVAL_REGISTERED,
+    CONSENT_WITHDRAWN,
+    SCREENING_RECORDED,
+    publish,
+)
 from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
 from returnees.people.services import (
@@ -233,8 +238,10 @@ def _update_known_returnee(
 
 def _add_phones(
     returnee: Returnee, clean: CleanIntake, now: datetime, may_withdraw_consent: bool = True
-) -> None:
+) -> list[str]:
+    """The numbers of the intake on the record; those whose consent it withdrew."""
     known = {phone.number: phone for phone in returnee.phones}
+    withdrawn = []
     for entry in clean.phones:
         phone = known.get(entry.number)
         if phone is None:
@@ -243,9 +250,12 @@ def _add_phones(
         phone.owner, phone.channel = entry.owner, entry.channel
         if entry.has_consent and not phone.has_consent:
             phone.consent_at = now
+        if phone.has_consent and not entry.has_consent and may_withdraw_consent:
+            withdrawn.append(phone.number)
         if entry.has_consent or may_withdraw_consent:
             phone.has_consent = entry.has_consent
         phone.is_usable = True
+    return withdrawn
 
 
 def _add_arrival(
@@ -601,7 +611,8 @@ def update_returnee(
         setattr(returnee, name, getattr(clean, name))
     returnee.folded_name = fold(f"{clean.given_names} {clean.family_names}")
     returnee.updated_at = now
-    _add_phones(returnee, clean, now)
+    for number in _add_phones(returnee, clean, now):
+        publish(CONSENT_WITHDRAWN, session, number=number, returnee_id=returnee.id)
     record_event(
         session, actor, AuditAction.UPDATE, "returnee", returnee.id, fields=sorted(changes)
     )

@@ -120,6 +120,24 @@ def test_opting_out_cancels_what_is_still_pending(app, register, in_app):
     assert {r.state for r in check_ins(in_app, arrival.returnee_id)} == {CheckInState.CANCELLED}
 
 
+def test_withdrawing_consent_on_a_record_cancels_that_persons_pending_check_ins(register, in_app):
+    from returnees.auth.access import Actor
+    from returnees.reception.intake import PhoneEntry
+    from returnees.reception.services import update_returnee
+
+    ana = register(given_names="Ana", phones=("5555 1234",))
+    sister = register(given_names="Rosa", phones=("5555 1234",))  # a phone the family shares
+    with in_app() as session:
+        update_returnee(
+            session,
+            Actor.system("t"),
+            ana.returnee_id,
+            {"phones": [PhoneEntry("5555 1234", owner="shared", consent=False)]},
+        )
+    assert {r.state for r in check_ins(in_app, ana.returnee_id)} == {CheckInState.CANCELLED}
+    assert {r.state for r in check_ins(in_app, sister.returnee_id)} == {CheckInState.SCHEDULED}
+
+
 def test_a_check_in_cannot_name_another_person_than_its_arrivals(register, in_app):
     """One key to the arrival and its person: a check-in for Ana's arrival cannot be Rosa's."""
     from sqlalchemy.exc import IntegrityError
