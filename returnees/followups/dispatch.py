@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import COUNTRY_TIMEZONES
@@ -224,12 +224,12 @@ def _read(session: Session, reply: InboundMessage) -> None:
     reply.handled_at = now
     check_in = session.scalar(
         select(CheckIn)
-        .where(
-            CheckIn.returnee_id == reply.returnee_id,
-            AWAITING_REPLY,
-            CheckIn.queued_at <= reply.received_at,  # not a question asked after the reply
+        .where(CheckIn.returnee_id == reply.returnee_id, AWAITING_REPLY)
+        # A question queued after the reply came in is not what it answers, unless it is all
+        # there is (`worker --once --now` ahead of the clock, in a demo).
+        .order_by(
+            case((CheckIn.queued_at <= reply.received_at, 0), else_=1), CheckIn.queued_at.desc()
         )
-        .order_by(CheckIn.queued_at.desc())
         .limit(1)
     )
     danger_words = list(current_app.config["DANGER_WORDS"])

@@ -174,6 +174,20 @@ def test_a_reply_before_the_reminder_goes_out_answers_and_stops_it(app, register
     assert len(asked) == 1, "no reminder of a question answered"
 
 
+def test_a_reply_answers_the_question_before_it_not_one_queued_since(app, register, in_app, clock):
+    arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=3))
+    all_jobs(in_app)  # day 0 goes out today, day 3 waits for tomorrow
+    clock.advance(days=1)
+    post_signed(app, message(body="1"))  # 08:00: day 0 answered...
+    clock.advance(seconds=5)
+    with in_app() as session:
+        dispatch_check_ins(session)  # ...and day 3 queued before the reply is read
+    with in_app() as session:
+        read_replies(session)
+    day_0, day_3 = sorted(rows(in_app, arrival.returnee_id), key=lambda r: r.id)[:2]
+    assert (day_0.state, day_3.state) == (CheckInState.ANSWERED, CheckInState.SENDING)
+
+
 def test_three_unanswered_in_a_row_open_a_visit_task(app, register, in_app, clock):
     from returnees.followups.dispatch import _give_up
 
