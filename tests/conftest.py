@@ -253,7 +253,7 @@ def register(demo, in_app, clock):
     def make(
         centre: str = "GT-AURORA",
         match: object = "new",
-        phones: tuple[str, ...] = (),
+        phones: tuple[str | PhoneEntry, ...] = (),  # a bare number: the person's, agreed to
         arrived_at: datetime | None = None,
         **fields: object,
     ):
@@ -266,7 +266,9 @@ def register(demo, in_app, clock):
         } | fields
         intake = Intake(
             **values,
-            phones=[PhoneEntry(number, consent=True) for number in phones],
+            phones=[
+                p if isinstance(p, PhoneEntry) else PhoneEntry(p, consent=True) for p in phones
+            ],
             arrival=ArrivalEntry(centre=centre, arrived_at=arrived_at),
         )
         with in_app() as session:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from returnees.core import events
-from returnees.followups.services import cancel_pending_for_number, schedule_follow_ups
+from returnees.followups.services import (
+    cancel_pending_for_number,
+    follow_up_on_new_number,
+    schedule_follow_ups,
+)
 
 
 def _on_arrival(session: Session, arrival_ids: list[int]) -> None:
@@ -16,6 +20,11 @@ def _on_consent_withdrawn(session: Session, number: str, returnee_id: int | None
     cancel_pending_for_number(session, number, returnee_id)
 
 
+def _on_number_added(session: Session, arrival_id: int) -> None:
+    follow_up_on_new_number(session, arrival_id)
+
+
 def subscribe() -> None:
     events.subscribe(events.ARRIVAL_REGISTERED, _on_arrival)
+    events.subscribe(events.FOLLOW_UP_NUMBER_ADDED, _on_number_added)
     events.subscribe(events.CONSENT_WITHDRAWN, _on_consent_withdrawn)

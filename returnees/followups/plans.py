@@ -252,10 +252,10 @@ def _add_to_those_followed(
     )
     rows = []
     for arrival in arrivals:
-        phone = contact_phone(arrival.returnee)
-        if phone is None:
-            continue
         for step in added:
+            phone = contact_phone(arrival.returnee, step.asked)
+            if phone is None:
+                continue
             row = check_in_row(arrival, phone, plan, step, now, grace)
             if row["state"] is CheckInState.SCHEDULED:
                 rows.append(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import Row, and_, select, update
@@ -10,10 +11,21 @@ from sqlalchemy.orm import Session
 
 from returnees.core.clock import utcnow
 from returnees.core.db import among, bulk_insert
-from returnees.followups.models import CheckIn, CheckInState, FollowUpPlan, PlanProfile, PlanStep
-from returnees.people.models import Channel, Phone, Returnee, age_on
+from returnees.followups.models import (
+    Asked,
+    CheckIn,
+    CheckInState,
+    FollowUpPlan,
+    PlanProfile,
+    PlanStep,
+)
+from returnees.people.models import Channel, Phone, PhoneOwner, Returnee, age_on
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
+
+PhoneOrRow = TypeVar("PhoneOrRow", Phone, Row)
+# A step of a plan in force: its day after arrival, who it asks, and its check-ins' columns.
+PlannedStep = tuple[timedelta, Asked, dict]
 
 
 def profile_for(arrival: Arrival, returnee: Returnee) -> PlanProfile:
@@ -31,35 +43,63 @@ def profile_of(is_unaccompanied: bool, age: int | None) -> PlanProfile:
     )
 
 
-def contact_phone(returnee: Returnee) -> Phone | None:
-    """The number to ask on: one the person agreed to, that works, on a channel they chose."""
+# Whose number a step is asked on, best first: the person's own, or a parent's or guardian's
+# (a relative's number, then the family's shared one). Failing those, any number they consented
+# to is used rather than none: a child followed on their own phone is not lost from sight.
+OWNERS_ASKED = {
+    Asked.RETURNEE: (PhoneOwner.SELF, PhoneOwner.SHARED, PhoneOwner.RELATIVE),
+    Asked.GUARDIAN: (PhoneOwner.RELATIVE, PhoneOwner.SHARED, PhoneOwner.SELF),
+}
+
+
+def contact_phone(returnee: Returnee, asked: Asked = Asked.RETURNEE) -> Phone | None:
+    """The number to ask on: one agreed to, that works, on a channel chosen, whose holder is
+    the one asked (OWNERS_ASKED)."""
     usable = [
         p
         for p in returnee.phones
         if p.has_consent and p.is_usable and p.channel is not Channel.NONE
     ]
-    return usable[0] if usable else None
+    return _preferred(usable, asked)
 
 
-def contact_phones(session: Session, returnee_ids: set[int]) -> dict[int, Row]:
-    """contact_phone of many people in one query: their number and channel, by person."""
+def _preferred(phones: list[PhoneOrRow], asked: Asked) -> PhoneOrRow | None:
+    """The first of these phones (in the order given) of the best owner for `asked`."""
+    owners = OWNERS_ASKED[asked]
+    return min(phones, key=lambda phone: owners.index(phone.owner), default=None)
+
+
+def contact_phones(session: Session, returnee_ids: set[int]) -> dict[int, dict[Asked, dict]]:
+    """contact_phone of many people in one query: by person, the number and channel each of
+    them is asked on, by who is asked."""
     rows = session.execute(
-        select(Phone.returnee_id, Phone.number, Phone.channel)
+        select(Phone.returnee_id, Phone.number, Phone.channel, Phone.owner)
         .where(
             among(session, Phone.returnee_id, returnee_ids),
             Phone.has_consent.is_(True),
             Phone.is_usable.is_(True),
             Phone.channel != Channel.NONE,
         )
-        .order_by(Phone.returnee_id.desc(), Phone.id.desc())
+        .order_by(Phone.returnee_id, Phone.id)
     )
-    return {row.returnee_id: row for row in rows}  # the lowest id of each person wins
+    phones: dict[int, list[Row]] = {}
+    for row in rows:
+        phones.setdefault(row.returnee_id, []).append(row)
+    return {
+        returnee_id: {asked: phone_columns(_preferred(held, asked)) for asked in Asked}
+        for returnee_id, held in phones.items()
+    }
+
+
+def phone_columns(phone: Phone | Row) -> dict:
+    return {"phone": phone.number, "channel": phone.channel}
 
 
 def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
     """Create the check-ins of these arrivals in one insert; returns how many.
 
-    An arrival without a consenting, usable phone gets none. A step already past (a late
+    An arrival without a consenting, usable phone gets none. Each step is asked on the number
+    of whoever it asks (the person, or a child's guardian). A step already past (a late
     registration) is due at once within the grace period, and otherwise marked missed, so that
     staff see it instead of losing it. The arrivals and phones are read as plain rows, two
     queries for a whole flight.
@@ -82,24 +122,50 @@ def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
     phones = contact_phones(session, {arrival.returnee_id for arrival in arrivals})
     rows = []
     for arrival in arrivals:
-        phone = phones.get(arrival.returnee_id)
+        asked_on = phones.get(arrival.returnee_id)
         age = age_on(arrival.arrived_at.date(), arrival.birth_date, arrival.estimated_age)
         plan = plans.get(profile_of(arrival.is_unaccompanied, age))
-        if phone is None or plan is None:
+        if asked_on is None or plan is None:
             continue
         version, steps = plan
-        person = person_columns(arrival, phone, version, now)
+        person = person_columns(arrival, version, now)
+        asking = {asked: person | asked_on[asked] for asked in Asked}
         rows += [
-            _dated(person, columns, arrival.arrived_at + offset, now, grace)
-            for offset, columns in steps
+            _dated(asking[asked], columns, arrival.arrived_at + offset, now, grace)
+            for offset, asked, columns in steps
         ]
     insert_check_ins(session, rows)
     return len(rows)
 
 
-def plans_in_force(session: Session) -> dict[PlanProfile, tuple[int, list[tuple[timedelta, dict]]]]:
-    """Each profile's plan version and its steps in force (their day and shared columns), in
-    one query."""
+def follow_up_on_new_number(session: Session, arrival_id: int) -> int:
+    """A number was added for an arrival (a guardian's, at a child's handover): an arrival
+    followed by no one yet gets its plan, on the steps still to come or within the grace
+    period; otherwise its check-ins not yet sent are asked on the best number for whoever they
+    ask. Returns how many check-ins were created or moved."""
+    if session.scalar(select(CheckIn.id).where(CheckIn.arrival_id == arrival_id).limit(1)) is None:
+        return schedule_follow_ups(session, [arrival_id])
+    returnee_id = session.scalar(select(Arrival.returnee_id).where(Arrival.id == arrival_id))
+    asked_on = contact_phones(session, {returnee_id}).get(returnee_id)
+    if asked_on is None:
+        return 0
+    waiting = session.execute(
+        select(CheckIn, PlanStep.asked)
+        .join(PlanStep, CheckIn.step_id == PlanStep.id)
+        .where(
+            CheckIn.arrival_id == arrival_id,
+            CheckIn.state == CheckInState.SCHEDULED,
+            CheckIn.reminded_at.is_(None),
+        )
+    ).all()
+    for check_in, asked in waiting:
+        check_in.phone, check_in.channel = asked_on[asked]["phone"], asked_on[asked]["channel"]
+    return len(waiting)
+
+
+def plans_in_force(session: Session) -> dict[PlanProfile, tuple[int, list[PlannedStep]]]:
+    """Each profile's plan version and its steps in force (their day, who they ask and their
+    shared columns), in one query."""
     rows = session.execute(
         select(
             FollowUpPlan.profile,
@@ -109,6 +175,7 @@ def plans_in_force(session: Session) -> dict[PlanProfile, tuple[int, list[tuple[
             PlanStep.template,
             PlanStep.answer_type,
             PlanStep.indicator,
+            PlanStep.asked,
         )
         .join(PlanStep, and_(PlanStep.plan_id == FollowUpPlan.id, PlanStep.retired_at.is_(None)))
         .order_by(FollowUpPlan.id, PlanStep.day_offset)
@@ -116,7 +183,7 @@ def plans_in_force(session: Session) -> dict[PlanProfile, tuple[int, list[tuple[
     plans: dict[PlanProfile, tuple[int, list]] = {}
     for row in rows:
         _version, steps = plans.setdefault(row.profile, (row.version, []))
-        steps.append((timedelta(days=row.day_offset), step_columns(row)))
+        steps.append((timedelta(days=row.day_offset), row.asked, step_columns(row)))
     return plans
 
 
@@ -142,7 +209,7 @@ def check_in_row(
     grace: timedelta,
 ) -> dict:
     return _dated(
-        person_columns(arrival, phone, plan.version, now),
+        person_columns(arrival, plan.version, now) | phone_columns(phone),
         step_columns(step),
         arrival.arrived_at + timedelta(days=step.day_offset),
         now,
@@ -150,15 +217,14 @@ def check_in_row(
     )
 
 
-def person_columns(arrival: Arrival, phone: Phone, version: int, now: datetime) -> dict:
-    """The columns a person's check-ins share. Those a new check-in leaves empty (its message,
-    when it was sent, its answer) are not given: the database fills them in."""
+def person_columns(arrival: Arrival, version: int, now: datetime) -> dict:
+    """The columns a person's check-ins share, but for the number. Those a new check-in leaves
+    empty (its message, when it was sent, its answer) are not given: the database fills them
+    in."""
     return {
         "returnee_id": arrival.returnee_id,
         "arrival_id": arrival.id,
         "plan_version": version,
-        "phone": phone.number,
-        "channel": phone.channel,
         "created_at": now,
     }
 

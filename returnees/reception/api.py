@@ -159,6 +159,7 @@ def handover(returnee_id: int) -> Response:
         body["document"],
         body["phone"],
         body["document_checked"],
+        body["phone_consent"],
     )
     hand_over_child(get_session(), current_actor(), arrival_id, entry)
     return jsonify(ReturneeSchema().dump(returnee))

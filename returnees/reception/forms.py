@@ -169,6 +169,9 @@ class HandoverForm(FlaskForm):
     guardian_document = StringField(_("Their identity document"))
     guardian_phone = StringField(_("Their phone"))
     is_document_checked = BooleanField(_("I checked their document and the relationship"))
+    guardian_consents = BooleanField(
+        _("They agree to be asked about the child by message on this phone")
+    )
 
 
 class HouseholdForm(FlaskForm):

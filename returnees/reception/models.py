@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.auth.models import User
@@ -177,6 +177,7 @@ class Custody(Base):
     guardian_document: Mapped[str] = mapped_column(String(40), default="")
     guardian_phone: Mapped[str] = mapped_column(String(20), default="")
     is_guardian_verified: Mapped[bool] = mapped_column(default=False)
+    guardian_consents: Mapped[bool] = mapped_column(default=False, server_default=false())
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

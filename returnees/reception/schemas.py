@@ -83,6 +83,8 @@ class HandoverSchema(Schema):
     document = fields.String(load_default="")
     phone = fields.String(load_default="")
     document_checked = fields.Boolean(load_default=False)
+    # The guardian agrees to be asked about the child on `phone`.
+    phone_consent = fields.Boolean(load_default=False)
 
 
 class ManifestFormSchema(Schema):

@@ -21,11 +21,12 @@ from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from returnees.core.events import (
     ARRIVAL_REGISTERED,
     CONSENT_WITHDRAWN,
+    FOLLOW_UP_NUMBER_ADDED,
     SCREENING_RECORDED,
     publish,
 )
 from returnees.people.identity import InvalidValue, fold, normalise_phone
-from returnees.people.models import Phone, Returnee
+from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.people.services import (
     PEOPLE_ROLES,
     Candidate,
@@ -413,6 +414,8 @@ class HandoverEntry:
     guardian_document: str = ""
     guardian_phone: str = ""
     is_document_checked: bool = False
+    # The guardian agrees to be asked about the child on guardian_phone (the child's plan).
+    guardian_consents: bool = False
 
 
 def hand_over_child(
@@ -437,8 +440,9 @@ def hand_over_child(
     custody.guardian_phone = phone
     custody.is_guardian_verified = relationship in PARENTAL and entry.is_document_checked
     custody.checked_by_id, custody.requested_at = actor.user_id, now
+    custody.guardian_consents = bool(phone) and entry.guardian_consents
     if custody.is_guardian_verified or actor.role is Role.SUPERVISOR:
-        _complete_handover(custody, actor, now)
+        _complete_handover(session, custody, actor, now)
     else:
         custody.status = HandoverStatus.AWAITING_APPROVAL
     record_event(
@@ -464,15 +468,34 @@ def _check_handover(entry: HandoverEntry, country: str) -> tuple[GuardianRelatio
             phone = normalise_phone(entry.guardian_phone, country)
         except InvalidValue as error:
             errors["guardian_phone"] = [error.message]
+    elif entry.guardian_consents:
+        errors["guardian_phone"] = [_("Give the number they agreed to be asked on.")]
     if errors:
         raise InvalidInput(_("Nothing was saved: correct the fields marked."), errors)
     return relationship, phone
 
 
-def _complete_handover(custody: Custody, actor: Actor, now: datetime) -> None:
+def _complete_handover(session: Session, custody: Custody, actor: Actor, now: datetime) -> None:
     custody.status, custody.handed_over_at = HandoverStatus.HANDED_OVER, now
     if not custody.is_guardian_verified:
         custody.approved_by_id = actor.user_id
+    if custody.guardian_consents:
+        _add_guardian_phone(custody, now)
+        session.flush()
+        publish(FOLLOW_UP_NUMBER_ADDED, session, arrival_id=custody.arrival_id)
+
+
+def _add_guardian_phone(custody: Custody, now: datetime) -> None:
+    """The guardian's number joins the child's record, agreed to: the child's plan asks them
+    (and a reply from it is the child's)."""
+    child = custody.arrival.returnee
+    phone = next((p for p in child.phones if p.number == custody.guardian_phone), None)
+    if phone is None:
+        phone = Phone(number=custody.guardian_phone, channel=Channel.SMS, created_at=now)
+        child.phones.append(phone)
+    phone.owner, phone.is_usable = PhoneOwner.RELATIVE, True
+    if not phone.has_consent:
+        phone.has_consent, phone.consent_at = True, now
 
 
 def approve_handover(
@@ -488,7 +511,7 @@ def approve_handover(
         raise Conflict(_("This handover is not waiting for approval."))
     if requested_at is not None and custody.requested_at != requested_at:
         raise Conflict(_("This handover changed since you opened it: look at it again."))
-    _complete_handover(custody, actor, utcnow())
+    _complete_handover(session, custody, actor, utcnow())
     record_event(session, actor, AuditAction.UPDATE, "custody", custody.id, status="approved")
     return custody
 

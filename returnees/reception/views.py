@@ -255,6 +255,7 @@ def handover(arrival_id: int) -> str | tuple[str, int] | Response:
             form.guardian_document.data or "",
             form.guardian_phone.data or "",
             form.is_document_checked.data,
+            form.guardian_consents.data,
         )
         try:
             custody = hand_over_child(get_session(), current_actor(), arrival_id, entry)

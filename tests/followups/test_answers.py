@@ -42,7 +42,7 @@ def readings(in_app, returnee_id: int) -> list[tuple[Indicator, bool]]:
     [
         ("arrived_safe", "Sí, gracias", 25, (Indicator.SAFE, True)),
         ("school_or_work", "si", 25, (Indicator.WORKING, True)),
-        ("school_or_work", "no", 15, (Indicator.IN_SCHOOL, False)),
+        ("guardian_in_school", "no", 15, (Indicator.IN_SCHOOL, False)),
         ("travel_again", "1", 30, (Indicator.LEAVING_AGAIN, True)),
         ("travel_again", "No, ya no", 30, (Indicator.LEAVING_AGAIN, False)),
     ],

@@ -49,6 +49,20 @@ def test_the_day_0_check_in_is_sent_once(app, register, in_app, clock):
     assert rows(in_app, arrival.returnee_id)[0].state is CheckInState.SENDING
 
 
+def test_a_childs_check_in_goes_to_the_guardian_and_names_the_child(app, register, in_app):
+    from returnees.reception.intake import PhoneEntry
+
+    register(
+        given_names="Lucía",
+        estimated_age=11,
+        phones=(PhoneEntry("5555 2222", owner="relative", consent=True),),
+    )
+    run_jobs(in_app)
+    with in_app() as session:
+        sent = [(m.phone, m.body) for m in session.scalars(select(OutboundMessage))]
+    assert sent == [("+50255552222", "Hola, guarde este número para saber de Lucía. Responda 1.")]
+
+
 def test_a_check_in_due_at_2_in_the_morning_goes_out_at_8(app, register, in_app, clock):
     clock.at = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # 02:00 in Guatemala (UTC-6)
     arrival = register(phones=("5555 1234",))

@@ -28,6 +28,35 @@ def test_an_arrival_with_a_consenting_phone_gets_its_plan(register, in_app, cloc
     assert {(r.phone, r.plan_version) for r in rows} == {("+50255551234", 1)}
 
 
+@pytest.mark.parametrize(
+    ("age", "owners", "asked_on", "first_template"),
+    [
+        (12, ("self", "relative"), "+50255552222", "guardian_confirm_number"),
+        (12, ("self", "shared"), "+50255552222", "guardian_confirm_number"),
+        (12, ("self",), "+50255551111", "guardian_confirm_number"),
+        (30, ("relative", "self"), "+50255552222", "confirm_number"),
+        (30, ("relative",), "+50255551111", "confirm_number"),
+    ],
+    ids=["child-family-phone", "child-shared-phone", "child-own-only", "adult", "adult-relative"],
+)
+def test_each_step_is_asked_on_the_number_of_whoever_it_asks(
+    register, in_app, age, owners, asked_on, first_template
+):
+    """A child's plan asks a parent or guardian (a relative's or the family's number, else the
+    child's own rather than none); an adult's asks the person (their own number first)."""
+    from returnees.reception.intake import PhoneEntry
+
+    numbers = ("5555 1111", "5555 2222")
+    phones = [
+        PhoneEntry(number, owner=owner, consent=True)
+        for number, owner in zip(numbers, owners, strict=False)
+    ]
+    arrival = register(phones=tuple(phones), estimated_age=age)
+    rows = check_ins(in_app, arrival.returnee_id)
+    assert {r.phone for r in rows} == {asked_on}
+    assert rows[0].template == first_template
+
+
 @pytest.mark.parametrize("phones", [(), None], ids=["no-phone", "no-consent"])
 def test_without_consent_or_a_phone_nothing_is_scheduled(register, in_app, phones):
     if phones is None:

@@ -220,3 +220,117 @@ def test_the_supervisor_approves_from_the_record(app, child, staff, sign_in_as, 
         from returnees.reception.models import Arrival
 
         assert session.get(Arrival, child.id).custody.status is HandoverStatus.HANDED_OVER
+
+
+def guardian_follow_up(in_app, arrival_id: int) -> list[tuple[str, str, str]]:
+    from sqlalchemy import select
+
+    from returnees.followups.models import CheckIn
+
+    with in_app() as session:
+        rows = session.scalars(
+            select(CheckIn).where(CheckIn.arrival_id == arrival_id).order_by(CheckIn.due_at)
+        )
+        return [(r.phone, r.template, r.state.value) for r in rows]
+
+
+def test_a_guardian_who_agrees_is_asked_about_the_child_from_the_handover_on(
+    child, staff, in_app, clock
+):
+    """A child travelling alone often has no phone: the plan starts with the handover, on the
+    guardian's number, the days already past within the grace period or marked missed."""
+    assert guardian_follow_up(in_app, child.id) == []
+    clock.advance(days=2)
+    hand_over(
+        in_app,
+        Actor.for_user(staff[Role.RECEPTION]),
+        child.id,
+        guardian_name="Rosa Mejía",
+        relationship="mother",
+        guardian_document="DPI 1234567890101",
+        guardian_phone="5555 9876",
+        is_document_checked=True,
+        guardian_consents=True,
+    )
+    plan = guardian_follow_up(in_app, child.id)
+    assert len(plan) == 12 and {phone for phone, _t, _s in plan} == {"+50255559876"}
+    assert plan[0] == ("+50255559876", "guardian_confirm_number", "scheduled")
+    assert plan[1][1:] == ("guardian_arrived_safe", "scheduled")
+    with in_app() as session:
+        from returnees.people.models import Phone, PhoneOwner
+
+        phone = session.query(Phone).filter_by(number="+50255559876").one()
+        assert (phone.returnee_id, phone.owner, phone.has_consent) == (
+            child.returnee_id,
+            PhoneOwner.RELATIVE,
+            True,
+        )
+
+
+def test_a_guardian_who_does_not_agree_is_not_asked(child, staff, in_app):
+    hand_over(
+        in_app,
+        Actor.for_user(staff[Role.RECEPTION]),
+        child.id,
+        guardian_name="Rosa Mejía",
+        relationship="mother",
+        guardian_document="DPI 1234567890101",
+        guardian_phone="5555 9876",
+        is_document_checked=True,
+    )
+    assert guardian_follow_up(in_app, child.id) == []
+
+
+def test_a_handover_awaiting_approval_asks_the_guardian_once_approved(child, staff, in_app):
+    hand_over(
+        in_app,
+        Actor.for_user(staff[Role.RECEPTION]),
+        child.id,
+        guardian_name="Tía Marta",
+        relationship="other_relative",
+        guardian_phone="5555 9876",
+        guardian_consents=True,
+    )
+    assert guardian_follow_up(in_app, child.id) == []
+    with in_app() as session:
+        approve_handover(session, Actor.for_user(staff[Role.SUPERVISOR]), child.id)
+    assert {phone for phone, _t, _s in guardian_follow_up(in_app, child.id)} == {"+50255559876"}
+
+
+def test_a_child_followed_on_their_own_phone_is_then_asked_through_the_guardian(
+    demo, register, staff, in_app
+):
+    arrival = register(
+        given_names="Kevin", estimated_age=15, is_unaccompanied=True, phones=("5555 1111",)
+    )
+    hand_over(
+        in_app,
+        Actor.for_user(staff[Role.RECEPTION]),
+        arrival.id,
+        guardian_name="Rosa Mejía",
+        relationship="mother",
+        guardian_document="DPI 1234567890101",
+        guardian_phone="5555 9876",
+        is_document_checked=True,
+        guardian_consents=True,
+    )
+    assert {phone for phone, _t, _s in guardian_follow_up(in_app, arrival.id)} == {"+50255559876"}
+
+
+def test_consent_without_a_number_is_refused_and_nothing_changes(child, staff, in_app):
+    from returnees.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        hand_over(
+            in_app,
+            Actor.for_user(staff[Role.RECEPTION]),
+            child.id,
+            guardian_name="Rosa Mejía",
+            relationship="mother",
+            guardian_consents=True,
+        )
+    assert "guardian_phone" in refused.value.fields
+    with in_app() as session:
+        from returnees.reception.models import Arrival
+
+        assert session.get(Arrival, child.id).custody.status is HandoverStatus.IN_CUSTODY
