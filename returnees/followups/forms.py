@@ -21,6 +21,18 @@ INDICATOR_LABELS = {
     "referral_attended": _("Attended the referral"),
     "leaving_again": _("Thinking of leaving again"),
 }
+ANSWER_LABELS = {"yes": _("yes"), "no": _("no")}
+STATE_LABELS = {
+    "scheduled": _("scheduled"),
+    "sending": _("sending"),
+    "sent": _("sent"),
+    "delivered": _("delivered"),
+    "answered": _("answered"),
+    "unanswered": _("no answer"),
+    "failed": _("not delivered"),
+    "cancelled": _("cancelled"),
+    "missed": _("missed: registered too late"),
+}
 PROFILE_LABELS = {
     "unaccompanied_child": _("Unaccompanied child"),
     "child_with_family": _("Child with family"),

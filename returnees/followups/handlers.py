@@ -25,6 +25,11 @@ def _on_number_added(session: Session, arrival_id: int) -> None:
 
 
 def subscribe() -> None:
+    """Subscribe this package's handlers, and show a person's follow-up on their record."""
+    from returnees.followups.views import record_panel
+    from returnees.people.views import add_record_panel
+
+    add_record_panel("followups/_record.html", record_panel)
     events.subscribe(events.ARRIVAL_REGISTERED, _on_arrival)
     events.subscribe(events.FOLLOW_UP_NUMBER_ADDED, _on_number_added)
     events.subscribe(events.CONSENT_WITHDRAWN, _on_consent_withdrawn)

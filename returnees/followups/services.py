@@ -163,6 +163,20 @@ def follow_up_on_new_number(session: Session, arrival_id: int) -> int:
     return len(waiting)
 
 
+def follow_up_of(session: Session, returnee_id: int) -> list[Row]:
+    """A person's check-ins, each with its step's day (None for a referral's question), the
+    latest arrival first and each in the order of its plan: what their record shows, the steps
+    marked missed among them."""
+    return list(
+        session.execute(
+            select(CheckIn, PlanStep.day_offset)
+            .outerjoin(PlanStep, CheckIn.step_id == PlanStep.id)
+            .where(CheckIn.returnee_id == returnee_id)
+            .order_by(CheckIn.arrival_id.desc(), CheckIn.due_at, CheckIn.id)
+        )
+    )
+
+
 def plans_in_force(session: Session) -> dict[PlanProfile, tuple[int, list[PlannedStep]]]:
     """Each profile's plan version and its steps in force (their day, who they ask and their
     shared columns), in one query."""

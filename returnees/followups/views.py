@@ -5,26 +5,49 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from returnees.auth.access import current_actor, requires_role
+from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.forms import options, show_errors
 from returnees.followups.forms import (
+    ANSWER_LABELS,
     ANSWER_TYPE_LABELS,
     ASKED_LABELS,
     INDICATOR_LABELS,
     NEW_ROWS,
     PROFILE_LABELS,
+    STATE_LABELS,
     PlanForm,
 )
-from returnees.followups.models import FollowUpPlan
+from returnees.followups.models import CheckInState, FollowUpPlan
 from returnees.followups.plans import StepEntry, change_plan, list_plans, require_plan
+from returnees.followups.services import follow_up_of
 from returnees.messaging.models import MessageTemplate
+from returnees.people.identity import format_phone
+from returnees.people.models import Returnee
 
 bp = Blueprint("followups", __name__)
+
+
+def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | None:
+    """The follow-up panel of a person's record: every check-in, what became of it, and the
+    steps missed because the arrival was registered too late."""
+    check_ins = follow_up_of(session, returnee.id)
+    if not check_ins:
+        return None
+    return {
+        "check_ins": check_ins,
+        "missed": sum(row.CheckIn.state is CheckInState.MISSED for row in check_ins),
+        "state_labels": STATE_LABELS,
+        "answer_labels": ANSWER_LABELS,
+        "indicator_labels": INDICATOR_LABELS,
+        "answer_type_labels": ANSWER_TYPE_LABELS,
+        "format_phone": format_phone,
+    }
 
 
 @bp.get("/plans/")

@@ -93,6 +93,20 @@ def test_a_late_registration_sends_what_is_within_grace_and_marks_the_rest_misse
     assert second.state is CheckInState.SCHEDULED and second.due_at == clock.now(), "day 3: now"
 
 
+def test_the_steps_missed_by_a_late_registration_show_on_the_record(
+    register, make_user, sign_in_as, clock
+):
+    from returnees.auth.models import Role
+
+    arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=5))
+    client = sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA"))
+    page = client.get(f"/returnees/{arrival.returnee_id}").get_data(as_text=True)
+    panel = page.split('id="follow-up"')[1].split("</section>")[0]
+    assert "1 paso perdido: registrado demasiado tarde" in panel
+    assert panel.count('class="missed"') == 1
+    assert panel.count("programado") == 11
+
+
 @pytest.mark.parametrize(
     ("fields", "profile"),
     [
