@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from returnees.centres.models import COUNTRY_TIMEZONES
 from returnees.core import events
 from returnees.core.clock import utcnow
 from returnees.core.db import among
@@ -24,6 +22,7 @@ from returnees.messaging.services import (
     queue_messages,
     template_message_row,
 )
+from returnees.messaging.window import local_zone, next_days_window, window_opens
 from returnees.people.models import Returnee
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task, open_urgent_task
@@ -37,16 +36,6 @@ OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
 AWAITING_REPLY = CheckIn.state.in_(OPEN) | (
     (CheckIn.state == CheckInState.SCHEDULED) & CheckIn.reminded_at.is_not(None)
 )
-
-
-def local_zone(returnee: Returnee) -> ZoneInfo:
-    return ZoneInfo(COUNTRY_TIMEZONES[returnee.nationality])
-
-
-def next_window_start(local: datetime, start_hour: int) -> datetime:
-    """The next start of the sending window, in UTC."""
-    day = local.date() if local.hour < start_hour else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(start_hour), local.tzinfo).astimezone(ZoneInfo("UTC"))
 
 
 def dispatch_check_ins(session: Session) -> int:
@@ -97,14 +86,14 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
     later, cancelled, asking = [], [], []
     for check_in in due:
         person = people[check_in.returnee_id]
-        local = now.astimezone(local_zone(person))
-        start, end = current_app.config["SENDING_WINDOW"][person.nationality.value]
-        if not start <= local.hour < end:
-            later.append({"check_in_id": check_in.id, "due": next_window_start(local, start)})
+        if opens := window_opens(now, person.nationality):
+            later.append({"check_in_id": check_in.id, "due": opens})
         elif person.id not in held:
             continue  # another worker is asking this person now; the next run decides
-        elif person.id in asked:  # inside the window: its next start is tomorrow's
-            later.append({"check_in_id": check_in.id, "due": next_window_start(local, start)})
+        elif person.id in asked:
+            later.append(
+                {"check_in_id": check_in.id, "due": next_days_window(now, person.nationality)}
+            )
         elif (
             check_in.phone not in consenting or (row := question(session, check_in, person)) is None
         ):
@@ -187,7 +176,7 @@ def _asked_today(session: Session, people, now: datetime) -> set[int]:
     """Who of these people was already asked today, in their own local day."""
     starts = {}
     for person in people:
-        zone = local_zone(person)
+        zone = local_zone(person.nationality)
         starts[person.id] = datetime.combine(now.astimezone(zone).date(), time(), zone)
     latest = session.execute(
         select(CheckIn.returnee_id, func.max(CheckIn.queued_at))

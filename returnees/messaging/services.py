@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -41,8 +41,9 @@ from returnees.messaging.models import (
     MessageStatus,
     OutboundMessage,
 )
+from returnees.messaging.window import window_opens
 from returnees.people.identity import InvalidValue, normalise_phone
-from returnees.people.models import Channel, Phone, PhoneOwner
+from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task
 
@@ -248,21 +249,29 @@ def _claim(session: Session, limit: int) -> list[Row]:
     )
     candidates = session.execute(
         due.with_only_columns(
-            OutboundMessage.id, OutboundMessage.phone, OutboundMessage.needs_consent
+            OutboundMessage.id,
+            OutboundMessage.phone,
+            OutboundMessage.needs_consent,
+            OutboundMessage.priority,
+            OutboundMessage.returnee_id,
         )
     ).all()
     consenting = numbers_with_consent(
         session, {row.phone for row in candidates if row.needs_consent}
     )
-    refused = [row.id for row in candidates if row.needs_consent and row.phone not in consenting]
-    wanted = [row.id for row in candidates if row.id not in set(refused)]
+    refused = {row.id for row in candidates if row.needs_consent and row.phone not in consenting}
+    waiting = _outside_window(session, [row for row in candidates if row.id not in refused], now)
+    wanted = [row.id for row in candidates if row.id not in refused and row.id not in waiting]
     _set_if_queued(
         session,
-        refused,
+        sorted(refused),
         status=MessageStatus.FAILED,
         updated_at=now,
         error_message="not sent: the number opted out or withdrew consent",
     )
+    for opens in set(waiting.values()):
+        held = [message_id for message_id, at in waiting.items() if at == opens]
+        _set_if_queued(session, held, next_attempt_at=opens, updated_at=now)
     if not wanted:
         return []
     claimed = session.execute(
@@ -282,6 +291,24 @@ def _claim(session: Session, limit: int) -> list[Row]:
         .execution_options(synchronize_session=False)
     )
     return sorted(claimed, key=lambda message: (message.priority, message.id))
+
+
+def _outside_window(session: Session, candidates: list[Row], now: datetime) -> dict[int, datetime]:
+    """The routine messages to a person (their check-ins) that may not go out now, each with
+    when their window opens: a retry, or a worker stopped overnight, must not carry a question
+    into the night. Replies and urgent alerts go at any hour."""
+    routine = [row for row in candidates if row.priority >= ROUTINE and row.returnee_id]
+    if not routine:
+        return {}
+    countries = dict(
+        session.execute(
+            select(Returnee.id, Returnee.nationality).where(
+                among(session, Returnee.id, {row.returnee_id for row in routine})
+            )
+        ).all()
+    )
+    opens = {row.id: window_opens(now, countries[row.returnee_id]) for row in routine}
+    return {message_id: at for message_id, at in opens.items() if at is not None}
 
 
 def _set_if_queued(session: Session, ids: list[int], **values: object) -> list[int]:

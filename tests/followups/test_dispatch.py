@@ -74,6 +74,42 @@ def test_a_check_in_due_at_2_in_the_morning_goes_out_at_8(app, register, in_app,
     assert len(sent_bodies(in_app)) == 1
 
 
+def test_a_question_queued_before_7_pm_but_not_sent_by_then_waits_for_the_morning(
+    app, register, in_app, clock
+):
+    """A retry, or a worker stopped in the evening, must not carry a check-in into the night;
+    an urgent alert to the social worker on call goes at any hour."""
+    from returnees.messaging.models import URGENT
+    from returnees.messaging.services import queue_message
+
+    clock.at = datetime(2026, 12, 3, 0, 59, tzinfo=UTC)  # 18:59 in Guatemala
+    register(phones=("5555 1234",))
+    with in_app() as session:
+        assert dispatch_check_ins(session) == 1
+    clock.at = datetime(2026, 12, 3, 1, 1, tzinfo=UTC)  # 19:01: its message still queued
+    with in_app() as session:
+        queue_message(
+            session,
+            "+50255559999",
+            "Tarea 7",
+            returnee_id=None,
+            needs_consent=False,
+            priority=URGENT,
+        )
+        dispatch_messages(session)
+    with in_app() as session:
+        by_body = {m.body: m for m in session.scalars(select(OutboundMessage))}
+    question = next(m for body, m in by_body.items() if body.startswith("Hola Ana"))
+    assert by_body["Tarea 7"].sent_at is not None
+    assert question.sent_at is None
+    assert question.next_attempt_at == datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # 08:00
+    clock.at = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+    with in_app() as session:
+        dispatch_messages(session)
+    with in_app() as session:
+        assert session.get(OutboundMessage, question.id).sent_at is not None
+
+
 def test_at_most_one_check_in_a_day_per_person(app, register, in_app, clock):
     arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=3))
     run_jobs(in_app)  # day 0 (missed? no: within grace) and day 3 are both due now

@@ -1,0 +1,33 @@
+"""When a person may be written to: the sending window of their country (SENDING_WINDOW, local
+hours from and to), in its own time. A check-in waits for it when it is queued and again when
+its message is sent, should a retry or a stopped worker carry it past the evening."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from returnees.centres.models import COUNTRY_TIMEZONES, Country
+
+
+def local_zone(nationality: Country) -> ZoneInfo:
+    return ZoneInfo(COUNTRY_TIMEZONES[nationality])
+
+
+def window_opens(now: datetime, nationality: Country) -> datetime | None:
+    """None while the window is open; otherwise when it next opens, in UTC."""
+    start, end = current_app.config["SENDING_WINDOW"][nationality.value]
+    local = now.astimezone(local_zone(nationality))
+    if start <= local.hour < end:
+        return None
+    day = local.date() if local.hour < start else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(start), local.tzinfo).astimezone(UTC)
+
+
+def next_days_window(now: datetime, nationality: Country) -> datetime:
+    """When the window opens tomorrow (the person's local day), in UTC."""
+    start, _end = current_app.config["SENDING_WINDOW"][nationality.value]
+    tomorrow = now.astimezone(local_zone(nationality)).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(start), local_zone(nationality)).astimezone(UTC)
