@@ -54,6 +54,10 @@ ENVIRONMENT_SETTINGS = (
     "MESSAGING_REQUIRES_TWILIO",
     "ON_CALL_FALLBACK_PHONE",
     "MESSAGE_RETENTION_DAYS",
+    "FOLLOW_UP_GRACE_HOURS",
+    "SENDING_WINDOW",
+    "DANGER_WORDS",
+    "REPLY_WAIT_HOURS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -110,9 +114,11 @@ SEND_BATCH_SIZE = 100
 # Follow-ups: a step already past when an arrival is registered is still sent within this many
 # hours of its due time, and marked missed after.
 FOLLOW_UP_GRACE_HOURS = 72
-# Check-ins go out only inside this window of the returnee's local time (hour from, hour to).
+# Check-ins go out only inside this window of the returnee's local time (hour from, hour to);
+# in the environment, "GT=8-19,HN=8-19,SV=8-19" (a country left out keeps 8-19).
 SENDING_WINDOW = {"GT": (8, 19), "HN": (8, 19), "SV": (8, 19)}
-# A reply containing one of these phrases opens an urgent task at once.
+# A reply containing one of these phrases opens an urgent task at once; in the environment, one
+# comma-separated list that replaces this one.
 DANGER_WORDS = (
     "auxilio",
     "ayuda urgente",

@@ -11,8 +11,15 @@ from flask import Flask
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 ENVIRONMENTS = ("development", "production", "test")
-INTEGER_SETTINGS = {"PROXY_FIX_HOPS", "MESSAGE_RETENTION_DAYS"}
+INTEGER_SETTINGS = {
+    "PROXY_FIX_HOPS",
+    "MESSAGE_RETENTION_DAYS",
+    "FOLLOW_UP_GRACE_HOURS",
+    "REPLY_WAIT_HOURS",
+}
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO"}
+# Comma-separated in the environment: "auxilio, me amenazan, ayuda urgente".
+LIST_SETTINGS = {"DANGER_WORDS"}
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 
 
@@ -36,11 +43,13 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
     env_file = CONFIG_DIR / f"{name}.py"
     if env_file.exists():
         app.config.from_pyfile(str(env_file))
+    configured_window = dict(app.config["SENDING_WINDOW"])
     for key in app.config["ENVIRONMENT_SETTINGS"]:
         if os.environ.get(key):
             app.config[key] = os.environ[key]
     app.config.update(overrides)
     _coerce(app)
+    app.config["SENDING_WINDOW"] = sending_window(app.config["SENDING_WINDOW"], configured_window)
     _check_required(app)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"].replace(
         "{instance_path}", app.instance_path
@@ -48,6 +57,11 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
 
 
 def _coerce(app: Flask) -> None:
+    for key in LIST_SETTINGS:
+        if isinstance(app.config.get(key), str):
+            app.config[key] = tuple(
+                word for word in (w.strip().lower() for w in app.config[key].split(",")) if word
+            )
     for key in BOOLEAN_SETTINGS:
         if isinstance(app.config.get(key), str):
             app.config[key] = app.config[key].strip().lower() in ("1", "true", "yes", "on")
@@ -58,6 +72,38 @@ def _coerce(app: Flask) -> None:
             raise SettingsError(
                 f"{key} must be a whole number, not {app.config[key]!r}."
             ) from error
+
+
+def sending_window(
+    value: str | Mapping[str, tuple[int, int]], configured: Mapping[str, tuple[int, int]]
+) -> dict[str, tuple[int, int]]:
+    """Each country's sending window, local hours (from, to). From the environment it reads
+    "GT=8-19,HN=8-19,SV=8-19": a country left out keeps its window of config/; every country
+    must be one config/ has a window for."""
+    window = dict(configured)
+    if isinstance(value, str):
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            country, _sep, hours = part.partition("=")
+            start, _dash, end = hours.partition("-")
+            try:
+                window[country.strip().upper()] = (int(start), int(end))
+            except ValueError as error:
+                raise SettingsError(
+                    f"SENDING_WINDOW: {part!r} is not COUNTRY=FROM-TO, such as GT=8-19."
+                ) from error
+    else:
+        window |= dict(value)
+    for country, (start, end) in window.items():
+        if country not in configured:
+            raise SettingsError(
+                f"SENDING_WINDOW: {country!r} is not one of {', '.join(configured)}."
+            )
+        if not 0 <= start < end <= 24:
+            raise SettingsError(
+                f"SENDING_WINDOW: {country} {start}-{end} is not a window of the day "
+                "(hours from 0 to 24, the first before the second)."
+            )
+    return window
 
 
 def _check_required(app: Flask) -> None:

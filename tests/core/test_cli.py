@@ -140,11 +140,35 @@ def test_worker_once_runs_every_job_at_the_given_time(cli):
     assert "prune-sign-in-attempts" in result.output
 
 
+def test_worker_once_acts_as_if_it_were_the_time_given(cli, register, in_app, clock):
+    from datetime import UTC, datetime
+
+    from returnees.messaging.models import OutboundMessage
+
+    clock.at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 02:00 in Guatemala
+    register(phones=("5555 1234",))  # its day-0 check-in is due now
+    night = cli("worker", "--once", "--now", "2026-12-01T02:30:00-06:00")
+    assert night.exit_code == 0, night.output
+    assert "dispatch-check-ins: 0\n" in night.output, "02:30 there: it waits for the morning"
+    morning = cli("worker", "--once", "--now", "2026-12-01T08:00:00-06:00")
+    assert "dispatch-check-ins: 1\n" in morning.output
+    assert "send-due-messages: 1\n" in morning.output
+    with in_app() as session:
+        [sent] = session.scalars(select(OutboundMessage)).all()
+        assert sent.created_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize("bad", ["tomorrow", "2026-13-01T08:00", "2026-12-01T08:00"])
-def test_worker_refuses_a_bad_now(cli, bad):
+def test_worker_refuses_a_bad_now(cli, register, in_app, bad):
+    from returnees.followups.models import CheckIn, CheckInState
+
+    register(phones=("5555 1234",))  # a check-in due now, 08:00 in Guatemala
     result = cli("worker", "--once", "--now", bad)
     assert result.exit_code == 2
     assert "--now" in result.output or bad in result.output
+    with in_app() as session:
+        states = set(session.scalars(select(CheckIn.state)))
+    assert states == {CheckInState.SCHEDULED}, "no job ran"
 
 
 def test_a_social_worker_goes_on_call_and_off_and_others_are_refused(cli, make_user, in_app):

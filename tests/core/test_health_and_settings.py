@@ -76,3 +76,30 @@ def test_the_first_load_of_a_page_stays_under_200_kb(app):
     with client.get("/static/app.css") as css:
         assert css.status_code == 200
         assert len(page.data) + len(css.data) < 200 * 1024
+
+
+def test_follow_up_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DANGER_WORDS", "Socorro, me siguen ,")
+    monkeypatch.setenv("SENDING_WINDOW", "HN=9-18")
+    monkeypatch.setenv("REPLY_WAIT_HOURS", "24")
+    monkeypatch.setenv("FOLLOW_UP_GRACE_HOURS", "48")
+    config = create_app({"RETURNEES_ENV": "test"}).config
+    assert config["DANGER_WORDS"] == ("socorro", "me siguen")
+    assert config["SENDING_WINDOW"] == {"GT": (8, 19), "HN": (9, 18), "SV": (8, 19)}
+    assert (config["REPLY_WAIT_HOURS"], config["FOLLOW_UP_GRACE_HOURS"]) == (24, 48)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("SENDING_WINDOW", "GT=8", "GT=8"),
+        ("SENDING_WINDOW", "GT=19-8", "GT 19-8"),
+        ("SENDING_WINDOW", "MX=8-19", "'MX'"),
+        ("SENDING_WINDOW", "SV=8-25", "SV 8-25"),
+        ("REPLY_WAIT_HOURS", "two days", "REPLY_WAIT_HOURS"),
+    ],
+)
+def test_a_bad_follow_up_setting_stops_the_start_and_says_which(monkeypatch, name, value, said):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=said):
+        create_app({"RETURNEES_ENV": "test"})

@@ -144,6 +144,18 @@ def test_a_reply_to_are_you_safe_moves_the_case(app, register, in_app, clock, an
     assert tasks == ([task] if task else [])
 
 
+def test_the_danger_words_are_the_ones_configured(app, register, in_app, clock, monkeypatch):
+    monkeypatch.setitem(app.config, "DANGER_WORDS", ("me siguen",))
+    arrival = register(phones=("5555 1234",))
+    run_jobs(in_app)
+    post_signed(app, message(sid="SM1", body="1, pero me siguen"))
+    run_jobs(in_app)
+    with in_app() as session:
+        tasks = [(t.kind, t.reason) for t in session.scalars(select(Task))]
+    assert tasks == [(TaskKind.URGENT_SAFETY, "danger words: 1, pero me siguen")]
+    assert rows(in_app, arrival.returnee_id)[0].answer == "yes"
+
+
 def all_jobs(in_app) -> None:
     from returnees.followups.dispatch import follow_sent_messages, remind_and_escalate
 
@@ -160,6 +172,39 @@ def test_the_reply_timer_starts_when_the_message_is_confirmed_sent(app, register
     all_jobs(in_app)
     day_0 = rows(in_app, arrival.returnee_id)[0]
     assert day_0.state is CheckInState.SENT and day_0.sent_at == clock.now()
+
+
+class QueuedAtTwilio:
+    """Twilio's usual answer to a send: queued; that it was sent comes later, by callback."""
+
+    def send(self, message):
+        from returnees.messaging.gateway import SendOutcome
+
+        return SendOutcome(sid="SM" + "0" * 32, status="queued")
+
+
+def test_the_reply_timer_starts_at_twilios_callback_not_at_the_send(
+    app, register, in_app, clock, monkeypatch
+):
+    from returnees.followups.dispatch import follow_sent_messages
+    from returnees.messaging.services import GATEWAY
+    from tests.messaging.test_webhooks import PUBLIC
+
+    monkeypatch.setitem(app.extensions, GATEWAY, QueuedAtTwilio())
+    arrival = register(phones=("5555 1234",))
+    run_jobs(in_app)
+    sent_to_twilio = clock.now()
+    clock.advance(minutes=5)
+    day_0 = rows(in_app, arrival.returnee_id)[0]
+    path = f"/webhooks/twilio/status?message={day_0.message_id}"
+    form = {"MessageSid": "SM" + "0" * 32, "MessageStatus": "sent"}
+    assert post_signed(app, form, url=PUBLIC + path, path=path).status_code in (200, 204)
+    clock.advance(minutes=5)
+    with in_app() as session:
+        follow_sent_messages(session)
+    day_0 = rows(in_app, arrival.returnee_id)[0]
+    assert day_0.state is CheckInState.SENT
+    assert day_0.sent_at == sent_to_twilio + timedelta(minutes=5)
 
 
 def test_no_reply_gets_one_reminder_then_a_call_task(app, register, in_app, clock):
