@@ -41,6 +41,7 @@ def readings(in_app, returnee_id: int) -> list[tuple[Indicator, bool]]:
     ("template", "answer", "age", "reading"),
     [
         ("arrived_safe", "Sí, gracias", 25, (Indicator.SAFE, True)),
+        ("still_safe", "no", 25, (Indicator.SAFE, False)),
         ("school_or_work", "si", 25, (Indicator.WORKING, True)),
         ("guardian_in_school", "no", 15, (Indicator.IN_SCHOOL, False)),
         ("travel_again", "1", 30, (Indicator.LEAVING_AGAIN, True)),

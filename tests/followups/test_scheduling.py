@@ -25,7 +25,11 @@ def test_an_arrival_with_a_consenting_phone_gets_its_plan(register, in_app, cloc
     assert rows[0].due_at == arrival.arrived_at and rows[0].template == "confirm_number"
     assert rows[1].due_at == arrival.arrived_at + timedelta(days=3)
     assert {r.state for r in rows} == {CheckInState.SCHEDULED}
-    assert {(r.phone, r.plan_version) for r in rows} == {("+50255551234", 1)}
+    with in_app() as session:
+        version = session.scalar(
+            select(FollowUpPlan.version).where(FollowUpPlan.profile == PlanProfile.ADULT)
+        )
+    assert {(r.phone, r.plan_version) for r in rows} == {("+50255551234", version)}
 
 
 @pytest.mark.parametrize(
