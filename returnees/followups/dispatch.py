@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 
 from flask import current_app
@@ -31,6 +32,7 @@ OPTIONS = {
     "es": {"yes_no": "1 (sí) o 2 (no)", "confirm": "1", "choice": "el número"},
     "en": {"yes_no": "1 (yes) or 2 (no)", "confirm": "1", "choice": "the number"},
 }
+log = logging.getLogger(__name__)
 OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
 # Asked and not answered: open, or asked once and waiting for its reminder to go out.
 AWAITING_REPLY = CheckIn.state.in_(OPEN) | (
@@ -204,8 +206,20 @@ def read_replies(session: Session, limit: int = 200) -> int:
         .with_for_update(skip_locked=True)
     ).all()
     for reply in replies:
-        _read(session, reply)
+        try:
+            with session.begin_nested():
+                _read(session, reply)
+        except Exception:
+            log.exception("reply %s could not be read; it goes to a person", reply.id)
+            _hand_to_a_person(session, reply)
     return len(replies)
+
+
+def _hand_to_a_person(session: Session, reply: InboundMessage) -> None:
+    """A reply whose reading failed is not retried forever, holding up the replies behind it
+    (a danger word among them): it waits in the review queue, read by a person."""
+    reply.handled_at = utcnow()
+    _review(session, reply)
 
 
 def _read(session: Session, reply: InboundMessage) -> None:
@@ -232,14 +246,18 @@ def _read(session: Session, reply: InboundMessage) -> None:
         reason = "answered: not safe" if not_safe else f"danger words: {reply.body[:200]}"
         open_urgent_task(session, reply.returnee_id, reason, subject=f"reply:{reply.id}")
     elif read.value is None:
-        open_task(
-            session,
-            TaskKind.REVIEW_REPLY,
-            reply.returnee_id,
-            reply.body[:300] or "—",
-            subject=f"reply:{reply.id}",
-            priority=30,
-        )
+        _review(session, reply)
+
+
+def _review(session: Session, reply: InboundMessage) -> None:
+    open_task(
+        session,
+        TaskKind.REVIEW_REPLY,
+        reply.returnee_id,
+        reply.body[:300] or "—",
+        subject=f"reply:{reply.id}",
+        priority=30,
+    )
 
 
 def record_answer(session: Session, check_in: CheckIn, value: str, at: datetime) -> None:

@@ -156,6 +156,36 @@ def test_the_danger_words_are_the_ones_configured(app, register, in_app, clock, 
     assert rows(in_app, arrival.returnee_id)[0].answer == "yes"
 
 
+def test_a_reply_that_cannot_be_read_goes_to_a_person_and_holds_up_no_other(
+    app, register, in_app, clock, monkeypatch
+):
+    from returnees.followups import dispatch
+
+    ana = register(given_names="Ana", phones=("5555 1234",))
+    rosa = register(given_names="Rosa", phones=("5555 2345",))
+    run_jobs(in_app)
+    read = dispatch.read_reply
+
+    def failing_on_ana(body, *args):
+        if body == "1 ana":
+            raise RuntimeError("a bug in a reader")
+        return read(body, *args)
+
+    monkeypatch.setattr(dispatch, "read_reply", failing_on_ana)
+    post_signed(app, message(sid="SM1", body="1 ana", sender="+50255551234"))
+    post_signed(app, message(sid="SM2", body="auxilio", sender="+50255552345"))
+    with in_app() as session:
+        assert read_replies(session) == 2
+    with in_app() as session:
+        tasks = {(t.returnee_id, t.kind) for t in session.scalars(select(Task))}
+    assert tasks == {
+        (ana.returnee_id, TaskKind.REVIEW_REPLY),
+        (rosa.returnee_id, TaskKind.URGENT_SAFETY),
+    }
+    with in_app() as session:
+        assert read_replies(session) == 0, "read once, not again and again"
+
+
 def all_jobs(in_app) -> None:
     from returnees.followups.dispatch import follow_sent_messages, remind_and_escalate
 
