@@ -52,8 +52,9 @@ class OutboundMessage(Base):
     # An approved WhatsApp template (outside the 24-hour window) and its variables.
     content_sid: Mapped[str] = mapped_column(String(40), default="")
     content_variables: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Found by ix_outbound_messages_due, which leads with it.
     status: Mapped[MessageStatus] = mapped_column(
-        value_enum(MessageStatus), default=MessageStatus.QUEUED, index=True
+        value_enum(MessageStatus), default=MessageStatus.QUEUED
     )
     twilio_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
