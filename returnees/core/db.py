@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Select,
     Text,
     and_,
     any_,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     cast,
     create_engine,
     event,
+    func,
     text,
 )
 from sqlalchemy import Enum as SqlEnum
@@ -243,6 +245,17 @@ def among(session: Session, column: ColumnElement[T], values: Iterable[T]) -> Co
         highest = bindparam(None, max(values), type_=Integer, literal_execute=True)
         return and_(column == any_(cast(array, ARRAY(Integer))), column.between(lowest, highest))
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+
+
+def among_selected(
+    session: Session, column: ColumnElement[T], chosen: Select[tuple[T]]
+) -> ColumnElement[bool]:
+    """`column IN (chosen)`, the subquery run once. On PostgreSQL as `= ANY(ARRAY(chosen))`, an
+    InitPlan: an IN subquery may be run again for each row of a nested loop, and a claim's
+    `LIMIT n FOR UPDATE SKIP LOCKED` run again claims more than n."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(chosen)
+    return column == any_(func.array(chosen.scalar_subquery()))
 
 
 def json_text(value: object) -> str:

@@ -11,13 +11,14 @@ from typing import Any
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Row, bindparam, case, func, select, update
+from sqlalchemy import Row, and_, bindparam, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from returnees.auth.models import Role
+from returnees.centres.models import Country
 from returnees.core.clock import utcnow
-from returnees.core.db import among, insert_returning_ids
+from returnees.core.db import among, among_selected, insert_returning_ids
 from returnees.core.errors import Conflict, NotFound
 from returnees.core.events import CONSENT_WITHDRAWN, publish
 from returnees.core.scheduler import drain
@@ -64,6 +65,8 @@ CLAIMED = (
     OutboundMessage.content_variables,
 )
 MAX_ATTEMPTS = 5
+# A phone that may be written to: its holder agreed, and it works.
+CONSENTING = and_(Phone.has_consent.is_(True), Phone.is_usable.is_(True))
 
 
 def gateway() -> Gateway:
@@ -231,14 +234,16 @@ def claim_due_messages(session: Session, limit: int) -> list[int]:
 def _claim(session: Session, limit: int) -> list[Row]:
     """claim_due_messages, giving what the gateway needs of each message (CLAIMED).
 
-    PostgreSQL skips rows another worker holds (FOR UPDATE SKIP LOCKED); each claim is also a
-    conditional UPDATE, so two workers can never both claim one message. The lease marks the
-    message as possibly sent until its outcome is recorded: a worker that dies mid-batch leaves
-    it to be resolved, never resent blindly.
+    One statement claims them: PostgreSQL skips rows another worker holds (FOR UPDATE SKIP
+    LOCKED), and the claim is a conditional UPDATE, so two workers can never both claim one
+    message. The lease marks the message as possibly sent until its outcome is recorded: a
+    worker that dies mid-batch leaves it to be resolved, never resent blindly. What the claim
+    also reads, whether the number may be written to and the person's country, hands back a
+    message refused (failed) or due outside its sending window (queued until it opens).
     """
     now = utcnow()
     due = (
-        select(OutboundMessage)
+        select(OutboundMessage.id)
         .where(
             OutboundMessage.status == MessageStatus.QUEUED,
             (OutboundMessage.next_attempt_at.is_(None)) | (OutboundMessage.next_attempt_at <= now),
@@ -247,37 +252,12 @@ def _claim(session: Session, limit: int) -> list[Row]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    candidates = session.execute(
-        due.with_only_columns(
-            OutboundMessage.id,
-            OutboundMessage.phone,
-            OutboundMessage.needs_consent,
-            OutboundMessage.priority,
-            OutboundMessage.returnee_id,
-        )
-    ).all()
-    consenting = numbers_with_consent(
-        session, {row.phone for row in candidates if row.needs_consent}
-    )
-    refused = {row.id for row in candidates if row.needs_consent and row.phone not in consenting}
-    waiting = _outside_window(session, [row for row in candidates if row.id not in refused], now)
-    wanted = [row.id for row in candidates if row.id not in refused and row.id not in waiting]
-    _set_if_queued(
-        session,
-        sorted(refused),
-        status=MessageStatus.FAILED,
-        updated_at=now,
-        error_message="not sent: the number opted out or withdrew consent",
-    )
-    for opens in set(waiting.values()):
-        held = [message_id for message_id, at in waiting.items() if at == opens]
-        _set_if_queued(session, held, next_attempt_at=opens, updated_at=now)
-    if not wanted:
-        return []
+    may_write = exists().where(Phone.number == OutboundMessage.phone, CONSENTING)
+    country = select(Returnee.nationality).where(Returnee.id == OutboundMessage.returnee_id)
     claimed = session.execute(
         update(OutboundMessage)
         .where(
-            among(session, OutboundMessage.id, wanted),
+            among_selected(session, OutboundMessage.id, due),
             OutboundMessage.status == MessageStatus.QUEUED,
         )
         .values(
@@ -287,54 +267,43 @@ def _claim(session: Session, limit: int) -> list[Row]:
             next_attempt_at=now + LEASE,
             updated_at=now,
         )
-        .returning(*CLAIMED)
+        .returning(
+            *CLAIMED,
+            OutboundMessage.needs_consent,
+            may_write.label("may_write"),
+            country.scalar_subquery().label("country"),
+        )
         .execution_options(synchronize_session=False)
+    ).all()
+    refused = {row.id for row in claimed if row.needs_consent and not row.may_write}
+    _hand_back(
+        session,
+        sorted(refused),
+        status=MessageStatus.FAILED,
+        updated_at=now,
+        error_message="not sent: the number opted out or withdrew consent",
     )
-    return sorted(claimed, key=lambda message: (message.priority, message.id))
+    waiting = _outside_window([row for row in claimed if row.id not in refused], now)
+    for opens in set(waiting.values()):
+        held = [message_id for message_id, at in waiting.items() if at == opens]
+        _hand_back(session, held, next_attempt_at=opens, updated_at=now)
+    sending = [row for row in claimed if row.id not in refused and row.id not in waiting]
+    return sorted(sending, key=lambda message: (message.priority, message.id))
 
 
-def _outside_window(session: Session, candidates: list[Row], now: datetime) -> dict[int, datetime]:
+def _outside_window(claimed: list[Row], now: datetime) -> dict[int, datetime]:
     """The routine messages to a person (their check-ins) that may not go out now, each with
     when their window opens: a retry, or a worker stopped overnight, must not carry a question
     into the night. Replies and urgent alerts go at any hour."""
-    routine = [row for row in candidates if row.priority >= ROUTINE and row.returnee_id]
-    if not routine:
-        return {}
-    countries = dict(
-        session.execute(
-            select(Returnee.id, Returnee.nationality).where(
-                among(session, Returnee.id, {row.returnee_id for row in routine})
-            )
-        ).all()
-    )
-    opens = {row.id: window_opens(now, countries[row.returnee_id]) for row in routine}
+    routine = [row for row in claimed if row.priority >= ROUTINE and row.country is not None]
+    opens = {row.id: window_opens(now, Country(row.country)) for row in routine}
     return {message_id: at for message_id, at in opens.items() if at is not None}
-
-
-def _set_if_queued(session: Session, ids: list[int], **values: object) -> list[int]:
-    """A conditional UPDATE of the messages still queued; the ids it changed."""
-    if not ids:
-        return []
-    changed = session.execute(
-        update(OutboundMessage)
-        .where(
-            among(session, OutboundMessage.id, ids), OutboundMessage.status == MessageStatus.QUEUED
-        )
-        .values(**values)
-        .returning(OutboundMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(changed.scalars())
 
 
 def numbers_with_consent(session: Session, numbers: set[str]) -> set[str]:
     if not numbers:
         return set()
-    query = select(Phone.number).where(
-        among(session, Phone.number, numbers),
-        Phone.has_consent.is_(True),
-        Phone.is_usable.is_(True),
-    )
+    query = select(Phone.number).where(among(session, Phone.number, numbers), CONSENTING)
     return set(session.scalars(query))
 
 
@@ -633,6 +602,7 @@ def send_due_messages(session: Session, limit: int | None = None) -> tuple[int, 
         if time.monotonic() - claimed_at > LEASE.total_seconds() / 2:
             _record_outcomes(session, outcomes)
             _hand_back(session, ids[position:])
+            session.commit()
             return sent + _sent(outcomes), False
         outcomes.append((message_id, send_safely(requests[message_id])))
         if len(outcomes) == OUTCOME_BATCH or position == len(ids) - 1:
@@ -694,22 +664,29 @@ def _sent(outcomes: list[tuple[int, SendOutcome]]) -> int:
     return sum(outcome.sid is not None for _message_id, outcome in outcomes)
 
 
-def _hand_back(session: Session, ids: list[int]) -> None:
-    """Claimed messages never sent go back to the queue, as they were."""
+def _hand_back(session: Session, ids: list[int], **values: object) -> None:
+    """Claimed messages never sent go back as they were (to the queue, unless `values` say
+    otherwise: failed, or queued until a later time)."""
+    if not ids:
+        return
     session.execute(
         update(OutboundMessage)
         .where(
             among(session, OutboundMessage.id, ids), OutboundMessage.status == MessageStatus.SENDING
         )
         .values(
-            status=MessageStatus.QUEUED,
-            is_ambiguous=False,
-            attempts=OutboundMessage.attempts - 1,
-            next_attempt_at=None,
+            **(
+                {
+                    "status": MessageStatus.QUEUED,
+                    "is_ambiguous": False,
+                    "attempts": OutboundMessage.attempts - 1,
+                    "next_attempt_at": None,
+                }
+                | values
+            )
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
 def send_safely(request: OutgoingMessage) -> SendOutcome:
