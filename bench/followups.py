@@ -71,7 +71,7 @@ DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_bench_followups"
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Guatemala
 FLIGHT, STEPS, PLAN_RUNS, APS_RUNS, WARMUP = 135, 12, 30, 5, 3
 PLAN_TARGET_MS, SPEEDUP_TARGET = 50.0, 20.0
-DISPATCHED, DISPATCH_ROUNDS, DISPATCH_WARMUP, PROFILED, DISPATCH_TARGET = 1500, 5, 50, 300, 0.8
+DISPATCHED, DISPATCH_ROUNDS, DISPATCH_WARMUP, PROFILED, DISPATCH_TARGET = 2700, 9, 50, 300, 0.8
 SMALL, DUE, ROUNDS, SETTLE_RUNS, MEMORY_TARGET_MB, STOPS = 1000, 200, 2, 5, 120.0, 20
 APS_TABLE = "bench_apscheduler_jobs"
 # Runs a command and reports its peak RSS. A child forked (or vforked) straight from this large
