@@ -32,7 +32,7 @@ from returnees.core.db import get_required
 from returnees.core.errors import Conflict, InvalidInput, NotFound
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.followups.services import contact_phone
-from returnees.people.models import Returnee
+from returnees.people.models import Phone, Returnee
 from returnees.people.services import require_returnee
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
@@ -282,7 +282,7 @@ def record_contact(
     else:
         _close(task, actor, now, f"{kind_value.value}: {outcome_value.value}")
     if outcome_value is ContactOutcome.WRONG_NUMBER:
-        _mark_number_wrong(session, task.returnee_id)
+        _mark_number_wrong(session, task)
     session.flush()
     record_event(
         session,
@@ -315,9 +315,19 @@ def _check_contact(kind: str, outcome: str, note: str) -> tuple[ContactKind, Con
     return kind_value, outcome_value  # type: ignore[return-value]
 
 
-def _mark_number_wrong(session: Session, returnee_id: int) -> None:
-    returnee = session.get(Returnee, returnee_id)
-    phone = contact_phone(returnee)
+def _number_called(session: Session, task: Task) -> Phone | None:
+    """The number a call on this task rang: its check-in's (a child's may be a guardian's),
+    else the one the person is asked on."""
+    returnee = session.get(Returnee, task.returnee_id)
+    check_in_id = task.subject.removeprefix("check-in:")
+    check_in = session.get(CheckIn, int(check_in_id)) if check_in_id.isdigit() else None
+    called = check_in.phone if check_in is not None else None
+    return next((p for p in returnee.phones if p.number == called), contact_phone(returnee))
+
+
+def _mark_number_wrong(session: Session, task: Task) -> None:
+    returnee_id = task.returnee_id
+    phone = _number_called(session, task)
     if phone is not None:
         phone.is_usable = False
         session.execute(

@@ -15,7 +15,7 @@ from returnees.core.db import among
 from returnees.core.errors import Conflict
 from returnees.core.scheduler import drain
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
-from returnees.followups.replies import read_reply
+from returnees.followups.replies import contains_danger, read_reply
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
 from returnees.messaging.services import (
     CONFIRMED,
@@ -216,10 +216,14 @@ def read_replies(session: Session, limit: int = 200) -> int:
 
 
 def _hand_to_a_person(session: Session, reply: InboundMessage) -> None:
-    """A reply whose reading failed is not retried forever, holding up the replies behind it
-    (a danger word among them): it waits in the review queue, read by a person."""
+    """A reply whose reading failed is not retried forever, holding up the replies behind it:
+    it waits for a person, as an urgent task when it says a danger word, else for review."""
     reply.handled_at = utcnow()
-    _review(session, reply)
+    if contains_danger(reply.body, list(current_app.config["DANGER_WORDS"])):
+        reason = f"danger words: {reply.body[:200]}"
+        open_urgent_task(session, reply.returnee_id, reason, subject=f"reply:{reply.id}")
+    else:
+        _review(session, reply)
 
 
 def _read(session: Session, reply: InboundMessage) -> None:
@@ -227,13 +231,17 @@ def _read(session: Session, reply: InboundMessage) -> None:
     reply.handled_at = now
     check_in = session.scalar(
         select(CheckIn)
+        .outerjoin(OutboundMessage, CheckIn.message_id == OutboundMessage.id)
         .where(CheckIn.returnee_id == reply.returnee_id, AWAITING_REPLY)
-        # A question queued after the reply came in is not what it answers, unless it is all
-        # there is (`worker --once --now` ahead of the clock, in a demo).
+        # A question not yet sent when the reply came in (queued since, or held overnight) is
+        # not what it answers, unless it is all there is (`worker --once --now` ahead of the
+        # clock, in a demo). Locked: a reminder job must not ask again what this answers.
         .order_by(
-            case((CheckIn.queued_at <= reply.received_at, 0), else_=1), CheckIn.queued_at.desc()
+            case((OutboundMessage.sent_at <= reply.received_at, 0), else_=1),
+            CheckIn.queued_at.desc(),
         )
         .limit(1)
+        .with_for_update(of=CheckIn)
     )
     danger_words = list(current_app.config["DANGER_WORDS"])
     read = read_reply(
@@ -295,6 +303,8 @@ def follow_sent_messages(session: Session, limit: int = 500) -> int:
     for check_in, message in pending:
         if message.status in CONFIRMED:
             check_in.state, check_in.sent_at = CheckInState.SENT, message.confirmed_at or utcnow()
+        elif check_in.reminded_at is not None:
+            _give_up(session, check_in)  # asked once, and its reminder could not reach them
         else:
             check_in.state = CheckInState.FAILED
     return len(pending)
@@ -314,6 +324,7 @@ def remind_and_escalate(session: Session, limit: int = 500) -> int:
         )
         .order_by(CheckIn.sent_at, CheckIn.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)  # a reply being read holds its check-in
     ).all()
     for check_in in quiet:
         if check_in.reminded_at is None:
@@ -340,7 +351,7 @@ def _give_up(session: Session, check_in: CheckIn) -> None:
             CheckIn.returnee_id == check_in.returnee_id,
             CheckIn.state.in_((CheckInState.ANSWERED, CheckInState.UNANSWERED)),
         )
-        .order_by(CheckIn.sent_at.desc())
+        .order_by(func.coalesce(CheckIn.sent_at, CheckIn.queued_at).desc(), CheckIn.id.desc())
         .limit(3)
     ).all()
     in_a_row = next(

@@ -29,6 +29,7 @@ from returnees.followups.models import (
 from returnees.followups.services import (
     check_in_row,
     contact_phone,
+    contact_phones,
     due_and_state,
     insert_check_ins,
 )
@@ -203,9 +204,15 @@ def _apply(step: PlanStep, entry: _CheckedStep) -> None:
 
 
 def _cancel_scheduled(session: Session, step_id: int) -> None:
+    """A removed step is asked of no one more; a question already asked (its reminder
+    waiting) stays open to its answer."""
     session.execute(
         update(CheckIn)
-        .where(CheckIn.step_id == step_id, CheckIn.state == CheckInState.SCHEDULED)
+        .where(
+            CheckIn.step_id == step_id,
+            CheckIn.state == CheckInState.SCHEDULED,
+            CheckIn.reminded_at.is_(None),
+        )
         .values(state=CheckInState.CANCELLED)
         .execution_options(synchronize_session=False)
     )
@@ -223,12 +230,16 @@ def _follow_step(session: Session, plan: FollowUpPlan, step: PlanStep, now) -> N
             CheckIn.reminded_at.is_(None),  # a reminder repeats what was asked
         )
     ).all()
+    phones = contact_phones(session, {check_in.returnee_id for check_in, _at in waiting})
     for check_in, arrived_at in waiting:
         check_in.due_at, check_in.state = due_and_state(
             arrived_at + timedelta(days=step.day_offset), now, grace
         )
         check_in.template, check_in.answer_type = step.template, step.answer_type
         check_in.indicator, check_in.plan_version = step.indicator, plan.version
+        if asked_on := phones.get(check_in.returnee_id):  # who the step asks may have changed
+            check_in.phone = asked_on[step.asked]["phone"]
+            check_in.channel = asked_on[step.asked]["channel"]
 
 
 def _add_to_those_followed(

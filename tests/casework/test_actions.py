@@ -69,6 +69,30 @@ def test_a_wrong_number_stops_its_check_ins_and_asks_for_a_new_one(
     assert kinds == [TaskKind.FIND_NEW_NUMBER]
 
 
+def test_a_wrong_number_on_a_guardians_call_marks_the_guardians_number(
+    app, register, in_app, worker, sign_in_as
+):
+    from returnees.reception.intake import PhoneEntry
+    from returnees.tasks.services import open_task
+
+    child = register(
+        estimated_age=12,
+        phones=(
+            PhoneEntry("5555 1111", owner="self", consent=True),
+            PhoneEntry("5555 2222", owner="relative", consent=True),
+        ),
+    ).returnee_id
+    with in_app() as session:
+        asked = session.scalars(select(CheckIn).where(CheckIn.returnee_id == child)).first()
+        task_id = open_task(
+            session, TaskKind.CALL, child, "no answer", subject=f"check-in:{asked.id}"
+        ).id
+    post(sign_in_as(worker), f"/tasks/{task_id}/contact", kind="call", outcome="wrong_number")
+    with in_app() as session:
+        usable = dict(session.execute(select(Phone.number, Phone.is_usable)).all())
+    assert usable == {"+50255551111": True, "+50255552222": False}
+
+
 def test_a_bad_outcome_changes_nothing_and_keeps_the_note(
     app, register, add_task, in_app, worker, sign_in_as
 ):

@@ -313,6 +313,49 @@ def test_a_reply_answers_the_question_before_it_not_one_queued_since(app, regist
     assert (day_0.state, day_3.state) == (CheckInState.ANSWERED, CheckInState.SENDING)
 
 
+class RefusingNumber:
+    """Twilio refusing the number (21211): the message fails for good."""
+
+    def send(self, message):
+        from returnees.messaging.gateway import SendOutcome
+
+        return SendOutcome(error_code=21211, error_message="invalid 'To' number")
+
+
+def test_a_reminder_that_cannot_be_sent_leaves_a_call_task(
+    app, register, in_app, clock, monkeypatch
+):
+    from returnees.messaging.services import GATEWAY
+
+    arrival = register(phones=("5555 1234",))
+    all_jobs(in_app)
+    clock.advance(hours=48)
+    monkeypatch.setitem(app.extensions, GATEWAY, RefusingNumber())
+    all_jobs(in_app)
+    assert rows(in_app, arrival.returnee_id)[0].state is CheckInState.UNANSWERED
+    with in_app() as session:
+        kinds = {t.kind for t in session.scalars(select(Task))}
+    assert TaskKind.CALL in kinds
+
+
+def test_a_reply_at_night_answers_the_question_sent_not_one_held_for_the_morning(
+    app, register, in_app, clock
+):
+    arrival = register(phones=("5555 1234",), arrived_at=clock.now() - timedelta(days=3))
+    all_jobs(in_app)  # day 0 out at 08:00; day 3 waits for tomorrow
+    clock.at = datetime(2026, 12, 4, 0, 59, tzinfo=UTC)  # 18:59 the next day: day 3 queued...
+    with in_app() as session:
+        dispatch_check_ins(session)
+    clock.at = datetime(2026, 12, 4, 1, 30, tzinfo=UTC)  # ...and held at 19:30, unsent
+    with in_app() as session:
+        dispatch_messages(session)
+    post_signed(app, message(body="1"))
+    with in_app() as session:
+        read_replies(session)
+    day_0, day_3 = sorted(rows(in_app, arrival.returnee_id), key=lambda r: r.id)[:2]
+    assert (day_0.state, day_3.state) == (CheckInState.ANSWERED, CheckInState.SENDING)
+
+
 def test_three_unanswered_in_a_row_open_a_visit_task(app, register, in_app, clock):
     from returnees.followups.dispatch import _give_up
 
@@ -322,8 +365,11 @@ def test_three_unanswered_in_a_row_open_a_visit_task(app, register, in_app, cloc
             select(CheckIn)
             .where(CheckIn.returnee_id == arrival.returnee_id)
             .order_by(CheckIn.due_at)
-        ).all()[:3]
-        for n, check_in in enumerate(check_ins):
+        ).all()[:4]
+        # Answered before its message was confirmed sent: no sent_at, an earlier queued_at.
+        answered, check_ins = check_ins[0], check_ins[1:]
+        answered.state, answered.queued_at = CheckInState.ANSWERED, clock.now()
+        for n, check_in in enumerate(check_ins, start=1):
             check_in.state, check_in.sent_at = CheckInState.SENT, clock.now() + timedelta(days=n)
             _give_up(session, check_in)
         kinds = [t.kind for t in session.scalars(select(Task).order_by(Task.id))]

@@ -170,3 +170,51 @@ def test_the_plan_page_saves_a_change_and_keeps_a_bad_one_on_screen(
         plan = get_session().scalar(select(FollowUpPlan).where(FollowUpPlan.profile == "adult"))
         assert plan.version == version + 1 and len(plan.steps) == len(steps) - 1
         get_session().rollback()
+
+
+def test_a_step_that_now_asks_the_guardian_moves_to_the_guardians_number(
+    app, register, in_app, make_user, token_for
+):
+    from returnees.reception.intake import PhoneEntry
+
+    headers = token_for(make_user(Role.ADMIN))
+    person = register(
+        phones=(
+            PhoneEntry("5555 1111", owner="self", consent=True),
+            PhoneEntry("5555 2222", owner="relative", consent=True),
+        )
+    )
+    steps = as_entries(adult_plan(app, headers))
+    steps[2] |= {"asked": "guardian"}
+    assert put_steps(app, headers, steps).status_code == 200
+    with in_app() as session:
+        numbers = dict(
+            session.execute(
+                select(CheckIn.step_id, CheckIn.phone).where(
+                    CheckIn.returnee_id == person.returnee_id
+                )
+            ).all()
+        )
+    assert numbers[steps[2]["step_id"]] == "+50255552222"
+    assert numbers[steps[3]["step_id"]] == "+50255551111"
+
+
+def test_removing_a_step_leaves_open_a_question_already_asked(
+    app, register, in_app, make_user, token_for, clock
+):
+    headers = token_for(make_user(Role.ADMIN))
+    person = register(phones=("5555 1234",))
+    steps = as_entries(adult_plan(app, headers))
+    with in_app() as session:  # day 0 asked, its reminder waiting for the morning
+        day_0 = session.scalars(select(CheckIn).where(CheckIn.step_id == steps[0]["step_id"])).one()
+        day_0.reminded_at, day_0.queued_at = clock.now(), clock.now()
+    assert put_steps(app, headers, steps[1:]).status_code == 200, "day 0 removed"
+    with in_app() as session:
+        states = dict(
+            session.execute(
+                select(CheckIn.step_id, CheckIn.state).where(
+                    CheckIn.returnee_id == person.returnee_id
+                )
+            ).all()
+        )
+    assert states[steps[0]["step_id"]] is CheckInState.SCHEDULED
