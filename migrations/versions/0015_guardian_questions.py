@@ -62,25 +62,47 @@ def _now() -> datetime:
     return now.replace(tzinfo=None) if op.get_bind().dialect.name == "sqlite" else now
 
 
-def _retemplate(pairs: list[tuple[str, str]], version_step: int) -> None:
-    """Child plans' steps in force and their check-ins not yet sent: template old -> new."""
-    plans = "SELECT id FROM follow_up_plans WHERE profile IN ({})".format(
-        ", ".join(f"'{profile}'" for profile in CHILD_PLANS)
-    )
-    for old, new in pairs:
-        op.execute(sa.text(
-            f"UPDATE check_ins SET template = :new, plan_version = plan_version + :step "
-            f"WHERE template = :old AND state = 'scheduled' AND reminded_at IS NULL "
-            f"AND step_id IN (SELECT id FROM plan_steps WHERE plan_id IN ({plans}))"
-        ).bindparams(new=new, old=old, step=version_step))
-        op.execute(sa.text(
-            f"UPDATE plan_steps SET template = :new WHERE template = :old "
-            f"AND retired_at IS NULL AND plan_id IN ({plans})"
-        ).bindparams(new=new, old=old))
+PLANS = "SELECT id FROM follow_up_plans WHERE profile IN ({})".format(
+    ", ".join(f"'{profile}'" for profile in CHILD_PLANS)
+)
+STEPS = f"SELECT id FROM plan_steps WHERE plan_id IN ({PLANS})"
+PENDING = "state = 'scheduled' AND reminded_at IS NULL"
+# The number a child's question goes to, as followups.services.OWNERS_ASKED has it for a
+# guardian: a relative's, the family's shared one, else the child's own.
+GUARDIANS_PHONE = (
+    "SELECT p.{column} FROM phones p WHERE p.returnee_id = check_ins.returnee_id "
+    "AND p.has_consent AND p.is_usable AND p.channel <> 'none' "
+    "ORDER BY CASE p.owner WHEN 'relative' THEN 0 WHEN 'shared' THEN 1 ELSE 2 END, p.id LIMIT 1"
+)
+
+
+def _retemplate(pairs: list[tuple[str, str]], version_step: int, which: str) -> None:
+    """Child plans' steps in force, and the check-ins `which` of them: template old -> new,
+    at the plans' new version."""
     op.execute(sa.text(
         f"UPDATE follow_up_plans SET version = version + :step, updated_at = :now "
-        f"WHERE id IN ({plans})"
+        f"WHERE id IN ({PLANS})"
     ).bindparams(step=version_step, now=_now()))
+    for old, new in pairs:
+        op.execute(sa.text(
+            f"UPDATE check_ins SET template = :new, plan_version = (SELECT p.version FROM "
+            f"plan_steps s JOIN follow_up_plans p ON p.id = s.plan_id WHERE s.id = "
+            f"check_ins.step_id) WHERE template = :old AND {which} AND step_id IN ({STEPS})"
+        ).bindparams(new=new, old=old))
+        op.execute(sa.text(
+            f"UPDATE plan_steps SET template = :new WHERE template = :old "
+            f"AND retired_at IS NULL AND plan_id IN ({PLANS})"
+        ).bindparams(new=new, old=old))
+
+
+def _ask_the_guardians() -> None:
+    """The child's check-ins not yet sent go to the guardian's number, where there is one."""
+    op.execute(
+        f"UPDATE check_ins SET phone = ({GUARDIANS_PHONE.format(column='number')}), "
+        f"channel = ({GUARDIANS_PHONE.format(column='channel')}) "
+        f"WHERE {PENDING} AND step_id IN ({STEPS}) "
+        f"AND EXISTS ({GUARDIANS_PHONE.format(column='id')})"
+    )
 
 
 def upgrade() -> None:
@@ -94,11 +116,13 @@ def upgrade() -> None:
         for key, spanish, english in GUARDIAN.values()
         for language, body in (("es", spanish), ("en", english))
     ])
-    _retemplate([(old, new) for old, (new, _es, _en) in GUARDIAN.items()], 1)
+    _retemplate([(old, new) for old, (new, _es, _en) in GUARDIAN.items()], 1, PENDING)
+    _ask_the_guardians()
 
 
 def downgrade() -> None:
-    _retemplate([(new, old) for old, (new, _es, _en) in GUARDIAN.items()], -1)
+    # Every check-in, sent or not: the guardian's templates are gone after this.
+    _retemplate([(new, old) for old, (new, _es, _en) in GUARDIAN.items()], -1, "1 = 1")
     keys = [key for key, _es, _en in GUARDIAN.values()]
     op.execute(templates.delete().where(templates.c.key.in_(keys)))
     with op.batch_alter_table("custodies", schema=None) as batch_op:

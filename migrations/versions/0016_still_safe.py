@@ -43,20 +43,22 @@ def _now() -> datetime:
     return now.replace(tzinfo=None) if op.get_bind().dialect.name == "sqlite" else now
 
 
-def _retemplate(old: str, new: str, version_step: int) -> None:
-    op.execute(sa.text(
-        f"UPDATE check_ins SET template = :new, plan_version = plan_version + :step "
-        f"WHERE template = :old AND state = 'scheduled' AND reminded_at IS NULL "
-        f"AND step_id IN ({ADULT_LATER})"
-    ).bindparams(new=new, old=old, step=version_step))
-    op.execute(sa.text(
-        f"UPDATE plan_steps SET template = :new WHERE template = :old AND id IN "
-        f"(SELECT id FROM ({ADULT_LATER}) AS later)"
-    ).bindparams(new=new, old=old))
+def _retemplate(old: str, new: str, version_step: int, which: str) -> None:
+    """The adult plan's later steps, and the check-ins `which` of them: template old -> new, at
+    the plan's new version."""
     op.execute(sa.text(
         "UPDATE follow_up_plans SET version = version + :step, updated_at = :now "
         "WHERE profile = 'adult'"
     ).bindparams(step=version_step, now=_now()))
+    op.execute(sa.text(
+        f"UPDATE check_ins SET template = :new, plan_version = (SELECT version FROM "
+        f"follow_up_plans WHERE profile = 'adult') "
+        f"WHERE template = :old AND {which} AND step_id IN ({ADULT_LATER})"
+    ).bindparams(new=new, old=old))
+    op.execute(sa.text(
+        f"UPDATE plan_steps SET template = :new WHERE template = :old AND id IN "
+        f"(SELECT id FROM ({ADULT_LATER}) AS later)"
+    ).bindparams(new=new, old=old))
 
 
 def upgrade() -> None:
@@ -65,9 +67,9 @@ def upgrade() -> None:
          "updated_at": _now()}
         for language, body in STILL_SAFE.items()
     ])
-    _retemplate("arrived_safe", "still_safe", 1)
+    _retemplate("arrived_safe", "still_safe", 1, "state = 'scheduled' AND reminded_at IS NULL")
 
 
 def downgrade() -> None:
-    _retemplate("still_safe", "arrived_safe", -1)
+    _retemplate("still_safe", "arrived_safe", -1, "1 = 1")  # every one: its template goes
     op.execute(templates.delete().where(templates.c.key == "still_safe"))

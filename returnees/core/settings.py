@@ -40,6 +40,7 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
     name = environment_name(overrides)
     app.config["RETURNEES_ENV"] = name
     app.config.from_pyfile(str(CONFIG_DIR / "default.py"))
+    countries = set(app.config["SENDING_WINDOW"])  # each must keep a window
     env_file = CONFIG_DIR / f"{name}.py"
     if env_file.exists():
         app.config.from_pyfile(str(env_file))
@@ -50,6 +51,8 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
     app.config.update(overrides)
     _coerce(app)
     app.config["SENDING_WINDOW"] = sending_window(app.config["SENDING_WINDOW"], configured_window)
+    if missing := countries - set(app.config["SENDING_WINDOW"]):
+        raise SettingsError(f"SENDING_WINDOW has no window for {', '.join(sorted(missing))}.")
     _check_required(app)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"].replace(
         "{instance_path}", app.instance_path
@@ -59,9 +62,10 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
 def _coerce(app: Flask) -> None:
     for key in LIST_SETTINGS:
         if isinstance(app.config.get(key), str):
-            app.config[key] = tuple(
-                word for word in (w.strip().lower() for w in app.config[key].split(",")) if word
-            )
+            words = tuple(w for w in (w.strip().lower() for w in app.config[key].split(",")) if w)
+            if not words:
+                raise SettingsError(f"{key} names nothing: give its phrases, separated by commas.")
+            app.config[key] = words
     for key in BOOLEAN_SETTINGS:
         if isinstance(app.config.get(key), str):
             app.config[key] = app.config[key].strip().lower() in ("1", "true", "yes", "on")

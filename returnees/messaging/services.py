@@ -228,11 +228,12 @@ def has_consent(session: Session, number: str) -> bool:
 def claim_due_messages(session: Session, limit: int) -> list[int]:
     """Claim due messages for this worker, under a lease; the caller commits before sending.
     Their ids, in the order they go out (priority, then age)."""
-    return [message.id for message in _claim(session, limit)]
+    return [message.id for message in _claim(session, limit)[0]]
 
 
-def _claim(session: Session, limit: int) -> list[Row]:
-    """claim_due_messages, giving what the gateway needs of each message (CLAIMED).
+def _claim(session: Session, limit: int) -> tuple[list[Row], int]:
+    """claim_due_messages, giving what the gateway needs of each message (CLAIMED), and how
+    many were claimed, those handed back included (a full batch: more may be due).
 
     One statement claims them: PostgreSQL skips rows another worker holds (FOR UPDATE SKIP
     LOCKED), and the claim is a conditional UPDATE, so two workers can never both claim one
@@ -288,7 +289,7 @@ def _claim(session: Session, limit: int) -> list[Row]:
         held = [message_id for message_id, at in waiting.items() if at == opens]
         _hand_back(session, held, next_attempt_at=opens, updated_at=now)
     sending = [row for row in claimed if row.id not in refused and row.id not in waiting]
-    return sorted(sending, key=lambda message: (message.priority, message.id))
+    return sorted(sending, key=lambda message: (message.priority, message.id)), len(claimed)
 
 
 def _outside_window(claimed: list[Row], now: datetime) -> dict[int, datetime]:
@@ -593,7 +594,7 @@ def send_due_messages(session: Session, limit: int | None = None) -> tuple[int, 
     """
     limit = limit or current_app.config["SEND_BATCH_SIZE"]
     claimed_at = time.monotonic()
-    claimed = _claim(session, limit)
+    claimed, taken = _claim(session, limit)
     requests = {message.id: outgoing(message) for message in claimed}
     ids = [message.id for message in claimed]
     session.commit()
@@ -608,7 +609,7 @@ def send_due_messages(session: Session, limit: int | None = None) -> tuple[int, 
         if len(outcomes) == OUTCOME_BATCH or position == len(ids) - 1:
             _record_outcomes(session, outcomes)
             sent, outcomes = sent + _sent(outcomes), []
-    return sent, len(ids) == limit
+    return sent, taken == limit
 
 
 def _record_outcomes(session: Session, outcomes: list[tuple[int, SendOutcome]]) -> None:

@@ -97,6 +97,7 @@ def test_follow_up_settings_come_from_the_environment(monkeypatch):
         ("SENDING_WINDOW", "MX=8-19", "'MX'"),
         ("SENDING_WINDOW", "SV=8-25", "SV 8-25"),
         ("REPLY_WAIT_HOURS", "two days", "REPLY_WAIT_HOURS"),
+        ("DANGER_WORDS", " , ", "DANGER_WORDS names nothing"),
     ],
 )
 def test_a_bad_follow_up_setting_stops_the_start_and_says_which(monkeypatch, name, value, said):
