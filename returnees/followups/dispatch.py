@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 from flask import current_app
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from returnees.core.errors import Conflict
 from returnees.core.scheduler import drain
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.followups.replies import contains_danger, read_reply
+from returnees.messaging.gateway import OPTED_OUT
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
 from returnees.messaging.services import (
     CONFIRMED,
@@ -34,6 +36,9 @@ OPTIONS = {
 }
 log = logging.getLogger(__name__)
 OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
+# When a check-in's question went out: its message's send or confirmation, or for one whose
+# reminder is queued, the first question's.
+_went_out = func.coalesce(OutboundMessage.sent_at, OutboundMessage.confirmed_at, CheckIn.sent_at)
 # Asked and not answered: open, or asked once and waiting for its reminder to go out.
 AWAITING_REPLY = CheckIn.state.in_(OPEN) | (
     (CheckIn.state == CheckInState.SCHEDULED) & CheckIn.reminded_at.is_not(None)
@@ -205,14 +210,19 @@ def read_replies(session: Session, limit: int = 200) -> int:
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    read = 0
     for reply in replies:
         try:
             with session.begin_nested():
                 _read(session, reply)
-        except Exception:
+            read += 1
+        except Exception as error:
+            if isinstance(getattr(error, "orig", None), LockNotAvailable):
+                continue  # a job holds its check-in (a reminder): read next run, never waited
             log.exception("reply %s could not be read; it goes to a person", reply.id)
             _hand_to_a_person(session, reply)
-    return len(replies)
+            read += 1
+    return read
 
 
 def _hand_to_a_person(session: Session, reply: InboundMessage) -> None:
@@ -220,10 +230,14 @@ def _hand_to_a_person(session: Session, reply: InboundMessage) -> None:
     it waits for a person, as an urgent task when it says a danger word, else for review."""
     reply.handled_at = utcnow()
     if contains_danger(reply.body, list(current_app.config["DANGER_WORDS"])):
-        reason = f"danger words: {reply.body[:200]}"
-        open_urgent_task(session, reply.returnee_id, reason, subject=f"reply:{reply.id}")
-    else:
-        _review(session, reply)
+        try:
+            with session.begin_nested():
+                reason = f"danger words: {reply.body[:200]}"
+                open_urgent_task(session, reply.returnee_id, reason, subject=f"reply:{reply.id}")
+            return
+        except Exception:
+            log.exception("reply %s: the urgent task failed; it goes to review", reply.id)
+    _review(session, reply)
 
 
 def _read(session: Session, reply: InboundMessage) -> None:
@@ -237,11 +251,12 @@ def _read(session: Session, reply: InboundMessage) -> None:
         # not what it answers, unless it is all there is (`worker --once --now` ahead of the
         # clock, in a demo). Locked: a reminder job must not ask again what this answers.
         .order_by(
-            case((OutboundMessage.sent_at <= reply.received_at, 0), else_=1),
+            case((_went_out <= reply.received_at, 0), else_=1),
             CheckIn.queued_at.desc(),
+            CheckIn.id.desc(),
         )
         .limit(1)
-        .with_for_update(of=CheckIn)
+        .with_for_update(of=CheckIn, nowait=True)
     )
     danger_words = list(current_app.config["DANGER_WORDS"])
     read = read_reply(
@@ -299,11 +314,12 @@ def follow_sent_messages(session: Session, limit: int = 500) -> int:
         )
         .order_by(CheckIn.id)
         .limit(limit)
+        .with_for_update(of=CheckIn, skip_locked=True)  # a reply being read holds its check-in
     ).all()
     for check_in, message in pending:
         if message.status in CONFIRMED:
             check_in.state, check_in.sent_at = CheckInState.SENT, message.confirmed_at or utcnow()
-        elif check_in.reminded_at is not None:
+        elif check_in.reminded_at is not None and message.error_code not in OPTED_OUT:
             _give_up(session, check_in)  # asked once, and its reminder could not reach them
         else:
             check_in.state = CheckInState.FAILED
