@@ -65,7 +65,7 @@ def _now() -> datetime:
 PLANS = "SELECT id FROM follow_up_plans WHERE profile IN ({})".format(
     ", ".join(f"'{profile}'" for profile in CHILD_PLANS)
 )
-STEPS = f"SELECT id FROM plan_steps WHERE plan_id IN ({PLANS})"
+STEPS = f"SELECT id FROM plan_steps WHERE asked = 'guardian' AND plan_id IN ({PLANS})"
 PENDING = "state = 'scheduled' AND reminded_at IS NULL"
 # The number a child's question goes to, as followups.services.OWNERS_ASKED has it for a
 # guardian: a relative's, the family's shared one, else the child's own.
@@ -76,9 +76,9 @@ GUARDIANS_PHONE = (
 )
 
 
-def _retemplate(pairs: list[tuple[str, str]], version_step: int, which: str) -> None:
-    """Child plans' steps in force, and the check-ins `which` of them: template old -> new,
-    at the plans' new version."""
+def _retemplate(pairs: list[tuple[str, str]], version_step: int) -> None:
+    """The child plans' steps in force that ask the guardian, and their check-ins not yet
+    sent: template old -> new, at the plans' new version."""
     op.execute(sa.text(
         f"UPDATE follow_up_plans SET version = version + :step, updated_at = :now "
         f"WHERE id IN ({PLANS})"
@@ -87,12 +87,21 @@ def _retemplate(pairs: list[tuple[str, str]], version_step: int, which: str) -> 
         op.execute(sa.text(
             f"UPDATE check_ins SET template = :new, plan_version = (SELECT p.version FROM "
             f"plan_steps s JOIN follow_up_plans p ON p.id = s.plan_id WHERE s.id = "
-            f"check_ins.step_id) WHERE template = :old AND {which} AND step_id IN ({STEPS})"
+            f"check_ins.step_id) WHERE template = :old AND {PENDING} AND step_id IN ({STEPS})"
         ).bindparams(new=new, old=old))
         op.execute(sa.text(
             f"UPDATE plan_steps SET template = :new WHERE template = :old "
-            f"AND retired_at IS NULL AND plan_id IN ({PLANS})"
+            f"AND retired_at IS NULL AND id IN ({STEPS})"
         ).bindparams(new=new, old=old))
+
+
+def _forget(pairs: list[tuple[str, str]]) -> None:
+    """Every step and check-in, retired or sent, that names a template about to go: its old
+    one again."""
+    for old, new in pairs:
+        for table in ("check_ins", "plan_steps"):
+            op.execute(sa.text(f"UPDATE {table} SET template = :new WHERE template = :old")
+                       .bindparams(new=new, old=old))
 
 
 def _ask_the_guardians() -> None:
@@ -116,13 +125,16 @@ def upgrade() -> None:
         for key, spanish, english in GUARDIAN.values()
         for language, body in (("es", spanish), ("en", english))
     ])
-    _retemplate([(old, new) for old, (new, _es, _en) in GUARDIAN.items()], 1, PENDING)
+    _retemplate([(old, new) for old, (new, _es, _en) in GUARDIAN.items()], 1)
     _ask_the_guardians()
 
 
 def downgrade() -> None:
-    # Every check-in, sent or not: the guardian's templates are gone after this.
-    _retemplate([(new, old) for old, (new, _es, _en) in GUARDIAN.items()], -1, "1 = 1")
+    op.execute(sa.text(
+        f"UPDATE follow_up_plans SET version = version - 1, updated_at = :now "
+        f"WHERE id IN ({PLANS})"
+    ).bindparams(now=_now()))
+    _forget([(new, old) for old, (new, _es, _en) in GUARDIAN.items()])
     keys = [key for key, _es, _en in GUARDIAN.values()]
     op.execute(templates.delete().where(templates.c.key.in_(keys)))
     with op.batch_alter_table("custodies", schema=None) as batch_op:

@@ -43,33 +43,33 @@ def _now() -> datetime:
     return now.replace(tzinfo=None) if op.get_bind().dialect.name == "sqlite" else now
 
 
-def _retemplate(old: str, new: str, version_step: int, which: str) -> None:
-    """The adult plan's later steps, and the check-ins `which` of them: template old -> new, at
-    the plan's new version."""
-    op.execute(sa.text(
-        "UPDATE follow_up_plans SET version = version + :step, updated_at = :now "
-        "WHERE profile = 'adult'"
-    ).bindparams(step=version_step, now=_now()))
-    op.execute(sa.text(
-        f"UPDATE check_ins SET template = :new, plan_version = (SELECT version FROM "
-        f"follow_up_plans WHERE profile = 'adult') "
-        f"WHERE template = :old AND {which} AND step_id IN ({ADULT_LATER})"
-    ).bindparams(new=new, old=old))
-    op.execute(sa.text(
-        f"UPDATE plan_steps SET template = :new WHERE template = :old AND id IN "
-        f"(SELECT id FROM ({ADULT_LATER}) AS later)"
-    ).bindparams(new=new, old=old))
-
-
 def upgrade() -> None:
     op.bulk_insert(templates, [
         {"key": "still_safe", "language": language, "body": body, "whatsapp_content_sid": "",
          "updated_at": _now()}
         for language, body in STILL_SAFE.items()
     ])
-    _retemplate("arrived_safe", "still_safe", 1, "state = 'scheduled' AND reminded_at IS NULL")
+    _bump_adult_plan(1)
+    op.execute(
+        "UPDATE check_ins SET template = 'still_safe', plan_version = (SELECT version FROM "
+        "follow_up_plans WHERE profile = 'adult') WHERE template = 'arrived_safe' "
+        f"AND state = 'scheduled' AND reminded_at IS NULL AND step_id IN ({ADULT_LATER})"
+    )
+    op.execute(
+        "UPDATE plan_steps SET template = 'still_safe' WHERE template = 'arrived_safe' "
+        f"AND id IN (SELECT id FROM ({ADULT_LATER}) AS later)"
+    )
+
+
+def _bump_adult_plan(step: int) -> None:
+    op.execute(sa.text(
+        "UPDATE follow_up_plans SET version = version + :step, updated_at = :now "
+        "WHERE profile = 'adult'"
+    ).bindparams(step=step, now=_now()))
 
 
 def downgrade() -> None:
-    _retemplate("still_safe", "arrived_safe", -1, "1 = 1")  # every one: its template goes
+    _bump_adult_plan(-1)
+    for table in ("check_ins", "plan_steps"):  # every one, retired or sent: its template goes
+        op.execute(f"UPDATE {table} SET template = 'arrived_safe' WHERE template = 'still_safe'")
     op.execute(templates.delete().where(templates.c.key == "still_safe"))

@@ -62,10 +62,11 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
 def _coerce(app: Flask) -> None:
     for key in LIST_SETTINGS:
         if isinstance(app.config.get(key), str):
-            words = tuple(w for w in (w.strip().lower() for w in app.config[key].split(",")) if w)
-            if not words:
-                raise SettingsError(f"{key} names nothing: give its phrases, separated by commas.")
-            app.config[key] = words
+            app.config[key] = tuple(
+                w for w in (w.strip().lower() for w in app.config[key].split(",")) if w
+            )
+        if not app.config.get(key):
+            raise SettingsError(f"{key} names nothing: give its phrases, separated by commas.")
     for key in BOOLEAN_SETTINGS:
         if isinstance(app.config.get(key), str):
             app.config[key] = app.config[key].strip().lower() in ("1", "true", "yes", "on")
