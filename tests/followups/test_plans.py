@@ -172,6 +172,13 @@ def test_the_plan_page_saves_a_change_and_keeps_a_bad_one_on_screen(
         get_session().rollback()
 
 
+def by_step(in_app, returnee_id: int, column) -> dict:
+    """One column of a person's check-ins, by their step."""
+    with in_app() as session:
+        query = select(CheckIn.step_id, column).where(CheckIn.returnee_id == returnee_id)
+        return dict(session.execute(query).all())
+
+
 def test_a_step_that_now_asks_the_guardian_moves_to_the_guardians_number(
     app, register, in_app, make_user, token_for
 ):
@@ -187,14 +194,7 @@ def test_a_step_that_now_asks_the_guardian_moves_to_the_guardians_number(
     steps = as_entries(adult_plan(app, headers))
     steps[2] |= {"asked": "guardian"}
     assert put_steps(app, headers, steps).status_code == 200
-    with in_app() as session:
-        numbers = dict(
-            session.execute(
-                select(CheckIn.step_id, CheckIn.phone).where(
-                    CheckIn.returnee_id == person.returnee_id
-                )
-            ).all()
-        )
+    numbers = by_step(in_app, person.returnee_id, CheckIn.phone)
     assert numbers[steps[2]["step_id"]] == "+50255552222"
     assert numbers[steps[3]["step_id"]] == "+50255551111"
 
@@ -209,12 +209,5 @@ def test_removing_a_step_leaves_open_a_question_already_asked(
         day_0 = session.scalars(select(CheckIn).where(CheckIn.step_id == steps[0]["step_id"])).one()
         day_0.reminded_at, day_0.queued_at = clock.now(), clock.now()
     assert put_steps(app, headers, steps[1:]).status_code == 200, "day 0 removed"
-    with in_app() as session:
-        states = dict(
-            session.execute(
-                select(CheckIn.step_id, CheckIn.state).where(
-                    CheckIn.returnee_id == person.returnee_id
-                )
-            ).all()
-        )
+    states = by_step(in_app, person.returnee_id, CheckIn.state)
     assert states[steps[0]["step_id"]] is CheckInState.SCHEDULED
