@@ -478,16 +478,23 @@ def change_consent(session: Session, number: str, has_consent: bool, source: str
     if not has_consent:
         publish(CONSENT_WITHDRAWN, session, number=number)
     for returnee_id in {phone.returnee_id for phone in phones} or {None}:
-        session.add(
-            ConsentChange(
-                phone=number,
-                returnee_id=returnee_id,
-                has_consent=has_consent,
-                source=source,
-                at=now,
-            )
-        )
+        record_consent(session, number, returnee_id, has_consent, source)
     return True
+
+
+def record_consent(
+    session: Session, number: str, returnee_id: int | None, has_consent: bool, source: str
+) -> None:
+    """A change of consent in the log: a keyword, Twilio, the desk or an edit of the record."""
+    session.add(
+        ConsentChange(
+            phone=number,
+            returnee_id=returnee_id,
+            has_consent=has_consent,
+            source=source,
+            at=utcnow(),
+        )
+    )
 
 
 def sender_number(raw: str) -> str | None:

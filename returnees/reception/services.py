@@ -25,6 +25,7 @@ from returnees.core.events import (
     SCREENING_RECORDED,
     publish,
 )
+from returnees.messaging.services import record_consent
 from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.people.services import (
@@ -194,8 +195,9 @@ def _new_returnee(session: Session, clean: CleanIntake, centre: Centre, now: dat
         updated_at=now,
     )
     session.add(returnee)
-    _add_phones(returnee, clean, now)
+    changed = _add_phones(returnee, clean, now)
     session.flush()
+    _log_consent(session, returnee, changed, "desk")
     return returnee
 
 
@@ -219,7 +221,9 @@ def _update_known_returnee(
     if clean.language != DEFAULT_LANGUAGE:
         returnee.language = clean.language
     returnee.centre, returnee.updated_at = centre, now
-    _add_phones(returnee, clean, now, may_withdraw_consent=False)
+    _log_consent(
+        session, returnee, _add_phones(returnee, clean, now, may_withdraw_consent=False), "desk"
+    )
     typed = {
         "given_names": clean.given_names,
         "family_names": clean.family_names,
@@ -239,10 +243,11 @@ def _update_known_returnee(
 
 def _add_phones(
     returnee: Returnee, clean: CleanIntake, now: datetime, may_withdraw_consent: bool = True
-) -> list[str]:
-    """The numbers of the intake on the record; those whose consent it withdrew."""
+) -> list[tuple[str, bool]]:
+    """The numbers of the intake on the record; each change of consent it made (a number
+    agreed to, or no longer), for the consent log."""
     known = {phone.number: phone for phone in returnee.phones}
-    withdrawn = []
+    changed = []
     for entry in clean.phones:
         phone = known.get(entry.number)
         if phone is None:
@@ -251,12 +256,24 @@ def _add_phones(
         phone.owner, phone.channel = entry.owner, entry.channel
         if entry.has_consent and not phone.has_consent:
             phone.consent_at = now
-        if phone.has_consent and not entry.has_consent and may_withdraw_consent:
-            withdrawn.append(phone.number)
+            changed.append((phone.number, True))
+        elif phone.has_consent and not entry.has_consent and may_withdraw_consent:
+            changed.append((phone.number, False))
         if entry.has_consent or may_withdraw_consent:
             phone.has_consent = entry.has_consent
         phone.is_usable = True
-    return withdrawn
+    return changed
+
+
+def _log_consent(
+    session: Session, returnee: Returnee, changed: list[tuple[str, bool]], source: str
+) -> None:
+    """Each change of consent in the log, as a STOP's is; a withdrawal also cancels what is
+    pending for this person on that number."""
+    for number, has_consent in changed:
+        record_consent(session, number, returnee.id, has_consent, source)
+        if not has_consent:
+            publish(CONSENT_WITHDRAWN, session, number=number, returnee_id=returnee.id)
 
 
 def _add_arrival(
@@ -634,8 +651,7 @@ def update_returnee(
         setattr(returnee, name, getattr(clean, name))
     returnee.folded_name = fold(f"{clean.given_names} {clean.family_names}")
     returnee.updated_at = now
-    for number in _add_phones(returnee, clean, now):
-        publish(CONSENT_WITHDRAWN, session, number=number, returnee_id=returnee.id)
+    _log_consent(session, returnee, _add_phones(returnee, clean, now), "record edit")
     record_event(
         session, actor, AuditAction.UPDATE, "returnee", returnee.id, fields=sorted(changes)
     )

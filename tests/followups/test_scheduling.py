@@ -183,6 +183,19 @@ def test_withdrawing_consent_on_a_record_cancels_that_persons_pending_check_ins(
         )
     assert {r.state for r in check_ins(in_app, ana.returnee_id)} == {CheckInState.CANCELLED}
     assert {r.state for r in check_ins(in_app, sister.returnee_id)} == {CheckInState.SCHEDULED}
+    with in_app() as session:
+        from returnees.messaging.models import ConsentChange
+
+        logged = session.execute(
+            select(ConsentChange.returnee_id, ConsentChange.has_consent, ConsentChange.source)
+            .where(ConsentChange.phone == "+50255551234")
+            .order_by(ConsentChange.id)
+        ).all()
+    assert [tuple(row) for row in logged] == [
+        (ana.returnee_id, True, "desk"),
+        (sister.returnee_id, True, "desk"),
+        (ana.returnee_id, False, "record edit"),
+    ]
 
 
 def test_a_check_in_cannot_name_another_person_than_its_arrivals(register, in_app):

@@ -89,7 +89,7 @@ def test_twilio_saying_the_person_opted_out_withdraws_consent(
     dispatch(in_app)
     with in_app() as session:
         assert not session.scalar(select(Phone)).has_consent
-        change = session.scalar(select(ConsentChange))
+        change = session.scalar(select(ConsentChange).order_by(ConsentChange.id.desc()))
         assert (change.has_consent, change.source) == (False, f"twilio:{code}")
 
 

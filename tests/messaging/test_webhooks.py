@@ -116,7 +116,7 @@ def test_stop_words_opt_out_at_once_with_one_confirmation(app, person, in_app, b
     post_signed(app, message(body=body))
     with in_app() as session:
         assert not session.scalar(select(Phone)).has_consent
-        change = session.scalar(select(ConsentChange))
+        change = session.scalar(select(ConsentChange).order_by(ConsentChange.id.desc()))
         assert (change.has_consent, change.source) == (False, "keyword:stop")
         [reply] = session.scalars(select(OutboundMessage)).all()
         assert "INICIO" in reply.body
@@ -145,7 +145,7 @@ def test_only_start_words_opt_back_in(app, person, in_app):
         sources = [
             c.source for c in session.scalars(select(ConsentChange).order_by(ConsentChange.id))
         ]
-    assert sources == ["keyword:stop", "keyword:start"]
+    assert sources == ["desk", "keyword:stop", "keyword:start"]
 
 
 @pytest.mark.parametrize("body", ["AYUDA", "help", "Info"])
@@ -171,7 +171,7 @@ def test_a_second_stop_is_not_confirmed_again(app, person, in_app):
     post_signed(app, message(sid="SM1", body="STOP"))
     post_signed(app, message(sid="SM2", body="Alto"))
     assert count(in_app, OutboundMessage) == 1
-    assert count(in_app, ConsentChange) == 1
+    assert count(in_app, ConsentChange) == 2, "the desk's consent, then one STOP"
 
 
 def test_twilios_own_opt_out_is_recorded_without_a_second_confirmation(app, person, in_app):
