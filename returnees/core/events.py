@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 # Each event and what its handlers receive besides the session.
 ARRIVAL_REGISTERED = "arrival_registered"  # arrival_ids: list[int]
 FOLLOW_UP_NUMBER_ADDED = "follow_up_number_added"  # arrival_id: int (a guardian's, say)
-CONSENT_WITHDRAWN = "consent_withdrawn"  # number: str; returnee_id: int, one person's only
+CONSENT_WITHDRAWN = "consent_withdrawn"  # number: str; returnee_id: int | None (None: anyone)
 SCREENING_RECORDED = "screening_recorded"  # returnee_id: int
 ANSWER_RECORDED = "answer_recorded"  # check_in: CheckIn (answered, with its answer)
 CHECK_IN_UNANSWERED = "check_in_unanswered"  # check_in: CheckIn

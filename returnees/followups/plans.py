@@ -27,6 +27,7 @@ from returnees.followups.models import (
     PlanStep,
 )
 from returnees.followups.services import (
+    ask_on,
     check_in_row,
     contact_phone,
     contact_phones,
@@ -238,8 +239,7 @@ def _follow_step(session: Session, plan: FollowUpPlan, step: PlanStep, now) -> N
         check_in.template, check_in.answer_type = step.template, step.answer_type
         check_in.indicator, check_in.plan_version = step.indicator, plan.version
         if asked_on := phones.get(check_in.returnee_id):  # who the step asks may have changed
-            check_in.phone = asked_on[step.asked]["phone"]
-            check_in.channel = asked_on[step.asked]["channel"]
+            ask_on(check_in, asked_on[step.asked])
 
 
 def _add_to_those_followed(

@@ -95,6 +95,11 @@ def phone_columns(phone: Phone | Row) -> dict:
     return {"phone": phone.number, "channel": phone.channel}
 
 
+def ask_on(check_in: CheckIn, number: dict) -> None:
+    """Move a check-in not yet sent to a number of contact_phones."""
+    check_in.phone, check_in.channel = number["phone"], number["channel"]
+
+
 def schedule_follow_ups(session: Session, arrival_ids: list[int]) -> int:
     """Create the check-ins of these arrivals in one insert; returns how many.
 
@@ -159,7 +164,7 @@ def follow_up_on_new_number(session: Session, arrival_id: int) -> int:
         )
     ).all()
     for check_in, asked in waiting:
-        check_in.phone, check_in.channel = asked_on[asked]["phone"], asked_on[asked]["channel"]
+        ask_on(check_in, asked_on[asked])
     return len(waiting)
 
 

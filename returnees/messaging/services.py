@@ -475,8 +475,6 @@ def change_consent(session: Session, number: str, has_consent: bool, source: str
         return False
     for phone in phones:
         phone.has_consent, phone.consent_at = has_consent, now
-    if not has_consent:
-        publish(CONSENT_WITHDRAWN, session, number=number)
     for returnee_id in {phone.returnee_id for phone in phones} or {None}:
         record_consent(session, number, returnee_id, has_consent, source)
     return True
@@ -485,7 +483,11 @@ def change_consent(session: Session, number: str, has_consent: bool, source: str
 def record_consent(
     session: Session, number: str, returnee_id: int | None, has_consent: bool, source: str
 ) -> None:
-    """A change of consent in the log: a keyword, Twilio, the desk or an edit of the record."""
+    """A change of consent in the log: a keyword, Twilio, the desk or an edit of the record. A
+    withdrawal is told to follow-ups, which cancel what is pending on the number (for this
+    person; for everyone on it when nobody holds it)."""
+    if not has_consent:
+        publish(CONSENT_WITHDRAWN, session, number=number, returnee_id=returnee_id)
     session.add(
         ConsentChange(
             phone=number,

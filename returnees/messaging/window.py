@@ -29,5 +29,6 @@ def window_opens(now: datetime, nationality: Country) -> datetime | None:
 def next_days_window(now: datetime, nationality: Country) -> datetime:
     """When the window opens tomorrow (the person's local day), in UTC."""
     start, _end = current_app.config["SENDING_WINDOW"][nationality.value]
-    tomorrow = now.astimezone(local_zone(nationality)).date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(start), local_zone(nationality)).astimezone(UTC)
+    zone = local_zone(nationality)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(start), zone).astimezone(UTC)

@@ -20,7 +20,6 @@ from returnees.core.db import get_required, separate_unit_of_work
 from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from returnees.core.events import (
     ARRIVAL_REGISTERED,
-    CONSENT_WITHDRAWN,
     FOLLOW_UP_NUMBER_ADDED,
     SCREENING_RECORDED,
     publish,
@@ -268,12 +267,10 @@ def _add_phones(
 def _log_consent(
     session: Session, returnee: Returnee, changed: list[tuple[str, bool]], source: str
 ) -> None:
-    """Each change of consent in the log, as a STOP's is; a withdrawal also cancels what is
-    pending for this person on that number."""
+    """Each change of consent in the log, as a STOP's is (a withdrawal also cancels what is
+    pending for this person on that number)."""
     for number, has_consent in changed:
         record_consent(session, number, returnee.id, has_consent, source)
-        if not has_consent:
-            publish(CONSENT_WITHDRAWN, session, number=number, returnee_id=returnee.id)
 
 
 def _add_arrival(
