@@ -494,12 +494,12 @@ def _complete_handover(session: Session, custody: Custody, actor: Actor, now: da
     if not custody.is_guardian_verified:
         custody.approved_by_id = actor.user_id
     if custody.guardian_consents:
-        _add_guardian_phone(custody, now)
+        _add_guardian_phone(session, custody, now)
         session.flush()
         publish(FOLLOW_UP_NUMBER_ADDED, session, arrival_id=custody.arrival_id)
 
 
-def _add_guardian_phone(custody: Custody, now: datetime) -> None:
+def _add_guardian_phone(session: Session, custody: Custody, now: datetime) -> None:
     """The guardian's number joins the child's record, agreed to: the child's plan asks them
     (and a reply from it is the child's)."""
     child = custody.arrival.returnee
@@ -510,6 +510,7 @@ def _add_guardian_phone(custody: Custody, now: datetime) -> None:
     phone.owner, phone.is_usable = PhoneOwner.RELATIVE, True
     if not phone.has_consent:
         phone.has_consent, phone.consent_at = True, now
+        record_consent(session, phone.number, child.id, True, "handover")
 
 
 def approve_handover(

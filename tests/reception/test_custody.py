@@ -271,6 +271,14 @@ def test_a_guardian_who_agrees_is_asked_about_the_child_from_the_handover_on(
             PhoneOwner.RELATIVE,
             True,
         )
+        from returnees.messaging.models import ConsentChange
+
+        logged = session.query(ConsentChange).filter_by(phone="+50255559876").one()
+        assert (logged.returnee_id, logged.has_consent, logged.source) == (
+            child.returnee_id,
+            True,
+            "handover",
+        )
 
 
 def test_a_guardian_who_does_not_agree_is_not_asked(child, staff, in_app):
