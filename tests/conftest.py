@@ -24,7 +24,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from returnees import create_app
+from returnees.auth.access import Actor
 from returnees.auth.models import ApiToken, Role, User
+from returnees.auth.on_call import set_on_call
 from returnees.auth.passwords import _hasher_for
 from returnees.auth.services import _digest
 from returnees.centres.models import Centre
@@ -183,6 +185,7 @@ def make_user(in_app, make_centre) -> Callable[..., User]:
             else:
                 centre_id = (centre or make_centre()).id
             number = next(_numbers)
+            on_call = overrides.pop("is_on_call", False)
             user = User(
                 email=overrides.pop("email", f"user{number}@example.org"),
                 name=overrides.pop("name", f"User {number}"),
@@ -194,6 +197,8 @@ def make_user(in_app, make_centre) -> Callable[..., User]:
             )
             session.add(user)
             session.flush()
+            if on_call:  # last on the rota of the user's region
+                set_on_call(session, Actor.system("test"), user.email, True)
             session.refresh(user)
         return user
 
@@ -229,6 +234,17 @@ def token_for(in_app) -> Callable[[User], dict[str, str]]:
     return headers
 
 
+@pytest.fixture
+def cli(app):
+    """Run a `flask` command of the app: cli("users", "list")."""
+    runner = app.test_cli_runner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(args=list(args), input=input)
+
+    return run
+
+
 CSRF_PATTERN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
@@ -246,7 +262,6 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 @pytest.fixture
 def register(demo, in_app, clock):
     """Register an arrival through the reception service (the demo centres exist); returns it."""
-    from returnees.auth.access import Actor
     from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
     from returnees.reception.services import register_arrival
 

@@ -5,13 +5,13 @@ from flask.cli import AppGroup
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.auth.on_call import set_on_call
 from returnees.auth.services import (
     NewUser,
     create_user,
     disable_user,
     issue_api_token,
     list_users,
-    set_on_call,
 )
 from returnees.core.cli import fail_on_domain_error
 from returnees.core.db import unit_of_work

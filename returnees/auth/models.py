@@ -3,11 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy import false as sa_false
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from returnees.centres.models import Centre
+from returnees.centres.models import Centre, Country
 from returnees.core.db import Base, value_enum
 
 
@@ -31,18 +30,24 @@ class User(Base):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="es")
     is_enabled: Mapped[bool] = mapped_column(default=True)
-    # A social worker on call gets a discreet SMS on this number when a case turns urgent.
+    # Whoever is on call gets a discreet SMS on this number when a case turns urgent.
     phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
-    is_on_call: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # Raised to end every session of this user at once (sign-out everywhere, disable).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
 
     centre: Mapped[Centre] = relationship(lazy="joined")
+    on_call_place: Mapped[OnCallPlace | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+    @property
+    def is_on_call(self) -> bool:
+        return self.on_call_place is not None
 
     # Flask-Login: the session cookie carries the epoch, so raising it ends every session.
     is_authenticated = True
@@ -81,3 +86,20 @@ class SignInAttempt(Base):
     address: Mapped[str] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = mapped_column(index=True)
     is_success: Mapped[bool]
+
+
+class OnCallPlace(Base):
+    """One person's place in the on-call rota of a region (first, second, ...): an urgent case
+    alerts the first, and the next when nobody acknowledges it in time."""
+
+    __tablename__ = "on_call_places"
+    __table_args__ = (UniqueConstraint("country", "region", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[Country] = mapped_column(value_enum(Country, length=2))
+    region: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    created_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(back_populates="on_call_place")

@@ -27,7 +27,6 @@ from returnees.centres.models import Centre
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
 from returnees.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from returnees.people.identity import InvalidValue, normalise_phone
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A token's last use is written at most this often, so that reads stay reads.
@@ -240,36 +239,4 @@ def view_user(session: Session, actor: Actor, user_id: int) -> User:
     actor.require_role(Role.ADMIN)
     user = get_required(session, User, user_id, _("No account has the id %(id)s.", id=user_id))
     record_event(session, actor, AuditAction.VIEW, "user", user.id)
-    return user
-
-
-def set_on_call(
-    session: Session, actor: Actor, email: str, on_call: bool, phone: str | None = None
-) -> User:
-    """Put a social worker on call (urgent cases then send a discreet SMS to their phone) or
-    take them off; supervisors do it for their country, admins for all."""
-    actor.require_role(Role.ADMIN, Role.SUPERVISOR)
-    user = require_user(session, email)
-    if not actor.covers_centre(user.centre):
-        raise NotFound(_("No account has the e-mail %(email)s.", email=email))
-    if user.role is not Role.SOCIAL_WORKER:
-        raise InvalidInput(
-            _("Only social workers go on call."), {"email": [_("Not a social worker.")]}
-        )
-    if phone is not None and phone.strip():
-        try:
-            user.phone = normalise_phone(phone, user.centre.country)
-        except InvalidValue as error:
-            raise InvalidInput(
-                _("Nothing was saved: correct the fields marked."), {"phone": [error.message]}
-            ) from error
-    if on_call and not user.phone:
-        raise InvalidInput(
-            _("Give the phone the alerts go to."),
-            {"phone": [_("A phone is needed to be on call.")]},
-        )
-    user.is_on_call = on_call
-    record_event(
-        session, actor, AuditAction.UPDATE, "user", user.id, on_call=on_call, phone=user.phone
-    )
     return user

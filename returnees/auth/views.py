@@ -16,6 +16,7 @@ from returnees.audit.services import record_event
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.forms import ConfirmForm, LanguageForm, OnCallForm, SignInForm, UserForm
 from returnees.auth.models import Role
+from returnees.auth.on_call import set_on_call
 from returnees.auth.services import (
     NewUser,
     SignInRefused,
@@ -24,7 +25,6 @@ from returnees.auth.services import (
     disable_user,
     list_users,
     set_language,
-    set_on_call,
     view_user,
 )
 from returnees.centres.services import list_centres

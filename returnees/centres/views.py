@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
+from returnees.auth.on_call import (
+    can_alert,
+    change_rota,
+    may_change_rota,
+    rearranged,
+    rota_candidates,
+    rota_of,
+)
 from returnees.centres.forms import CentreForm
 from returnees.centres.services import NewCentre, create_centre, list_centres, view_centre
 from returnees.core.db import get_session
@@ -15,6 +23,7 @@ from returnees.core.errors import DomainError
 from returnees.core.forms import show_errors
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
+bp.add_app_template_test(can_alert, "alertable")
 
 
 @bp.get("/")
@@ -29,10 +38,42 @@ def index() -> str:
 @bp.get("/<code>")
 @requires_role(*EVERY_ROLE)
 def detail(code: str) -> str:
-    """One centre, when it is inside the user's scope."""
+    """One centre, when it is inside the user's scope, and the on-call rota of its region."""
+    session, actor = get_session(), current_actor()
+    centre = view_centre(session, actor, code)
+    editable = may_change_rota(actor, centre.country)
+    rota = rota_of(session, centre.country, centre.region)
+    candidates = rota_candidates(session, centre.country, centre.region) if editable else []
     return render_template(
-        "centres/detail.html", centre=view_centre(get_session(), current_actor(), code)
+        "centres/detail.html",
+        centre=centre,
+        rota=rota,
+        may_change_rota=editable,
+        candidates=[user for user in candidates if user not in rota],
+        fallback=bool(current_app.config.get("ON_CALL_FALLBACK_PHONE")),
     )
+
+
+@bp.post("/<code>/on-call")
+@requires_role(Role.SUPERVISOR, Role.ADMIN)
+def change_on_call(code: str) -> Response:
+    """Add someone to the region's on-call rota, move them up or down, or take them off."""
+    session, actor = get_session(), current_actor()
+    centre = view_centre(session, actor, code)
+    rota = [user.id for user in rota_of(session, centre.country, centre.region)]
+    try:
+        chosen = rearranged(
+            rota, request.form.get("action", ""), request.form.get("user_id", type=int)
+        )
+        change_rota(session, actor, centre.country, centre.region, chosen)
+        flash(_("On-call rota saved."), "success")
+    except DomainError as error:
+        session.rollback()
+        flash(
+            " ".join([str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]),
+            "error",
+        )
+    return redirect(url_for("centres.detail", code=centre.code, _anchor="on-call"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

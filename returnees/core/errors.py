@@ -17,6 +17,10 @@ class DomainError(Exception):
         self.message = message
         self.fields = dict(fields or {})
 
+    def in_words(self) -> str:
+        """The message and every field's, in one line: for a flash after a refused change."""
+        return " ".join([str(self.message), *(str(m) for ms in self.fields.values() for m in ms)])
+
     def as_json(self) -> dict[str, object]:
         """The API's error body: messages in the language of the request."""
         fields = {name: [str(text) for text in texts] for name, texts in self.fields.items()}

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 from returnees.audit.queries import AuditFilter, search_audit
 from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
+from returnees.auth.on_call import regions_without_on_call
 from returnees.auth.services import list_users
 from returnees.casework.services import cases_waiting_for_assignment, closings_awaiting_approval
 from returnees.casework.stats import chart_rows, programme_numbers
@@ -29,6 +30,9 @@ def index() -> str:
     context: dict[str, object] = {"centres": list_centres(session, actor)}
     if actor.role in (Role.SUPERVISOR, Role.ADMIN):
         context["recent_activity"] = search_audit(session, actor, AuditFilter())[:15]
+        context["no_on_call"] = [
+            (region, country.value) for country, region in regions_without_on_call(session, actor)
+        ]
     if actor.role in (Role.RECEPTION, Role.SUPERVISOR):
         children = children_in_custody(session, actor)
         context["children"] = children
