@@ -58,6 +58,8 @@ ENVIRONMENT_SETTINGS = (
     "SENDING_WINDOW",
     "DANGER_WORDS",
     "REPLY_WAIT_HOURS",
+    "URGENT_ACK_MINUTES",
+    "WORKER_WAKE_ON_NOTIFY",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -132,9 +134,15 @@ DANGER_WORDS = (
 # after the reminder: unanswered, and a call task; three unanswered in a row: a visit task.
 REPLY_WAIT_HOURS = 48
 
-# An urgent case sends a discreet SMS to the social workers on call in the person's region; when
-# nobody is on call there, to this number (a supervisor's or the programme's duty phone), if set.
+# An urgent case sends a discreet SMS to the first on the on-call rota of the person's region;
+# when the rota reaches nobody, to this number (a supervisor's or the programme's duty phone).
 ON_CALL_FALLBACK_PHONE = ""
+# Nobody acknowledged an urgent case this many minutes after its last alert: the next on the
+# rota is alerted, and after the rota the country's supervisors.
+URGENT_ACK_MINUTES = 15
+# On PostgreSQL a reply, or an urgent alert to send, wakes the worker at once (LISTEN/NOTIFY);
+# the periodic jobs stay as the safety net. False: the worker only polls.
+WORKER_WAKE_ON_NOTIFY = True
 
 # The text of messages older than this is erased by the retention job; who, when, which
 # template and what the answer meant are kept for the record.

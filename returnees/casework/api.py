@@ -19,6 +19,7 @@ from returnees.casework.schemas import (
     TaskSchema,
 )
 from returnees.casework.services import (
+    acknowledge_task,
     approve_closing,
     assign_cases,
     caseloads,
@@ -55,6 +56,8 @@ def queue() -> Response:
             "waiting_since": item.waiting_since,
             "is_child": item.is_child,
             "risk_level": item.risk_level.value if item.risk_level else None,
+            "phone": item.phone,
+            "acknowledged": item.acknowledged,
         }
         for item in items
     ]
@@ -79,6 +82,13 @@ def reschedule(task_id: int) -> Response:
     body = load_body(RescheduleSchema())
     task = reschedule_task(get_session(), current_actor(), task_id, body["due_on"])
     return jsonify(TaskSchema().dump(task))
+
+
+@bp.post("/tasks/<int:task_id>/acknowledge")
+@requires_role(*CASEWORK)
+def acknowledge(task_id: int) -> Response:
+    """Take an urgent task in hand: nobody further down the on-call chain is alerted."""
+    return jsonify(TaskSchema().dump(acknowledge_task(get_session(), current_actor(), task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/close")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask_babel import lazy_gettext as _
 from sqlalchemy import Select, and_, case, false, or_, select, text
 from sqlalchemy.orm import Session, aliased
@@ -19,10 +20,12 @@ from returnees.casework.models import Case, CaseStatus
 from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core.clock import utcnow
 from returnees.core.db import among
+from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
 from returnees.risk.models import RiskFlag, RiskLevel
 from returnees.risk.services import describe
 from returnees.tasks.models import Task, TaskKind, TaskStatus
+from returnees.tasks.services import sees_unknown_senders
 
 MAX_ITEMS = 200
 
@@ -73,7 +76,8 @@ class QueueCriteria:
 @dataclass(frozen=True)
 class QueueItem:
     task_id: int
-    returnee_id: int
+    # None for a danger signal from a number nobody holds: `phone` says which.
+    returnee_id: int | None
     name: str
     kind: TaskKind
     bucket: Bucket
@@ -84,6 +88,8 @@ class QueueItem:
     risk_level: RiskLevel | None
     risk_reasons: list
     assigned_to_id: int | None
+    phone: str = ""
+    acknowledged: bool = False
 
 
 def build_queue(
@@ -121,9 +127,9 @@ def build_queue(
     if criteria.overdue:
         buckets = buckets[:2]
     centres = _centres_in_scope(session, actor, criteria)
+    items = [] if criteria.mine or criteria.children else _unknown_senders(session, actor, limit)
     if criteria.mine:
         return _caseload_queue(session, _base(actor, criteria, centres, session), buckets, limit)
-    items: list[QueueItem] = []
     for bucket, condition, order in buckets:
         remaining = limit - len(items)
         if remaining <= 0:
@@ -132,6 +138,24 @@ def build_queue(
         query = query.order_by(*order, Task.id).limit(remaining)
         items += [_item(bucket, *row) for row in session.execute(query).all()]
     return items
+
+
+def _unknown_senders(session: Session, actor: Actor, limit: int) -> list[QueueItem]:
+    """Danger signals from numbers nobody holds, first in the queue of their country's
+    supervisors and of those on its on-call rotas (a number from another country: every
+    country's)."""
+    query = (
+        select(Task)
+        .where(
+            Task.returnee_id.is_(None),
+            Task.kind == TaskKind.URGENT_SAFETY,
+            Task.status == TaskStatus.OPEN,
+            sees_unknown_senders(actor),
+        )
+        .order_by(Task.created_at, Task.id)
+        .limit(limit)
+    )
+    return [_item(Bucket.URGENT, task, "", "", None, None) for task in session.scalars(query)]
 
 
 def _caseload_queue(session: Session, base: Select, buckets: list, limit: int) -> list[QueueItem]:
@@ -202,7 +226,7 @@ def _item(
     return QueueItem(
         task_id=task.id,
         returnee_id=task.returnee_id,
-        name=f"{given} {family}",
+        name=f"{given} {family}" if task.returnee_id else phone_label(task.phone),
         kind=task.kind,
         bucket=bucket,
         reason=task.reason,
@@ -212,7 +236,17 @@ def _item(
         risk_level=flag.level if flag else None,
         risk_reasons=list(flag.reasons) if flag else [],
         assigned_to_id=case.assigned_to_id if case else None,
+        phone=task.phone,
+        acknowledged=task.acknowledged_at is not None,
     )
+
+
+def phone_label(number: str) -> str:
+    """A number as people write it (+502 5555 1234); as it came when it is not one."""
+    try:
+        return format_phone(number)
+    except phonenumbers.NumberParseException:
+        return number or "—"
 
 
 def _end_of_day(actor: Actor, now: datetime) -> datetime:
@@ -224,12 +258,37 @@ def _end_of_day(actor: Actor, now: datetime) -> datetime:
 
 
 NO_ANSWER = re.compile(r"^no answer x(\d+)$")
+# The reasons followups.reading gives a danger signal or a family's answer.
+NOT_ALL_SAFE = re.compile(r"^answered: not all safe \((.*)\)$")
+FAMILY_NO = re.compile(r"^family answered no \((.*)\)$")
+FAMILY_DANGER = re.compile(r"^family \(([^()]*)\): danger words: (.*)$", re.DOTALL)
+SHARED_PHONE = re.compile(r"^shared phone \(([^()]*)\): (.*)$", re.DOTALL)
+UNKNOWN_NUMBER = "unknown number: "
+
+
+def _reason_about_many(reason: str) -> str | None:
+    """A reason about a family or a shared phone, or from an unknown number, in words."""
+    if match := NOT_ALL_SAFE.match(reason):
+        return str(_("answered: not all safe (%(names)s)", names=match.group(1)))
+    if match := FAMILY_NO.match(reason):
+        return str(_("answered no about %(names)s: find out which", names=match.group(1)))
+    if match := FAMILY_DANGER.match(reason):
+        names, text = match.groups()
+        return str(_("family (%(names)s): danger words: %(text)s", names=names, text=text))
+    if match := SHARED_PHONE.match(reason):
+        names, text = match.groups()
+        return str(_("shared phone (%(names)s): %(text)s", names=names, text=text))
+    if reason.startswith(UNKNOWN_NUMBER):
+        return str(_("unknown number: %(text)s", text=reason.removeprefix(UNKNOWN_NUMBER)))
+    return None
 
 
 def reason_in_words(item: QueueItem) -> str:
     """The task's reason in the reader's language: "answered: not safe", "no answer x2",
     "high risk: 2 earlier returns, children abroad"."""
     reason = item.reason
+    if (about_many := _reason_about_many(reason)) is not None:
+        return about_many
     if item.kind is TaskKind.HIGH_RISK and item.risk_reasons:
         return str(
             _(

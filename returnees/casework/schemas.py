@@ -5,7 +5,9 @@ from marshmallow import Schema, fields
 
 class QueueItemSchema(Schema):
     task_id = fields.Integer()
-    returnee_id = fields.Integer()
+    returnee_id = fields.Integer(
+        allow_none=True, metadata={"description": "null for a message from an unknown number"}
+    )
     kind = fields.String()
     priority = fields.String(
         metadata={"description": "urgent, overdue, high_risk, due_today or later"}
@@ -16,6 +18,8 @@ class QueueItemSchema(Schema):
     waiting_since = fields.DateTime()
     is_child = fields.Boolean()
     risk_level = fields.String(allow_none=True)
+    phone = fields.String(metadata={"description": "the number a danger signal came from"})
+    acknowledged = fields.Boolean(metadata={"description": "an urgent task someone took in hand"})
 
 
 class ContactSchema(Schema):
@@ -46,13 +50,14 @@ class CloseCaseSchema(Schema):
 
 class TaskSchema(Schema):
     id = fields.Integer()
-    returnee_id = fields.Integer()
+    returnee_id = fields.Integer(allow_none=True)
     kind = fields.Function(lambda task: task.kind.value)
     status = fields.Function(lambda task: task.status.value)
     reason = fields.String()
     due_at = fields.DateTime()
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+    acknowledged_at = fields.DateTime(allow_none=True)
 
 
 class CaseSchema(Schema):

@@ -37,8 +37,9 @@ from returnees.people.services import require_returnee
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
 from returnees.risk.models import RiskFlag, RiskLevel
+from returnees.tasks.alerts import acknowledge
 from returnees.tasks.models import Task, TaskKind, TaskStatus
-from returnees.tasks.services import open_task
+from returnees.tasks.services import open_task, sees_unknown_senders
 
 CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 # A call or visit that did not reach the person is tried again this much later.
@@ -247,14 +248,39 @@ def closings_awaiting_approval(session: Session, actor: Actor) -> list[tuple[Cas
 
 
 def require_task(session: Session, actor: Actor, task_id: int) -> Task:
-    """An open task on a person inside the actor's scope."""
+    """An open task on a person inside the actor's scope, or about an unknown number the actor
+    sees (queue.sees_unknown_senders)."""
     actor.require_role(*CASEWORK)
-    task = get_required(session, Task, task_id, _("No task has the number %(id)s.", id=task_id))
+    missing = _("No task has the number %(id)s.", id=task_id)
+    task = get_required(session, Task, task_id, missing)
     if task.returnee_id is None:
-        raise NotFound(_("No task has the number %(id)s.", id=task_id))
-    require_returnee(session, actor, task.returnee_id)
+        visible = select(Task.id).where(Task.id == task.id, sees_unknown_senders(actor))
+        if session.scalar(visible) is None:
+            raise NotFound(missing)
+    else:
+        require_returnee(session, actor, task.returnee_id)
     if task.status is not TaskStatus.OPEN:
         raise Conflict(_("This task is already closed."))
+    return task
+
+
+def require_task_about_a_person(session: Session, actor: Actor, task_id: int) -> Task:
+    """require_task, for what only a known person's task allows (a call, a new day)."""
+    task = require_task(session, actor, task_id)
+    if task.returnee_id is None:
+        raise Conflict(
+            _("Nobody holds this number yet: attach it to a person from the unmatched inbox.")
+        )
+    return task
+
+
+def acknowledge_task(session: Session, actor: Actor, task_id: int) -> Task:
+    """Say that an urgent task is in hand: the alert goes no further down the on-call chain."""
+    task = require_task(session, actor, task_id)
+    if task.kind is not TaskKind.URGENT_SAFETY:
+        raise Conflict(_("Only an urgent task is acknowledged."))
+    if acknowledge(session, task, actor.user_id):
+        record_event(session, actor, AuditAction.UPDATE, "task", task.id, acknowledged=True)
     return task
 
 
@@ -264,7 +290,7 @@ def record_contact(
     """A call or a visit on a task. Reached (or met): the task is done. Not reached: it comes
     back tomorrow. A wrong number: the number is marked unusable and a task to find a new one
     replaces the call."""
-    task = require_task(session, actor, task_id)
+    task = require_task_about_a_person(session, actor, task_id)
     kind_value, outcome_value = _check_contact(kind, outcome, note)
     now = utcnow()
     contact = CaseContact(
@@ -357,7 +383,7 @@ def _close(task: Task, actor: Actor, now: datetime, note: str) -> None:
 
 def reschedule_task(session: Session, actor: Actor, task_id: int, due_on: date | str) -> Task:
     """Move a task to a later day (08:00 in the person's country)."""
-    task = require_task(session, actor, task_id)
+    task = require_task_about_a_person(session, actor, task_id)
     day = _parse_day(due_on)
     returnee = session.get(Returnee, task.returnee_id)
     zone = ZoneInfo(COUNTRY_TIMEZONES[returnee.nationality])

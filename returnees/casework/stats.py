@@ -19,6 +19,7 @@ from returnees.reception.models import Arrival, Custody, HandoverStatus
 from returnees.referrals.models import Referral
 from returnees.risk.models import RiskFlag
 from returnees.tasks.models import Task, TaskKind, TaskStatus
+from returnees.tasks.services import sees_unknown_senders
 
 
 @dataclass
@@ -109,6 +110,14 @@ def _urgent(session: Session, actor: Actor, now: datetime, numbers: ProgrammeNum
         .where(
             and_(Task.kind == TaskKind.URGENT_SAFETY, Task.status == TaskStatus.OPEN),
             actor.centre_clause(),
+        )
+    ).all()
+    created += session.scalars(  # danger signals from numbers nobody holds
+        select(Task.created_at).where(
+            Task.returnee_id.is_(None),
+            Task.kind == TaskKind.URGENT_SAFETY,
+            Task.status == TaskStatus.OPEN,
+            sees_unknown_senders(actor),
         )
     ).all()
     bands = {"< 1 h": 0, "1-24 h": 0, "> 24 h": 0}

@@ -20,6 +20,7 @@ from returnees.casework.queue import (
     waited,
 )
 from returnees.casework.services import (
+    acknowledge_task,
     approve_closing,
     assign_cases,
     caseloads,
@@ -118,6 +119,18 @@ def reschedule(task_id: int) -> Response | tuple[str, int]:
     def action(session: Session, actor: Actor) -> None:
         reschedule_task(session, actor, task_id, request.form.get("due_on", ""))
         flash(_("Task moved."), "success")
+
+    return _act(task_id, action)
+
+
+@bp.post("/tasks/<int:task_id>/acknowledge")
+@requires_role(*CASEWORK)
+def acknowledge(task_id: int) -> Response | tuple[str, int]:
+    """Take an urgent task in hand: the alert goes no further down the on-call chain."""
+
+    def action(session: Session, actor: Actor) -> None:
+        acknowledge_task(session, actor, task_id)
+        flash(_("Acknowledged: nobody else will be alerted."), "success")
 
     return _act(task_id, action)
 

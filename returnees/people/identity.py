@@ -96,6 +96,18 @@ def normalise_phone(number: str, default_country: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The countries whose numbers the programme knows by their prefix.
+CALLING_CODES = {502: "GT", 504: "HN", 503: "SV"}
+
+
+def country_of_phone(e164: str) -> str | None:
+    """'GT', 'HN' or 'SV' by a number's calling code (+502, +504, +503); None for another."""
+    try:
+        return CALLING_CODES.get(phonenumbers.parse(e164).country_code)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def format_phone(e164: str) -> str:
     parsed = phonenumbers.parse(e164)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

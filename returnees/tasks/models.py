@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from returnees.centres.models import Country
 from returnees.core.db import Base, value_enum
 
 
@@ -63,3 +64,27 @@ class Task(Base):
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     close_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The number a danger signal came from: where the sender's acknowledgement goes.
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # A task about no known person (a number nobody holds): the country whose staff see it,
+    # read from the number's prefix; None: every country's.
+    country: Mapped[Country | None] = mapped_column(value_enum(Country, length=2))
+    # An urgent task's alert moves down the on-call chain until someone acknowledges it.
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class UrgentAlert(Base):
+    """One discreet SMS about an urgent task to one member of staff, at one step of the on-call
+    chain (1 the first on the rota, ...); a reply with the task's number from this phone
+    acknowledges the task."""
+
+    __tablename__ = "urgent_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    created_at: Mapped[datetime]

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from returnees.auth.models import Role, User
-from returnees.centres.models import Centre
+from returnees.auth.access import Actor
+from returnees.auth.models import OnCallPlace, Role
+from returnees.centres.models import Country
 from returnees.core.clock import utcnow
-from returnees.people.models import Channel, Returnee
 from returnees.tasks.models import Task, TaskKind, TaskStatus
-
-log = logging.getLogger(__name__)
 
 # How long each kind of task may wait before it counts as overdue in the queue.
 DUE_AFTER = {
@@ -71,8 +67,20 @@ def open_tasks_of(session: Session, returnee_id: int) -> list[Task]:
     return list(session.scalars(query.order_by(Task.priority, Task.due_at)))
 
 
-def open_urgent_task(session: Session, returnee_id: int, reason: str, *, subject: str) -> Task:
-    """An urgent safety task, at the top of every queue; a new one alerts whoever is on call."""
+def open_urgent_task(
+    session: Session,
+    returnee_id: int | None,
+    reason: str,
+    *,
+    subject: str,
+    phone: str = "",
+    country: Country | None = None,
+) -> Task:
+    """An urgent safety task, at the top of every queue; a new one alerts whoever is on call.
+    `phone` is the number the signal came from; a task about nobody known takes the `country`
+    whose staff see it (None: every country's)."""
+    from returnees.tasks.alerts import alert_on_call
+
     before = session.scalar(
         select(Task.id).where(
             Task.kind == TaskKind.URGENT_SAFETY,
@@ -85,55 +93,21 @@ def open_urgent_task(session: Session, returnee_id: int, reason: str, *, subject
         session, TaskKind.URGENT_SAFETY, returnee_id, reason, subject=subject, priority=0
     )
     if before is None:
+        task.phone, task.country = phone, country if returnee_id is None else None
+        session.flush()
         alert_on_call(session, task)
     return task
 
 
-def on_call_numbers(session: Session, returnee_id: int) -> list[tuple[str, str]]:
-    """(phone, language) of the social workers on call in the person's region; the fallback
-    number from the settings when nobody is."""
-    centre = session.scalar(
-        select(Centre)
-        .join(Returnee, Returnee.centre_id == Centre.id)
-        .where(Returnee.id == returnee_id)
-    )
-    workers = session.execute(
-        select(User.phone, User.locale)
-        .join(Centre, User.centre_id == Centre.id)
-        .where(
-            User.role == Role.SOCIAL_WORKER,
-            User.is_enabled.is_(True),
-            User.is_on_call.is_(True),
-            User.phone != "",
-            Centre.country == centre.country,
-            Centre.region == centre.region,
-        )
-        .order_by(User.id)
-    ).all()
-    if workers:
-        return [(row.phone, row.locale) for row in workers]
-    fallback = current_app.config.get("ON_CALL_FALLBACK_PHONE") or ""
-    return [(fallback, "es")] if fallback else []
-
-
-def alert_on_call(session: Session, task: Task) -> int:
-    """A discreet SMS to the social workers on call: it names no one, only the task's number."""
-    from returnees.messaging.models import URGENT
-    from returnees.messaging.services import queue_template_message
-
-    numbers = on_call_numbers(session, task.returnee_id)
-    if not numbers:
-        log.warning("urgent task %s: nobody is on call and no fallback number is set", task.id)
-    for phone, language in numbers:
-        queue_template_message(
-            session,
-            phone,
-            "on_call_alert",
-            channel=Channel.SMS,
-            returnee_id=None,
-            language=language,
-            options=str(task.id),
-            needs_consent=False,
-            priority=URGENT,
-        )
-    return len(numbers)
+def sees_unknown_senders(actor: Actor) -> ColumnElement[bool]:
+    """Who sees a task about no known person: the supervisors of the country its number calls
+    from and those on that country's on-call rotas; a number of another country, every
+    country's."""
+    if actor.is_system:
+        return true()
+    on_a_rota = select(OnCallPlace.id).where(OnCallPlace.user_id == actor.user_id).exists()
+    if actor.role is not Role.SUPERVISOR:
+        if actor.role is not Role.SOCIAL_WORKER or not actor.user_id:
+            return false()
+        return and_(on_a_rota, or_(Task.country == actor.country, Task.country.is_(None)))
+    return or_(Task.country == actor.country, Task.country.is_(None))
