@@ -135,11 +135,13 @@ def _register_commands(app: Flask) -> None:
     from returnees.core.migrations import db_cli
     from returnees.core.scheduler import serve_command, worker_command
     from returnees.demo.cli import seed_demo_command
+    from returnees.followups.cli import replies_cli
 
     for command in (
         db_cli,
         users_cli,
         centres_cli,
+        replies_cli,
         seed_demo_command,
         worker_command,
         serve_command,

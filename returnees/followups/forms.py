@@ -31,7 +31,7 @@ STATE_LABELS = {
     "unanswered": _("no answer"),
     "failed": _("not delivered"),
     "cancelled": _("cancelled"),
-    "missed": _("missed: registered too late"),
+    "missed": _("missed: its time passed"),
 }
 PROFILE_LABELS = {
     "unaccompanied_child": _("Unaccompanied child"),

@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.core.db import Base, value_enum
-from returnees.messaging.models import OutboundMessage
+from returnees.messaging.models import InboundMessage, OutboundMessage
 from returnees.people.models import Channel
 
 
@@ -141,6 +141,9 @@ class CheckIn(Base):
     reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     answer: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The reply that answered it: which number answered (a guardian's, a shared phone's).
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    reply: Mapped[InboundMessage | None] = relationship()
     created_at: Mapped[datetime]
 
 

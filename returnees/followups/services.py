@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import Row, and_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from returnees.core.clock import utcnow
 from returnees.core.db import among, bulk_insert
@@ -176,6 +176,7 @@ def follow_up_of(session: Session, returnee_id: int) -> list[Row]:
         session.execute(
             select(CheckIn, PlanStep.day_offset)
             .outerjoin(PlanStep, CheckIn.step_id == PlanStep.id)
+            .options(selectinload(CheckIn.reply))
             .where(CheckIn.returnee_id == returnee_id)
             .order_by(CheckIn.arrival_id.desc(), CheckIn.due_at, CheckIn.id)
         )

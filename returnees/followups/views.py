@@ -34,8 +34,9 @@ bp = Blueprint("followups", __name__)
 
 
 def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | None:
-    """The follow-up panel of a person's record: every check-in, what became of it, and the
-    steps missed because the arrival was registered too late."""
+    """The follow-up panel of a person's record: every check-in, what became of it and which
+    number answered it, and the steps missed (registered too late, or waiting too long for a
+    number shared with others)."""
     check_ins = follow_up_of(session, returnee.id)
     if not check_ins:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from returnees.core.db import among, among_selected, insert_returning_ids
 from returnees.core.errors import Conflict, NotFound
 from returnees.core.events import CONSENT_WITHDRAWN, publish
 from returnees.core.scheduler import drain
+from returnees.core.wake import wake_worker
 from returnees.messaging.gateway import (
     INVALID_NUMBER,
     OPTED_OUT,
@@ -45,7 +47,8 @@ from returnees.messaging.models import (
 from returnees.messaging.window import window_opens
 from returnees.people.identity import InvalidValue, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
-from returnees.tasks.models import TaskKind
+from returnees.tasks.alerts import acknowledge_by_reply
+from returnees.tasks.models import Task, TaskKind
 from returnees.tasks.services import open_task
 
 GATEWAY = "returnees.gateway"
@@ -171,6 +174,7 @@ def template_message_row(
     language: str,
     first_name: str = "",
     options: str = "",
+    names: Sequence[str] = (),
     needs_consent: bool = True,
     priority: int = ROUTINE,
 ) -> dict:
@@ -183,7 +187,9 @@ def template_message_row(
     """
     from returnees.messaging.templates import render_message
 
-    rendered = render_message(session, key, language, first_name=first_name, options=options)
+    rendered = render_message(
+        session, key, language, first_name=first_name, options=options, names=names
+    )
     if rendered is None:
         raise Conflict(_("No message template has the key %(key)s.", key=key))
     content_sid, variables = "", rendered.variables  # kept for a later send as the template
@@ -413,6 +419,7 @@ def _send_again_another_way(session: Session, message: OutboundMessage) -> None:
             needs_consent=message.needs_consent,
             content_sid=rendered.whatsapp_content_sid if as_template else "",
             content_variables=message.content_variables if as_template else None,
+            priority=message.priority,
         )
 
 
@@ -514,6 +521,8 @@ def holder_of(session: Session, number: str) -> int | None:
     return holders.pop() if len(holders) == 1 else None
 
 
+# The keyword column of a staff member's reply that acknowledged an urgent task.
+ACKNOWLEDGEMENT = "ack"
 OPT_OUT_TYPES = {"STOP": Keyword.STOP, "START": Keyword.START, "HELP": Keyword.HELP}
 
 
@@ -542,8 +551,12 @@ def record_inbound(session: Session, form: dict[str, str]) -> InboundMessage | N
             session.add(inbound)
     except IntegrityError:
         return None  # the same MessageSid again: stored once, answered once
-    if keyword and number:
+    if number and not keyword and acknowledge_by_reply(session, number, inbound.body):
+        inbound.keyword, inbound.handled_at = ACKNOWLEDGEMENT, utcnow()
+    elif keyword and number:
         _answer_keyword(session, inbound, keyword, replied_by_twilio=twilio_keyword is not None)
+    else:
+        wake_worker(session)  # a reply to read: it may say a danger word
     session.flush()
     return inbound
 
@@ -781,7 +794,9 @@ def unmatched_messages(session: Session, actor, limit: int = 100) -> list[Inboun
     """Messages from numbers nobody has, newest first, for staff of the number's country to
     attach to a person."""
     query = select(InboundMessage).where(
-        InboundMessage.returnee_id.is_(None), InboundMessage.from_number.startswith(_prefix(actor))
+        InboundMessage.returnee_id.is_(None),
+        InboundMessage.keyword != ACKNOWLEDGEMENT,
+        InboundMessage.from_number.startswith(_prefix(actor)),
     )
     return list(session.scalars(query.order_by(InboundMessage.received_at.desc()).limit(limit)))
 
@@ -821,12 +836,7 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
                 created_at=now,
             )
         )
-    for message in session.scalars(
-        select(InboundMessage).where(
-            InboundMessage.from_number == inbound.from_number, InboundMessage.returnee_id.is_(None)
-        )
-    ):
-        message.returnee_id = returnee.id
+    _attach_messages_and_tasks(session, inbound.from_number, returnee.id)
     record_event(
         session,
         actor,
@@ -836,6 +846,26 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
         attached_number=inbound.from_number,
     )
     return inbound
+
+
+def _attach_messages_and_tasks(session: Session, number: str, returnee_id: int) -> None:
+    """The number's messages nobody owned go to the person, and what was opened about the
+    number (an urgent task) goes on their record; a message no task came of is read again,
+    now that it is known whose it is."""
+    tasks = session.scalars(
+        select(Task).where(Task.phone == number, Task.returnee_id.is_(None))
+    ).all()
+    for task in tasks:
+        task.returnee_id, task.country = returnee_id, None
+    acted_on = {task.subject for task in tasks}
+    for message in session.scalars(
+        select(InboundMessage).where(
+            InboundMessage.from_number == number, InboundMessage.returnee_id.is_(None)
+        )
+    ):
+        message.returnee_id = returnee_id
+        if not message.keyword and f"reply:{message.id}" not in acted_on:
+            message.handled_at = None
 
 
 def apply_retention(session: Session) -> int:

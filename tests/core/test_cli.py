@@ -9,16 +9,6 @@ from returnees.auth.models import ApiToken, User
 from returnees.centres.models import Centre
 
 
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def run(*args: str, input: str | None = None):
-        return runner.invoke(args=list(args), input=input)
-
-    return run
-
-
 def count(in_app, model) -> int:
     with in_app() as session:
         return session.scalar(select(func.count()).select_from(model))

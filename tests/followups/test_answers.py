@@ -85,7 +85,7 @@ def answer_not_safe(app, register, in_app):
         for n in range(5):
             queue_message(session, "+50255551234", f"routine {n}")
     with in_app() as session:
-        from returnees.followups.dispatch import read_replies
+        from returnees.followups.reading import read_replies
 
         read_replies(session)
     return arrival

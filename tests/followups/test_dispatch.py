@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from returnees.followups.dispatch import dispatch_check_ins, read_replies
+from returnees.followups.dispatch import dispatch_check_ins
 from returnees.followups.models import CheckIn, CheckInState
+from returnees.followups.reading import read_replies
 from returnees.messaging.models import OutboundMessage
 from returnees.messaging.services import dispatch_messages
 from returnees.tasks.models import Task, TaskKind
@@ -159,19 +160,19 @@ def test_the_danger_words_are_the_ones_configured(app, register, in_app, clock, 
 def test_a_reply_that_cannot_be_read_goes_to_a_person_and_holds_up_no_other(
     app, register, in_app, clock, monkeypatch
 ):
-    from returnees.followups import dispatch
+    from returnees.followups import reading
 
     ana = register(given_names="Ana", phones=("5555 1234",))
     rosa = register(given_names="Rosa", phones=("5555 2345",))
     run_jobs(in_app)
-    read = dispatch.read_reply
+    read = reading.read_reply
 
     def failing_on_ana(body, *args):
         if body == "1 ana":
             raise RuntimeError("a bug in a reader")
         return read(body, *args)
 
-    monkeypatch.setattr(dispatch, "read_reply", failing_on_ana)
+    monkeypatch.setattr(reading, "read_reply", failing_on_ana)
     post_signed(app, message(sid="SM1", body="1 ana", sender="+50255551234"))
     post_signed(app, message(sid="SM2", body="auxilio", sender="+50255552345"))
     with in_app() as session:
