@@ -1,13 +1,15 @@
-"""Send due check-ins at a decent hour, one a day per person, and read what comes back."""
+"""Send due check-ins at a decent hour, one routine message a day per number, a family's
+children asked about together; remind and escalate what goes unanswered."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from psycopg.errors import LockNotAvailable
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Row, Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from returnees.core import events
@@ -15,10 +17,10 @@ from returnees.core.clock import utcnow
 from returnees.core.db import among
 from returnees.core.errors import Conflict
 from returnees.core.scheduler import drain
-from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
-from returnees.followups.replies import contains_danger, read_reply
+from returnees.followups.households import asked_with_family, family_template
+from returnees.followups.models import CheckIn, CheckInState, PlanStep
 from returnees.messaging.gateway import OPTED_OUT
-from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
+from returnees.messaging.models import ROUTINE, MessageStatus, OutboundMessage
 from returnees.messaging.services import (
     CONFIRMED,
     numbers_with_consent,
@@ -27,22 +29,17 @@ from returnees.messaging.services import (
 )
 from returnees.messaging.window import local_zone, next_days_window, window_opens
 from returnees.people.models import Returnee
+from returnees.reception.models import Arrival
 from returnees.tasks.models import TaskKind
-from returnees.tasks.services import open_task, open_urgent_task
+from returnees.tasks.services import open_task
 
 OPTIONS = {
     "es": {"yes_no": "1 (sí) o 2 (no)", "confirm": "1", "choice": "el número"},
     "en": {"yes_no": "1 (yes) or 2 (no)", "confirm": "1", "choice": "the number"},
 }
 log = logging.getLogger(__name__)
-OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
-# When a check-in's question went out: its message's send or confirmation, or for one whose
-# reminder is queued, the first question's.
-_went_out = func.coalesce(OutboundMessage.sent_at, OutboundMessage.confirmed_at, CheckIn.sent_at)
-# Asked and not answered: open, or asked once and waiting for its reminder to go out.
-AWAITING_REPLY = CheckIn.state.in_(OPEN) | (
-    (CheckIn.state == CheckInState.SCHEDULED) & CheckIn.reminded_at.is_not(None)
-)
+# The namespace of the advisory locks that hold a number while a batch decides for it.
+NUMBER_LOCKS = 7301
 
 
 def dispatch_check_ins(session: Session) -> int:
@@ -52,17 +49,69 @@ def dispatch_check_ins(session: Session) -> int:
 
 
 def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int, bool]:
-    """Queue the messages of a batch of due check-ins; a check-in due at night, or a second one
-    the same day for the same person, waits for the next morning. Returns how many were queued
-    and whether the batch was full (more may be due).
+    """Queue the messages of a batch of due check-ins. A conversation belongs to a number: a
+    check-in due at night, or one for a number already sent a routine message today (whoever
+    it was about), waits for the next morning, and one that would wait past its step's grace
+    period is marked missed. Children of one family followed on one number are asked their
+    step's question in one message naming them all. Returns how many messages were queued and
+    whether the batch was full (more may be due).
 
     A batch costs a fixed handful of statements, whatever its size: the check-ins, the people,
-    their locks, who was asked today and which numbers may be written to are each read once,
-    the messages stored in one bulk insert and the check-ins changed by one statement each way.
+    the numbers' locks, which numbers were written to today and which may be written to are
+    each read once, the messages stored in one bulk insert and the check-ins changed by one
+    statement each way.
     """
     limit = limit or current_app.config["CHECK_IN_BATCH_SIZE"]
     now = utcnow()
     due = session.execute(
+        due_check_ins()
+        .where(CheckIn.due_at <= now)
+        .order_by(CheckIn.due_at, CheckIn.id)
+        .limit(limit)
+    ).all()
+    if not due:
+        return 0, False
+    people = _people(session, {c.returnee_id for c in due})
+    families = asked_with_family(session, due, people, now, due_check_ins())
+    people |= _people(session, families.returnee_ids - set(people))
+    numbers = {check_in.phone for check_in in due}
+    zones = {c.phone: local_zone(people[c.returnee_id].nationality) for c in due}
+    held = _hold_numbers(session, numbers)
+    asked = _numbers_asked_today(session, zones, now)
+    consenting = numbers_with_consent(session, numbers)
+    batch = Batch(now, timedelta(hours=current_app.config["FOLLOW_UP_GRACE_HOURS"]))
+    for check_in in due:
+        person = people[check_in.returnee_id]
+        if check_in.id in batch.decided:
+            continue  # asked already, with a brother or sister
+        if opens := window_opens(now, person.nationality):
+            batch.later(check_in.id, opens)
+        elif check_in.phone not in held:
+            continue  # another worker is asking on this number now; the next run decides
+        elif check_in.phone in asked:
+            batch.wait_for_number(check_in, next_days_window(now, person.nationality))
+        elif check_in.phone not in consenting:
+            batch.cancel(check_in.id)  # no longer to be written to
+        else:
+            family = families.of(check_in)
+            row = (
+                family_question(session, family, people)
+                if family
+                else question(session, check_in, person)
+            )
+            if row is None:
+                batch.cancel(check_in.id)  # its template is gone
+            else:
+                batch.ask([c.id for c in family] or [check_in.id], row)
+                asked.add(check_in.phone)
+    _record_batch(session, batch)
+    return len(batch.asking), len(due) == limit and bool(batch.decided)
+
+
+def due_check_ins() -> Select:
+    """Scheduled check-ins, locked (another worker's skipped), with what deciding each needs:
+    its family (the arrival's household) and, for a step of a plan, when it was first due."""
+    return (
         select(
             CheckIn.id,
             CheckIn.returnee_id,
@@ -70,47 +119,64 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
             CheckIn.channel,
             CheckIn.template,
             CheckIn.answer_type,
+            CheckIn.reminded_at,
+            CheckIn.due_at,
+            Arrival.household_id,
+            (Arrival.arrived_at).label("arrived_at"),
+            PlanStep.day_offset,
         )
-        .where(CheckIn.state == CheckInState.SCHEDULED, CheckIn.due_at <= now)
-        .order_by(CheckIn.due_at, CheckIn.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not due:
-        return 0, False
-    ids = {check_in.returnee_id for check_in in due}
-    people = {
+        .join(Arrival, Arrival.id == CheckIn.arrival_id)
+        .outerjoin(PlanStep, PlanStep.id == CheckIn.step_id)
+        .where(CheckIn.state == CheckInState.SCHEDULED)
+        .with_for_update(of=CheckIn, skip_locked=True)
+    )
+
+
+@dataclass
+class Batch:
+    """What a batch decided for each check-in."""
+
+    now: datetime
+    grace: timedelta
+    asking: list[tuple[list[int], dict]] = field(default_factory=list)
+    moved: list[dict] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+    missed: list[int] = field(default_factory=list)
+    decided: set[int] = field(default_factory=set)
+
+    def ask(self, check_in_ids: list[int], message: dict) -> None:
+        self.asking.append((check_in_ids, message))
+        self.decided.update(check_in_ids)
+
+    def later(self, check_in_id: int, due: datetime) -> None:
+        self.moved.append({"check_in_id": check_in_id, "due": due})
+        self.decided.add(check_in_id)
+
+    def cancel(self, check_in_id: int) -> None:
+        self.cancelled.append(check_in_id)
+        self.decided.add(check_in_id)
+
+    def wait_for_number(self, check_in: Row, next_window: datetime) -> None:
+        """Its number was written to today: the next day's window, unless that is past the
+        step's grace period (a reminder, or a referral's question, simply waits)."""
+        if check_in.reminded_at is None and check_in.day_offset is not None:
+            first_due = check_in.arrived_at + timedelta(days=check_in.day_offset)
+            if next_window > first_due + self.grace:
+                self.missed.append(check_in.id)
+                self.decided.add(check_in.id)
+                return
+        self.later(check_in.id, next_window)
+
+
+def _people(session: Session, returnee_ids: set[int]) -> dict[int, Row]:
+    return {
         person.id: person
         for person in session.execute(
             select(
                 Returnee.id, Returnee.nationality, Returnee.language, Returnee.given_names
-            ).where(among(session, Returnee.id, ids))
+            ).where(among(session, Returnee.id, returnee_ids))
         )
     }
-    held = _hold_people(session, ids)
-    asked = _asked_today(session, people.values(), now)
-    consenting = numbers_with_consent(session, {check_in.phone for check_in in due})
-    later, cancelled, asking = [], [], []
-    for check_in in due:
-        person = people[check_in.returnee_id]
-        if opens := window_opens(now, person.nationality):
-            later.append({"check_in_id": check_in.id, "due": opens})
-        elif person.id not in held:
-            continue  # another worker is asking this person now; the next run decides
-        elif person.id in asked:
-            later.append(
-                {"check_in_id": check_in.id, "due": next_days_window(now, person.nationality)}
-            )
-        elif (
-            check_in.phone not in consenting or (row := question(session, check_in, person)) is None
-        ):
-            cancelled.append(check_in.id)  # no longer to be written to, or its template is gone
-        else:
-            asking.append((check_in.id, row))
-            asked.add(person.id)
-    _record_batch(session, later, cancelled, asking, now)
-    moved = bool(asking or later or cancelled)  # else the same rows would be read again
-    return len(asking), len(due) == limit and moved
 
 
 def question(session: Session, check_in, person) -> dict | None:
@@ -118,6 +184,20 @@ def question(session: Session, check_in, person) -> dict | None:
     template is gone."""
     try:
         return template_message_row(session, **_asking(check_in, person))
+    except Conflict:
+        return None
+
+
+def family_question(session: Session, family: list[Row], people: dict[int, Row]) -> dict | None:
+    """One message asking a step's question about a family's children together, naming them
+    all, in the first child's language; None when its template is gone."""
+    first = people[family[0].returnee_id]
+    columns = _asking(family[0], first) | {
+        "key": family_template(family[0].template),
+        "names": [people[c.returnee_id].given_names for c in family],
+    }
+    try:
+        return template_message_row(session, **columns)
     except Conflict:
         return None
 
@@ -136,168 +216,70 @@ def _asking(check_in, person) -> dict:
     }
 
 
-def _record_batch(
-    session: Session,
-    later: list[dict],
-    cancelled: list[int],
-    asking: list[tuple[int, dict]],
-    now: datetime,
-) -> None:
+def _record_batch(session: Session, batch: Batch) -> None:
     """What a batch decided, in one statement each: messages stored, their check-ins marked
-    sending, others moved to later or cancelled."""
+    sending, others moved to later, cancelled or missed."""
     table = CheckIn.__table__
     by_id = table.c.id == bindparam("check_in_id")
-    message_ids = queue_messages(session, [row for _check_in_id, row in asking])
-    if asking:
+    message_ids = queue_messages(session, [row for _check_in_ids, row in batch.asking])
+    if batch.asking:
         session.execute(
             table.update()
             .where(by_id)
-            .values(state=CheckInState.SENDING, message_id=bindparam("message"), queued_at=now),
+            .values(
+                state=CheckInState.SENDING, message_id=bindparam("message"), queued_at=batch.now
+            ),
             [
                 {"check_in_id": check_in_id, "message": message_id}
-                for (check_in_id, _row), message_id in zip(asking, message_ids, strict=True)
+                for (check_in_ids, _row), message_id in zip(batch.asking, message_ids, strict=True)
+                for check_in_id in check_in_ids
             ],
         )
-    if later:
-        session.execute(table.update().where(by_id).values(due_at=bindparam("due")), later)
-    if cancelled:
-        session.execute(
-            table.update().where(table.c.id.in_(cancelled)).values(state=CheckInState.CANCELLED)
-        )
+    if batch.moved:
+        session.execute(table.update().where(by_id).values(due_at=bindparam("due")), batch.moved)
+    for state, ids in (
+        (CheckInState.CANCELLED, batch.cancelled),
+        (CheckInState.MISSED, batch.missed),
+    ):
+        if ids:
+            session.execute(table.update().where(table.c.id.in_(ids)).values(state=state))
 
 
-def _hold_people(session: Session, returnee_ids: set[int]) -> set[int]:
-    """Lock these people until this transaction ends, so that two workers holding two of one
-    person's check-ins cannot both find "not asked today". A person another worker holds is
-    skipped, never waited for (no deadlock between workers)."""
+def _hold_numbers(session: Session, numbers: set[str]) -> set[str]:
+    """Hold these numbers until this transaction ends, so that two workers with check-ins for
+    one number (a family's, a shared phone's) cannot both find "not written to today". A number
+    another worker holds is skipped, never waited for (no deadlock between workers). On SQLite,
+    the single writer, every number is this worker's."""
+    if session.get_bind().dialect.name != "postgresql":
+        return set(numbers)
     return set(
         session.scalars(
-            select(Returnee.id)
-            .where(among(session, Returnee.id, returnee_ids))
-            .with_for_update(skip_locked=True)
+            text(
+                "SELECT n FROM unnest(CAST(:numbers AS text[])) AS n "
+                "WHERE pg_try_advisory_xact_lock(:space, hashtext(n))"
+            ),
+            {"numbers": sorted(numbers), "space": NUMBER_LOCKS},
         )
     )
 
 
-def _asked_today(session: Session, people, now: datetime) -> set[int]:
-    """Who of these people was already asked today, in their own local day."""
-    starts = {}
-    for person in people:
-        zone = local_zone(person.nationality)
-        starts[person.id] = datetime.combine(now.astimezone(zone).date(), time(), zone)
+def _numbers_asked_today(session: Session, zones: dict[str, ZoneInfo], now: datetime) -> set[str]:
+    """Which of these numbers were sent a routine message today (a question, a reminder), in
+    the local day of the person they were about."""
+    starts = {
+        number: datetime.combine(now.astimezone(zone).date(), time(), zone)
+        for number, zone in zones.items()
+    }
     latest = session.execute(
-        select(CheckIn.returnee_id, func.max(CheckIn.queued_at))
+        select(OutboundMessage.phone, func.max(OutboundMessage.created_at))
         .where(
-            among(session, CheckIn.returnee_id, starts),
-            CheckIn.queued_at >= min(starts.values()),
+            among(session, OutboundMessage.phone, starts),
+            OutboundMessage.priority >= ROUTINE,
+            OutboundMessage.created_at >= min(starts.values()),
         )
-        .group_by(CheckIn.returnee_id)
+        .group_by(OutboundMessage.phone)
     ).all()
-    return {returnee_id for returnee_id, at in latest if at >= starts[returnee_id]}
-
-
-def read_replies(session: Session, limit: int = 200) -> int:
-    """Match each new reply to the person's open check-in and read it; what cannot be read
-    with confidence, and every danger word, goes to a person."""
-    replies = session.scalars(
-        select(InboundMessage)
-        .where(
-            InboundMessage.handled_at.is_(None),
-            InboundMessage.returnee_id.is_not(None),
-            InboundMessage.keyword == "",
-        )
-        .order_by(InboundMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    read = 0
-    for reply in replies:
-        try:
-            with session.begin_nested():
-                _read(session, reply)
-            read += 1
-        except Exception as error:
-            if isinstance(getattr(error, "orig", None), LockNotAvailable):
-                continue  # a job holds its check-in (a reminder): read next run, never waited
-            log.exception("reply %s could not be read; it goes to a person", reply.id)
-            _hand_to_a_person(session, reply)
-            read += 1
-    return read
-
-
-def _hand_to_a_person(session: Session, reply: InboundMessage) -> None:
-    """A reply whose reading failed is not retried forever, holding up the replies behind it:
-    it waits for a person, as an urgent task when it says a danger word, else for review."""
-    reply.handled_at = utcnow()
-    if contains_danger(reply.body, list(current_app.config["DANGER_WORDS"])):
-        try:
-            with session.begin_nested():
-                reason = f"danger words: {reply.body[:200]}"
-                open_urgent_task(session, reply.returnee_id, reason, subject=f"reply:{reply.id}")
-            return
-        except Exception:
-            log.exception("reply %s: the urgent task failed; it goes to review", reply.id)
-    _review(session, reply)
-
-
-def _read(session: Session, reply: InboundMessage) -> None:
-    now = utcnow()
-    reply.handled_at = now
-    check_in = session.scalar(
-        select(CheckIn)
-        .outerjoin(OutboundMessage, CheckIn.message_id == OutboundMessage.id)
-        .where(CheckIn.returnee_id == reply.returnee_id, AWAITING_REPLY)
-        # A question not yet sent when the reply came in (queued since, or held overnight) is
-        # not what it answers, unless it is all there is (`worker --once --now` ahead of the
-        # clock, in a demo). Locked: a reminder job must not ask again what this answers.
-        .order_by(
-            case((_went_out <= reply.received_at, 0), else_=1),
-            CheckIn.queued_at.desc(),
-            CheckIn.id.desc(),
-        )
-        .limit(1)
-        .with_for_update(of=CheckIn, nowait=True)
-    )
-    danger_words = list(current_app.config["DANGER_WORDS"])
-    read = read_reply(
-        reply.body, check_in.answer_type.value if check_in else "free_text", danger_words
-    )
-    if check_in is not None and read.value is not None:
-        record_answer(session, check_in, read.value, reply.received_at)
-    not_safe = check_in is not None and check_in.indicator is Indicator.SAFE and read.value == "no"
-    if read.is_danger or not_safe:
-        reason = "answered: not safe" if not_safe else f"danger words: {reply.body[:200]}"
-        open_urgent_task(session, reply.returnee_id, reason, subject=f"reply:{reply.id}")
-    elif read.value is None:
-        _review(session, reply)
-
-
-def _review(session: Session, reply: InboundMessage) -> None:
-    open_task(
-        session,
-        TaskKind.REVIEW_REPLY,
-        reply.returnee_id,
-        reply.body[:300] or "—",
-        subject=f"reply:{reply.id}",
-        priority=30,
-    )
-
-
-def record_answer(session: Session, check_in: CheckIn, value: str, at: datetime) -> None:
-    """The check-in is answered, and what it asked about is noted on the person with its time."""
-    check_in.state, check_in.answer, check_in.answered_at = CheckInState.ANSWERED, value, at
-    if check_in.indicator is not None and value in ("yes", "no"):
-        session.add(
-            IndicatorReading(
-                returnee_id=check_in.returnee_id,
-                indicator=check_in.indicator,
-                value=value == "yes",
-                observed_at=at,
-                check_in_id=check_in.id,
-            )
-        )
-    session.flush()
-    events.publish(events.ANSWER_RECORDED, session, check_in=check_in)
+    return {number for number, at in latest if at >= starts[number]}
 
 
 def follow_sent_messages(session: Session, limit: int = 500) -> int:

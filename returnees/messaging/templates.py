@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _
@@ -79,7 +80,7 @@ def _check_template(entry: TemplateEntry) -> None:
     elif unknown := unknown_placeholders(body):
         errors["body"] = [
             _(
-                "Unknown placeholder %(name)s: use {first_name} or {options}.",
+                "Unknown placeholder %(name)s: use {first_name}, {names} or {options}.",
                 name="{" + unknown[0] + "}",
             )
         ]
@@ -126,18 +127,41 @@ class RenderedMessage:
 
 
 def render_message(
-    session: Session, key: str, language: str, *, first_name: str = "", options: str = ""
+    session: Session,
+    key: str,
+    language: str,
+    *,
+    first_name: str = "",
+    options: str = "",
+    names: Sequence[str] = (),
 ) -> RenderedMessage | None:
-    """The template in the person's language, else in Spanish, with its placeholders filled."""
-    values = {"first_name": first_name.split(" ")[0], "options": options}
+    """The template in the person's language, else in Spanish, with its placeholders filled:
+    {names} is several people's first names ("Ana y Luis"), for a family asked together."""
     for wanted in dict.fromkeys((language, FALLBACK_LANGUAGE)):
         template = _find_template(session, key, wanted)
         if template is not None:
-            body = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template.body)
+            values = {
+                "first_name": first_name.split(" ")[0],
+                "options": options,
+                "names": join_names(names, wanted),
+            }
+            body = PLACEHOLDER.sub(lambda m, v=values: v.get(m.group(1), m.group(0)), template.body)
             return RenderedMessage(
                 body,
                 wanted,
                 template.whatsapp_content_sid,
-                {"1": values["first_name"], "2": options},
+                {"1": values["names"] or values["first_name"], "2": options},
             )
     return None
+
+
+# The word before the last of several names, by language; Spanish for any other.
+AND = {"es": "y", "en": "and"}
+
+
+def join_names(names: Sequence[str], language: str) -> str:
+    """'Ana', 'Ana y Luis', 'Ana, Luis y Marta': first names only."""
+    first = [name.split(" ")[0] for name in names]
+    if len(first) < 2:
+        return "".join(first)
+    return f"{', '.join(first[:-1])} {AND.get(language, AND['es'])} {first[-1]}"

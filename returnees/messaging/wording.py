@@ -16,7 +16,7 @@ GSM_BASIC = set(
 )
 GSM_EXTENSION = set("^{}\\[~]|€\f")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-PLACEHOLDERS = {"first_name", "options"}
+PLACEHOLDERS = {"first_name", "names", "options"}
 
 
 @dataclass(frozen=True)

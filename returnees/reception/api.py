@@ -13,6 +13,7 @@ from returnees.people.schemas import ReturneeSchema
 from returnees.people.services import require_returnee
 from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
 from returnees.reception.manifests import ManifestEntry, import_ready_rows, upload_passenger_list
+from returnees.reception.models import Arrival
 from returnees.reception.schemas import (
     HandoverSchema,
     ManifestFormSchema,
@@ -29,6 +30,7 @@ from returnees.reception.services import (
     arrivals_of,
     hand_over_child,
     intake_for,
+    join_household,
     record_candidates_shown,
     register_arrival,
     update_returnee,
@@ -106,7 +108,13 @@ def create_returnee() -> tuple[Response, int]:
         )
     except PossibleMatch as possible:
         return possible_match_response(possible)
+    _join_household(arrival, body["household_with"])
     return jsonify(ReturneeSchema().dump(arrival.returnee)), 201
+
+
+def _join_household(arrival: Arrival, returnee_id: int | None) -> None:
+    if returnee_id is not None:
+        join_household(get_session(), current_actor(), arrival, returnee_id)
 
 
 @bp.patch("/returnees/<int:returnee_id>")
@@ -140,6 +148,7 @@ def add_arrival(returnee_id: int) -> tuple[Response, int]:
         phones=_phones(body["phones"]),
     )
     arrival = add_return(get_session(), current_actor(), returnee.id, intake)
+    _join_household(arrival, body["household_with"])
     return jsonify(ReturneeSchema().dump(arrival.returnee)), 201
 
 

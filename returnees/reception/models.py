@@ -78,6 +78,7 @@ class ExpectedPassenger(Base):
     arrival_id: Mapped[int | None] = mapped_column(ForeignKey("arrivals.id"), unique=True)
 
     manifest: Mapped[Manifest] = relationship(back_populates="passengers")
+    arrival: Mapped[Arrival | None] = relationship()
 
 
 class Arrival(Base):

@@ -54,6 +54,10 @@ class ReturneeCreateSchema(Schema):
     municipality = fields.String(load_default="")
     arrival = fields.Nested(ArrivalSchema, required=True)
     match = MatchField(load_default=None)
+    # The id of a person who arrived with this one (same centre, within a day): one household.
+    household_with = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1)
+    )
 
 
 class ReturneePatchSchema(Schema):
@@ -72,6 +76,9 @@ class NewArrivalSchema(Schema):
     arrival = fields.Nested(ArrivalSchema, required=True)
     unaccompanied = fields.Boolean(load_default=False)
     phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
+    household_with = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1)
+    )
 
 
 class HandoverSchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -62,6 +63,8 @@ IDENTITY_FIELDS = (
     "municipality",
 )
 HANDOVER_DEADLINE = timedelta(hours=72)
+# People who arrived at one centre within this time of each other may be one household.
+SAME_TRIP = timedelta(hours=24)
 
 
 class PossibleMatch(Conflict):
@@ -554,36 +557,76 @@ def overdue_handovers(session: Session, actor: Actor) -> list[Arrival]:
     return children_in_custody(session, actor, arrived_before=utcnow() - HANDOVER_DEADLINE)
 
 
-def link_household(
-    session: Session, actor: Actor, arrival_id: int, other_arrival_id: int
-) -> Household:
-    """Link two people who arrived together as one household."""
+def link_household(session: Session, actor: Actor, arrival_ids: Sequence[int]) -> Household:
+    """Link people who arrived together (one centre, within a day) as one household: a family
+    from one passenger list in one step. Households they were in already become this one."""
     actor.require_role(*RECEPTION_ROLES)
-    first = require_arrival(session, actor, arrival_id)
-    second = require_arrival(session, actor, other_arrival_id)
-    if first.id == second.id:
+    arrivals = [
+        require_arrival(session, actor, arrival_id) for arrival_id in dict.fromkeys(arrival_ids)
+    ]
+    if len(arrivals) < 2:
         raise InvalidInput(_("Choose another person."), {"other": [_("Choose another person.")]})
-    same_trip = first.centre_id == second.centre_id and abs(
-        first.arrived_at - second.arrived_at
-    ) <= timedelta(hours=24)
+    times = [arrival.arrived_at for arrival in arrivals]
+    same_trip = len({a.centre_id for a in arrivals}) == 1 and max(times) - min(times) <= SAME_TRIP
     if not same_trip:
         raise Conflict(_("Only people on the same arrival can be linked as a household."))
-    household = first.household_id and session.get(Household, first.household_id)
-    household = household or (second.household_id and session.get(Household, second.household_id))
-    if not household:
+    earlier = sorted({a.household_id for a in arrivals if a.household_id is not None})
+    household = session.get(Household, earlier[0]) if earlier else None
+    if household is None:
         household = Household(created_at=utcnow())
         session.add(household)
         session.flush()
-    first.household_id = second.household_id = household.id
+    members = set(session.scalars(select(Arrival).where(Arrival.household_id.in_(earlier))))
+    for arrival in {*arrivals, *members}:
+        arrival.household_id = household.id
+    session.flush()
     record_event(
         session,
         actor,
         AuditAction.UPDATE,
         "household",
         household.id,
-        arrivals=[first.id, second.id],
+        arrivals=sorted(arrival.id for arrival in arrivals),
     )
     return household
+
+
+def join_household(session: Session, actor: Actor, arrival: Arrival, returnee_id: int) -> Household:
+    """Link an arrival just recorded with the latest arrival of another person, as the API's
+    `household_with` asks; refused, by that field, when the person is outside the actor's scope
+    or arrived at another time."""
+    try:
+        other = require_returnee(session, actor, returnee_id)
+    except (NotFound, Forbidden) as error:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {
+                "household_with": [
+                    _("No person has the number %(id)s in your scope.", id=returnee_id)
+                ]
+            },
+        ) from error
+    latest = arrivals_of(session, other)[:1]
+    if other.id == arrival.returnee_id or not latest or not _same_trip(latest[0], arrival):
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {
+                "household_with": [
+                    _(
+                        "%(name)s did not arrive with this person (the same centre, within a day).",
+                        name=other.full_name,
+                    )
+                ]
+            },
+        )
+    return link_household(session, actor, [latest[0].id, arrival.id])
+
+
+def _same_trip(first: Arrival, second: Arrival) -> bool:
+    return (
+        first.centre_id == second.centre_id
+        and abs(first.arrived_at - second.arrived_at) <= SAME_TRIP
+    )
 
 
 def household_members(session: Session, arrival: Arrival) -> list[Arrival]:
@@ -597,7 +640,7 @@ def household_members(session: Session, arrival: Arrival) -> list[Arrival]:
 
 def same_trip_arrivals(session: Session, actor: Actor, arrival: Arrival) -> list[Arrival]:
     """Others who arrived at the same centre within a day, to link as one household."""
-    window = timedelta(hours=24)
+    window = SAME_TRIP
     query = (
         select(Arrival)
         .where(

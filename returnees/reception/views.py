@@ -307,7 +307,7 @@ def household(arrival_id: int) -> Response:
         flash(_("Choose another person."), "error")
     else:
         try:
-            link_household(get_session(), current_actor(), arrival_id, int(other))
+            link_household(get_session(), current_actor(), [arrival_id, int(other)])
             flash(_("Household linked."), "success")
         except DomainError as error:
             get_session().rollback()
@@ -407,6 +407,21 @@ def fix_row(manifest_id: int, row_id: int) -> str | tuple[str, int] | Response:
     else:
         flash(_("Row %(row)d is ready to import.", row=row.row_number), "success")
     return redirect(url_for("reception.manifest", manifest_id=found.id, _anchor=f"row-{row.id}"))
+
+
+@bp.post("/manifests/<int:manifest_id>/household")
+@requires_role(*RECEPTION_ROLES)
+def manifest_household(manifest_id: int) -> Response:
+    """Link the passengers ticked on the checklist as one family, in one step."""
+    require_manifest(get_session(), current_actor(), manifest_id)
+    chosen = [int(value) for value in request.form.getlist("arrival") if value.isdigit()]
+    try:
+        link_household(get_session(), current_actor(), chosen)
+        flash(_("%(count)d people linked as one family.", count=len(set(chosen))), "success")
+    except DomainError as error:
+        get_session().rollback()
+        flash(str(error.message), "error")
+    return redirect(url_for("reception.manifest", manifest_id=manifest_id, _anchor="checklist"))
 
 
 @bp.post("/manifests/<int:manifest_id>/import")

@@ -106,6 +106,9 @@ def test_every_shipped_template_is_discreet_and_fits_one_sms(app, in_app):
             assert find_forbidden_word(template.body) is None, template.key
             options = {"es": "1 (sí) o 2 (no)", "en": "1 (yes) or 2 (no)"}[template.language]
             filled = template.body.replace("{first_name}", "Guadalupe")
+            filled = filled.replace(
+                "{names}", "Ana y Luis" if template.language == "es" else "Ana and Luis"
+            )
             filled = filled.replace("{options}", options)
             assert count_segments(filled).segments == 1, template.key
 
@@ -113,3 +116,9 @@ def test_every_shipped_template_is_discreet_and_fits_one_sms(app, in_app):
 def test_only_admins_manage_templates(app, make_user, sign_in_as, demo):
     for role in (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR):
         assert sign_in_as(make_user(role, "GT-AURORA")).get("/templates/").status_code == 403
+
+
+def test_the_acknowledgement_of_a_danger_signal_is_refused_a_word_like_any_other(admin):
+    response = save(admin, key="danger_ack", body="Gracias. Denuncie al 110.")
+    assert response.status_code == 422
+    assert "«denuncie» no debe aparecer" in response.get_data(as_text=True)

@@ -149,7 +149,7 @@ def test_people_on_the_same_arrival_are_linked_as_one_household(
     mother = register(given_names="Rosa", family_names="Chen")
     son = register(given_names="Brayan", family_names="Chen", estimated_age=9)
     with in_app() as session:
-        link_household(session, Actor.for_user(staff[Role.RECEPTION]), mother.id, son.id)
+        link_household(session, Actor.for_user(staff[Role.RECEPTION]), [mother.id, son.id])
     page = sign_in_as(staff[Role.RECEPTION]).get(f"/returnees/{mother.returnee_id}")
     assert "Brayan Chen" in page.get_data(as_text=True).split("Núcleo familiar")[1]
 

@@ -1,0 +1,186 @@
+"""Who is a family: linked at the desk one pair at a time, a whole family from one passenger list
+in one step, or by the API's `household_with`, refused by name when that person is outside the
+caller's scope or arrived at another time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from returnees.auth.access import Actor
+from returnees.auth.models import Role
+from returnees.people.models import Returnee
+from returnees.reception.intake import ArrivalEntry, Intake
+from returnees.reception.manifests import import_ready_rows
+from returnees.reception.models import Arrival, PassengerStatus
+from returnees.reception.services import register_arrival
+from tests.conftest import csrf_token
+from tests.reception.test_api import BODY
+from tests.reception.test_manifests import passenger_list, rows, upload
+
+
+@pytest.fixture
+def api(app, demo, make_user, token_for):
+    client = app.test_client()
+    headers = token_for(make_user(Role.RECEPTION, "GT-AURORA"))
+
+    def call(path: str, body: dict):
+        return client.post(f"/api/v1{path}", json=body, headers=headers)
+
+    return call
+
+
+CHILD = BODY | {
+    "given_names": "Brayan",
+    "birth_date": "2016-03-02",
+    "document": None,
+    "phones": [],
+    "match": "new",
+}
+
+
+def households(in_app) -> dict[int, int | None]:
+    with in_app() as session:
+        return dict(session.execute(select(Arrival.returnee_id, Arrival.household_id)).all())
+
+
+def people(in_app) -> int:
+    with in_app() as session:
+        return session.scalar(select(func.count()).select_from(Returnee))
+
+
+def test_the_api_registers_a_child_in_the_household_of_the_mother_it_names(api, in_app, clock):
+    mother = api("/returnees", BODY | {"given_names": "Rosa", "match": "new"}).get_json()
+    child = api("/returnees", CHILD | {"household_with": mother["id"]})
+    assert child.status_code == 201, child.get_json()
+    linked = households(in_app)
+    assert linked[mother["id"]] is not None
+    assert linked[mother["id"]] == linked[child.get_json()["id"]]
+
+
+def test_household_with_someone_outside_the_callers_scope_is_refused_by_name(
+    api, register, in_app, clock
+):
+    honduran = register(centre="HN-SPS", nationality="HN", given_names="Karla")
+    before = people(in_app)
+    refused = api("/returnees", CHILD | {"household_with": honduran.returnee_id})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == {
+        "household_with": [f"Ninguna persona de su ámbito tiene el número {honduran.returnee_id}."]
+    }
+    assert people(in_app) == before, "nothing was saved"
+
+
+def test_household_with_someone_who_arrived_at_another_time_is_refused_by_name(api, in_app, clock):
+    earlier = BODY | {"given_names": "Rosa", "match": "new"}
+    earlier["arrival"] = BODY["arrival"] | {"arrived_at": "2026-11-20T08:10:00-06:00"}
+    mother = api("/returnees", earlier).get_json()
+    refused = api("/returnees", CHILD | {"household_with": mother["id"]})
+    assert refused.status_code == 422
+    [message] = refused.get_json()["error"]["fields"]["household_with"]
+    assert message.startswith("Rosa Hernández Pérez no llegó con esta persona")
+
+
+@pytest.mark.parametrize("value", [0, -1, "3", 2**31, None])
+def test_a_household_with_that_is_not_a_record_number_is_refused_or_ignored(
+    api, in_app, clock, value
+):
+    answer = api("/returnees", CHILD | {"household_with": value})
+    assert answer.status_code == (201 if value is None else 422), answer.get_json()
+
+
+def test_a_new_arrival_of_a_known_person_joins_a_household_through_the_api(api, in_app, clock):
+    mother = api("/returnees", BODY | {"given_names": "Rosa", "match": "new"}).get_json()
+    son = api(
+        "/returnees",
+        CHILD | {"arrival": BODY["arrival"] | {"arrived_at": "2026-10-01T08:10:00-06:00"}},
+    ).get_json()
+    again = api(
+        f"/returnees/{son['id']}/arrivals",
+        {"arrival": BODY["arrival"], "household_with": mother["id"]},
+    )
+    assert again.status_code == 201, again.get_json()
+    with in_app() as session:
+        latest = session.scalar(
+            select(Arrival.household_id)
+            .where(Arrival.returnee_id == son["id"])
+            .order_by(Arrival.arrived_at.desc())
+        )
+        mothers = session.scalar(
+            select(Arrival.household_id).where(Arrival.returnee_id == mother["id"])
+        )
+    assert latest == mothers is not None
+
+
+def arrive(in_app, passenger) -> None:
+    values = passenger.values
+    day, month, year = values["birth_date"].split("/")
+    with in_app() as session:
+        register_arrival(
+            session,
+            Actor.system("test"),
+            Intake(
+                given_names=values["given_names"],
+                family_names=values["family_names"],
+                birth_date=date(int(year), int(month), int(day)),
+                sex=values["sex"],
+                nationality="GT",
+                arrival=ArrivalEntry(centre="GT-AURORA"),
+                passenger_id=passenger.id,
+            ),
+            "new",
+        )
+
+
+def test_a_family_from_one_passenger_list_is_linked_in_one_step(
+    app, demo, make_user, sign_in_as, in_app, clock
+):
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    upload(desk, passenger_list(bad_rows=False))
+    manifest_id = rows(in_app)[0].manifest_id
+    with in_app() as session:
+        import_ready_rows(session, Actor.system("test"), manifest_id)
+    family = rows(in_app)[:3]
+    for passenger in family:
+        arrive(in_app, passenger)
+    arrived = [p for p in rows(in_app, PassengerStatus.ARRIVED)]
+    page = f"/reception/manifests/{manifest_id}"
+    response = desk.post(
+        f"{page}/household",
+        data={
+            "csrf_token": csrf_token(desk, page),
+            "arrival": [str(p.arrival_id) for p in arrived],
+        },
+    )
+    assert response.status_code == 302
+    with in_app() as session:
+        linked = set(
+            session.scalars(
+                select(Arrival.household_id).where(Arrival.id.in_([p.arrival_id for p in arrived]))
+            )
+        )
+    assert len(linked) == 1 and None not in linked
+    shown = desk.get(page).get_data(as_text=True)
+    assert shown.count(f"familia {linked.pop()}") == 3
+
+
+def test_linking_one_person_alone_is_refused_and_changes_nothing(
+    app, demo, make_user, sign_in_as, in_app, clock
+):
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    upload(desk, passenger_list(bad_rows=False))
+    manifest_id = rows(in_app)[0].manifest_id
+    with in_app() as session:
+        import_ready_rows(session, Actor.system("test"), manifest_id)
+    arrive(in_app, rows(in_app)[0])
+    page = f"/reception/manifests/{manifest_id}"
+    passenger = rows(in_app, PassengerStatus.ARRIVED)[0]
+    response = desk.post(
+        f"{page}/household",
+        data={"csrf_token": csrf_token(desk, page), "arrival": [str(passenger.arrival_id)]},
+        follow_redirects=True,
+    )
+    assert "Elija otra persona." in response.get_data(as_text=True)
+    assert set(households(in_app).values()) == {None}
