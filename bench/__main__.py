@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("api_overhead", "reception", "messaging", "followups", "queue", "risk")
+BENCHMARKS = ("api_overhead", "reception", "messaging", "followups", "queue", "risk", "urgent")
 
 
 def main(names: list[str]) -> None:

@@ -7,6 +7,7 @@ once (optionally as if it were `--now`); the embedded default runs them inside `
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,17 +26,20 @@ from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import unit_of_work
 from returnees.core.heap import settle_heap
+from returnees.core.wake import listen_for_wakes
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """Work that runs every `seconds`; safe to run twice and in several workers at once."""
+    """Work that runs every `seconds`; safe to run twice and in several workers at once. An
+    urgent job also runs as soon as work is announced (core.wake)."""
 
     id: str
     run: Callable[[Session], object]
     seconds: int
+    urgent: bool = False
 
 
 def drain(session: Session, batch: Callable[[Session], tuple[int, bool]]) -> int:
@@ -63,11 +67,13 @@ def periodic_jobs() -> list[PeriodicJob]:
     from returnees.messaging.jobs import JOBS as messaging_jobs
     from returnees.referrals.jobs import JOBS as referral_jobs
     from returnees.risk.jobs import JOBS as risk_jobs
+    from returnees.tasks.jobs import JOBS as task_jobs
 
     # Replies are read first and check-ins queued before messages are sent, in one --once run.
     return [
         *auth_jobs,
         *followup_jobs,
+        *task_jobs,
         *referral_jobs,
         *risk_jobs,
         *casework_jobs,
@@ -81,6 +87,23 @@ def run_job(app: Flask, job: PeriodicJob) -> object:
         result = job.run(session)
     log.info("job %s done: %s", job.id, result)
     return result
+
+
+def run_urgent_jobs(app: Flask) -> None:
+    """Run the urgent jobs once, in order (read the replies, then send what they queued); one
+    that fails is logged and left to its periodic run."""
+    for job in periodic_jobs():
+        if job.urgent:
+            try:
+                run_job(app, job)
+            except Exception:
+                log.exception("urgent run of %s failed", job.id)
+
+
+def wakes_on_notify(app: Flask) -> bool:
+    return bool(app.config["WORKER_WAKE_ON_NOTIFY"]) and app.config["DATABASE_URL"].startswith(
+        "postgresql"
+    )
 
 
 def schedule_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
@@ -147,7 +170,14 @@ def worker_command(once: bool, now_text: str | None) -> None:
         return
     logging.basicConfig(level=logging.INFO)
     click.echo(f"worker: {len(periodic_jobs())} periodic jobs; Ctrl+C to stop.")
-    schedule_jobs(app, BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])).start()
+    stop = threading.Event()
+    if wakes_on_notify(app):
+        listen_for_wakes(app.config["DATABASE_URL"], lambda: run_urgent_jobs(app), stop)
+        click.echo("worker: urgent work wakes it at once (LISTEN/NOTIFY).")
+    try:
+        schedule_jobs(app, BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])).start()
+    finally:
+        stop.set()
 
 
 @click.command("serve")

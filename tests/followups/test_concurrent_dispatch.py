@@ -492,7 +492,7 @@ def test_two_workers_holding_two_check_ins_of_one_person_ask_once_that_day(worke
 def test_a_reply_whose_check_in_a_job_holds_is_read_on_the_next_run(worker_app):
     """The reader never waits for a check-in another job holds (two workers reading crossed
     replies, or a reminder batch, could deadlock with it): that reply is read next run."""
-    from returnees.followups.dispatch import read_replies
+    from returnees.followups.reading import read_replies
 
     [(number, check_in_id)] = seed_due_check_ins(worker_app, 1).items()
     with worker_app.app_context():
@@ -524,3 +524,34 @@ def test_a_reply_whose_check_in_a_job_holds_is_read_on_the_next_run(worker_app):
         assert read_replies(session) == 1
         session.commit()
         assert session.get(CheckIn, check_in_id).state is CheckInState.ANSWERED
+
+
+def test_two_workers_holding_check_ins_of_two_people_on_one_phone_ask_once_that_day(worker_app):
+    """A phone two people share: each worker locks one of their check-ins. Only one may ask
+    today: the number is held by the first worker, and then it was written to today."""
+    numbers = seed_due_check_ins(worker_app, 2)
+    shared, other = sorted(numbers)
+    with worker_app.app_context():
+        session = get_session()
+        session.get(CheckIn, numbers[other]).phone = shared
+        session.scalars(select(Phone).where(Phone.number == other)).one().number = shared
+        session.commit()
+    with worker_app.app_context():
+        worker_a = get_session()
+        queued_a, _more = queue_due_check_ins(worker_a, limit=1)  # holds the number, uncommitted
+        with worker_app.app_context():
+            worker_b = get_session()
+            queued_b, more_b = queue_due_check_ins(worker_b, limit=1)
+            worker_b.commit()
+        worker_a.commit()
+    assert (queued_a, queued_b, more_b) == (1, 0, False)
+    with worker_app.app_context():
+        session = get_session()
+        assert dispatch_check_ins(session) == 0, "the number was written to today"
+        session.commit()
+        sent = session.scalars(
+            select(OutboundMessage.phone).where(OutboundMessage.phone == shared)
+        ).all()
+        waiting = session.get(CheckIn, numbers[other])
+    assert sent == [shared]
+    assert waiting.state is CheckInState.SCHEDULED and waiting.due_at > NOW

@@ -135,9 +135,9 @@ class FakeTwilio:
         return url.removeprefix(public_base.rstrip("/")), form, {"X-Twilio-Signature": signature}
 
 
-def serve_fake_twilio():
-    """Start the fake on a free port; returns (fake, stop)."""
-    fake = FakeTwilio()
+def serve_fake_twilio(fake: FakeTwilio | None = None):
+    """Start the fake (a new FakeTwilio unless given) on a free port; returns (fake, stop)."""
+    fake = fake or FakeTwilio()
     server = make_server("127.0.0.1", 0, fake, threaded=True)
     fake.base_url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
