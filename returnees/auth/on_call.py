@@ -4,6 +4,8 @@ acknowledges it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import current_app
 from flask_babel import lazy_gettext as _
 from sqlalchemy import delete, select
@@ -66,10 +68,16 @@ def may_change_rota(actor: Actor, country: Country) -> bool:
 
 
 def change_rota(
-    session: Session, actor: Actor, country: Country, region: str, user_ids: list[int]
+    session: Session,
+    actor: Actor,
+    country: Country,
+    region: str,
+    user_ids: list[int],
+    phones: Mapping[int, str] | None = None,
 ) -> list[User]:
     """Set the region's rota to these people, first to last; every one must be an enabled
-    social worker or supervisor of the region with a phone for the alerts."""
+    social worker or supervisor of the region with a phone for the alerts (`phones` gives one,
+    by user id, to someone who had none or changed it)."""
     actor.require_role(Role.ADMIN, Role.SUPERVISOR)
     if not may_change_rota(actor, country) or not _region_exists(session, country, region):
         raise NotFound(_("No region %(region)s in your scope.", region=region))
@@ -85,6 +93,9 @@ def change_rota(
             _("Nothing was saved: correct the fields marked."),
             {"user_ids": [_("Only the region's social workers and supervisors go on its rota.")]},
         )
+    for user in users:
+        if phone := (phones or {}).get(user.id, "").strip():
+            user.phone = _alert_phone(phone, country)
     if without_phone := [user.name or user.email for user in users if not user.phone]:
         raise InvalidInput(
             _("Nothing was saved: correct the fields marked."),
@@ -104,6 +115,15 @@ def change_rota(
         users=user_ids,
     )
     return users
+
+
+def _alert_phone(phone: str, country: Country) -> str:
+    try:
+        return normalise_phone(phone, country.value)
+    except InvalidValue as error:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."), {"phone": [error.message]}
+        ) from error
 
 
 def _replace_places(session: Session, country: Country, region: str, users: list[User]) -> None:
@@ -171,12 +191,7 @@ def set_on_call(
             {"email": [_("Not a social worker or a supervisor.")]},
         )
     if phone is not None and phone.strip():
-        try:
-            user.phone = normalise_phone(phone, user.centre.country)
-        except InvalidValue as error:
-            raise InvalidInput(
-                _("Nothing was saved: correct the fields marked."), {"phone": [error.message]}
-            ) from error
+        user.phone = _alert_phone(phone, user.centre.country)
     country, region = user.centre.country, user.centre.region
     rota = [member for member in rota_of(session, country, region) if member.id != user.id]
     if on_call:

@@ -21,6 +21,7 @@ from returnees.centres.services import NewCentre, create_centre, list_centres, v
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.forms import show_errors
+from returnees.people.identity import format_phone
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 bp.add_app_template_test(can_alert, "alertable")
@@ -51,6 +52,7 @@ def detail(code: str) -> str:
         may_change_rota=editable,
         candidates=[user for user in candidates if user not in rota],
         fallback=bool(current_app.config.get("ON_CALL_FALLBACK_PHONE")),
+        format_phone=format_phone,
     )
 
 
@@ -61,11 +63,11 @@ def change_on_call(code: str) -> Response:
     session, actor = get_session(), current_actor()
     centre = view_centre(session, actor, code)
     rota = [user.id for user in rota_of(session, centre.country, centre.region)]
+    user_id = request.form.get("user_id", type=int)
+    phones = {user_id: request.form.get("phone", "")} if user_id else {}
     try:
-        chosen = rearranged(
-            rota, request.form.get("action", ""), request.form.get("user_id", type=int)
-        )
-        change_rota(session, actor, centre.country, centre.region, chosen)
+        chosen = rearranged(rota, request.form.get("action", ""), user_id)
+        change_rota(session, actor, centre.country, centre.region, chosen, phones)
         flash(_("On-call rota saved."), "success")
     except DomainError as error:
         session.rollback()

@@ -6,7 +6,7 @@ by one person, by several, by a guardian, or by nobody."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from psycopg.errors import LockNotAvailable
@@ -26,6 +26,9 @@ from returnees.tasks.models import Task, TaskKind, TaskStatus
 from returnees.tasks.services import open_task, open_urgent_task
 
 log = logging.getLogger(__name__)
+# A danger signal read later than this (a backlog) opens its task, but tells the sender nothing:
+# "someone will call you soon" weeks later would mislead.
+ACKNOWLEDGE_WITHIN = timedelta(hours=24)
 OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
 # When a check-in's question went out: its message's send or confirmation, or for one whose
 # reminder is queued, the first question's.
@@ -108,11 +111,18 @@ def awaiting_question(session: Session, reply: InboundMessage) -> CheckIn | None
 
     A question not yet sent when the reply came in (queued since, or held overnight) is not
     what it answers, unless it is all there is (`worker --once --now` ahead of the clock, in a
-    demo). Locked: a reminder job must not ask again what this answers."""
+    demo); and never one asked longer than the reply wait after it (a reply read late, left
+    from before this rule in the unmatched inbox, does not answer today's question). Locked: a
+    reminder job must not ask again what this answers."""
+    wait = timedelta(hours=current_app.config["REPLY_WAIT_HOURS"])
     return session.scalar(
         select(CheckIn)
         .outerjoin(OutboundMessage, CheckIn.message_id == OutboundMessage.id)
-        .where(CheckIn.phone == reply.from_number, AWAITING_REPLY)
+        .where(
+            CheckIn.phone == reply.from_number,
+            AWAITING_REPLY,
+            CheckIn.queued_at <= reply.received_at + wait,
+        )
         .order_by(
             case((_went_out <= reply.received_at, 0), else_=1),
             CheckIn.queued_at.desc(),
@@ -167,11 +177,15 @@ def raise_alarm(
     session: Session, reply: InboundMessage, asked: list[CheckIn], not_safe: bool
 ) -> Task:
     """An urgent task and an alert to whoever is on call, whoever the number belongs to; the
-    sender is told, once, that someone will call."""
+    sender is told, once, that someone will call. More messages about the same person while
+    nobody has yet acknowledged the task join it (they are on the record and in the inbox),
+    rather than alert again for each."""
     about, reason = _whose_alarm(session, reply, asked, not_safe)
     if reply.returnee_id is None:
         reply.returnee_id = about
     earlier = _open_alarm_from(session, reply.from_number)
+    if earlier is not None and earlier.acknowledged_at is None and earlier.returnee_id == about:
+        return earlier
     task = open_urgent_task(
         session,
         about,
@@ -180,7 +194,7 @@ def raise_alarm(
         phone=reply.from_number,
         country=_country_of(reply.from_number),
     )
-    if earlier is None:
+    if earlier is None and reply.received_at >= utcnow() - ACKNOWLEDGE_WITHIN:
         _acknowledge_sender(session, reply, about)
     return task
 
@@ -231,14 +245,16 @@ def _country_of(number: str) -> Country | None:
     return Country(code) if code else None
 
 
-def _open_alarm_from(session: Session, number: str) -> int | None:
+def _open_alarm_from(session: Session, number: str) -> Task | None:
+    """The latest open urgent task a message from this number opened."""
     return session.scalar(
-        select(Task.id)
+        select(Task)
         .where(
             Task.kind == TaskKind.URGENT_SAFETY,
             Task.status == TaskStatus.OPEN,
             Task.phone == number,
         )
+        .order_by(Task.id.desc())
         .limit(1)
     )
 

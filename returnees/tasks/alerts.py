@@ -37,14 +37,18 @@ class Recipient:
 def alert_chain(session: Session, task: Task) -> list[list[Recipient]]:
     """Who is alerted at each step, first to last: one person at a time down the rota of the
     person's region (or the fallback number when the rota reaches nobody), then the country's
-    supervisors together. A task about no known person alerts the first on call of each of its
-    country's regions; with no country, every country's supervisors."""
+    supervisors together. A task about no known person goes down its country's rotas side by
+    side (the first of each region, then the second of each, ...); with no country, it alerts
+    every country's supervisors."""
     country, region = _where(session, task)
     if country is None:
         return [_supervisors(session, None)]
     if region is None:
-        firsts = [rota[0] for rota in _country_rotas(session, country) if rota]
-        steps = [list(dict.fromkeys(firsts))] if firsts else []
+        rotas = _country_rotas(session, country)
+        steps = [
+            list(dict.fromkeys(rota[place] for rota in rotas if len(rota) > place))
+            for place in range(max(map(len, rotas), default=0))
+        ]
     else:
         steps = [[member] for member in _reachable(rota_of(session, country, region))]
     fallback = current_app.config.get("ON_CALL_FALLBACK_PHONE") or ""

@@ -232,6 +232,57 @@ def test_the_supervisors_home_says_when_a_region_has_nobody_on_call(
     assert "Nadie está de turno" not in sign_in_as(supervisor).get("/").get_data(as_text=True)
 
 
+def test_the_admins_home_says_it_too(app, make_user, demo, sign_in_as):
+    admin = make_user(Role.ADMIN, "GT-AURORA")
+    home = sign_in_as(admin).get("/").get_data(as_text=True)
+    assert "Nadie está de turno en: " in home and "Cortés · HN" in home
+
+
+def test_a_supervisor_gives_a_phone_to_someone_put_on_the_rota(
+    app, make_user, demo, in_app, sign_in_as
+):
+    supervisor = make_user(Role.SUPERVISOR, "GT-AURORA")
+    worker = make_user(Role.SOCIAL_WORKER, "GT-AURORA", name="Nueva")
+    client = sign_in_as(supervisor)
+    token = csrf_token(client, "/centres/GT-AURORA")
+    data = {"csrf_token": token, "action": "add", "user_id": str(worker.id), "phone": "12"}
+    client.post("/centres/GT-AURORA/on-call", data=data)
+    assert rota(in_app) == [], "a number that is not one is refused"
+    client.post("/centres/GT-AURORA/on-call", data=data | {"phone": "4444 7777"})
+    assert rota(in_app) == [worker.email]
+    with in_app() as session:
+        assert session.get(User, worker.id).phone == "+50244447777"
+
+
+def test_a_danger_word_from_an_unknown_number_goes_down_its_countrys_rotas_side_by_side(
+    app, make_user, demo, in_app, clock
+):
+    guatemala = [
+        make_user(Role.SOCIAL_WORKER, "GT-AURORA", phone=f"+5024444100{n}", is_on_call=True)
+        for n in (1, 2)
+    ]
+    san_marcos = make_user(Role.SOCIAL_WORKER, "GT-TECUN", phone="+50244442001", is_on_call=True)
+    supervisor = make_user(Role.SUPERVISOR, "GT-AURORA", phone="+50244443001")
+    with in_app() as session:
+        from returnees.centres.models import Country
+
+        open_urgent_task(
+            session,
+            None,
+            "unknown number: auxilio",
+            subject="reply:9",
+            phone="+50233330000",
+            country=Country.GUATEMALA,
+        )
+    assert alerted(in_app) == [guatemala[0].phone, san_marcos.phone], "the first of each"
+    clock.advance(minutes=15)
+    escalate(in_app)
+    assert alerted(in_app)[2:] == [guatemala[1].phone], "then the second of each"
+    clock.advance(minutes=15)
+    escalate(in_app)
+    assert alerted(in_app)[3:] == [supervisor.phone]
+
+
 def test_an_urgent_task_is_acknowledged_through_the_api(
     app, chain, urgent, in_app, token_for, clock
 ):

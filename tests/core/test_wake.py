@@ -76,3 +76,20 @@ def test_replies_and_sending_are_the_urgent_jobs_in_that_order():
         "read-replies",
         "send-due-messages",
     ]
+
+
+@pytest.mark.parametrize("wake", [True, False])
+def test_the_worker_listens_on_postgresql_unless_told_to_poll_only(
+    app, cli, database_url, monkeypatch, wake
+):
+    from returnees.core import scheduler
+
+    listened = []
+    monkeypatch.setattr(scheduler, "listen_for_wakes", lambda *args: listened.append(args))
+    monkeypatch.setattr(scheduler.BlockingScheduler, "start", lambda self: None)
+    monkeypatch.setitem(app.config, "WORKER_WAKE_ON_NOTIFY", wake)
+    result = cli("worker")
+    assert result.exit_code == 0, result.output
+    expected = wake and database_url.startswith("postgresql")
+    assert bool(listened) is expected
+    assert ("LISTEN/NOTIFY" in result.output) is expected

@@ -169,6 +169,17 @@ def test_two_questions_never_go_to_one_number_the_same_day(app, two_adults, in_a
     assert len(sent_on) == len(set(sent_on)) == 1
 
 
+def test_a_reply_to_a_keyword_does_not_take_the_numbers_one_question_of_the_day(
+    app, register, in_app
+):
+    register(given_names="Rosa", phones=("5555 4444",))
+    reply(app, "AYUDA", "+50255554444")  # answered at once, before any question
+    run_jobs(in_app)
+    sent = sent_to(in_app, "+50255554444")
+    assert sent[0].startswith("Para ayuda llame al")
+    assert sent[1] == "Hola Rosa, guarde este número. Responda 1 para confirmarlo."
+
+
 def test_a_question_that_would_wait_past_its_grace_period_is_marked_missed(
     app, two_adults, in_app, clock, sign_in_as, staff, monkeypatch
 ):
@@ -268,6 +279,22 @@ def test_2_to_the_familys_school_question_opens_one_task_to_find_out_who(
     )
 
 
+def test_a_familys_question_without_a_family_wording_is_asked_child_by_child(
+    app, siblings, in_app, clock
+):
+    ask_the_family(app, siblings, in_app, clock, 32)  # "thinking of travelling again?"
+    assert sent_to(in_app, MOTHERS_NUMBER)[-1] == (
+        "Hola, ¿Ana piensa viajar otra vez? Responda 1 (sí) o 2 (no)."
+    )
+    reply(app, "2", MOTHERS_NUMBER)
+    next_morning(clock)
+    run_jobs(in_app)
+    assert sent_to(in_app, MOTHERS_NUMBER)[-1] == (
+        "Hola, ¿Luis piensa viajar otra vez? Responda 1 (sí) o 2 (no)."
+    )
+    assert day(in_app, siblings[0].returnee_id, 32).answer == "no"
+
+
 def test_children_not_linked_as_a_family_are_asked_one_a_day(app, register, in_app):
     register(given_names="Ana", family_names="Pérez", estimated_age=9, phones=(MOTHER,))
     register(given_names="Luis", family_names="Pérez", estimated_age=7, phones=(MOTHER,))
@@ -323,14 +350,28 @@ def test_a_danger_word_from_a_guardians_number_opens_an_urgent_task_on_the_child
     assert sent_to(in_app, MOTHERS_NUMBER)[-1] == ACK
 
 
-def test_several_danger_messages_get_one_acknowledgement(app, register, in_app, on_call):
-    register(given_names="Lucía", phones=("5555 3333",))
+def test_several_danger_messages_get_one_task_one_alert_and_one_acknowledgement(
+    app, register, in_app, on_call, sign_in_as
+):
+    person = register(given_names="Lucía", phones=("5555 3333",))
     run_jobs(in_app)
     for text in ("auxilio", "auxilio por favor", "me amenazan"):
         reply(app, text, "+50255553333")
         run_jobs(in_app)
     assert sent_to(in_app, "+50255553333").count(ACK) == 1
-    assert len(open_tasks(in_app)) == 3
+    [task] = open_tasks(in_app)
+    assert alerts(in_app) == [on_call.phone], "nobody is alerted three times for one person"
+    record = sign_in_as(on_call).get(f"/returnees/{person.returnee_id}").get_data(as_text=True)
+    assert "auxilio por favor" in record and "me amenazan" in record, "every message is seen"
+
+    with in_app() as session:
+        from returnees.tasks.alerts import acknowledge
+
+        acknowledge(session, session.get(Task, task.id), on_call.id)
+    reply(app, "me quieren matar", "+50255553333")
+    run_jobs(in_app)
+    assert len(open_tasks(in_app)) == 2, "after someone took it, a new signal is a new task"
+    assert len(alerts(in_app)) == 2
 
 
 def unknown_sender_task(app, in_app, sender: str) -> Task:
@@ -361,6 +402,7 @@ def test_a_danger_word_from_an_unknown_number_goes_first_to_its_countrys_staff(
         assert ("tel:+50433334444" in page) is sees, user.email
     queue = sign_in_as(honduras).get("/queue").get_data(as_text=True)
     assert queue.index("tel:+50433334444") < queue.index("Urgente en otra parte")
+    assert "número desconocido: auxilio, me quieren matar" in queue, "the task shows the message"
     home = sign_in_as(honduras).get("/").get_data(as_text=True)
     assert 'data-count="urgent">2<' in home, "the supervisor's count includes it"
     inbox = sign_in_as(honduras).get("/inbox/unmatched").get_data(as_text=True)
@@ -458,3 +500,28 @@ def test_replies_left_in_the_unmatched_inbox_are_read_once_the_change_is_in(
     [task] = open_tasks(in_app)
     assert (task.kind, task.returnee_id) == (TaskKind.URGENT_SAFETY, ana.returnee_id)
     assert alerts(in_app) == [on_call.phone]
+
+
+def test_an_old_reply_left_unread_does_not_answer_a_question_asked_days_later(
+    app, two_adults, in_app, clock, on_call
+):
+    ana, _juan = two_adults
+    with in_app() as session:
+        for n, text in enumerate(("1", "auxilio")):
+            session.add(
+                InboundMessage(
+                    message_sid=f"SMold{n}",
+                    from_number=SHARED_NUMBER,
+                    channel="sms",
+                    body=text,
+                    returnee_id=None,
+                    received_at=clock.now() - timedelta(days=10),
+                    payload={},
+                )
+            )
+    run_jobs(in_app)  # Ana's question goes out today; the replies are ten days old
+    assert day(in_app, ana.returnee_id, 0).state is not CheckInState.ANSWERED
+    [task] = open_tasks(in_app)
+    assert task.kind is TaskKind.URGENT_SAFETY, "an old danger word still opens its task"
+    assert alerts(in_app) == [on_call.phone]
+    assert ACK not in sent_to(in_app, SHARED_NUMBER), "but nobody is told, ten days on"

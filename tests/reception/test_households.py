@@ -77,10 +77,12 @@ def test_household_with_someone_who_arrived_at_another_time_is_refused_by_name(a
     earlier = BODY | {"given_names": "Rosa", "match": "new"}
     earlier["arrival"] = BODY["arrival"] | {"arrived_at": "2026-11-20T08:10:00-06:00"}
     mother = api("/returnees", earlier).get_json()
+    before = people(in_app)
     refused = api("/returnees", CHILD | {"household_with": mother["id"]})
     assert refused.status_code == 422
     [message] = refused.get_json()["error"]["fields"]["household_with"]
     assert message.startswith("Rosa Hernández Pérez no llegó con esta persona")
+    assert people(in_app) == before, "nothing was saved"
 
 
 @pytest.mark.parametrize("value", [0, -1, "3", 2**31, None])
@@ -112,6 +114,21 @@ def test_a_new_arrival_of_a_known_person_joins_a_household_through_the_api(api, 
             select(Arrival.household_id).where(Arrival.returnee_id == mother["id"])
         )
     assert latest == mothers is not None
+
+
+def test_a_new_arrival_with_a_household_outside_scope_is_refused_and_not_recorded(
+    api, register, in_app, clock
+):
+    son = api("/returnees", CHILD).get_json()
+    honduran = register(centre="HN-SPS", nationality="HN", given_names="Karla")
+    refused = api(
+        f"/returnees/{son['id']}/arrivals",
+        {"arrival": BODY["arrival"], "household_with": honduran.returnee_id},
+    )
+    assert refused.status_code == 422 and "household_with" in refused.get_json()["error"]["fields"]
+    with in_app() as session:
+        arrivals = session.scalars(select(Arrival.id).where(Arrival.returnee_id == son["id"]))
+        assert len(arrivals.all()) == 1, "the new arrival was not recorded"
 
 
 def arrive(in_app, passenger) -> None:
