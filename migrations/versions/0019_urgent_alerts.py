@@ -31,6 +31,10 @@ TEMPLATES = {
         "es": "Returnees: ref. {options} recibido. Gracias.",
         "en": "Returnees: ref. {options} acknowledged. Thank you.",
     },
+    "on_call_not_understood": {
+        "es": "Returnees: para confirmar, responda con el número de referencia del caso.",
+        "en": "Returnees: to acknowledge, reply with the case's reference number.",
+    },
 }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
@@ -151,6 +151,34 @@ def _region_exists(session: Session, country: Country, region: str) -> bool:
 
 
 ROTA_ACTIONS = ("add", "up", "down", "remove")
+# The namespace of the advisory locks that hold a region's rota while it is changed.
+ROTA_LOCKS = 7303
+
+
+def rearrange_rota(
+    session: Session,
+    actor: Actor,
+    country: Country,
+    region: str,
+    action: str,
+    user_id: int | None,
+    phone: str = "",
+) -> list[User]:
+    """One change from the rota's page (see rearranged), with a phone for someone added."""
+    _hold_rota(session, country, region)
+    rota = [user.id for user in rota_of(session, country, region)]
+    phones = {user_id: phone} if user_id is not None else {}
+    return change_rota(session, actor, country, region, rearranged(rota, action, user_id), phones)
+
+
+def _hold_rota(session: Session, country: Country, region: str) -> None:
+    """Hold the region's rota until this transaction ends: two supervisors changing it at once
+    (or a double click) each read it after the other's change, not before."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:region))"),
+            {"space": ROTA_LOCKS, "region": f"{country.value}:{region}"},
+        )
 
 
 def rearranged(rota: list[int], action: str, user_id: int | None) -> list[int]:
@@ -193,6 +221,7 @@ def set_on_call(
     if phone is not None and phone.strip():
         user.phone = _alert_phone(phone, user.centre.country)
     country, region = user.centre.country, user.centre.region
+    _hold_rota(session, country, region)
     rota = [member for member in rota_of(session, country, region) if member.id != user.id]
     if on_call:
         rota.append(user)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -20,6 +20,7 @@ from returnees.casework.models import Case, CaseStatus
 from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core.clock import utcnow
 from returnees.core.db import among
+from returnees.messaging.window import start_of_day
 from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
 from returnees.risk.models import RiskFlag, RiskLevel
@@ -251,10 +252,7 @@ def phone_label(number: str) -> str:
 
 def _end_of_day(actor: Actor, now: datetime) -> datetime:
     zone = ZoneInfo(COUNTRY_TIMEZONES[actor.country]) if actor.country else ZoneInfo("UTC")
-    local = now.astimezone(zone)
-    return datetime.combine(local.date() + timedelta(days=1), time(), zone).astimezone(
-        ZoneInfo("UTC")
-    )
+    return start_of_day(now, zone, days_later=1)
 
 
 NO_ANSWER = re.compile(r"^no answer x(\d+)$")

@@ -249,7 +249,7 @@ def closings_awaiting_approval(session: Session, actor: Actor) -> list[tuple[Cas
 
 def require_task(session: Session, actor: Actor, task_id: int) -> Task:
     """An open task on a person inside the actor's scope, or about an unknown number the actor
-    sees (queue.sees_unknown_senders)."""
+    sees (tasks.services.sees_unknown_senders)."""
     actor.require_role(*CASEWORK)
     missing = _("No task has the number %(id)s.", id=task_id)
     task = get_required(session, Task, task_id, missing)

@@ -10,9 +10,8 @@ from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.auth.on_call import (
     can_alert,
-    change_rota,
     may_change_rota,
-    rearranged,
+    rearrange_rota,
     rota_candidates,
     rota_of,
 )
@@ -62,12 +61,17 @@ def change_on_call(code: str) -> Response:
     """Add someone to the region's on-call rota, move them up or down, or take them off."""
     session, actor = get_session(), current_actor()
     centre = view_centre(session, actor, code)
-    rota = [user.id for user in rota_of(session, centre.country, centre.region)]
-    user_id = request.form.get("user_id", type=int)
-    phones = {user_id: request.form.get("phone", "")} if user_id else {}
+    form = request.form
     try:
-        chosen = rearranged(rota, request.form.get("action", ""), user_id)
-        change_rota(session, actor, centre.country, centre.region, chosen, phones)
+        rearrange_rota(
+            session,
+            actor,
+            centre.country,
+            centre.region,
+            form.get("action", ""),
+            form.get("user_id", type=int),
+            form.get("phone", ""),
+        )
         flash(_("On-call rota saved."), "success")
     except DomainError as error:
         session.rollback()

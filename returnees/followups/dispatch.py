@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,6 +19,7 @@ from returnees.core.errors import Conflict
 from returnees.core.scheduler import drain
 from returnees.followups.households import asked_with_family, family_template
 from returnees.followups.models import CheckIn, CheckInState, PlanStep
+from returnees.followups.services import due_and_state
 from returnees.messaging.gateway import OPTED_OUT
 from returnees.messaging.models import ROUTINE, MessageStatus, OutboundMessage
 from returnees.messaging.services import (
@@ -27,7 +28,12 @@ from returnees.messaging.services import (
     queue_messages,
     template_message_row,
 )
-from returnees.messaging.window import local_zone, next_days_window, window_opens
+from returnees.messaging.window import (
+    local_zone,
+    next_days_window,
+    start_of_day,
+    window_opens,
+)
 from returnees.people.models import Returnee
 from returnees.reception.models import Arrival
 from returnees.tasks.models import TaskKind
@@ -72,7 +78,7 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
     if not due:
         return 0, False
     people = _people(session, {c.returnee_id for c in due})
-    families = asked_with_family(session, due, people, now, due_check_ins())
+    families = asked_with_family(session, due, people, now, due_check_ins)
     people |= _people(session, families.returnee_ids - set(people))
     numbers = {check_in.phone for check_in in due}
     zones = {c.phone: local_zone(people[c.returnee_id].nationality) for c in due}
@@ -86,8 +92,9 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
             continue  # asked already, with a brother or sister
         if opens := window_opens(now, person.nationality):
             batch.later(check_in.id, opens)
-        elif check_in.phone not in held:
-            continue  # another worker is asking on this number now; the next run decides
+        elif check_in.phone not in held or families.is_busy(check_in):
+            continue  # another worker is asking on this number (or holds a brother's or a
+            # sister's question) now; the next run decides
         elif check_in.phone in asked:
             batch.wait_for_number(check_in, next_days_window(now, person.nationality))
         elif check_in.phone not in consenting:
@@ -108,10 +115,11 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
     return len(batch.asking), len(due) == limit and bool(batch.decided)
 
 
-def due_check_ins() -> Select:
-    """Scheduled check-ins, locked (another worker's skipped), with what deciding each needs:
-    its family (the arrival's household) and, for a step of a plan, when it was first due."""
-    return (
+def due_check_ins(locked: bool = True) -> Select:
+    """Scheduled check-ins, locked (another worker's skipped) unless said otherwise, with what
+    deciding each needs: its family (the arrival's household) and, for a step of a plan, when
+    it was first due."""
+    query = (
         select(
             CheckIn.id,
             CheckIn.returnee_id,
@@ -122,14 +130,14 @@ def due_check_ins() -> Select:
             CheckIn.reminded_at,
             CheckIn.due_at,
             Arrival.household_id,
-            (Arrival.arrived_at).label("arrived_at"),
+            Arrival.arrived_at,
             PlanStep.day_offset,
         )
         .join(Arrival, Arrival.id == CheckIn.arrival_id)
         .outerjoin(PlanStep, PlanStep.id == CheckIn.step_id)
         .where(CheckIn.state == CheckInState.SCHEDULED)
-        .with_for_update(of=CheckIn, skip_locked=True)
     )
+    return query.with_for_update(of=CheckIn, skip_locked=True) if locked else query
 
 
 @dataclass
@@ -161,7 +169,7 @@ class Batch:
         step's grace period (a reminder, or a referral's question, simply waits)."""
         if check_in.reminded_at is None and check_in.day_offset is not None:
             first_due = check_in.arrived_at + timedelta(days=check_in.day_offset)
-            if next_window > first_due + self.grace:
+            if due_and_state(first_due, next_window, self.grace)[1] is CheckInState.MISSED:
                 self.missed.append(check_in.id)
                 self.decided.add(check_in.id)
                 return
@@ -266,10 +274,7 @@ def _hold_numbers(session: Session, numbers: set[str]) -> set[str]:
 def _numbers_asked_today(session: Session, zones: dict[str, ZoneInfo], now: datetime) -> set[str]:
     """Which of these numbers were sent a routine message today (a question, a reminder), in
     the local day of the person they were about."""
-    starts = {
-        number: datetime.combine(now.astimezone(zone).date(), time(), zone)
-        for number, zone in zones.items()
-    }
+    starts = {number: start_of_day(now, zone) for number, zone in zones.items()}
     latest = session.execute(
         select(OutboundMessage.phone, func.max(OutboundMessage.created_at))
         .where(

@@ -21,7 +21,7 @@ INDICATOR_LABELS = {
     "referral_attended": _("Attended the referral"),
     "leaving_again": _("Thinking of leaving again"),
 }
-ANSWER_LABELS = {"yes": _("yes"), "no": _("no")}
+ANSWER_LABELS = {"yes": _("yes"), "no": _("no"), "not_all": _("not all of them")}
 STATE_LABELS = {
     "scheduled": _("scheduled"),
     "sending": _("sending"),

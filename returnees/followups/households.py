@@ -6,8 +6,9 @@ family wording: the same key followed by FAMILY_SUFFIX."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from returnees.core.db import among
 from returnees.followups.models import CheckIn
 from returnees.messaging.models import MessageTemplate
-from returnees.messaging.window import local_zone
+from returnees.messaging.window import local_zone, start_of_day
 from returnees.reception.models import Arrival
 
 FAMILY_SUFFIX = "_household"
@@ -29,9 +30,14 @@ def family_template(key: str) -> str:
 
 @dataclass(frozen=True)
 class Families:
-    """The check-ins of a batch that are asked together, by number, question and family."""
+    """The check-ins of a batch that are asked together, by number, question and family; and
+    the families one of whose check-ins another worker holds (asked next run, all together)."""
 
     groups: dict[FamilyKey, list[Row]]
+    busy: frozenset[FamilyKey] = frozenset()
+
+    def is_busy(self, check_in: Row) -> bool:
+        return check_in.household_id is not None and _key(check_in) in self.busy
 
     def of(self, check_in: Row) -> list[Row]:
         """The check-ins asked together with this one, itself first; [] when it is asked alone."""
@@ -50,11 +56,16 @@ def _key(check_in: Row) -> FamilyKey:
 
 
 def asked_with_family(
-    session: Session, due: list[Row], people: dict[int, Row], now: datetime, query: Select
+    session: Session,
+    due: list[Row],
+    people: dict[int, Row],
+    now: datetime,
+    query: Callable[[bool], Select],
 ) -> Families:
     """Group the due check-ins of a family that ask the same question on the same number with
-    those of their brothers and sisters due later the same local day (registered a little
-    later at the desk), which `query` (scheduled check-ins, locked) finds."""
+    those of their brothers and sisters due the same local day (registered a little later at
+    the desk, or past this batch's limit), which `query(locked)` finds: scheduled check-ins,
+    locked by this worker, or all of them."""
     worded = _family_worded(session)
     candidates = [
         c for c in due if c.household_id is not None and family_template(c.template) in worded
@@ -64,20 +75,28 @@ def asked_with_family(
     households = {c.household_id for c in candidates}
     ends = {c.household_id: _end_of_day(now, people[c.returnee_id]) for c in candidates}
     taken = {c.id for c in due}
-    later = session.execute(
-        query.where(
-            among(session, Arrival.household_id, households),
-            CheckIn.due_at < max(ends.values()),
-            CheckIn.id.not_in(taken),
-        ).order_by(CheckIn.due_at, CheckIn.id)
-    ).all()
+
+    def siblings(locked: bool) -> list[Row]:
+        found = session.execute(
+            query(locked)
+            .where(
+                among(session, Arrival.household_id, households),
+                CheckIn.due_at < max(ends.values()),
+                CheckIn.id.not_in(taken),
+            )
+            .order_by(CheckIn.due_at, CheckIn.id)
+        ).all()
+        return [c for c in found if c.due_at < ends[c.household_id]]
+
+    later = siblings(locked=True)
+    held = {c.id for c in later}
     groups: dict[FamilyKey, list[Row]] = {}
-    for check_in in candidates:
+    for check_in in [*candidates, *later]:
         groups.setdefault(_key(check_in), []).append(check_in)
-    for check_in in later:
-        if check_in.due_at < ends[check_in.household_id]:
-            groups.setdefault(_key(check_in), []).append(check_in)
-    return Families({key: group for key, group in groups.items() if len(group) > 1})
+    busy = {_key(c) for c in siblings(locked=False) if c.id not in held} & groups.keys()
+    return Families(
+        {key: group for key, group in groups.items() if len(group) > 1}, frozenset(busy)
+    )
 
 
 def _family_worded(session: Session) -> set[str]:
@@ -89,5 +108,4 @@ def _family_worded(session: Session) -> set[str]:
 
 
 def _end_of_day(now: datetime, person: Row) -> datetime:
-    zone = local_zone(person.nationality)
-    return datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(), zone)
+    return start_of_day(now, local_zone(person.nationality), days_later=1)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import Country
@@ -19,9 +19,15 @@ from returnees.core.clock import utcnow
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.followups.replies import contains_danger, read_reply
 from returnees.messaging.models import REPLY, InboundMessage, OutboundMessage
-from returnees.messaging.services import queue_template_message
+from returnees.messaging.services import (
+    FROM_STAFF,
+    holders_of,
+    queue_template_message,
+    sender_number,
+)
 from returnees.people.identity import country_of_phone
-from returnees.people.models import Phone, Returnee
+from returnees.people.models import Returnee
+from returnees.tasks.alerts import acknowledge_by_reply, was_alerted
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 from returnees.tasks.services import open_task, open_urgent_task
 
@@ -29,6 +35,10 @@ log = logging.getLogger(__name__)
 # A danger signal read later than this (a backlog) opens its task, but tells the sender nothing:
 # "someone will call you soon" weeks later would mislead.
 ACKNOWLEDGE_WITHIN = timedelta(hours=24)
+# The namespace of the advisory locks that hold a number while a danger signal from it is read.
+ALARM_LOCKS = 7302
+# The answer "2: some of them not" to a question asked about a family's children together.
+NOT_ALL = "not_all"
 OPEN = (CheckInState.SENDING, CheckInState.SENT, CheckInState.DELIVERED)
 # When a check-in's question went out: its message's send or confirmation, or for one whose
 # reminder is queued, the first question's.
@@ -56,26 +66,43 @@ def read_replies(session: Session, limit: int = 200) -> int:
                 _read(session, reply)
             read += 1
         except Exception as error:
-            if isinstance(getattr(error, "orig", None), LockNotAvailable):
-                continue  # a job holds its check-in (a reminder): read next run, never waited
+            if _read_later(error):
+                continue  # another job holds its check-in or its number: read next run
             log.exception("reply %s could not be read; it goes to a person", reply.id)
             _hand_to_a_person(session, reply)
             read += 1
     return read
 
 
+class ReadLater(Exception):
+    """Another worker is reading a danger signal from the same number: this one waits for the
+    next run rather than open a second task beside it."""
+
+
+def _read_later(error: Exception) -> bool:
+    """Never waited for: a job holding the check-in (NOWAIT), or the number (ReadLater)."""
+    return isinstance(error, ReadLater) or isinstance(
+        getattr(error, "orig", None), LockNotAvailable
+    )
+
+
 def _hand_to_a_person(session: Session, reply: InboundMessage) -> None:
     """A reply whose reading failed is not retried forever, holding up the replies behind it:
-    it waits for a person, as an urgent task when it says a danger word, else for review."""
+    it waits for a person, as an urgent task when it says a danger word, else for review (or,
+    from a number nobody holds, in the unmatched inbox)."""
     reply.handled_at = utcnow()
     if contains_danger(reply.body, danger_words()):
         try:
             with session.begin_nested():
                 raise_alarm(session, reply, [], not_safe=False)
             return
-        except Exception:
+        except Exception as error:
+            if _read_later(error):
+                reply.handled_at = None
+                return
             log.exception("reply %s: the urgent task failed; it goes to review", reply.id)
-    _review(session, reply)
+    if reply.returnee_id is not None:
+        _review(session, reply)
 
 
 def danger_words() -> list[str]:
@@ -84,6 +111,10 @@ def danger_words() -> list[str]:
 
 def _read(session: Session, reply: InboundMessage) -> None:
     reply.handled_at = utcnow()
+    if was_alerted(session, reply.from_number):
+        reply.keyword = FROM_STAFF  # someone on call answering an alert, not a returnee
+        acknowledge_by_reply(session, reply.from_number, reply.body)
+        return
     asked = asked_together(session, awaiting_question(session, reply))
     question = asked[0] if asked else None
     read = read_reply(
@@ -91,9 +122,11 @@ def _read(session: Session, reply: InboundMessage) -> None:
     )
     if question is not None:
         reply.returnee_id = question.returnee_id
-        if read.value is not None:
+        # "2, some of them not" says nothing of each child: the family's task finds out who.
+        value = NOT_ALL if len(asked) > 1 and read.value == "no" else read.value
+        if value is not None:
             for check_in in asked:
-                record_answer(session, check_in, read.value, reply.received_at, reply.id)
+                record_answer(session, check_in, value, reply.received_at, reply.id)
     not_safe = question is not None and question.indicator is Indicator.SAFE and read.value == "no"
     if read.is_danger or not_safe:
         raise_alarm(session, reply, asked, not_safe)
@@ -183,7 +216,9 @@ def raise_alarm(
     about, reason = _whose_alarm(session, reply, asked, not_safe)
     if reply.returnee_id is None:
         reply.returnee_id = about
-    earlier = _open_alarm_from(session, reply.from_number)
+    number = reply.from_number if sender_number(reply.from_number) else ""
+    _hold_alarms_of(session, number)
+    earlier = _open_alarm_from(session, number) if number else None
     if earlier is not None and earlier.acknowledged_at is None and earlier.returnee_id == about:
         return earlier
     task = open_urgent_task(
@@ -191,12 +226,26 @@ def raise_alarm(
         about,
         reason,
         subject=f"reply:{reply.id}",
-        phone=reply.from_number,
-        country=_country_of(reply.from_number),
+        phone=number,
+        country=_country_of(number) if number else None,
     )
-    if earlier is None and reply.received_at >= utcnow() - ACKNOWLEDGE_WITHIN:
+    if number and earlier is None and reply.received_at >= utcnow() - ACKNOWLEDGE_WITHIN:
         _acknowledge_sender(session, reply, about)
     return task
+
+
+def _hold_alarms_of(session: Session, number: str) -> None:
+    """Hold the number's alarms until this transaction ends, so that two workers reading two
+    danger messages from it do not each open a task and each thank the sender; a number
+    another worker holds is read next run (ReadLater), never waited for."""
+    if not number or session.get_bind().dialect.name != "postgresql":
+        return
+    held = session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:space, hashtext(:number))"),
+        {"space": ALARM_LOCKS, "number": number},
+    )
+    if not held:
+        raise ReadLater(number)
 
 
 def _whose_alarm(
@@ -220,7 +269,7 @@ def _whose_alarm(
 
 def _holders(session: Session, number: str) -> list[int]:
     """Who holds this number, the one last asked on it first (then the latest registered)."""
-    holders = set(session.scalars(select(Phone.returnee_id).where(Phone.number == number)))
+    holders = holders_of(session, number)
     last_asked = session.scalar(
         select(CheckIn.returnee_id)
         .where(CheckIn.phone == number, CheckIn.queued_at.is_not(None))

@@ -47,7 +47,6 @@ from returnees.messaging.models import (
 from returnees.messaging.window import window_opens
 from returnees.people.identity import InvalidValue, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
-from returnees.tasks.alerts import acknowledge_by_reply
 from returnees.tasks.models import Task, TaskKind
 from returnees.tasks.services import open_task
 
@@ -514,15 +513,21 @@ def sender_number(raw: str) -> str | None:
         return None
 
 
+def holders_of(session: Session, number: str) -> set[int]:
+    """Everyone who holds this number (a shared phone, a guardian's on a child's record)."""
+    return set(session.scalars(select(Phone.returnee_id).where(Phone.number == number)))
+
+
 def holder_of(session: Session, number: str) -> int | None:
     """The one person who holds this number; None when nobody does, or several (a shared
-    phone: the reply waits for a person to decide whose it is)."""
-    holders = set(session.scalars(select(Phone.returnee_id).where(Phone.number == number)))
+    phone: whose a reply is, the question it answers says)."""
+    holders = holders_of(session, number)
     return holders.pop() if len(holders) == 1 else None
 
 
-# The keyword column of a staff member's reply that acknowledged an urgent task.
-ACKNOWLEDGEMENT = "ack"
+# The keyword column of a reply from a phone of staff alerted about an urgent task (their
+# acknowledgement): never read as a returnee's answer, never shown as an unknown message.
+FROM_STAFF = "staff"
 OPT_OUT_TYPES = {"STOP": Keyword.STOP, "START": Keyword.START, "HELP": Keyword.HELP}
 
 
@@ -551,9 +556,7 @@ def record_inbound(session: Session, form: dict[str, str]) -> InboundMessage | N
             session.add(inbound)
     except IntegrityError:
         return None  # the same MessageSid again: stored once, answered once
-    if number and not keyword and acknowledge_by_reply(session, number, inbound.body):
-        inbound.keyword, inbound.handled_at = ACKNOWLEDGEMENT, utcnow()
-    elif keyword and number:
+    if keyword and number:
         _answer_keyword(session, inbound, keyword, replied_by_twilio=twilio_keyword is not None)
     else:
         wake_worker(session)  # a reply to read: it may say a danger word
@@ -795,7 +798,7 @@ def unmatched_messages(session: Session, actor, limit: int = 100) -> list[Inboun
     attach to a person."""
     query = select(InboundMessage).where(
         InboundMessage.returnee_id.is_(None),
-        InboundMessage.keyword != ACKNOWLEDGEMENT,
+        InboundMessage.keyword != FROM_STAFF,
         InboundMessage.from_number.startswith(_prefix(actor)),
     )
     return list(session.scalars(query.order_by(InboundMessage.received_at.desc()).limit(limit)))

@@ -32,3 +32,9 @@ def next_days_window(now: datetime, nationality: Country) -> datetime:
     zone = local_zone(nationality)
     tomorrow = now.astimezone(zone).date() + timedelta(days=1)
     return datetime.combine(tomorrow, time(start), zone).astimezone(UTC)
+
+
+def start_of_day(now: datetime, zone: ZoneInfo, days_later: int = 0) -> datetime:
+    """Midnight of the local day `now` falls on in `zone` (or as many days later), in UTC."""
+    day = now.astimezone(zone).date() + timedelta(days=days_later)
+    return datetime.combine(day, time(), zone).astimezone(UTC)

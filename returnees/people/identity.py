@@ -96,16 +96,14 @@ def normalise_phone(number: str, default_country: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-# The countries whose numbers the programme knows by their prefix.
-CALLING_CODES = {502: "GT", 504: "HN", 503: "SV"}
-
-
 def country_of_phone(e164: str) -> str | None:
     """'GT', 'HN' or 'SV' by a number's calling code (+502, +504, +503); None for another."""
     try:
-        return CALLING_CODES.get(phonenumbers.parse(e164).country_code)
+        code = phonenumbers.parse(e164).country_code
     except phonenumbers.NumberParseException:
         return None
+    region = phonenumbers.region_code_for_country_code(code)
+    return region if region in ("GT", "HN", "SV") else None
 
 
 def format_phone(e164: str) -> str:

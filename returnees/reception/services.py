@@ -566,18 +566,19 @@ def link_household(session: Session, actor: Actor, arrival_ids: Sequence[int]) -
     ]
     if len(arrivals) < 2:
         raise InvalidInput(_("Choose another person."), {"other": [_("Choose another person.")]})
-    times = [arrival.arrived_at for arrival in arrivals]
-    same_trip = len({a.centre_id for a in arrivals}) == 1 and max(times) - min(times) <= SAME_TRIP
+    earlier = sorted({a.household_id for a in arrivals if a.household_id is not None})
+    members = set(session.scalars(select(Arrival).where(Arrival.household_id.in_(earlier))))
+    family = {*arrivals, *members}
+    times = [arrival.arrived_at for arrival in family]
+    same_trip = len({a.centre_id for a in family}) == 1 and max(times) - min(times) <= SAME_TRIP
     if not same_trip:
         raise Conflict(_("Only people on the same arrival can be linked as a household."))
-    earlier = sorted({a.household_id for a in arrivals if a.household_id is not None})
     household = session.get(Household, earlier[0]) if earlier else None
     if household is None:
         household = Household(created_at=utcnow())
         session.add(household)
         session.flush()
-    members = set(session.scalars(select(Arrival).where(Arrival.household_id.in_(earlier))))
-    for arrival in {*arrivals, *members}:
+    for arrival in family:
         arrival.household_id = household.id
     session.flush()
     record_event(

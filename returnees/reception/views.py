@@ -16,7 +16,7 @@ from returnees.centres.models import CentreKind
 from returnees.centres.services import find_centre, list_centres, list_shelters
 from returnees.core.clock import utcnow
 from returnees.core.db import get_session
-from returnees.core.errors import DomainError
+from returnees.core.errors import DomainError, InvalidInput
 from returnees.core.forms import options, show_errors
 from returnees.reception.forms import (
     HandoverForm,
@@ -413,9 +413,13 @@ def fix_row(manifest_id: int, row_id: int) -> str | tuple[str, int] | Response:
 @requires_role(*RECEPTION_ROLES)
 def manifest_household(manifest_id: int) -> Response:
     """Link the passengers ticked on the checklist as one family, in one step."""
-    require_manifest(get_session(), current_actor(), manifest_id)
-    chosen = [int(value) for value in request.form.getlist("arrival") if value.isdigit()]
+    found = require_manifest(get_session(), current_actor(), manifest_id)
+    on_list = {str(p.arrival_id): p.arrival_id for p in found.passengers if p.arrival_id}
+    ticked = request.form.getlist("arrival")
+    chosen = [on_list[value] for value in ticked if value in on_list]
     try:
+        if len(chosen) != len(ticked):
+            raise InvalidInput(_("Tick people who arrived on this list."))
         link_household(get_session(), current_actor(), chosen)
         flash(_("%(count)d people linked as one family.", count=len(set(chosen))), "success")
     except DomainError as error:

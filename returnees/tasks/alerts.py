@@ -23,8 +23,10 @@ from returnees.people.models import Channel, Returnee
 from returnees.tasks.models import Task, TaskKind, TaskStatus, UrgentAlert
 
 log = logging.getLogger(__name__)
-# "57", "ref 57", "Ref. 57 ok": the task's number, and at most a word or two around it.
-REFERENCE = re.compile(r"^\D{0,12}?(\d{1,12})\D{0,12}$")
+# How long a task whose chain reached nobody keeps being tried again each minute.
+NOBODY_RETRY = timedelta(days=1)
+# A task's number in a reply from staff ("57", "ref 57", "57 fuera de peligro").
+REFERENCE = re.compile(r"(?<!\d)(\d{1,9})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -145,41 +147,51 @@ def _send_alert(session: Session, task: Task, step: int, recipient: Recipient) -
 
 def escalate_unacknowledged(session: Session) -> int:
     """The periodic job: each open urgent task nobody acknowledged within URGENT_ACK_MINUTES
-    of its last alert alerts the next step of its chain. How many were alerted."""
+    of its last alert alerts the next step of its chain. A task whose chain reached nobody at
+    all (no rota, no fallback, no supervisor with a phone) is tried again, should someone have
+    gone on call since, for as long as it is fresh (NOBODY_RETRY); older ones stay at the top of
+    the queue. How many were alerted."""
     wait = timedelta(minutes=current_app.config["URGENT_ACK_MINUTES"])
     now = utcnow()
+    last_step, last_at = _last_alert(Task.id, Task.created_at)
     due = session.execute(
-        select(Task.id, func.max(UrgentAlert.step))
-        .join(UrgentAlert, UrgentAlert.task_id == Task.id)
+        select(Task.id, last_step)
+        .outerjoin(UrgentAlert, UrgentAlert.task_id == Task.id)
         .where(
             Task.kind == TaskKind.URGENT_SAFETY,
             Task.status == TaskStatus.OPEN,
             Task.acknowledged_at.is_(None),
         )
-        .group_by(Task.id)
-        .having(func.max(UrgentAlert.created_at) <= now - wait)
+        .group_by(Task.id, Task.created_at)
+        .having(last_at <= now - wait)
+        .having((func.count(UrgentAlert.id) > 0) | (Task.created_at >= now - NOBODY_RETRY))
     ).all()
     alerted = 0
-    for task_id, last_step in due:
+    for task_id, step in due:
         task = session.scalar(
             select(Task).where(Task.id == task_id).with_for_update(skip_locked=True)
         )
-        if task is not None and _still_waiting(session, task, last_step, now - wait):
-            alerted += alert_next(session, task, after_step=last_step)
+        if task is not None and _still_waiting(session, task, step, now - wait):
+            alerted += alert_next(session, task, after_step=step)
     return alerted
 
 
-def _still_waiting(session: Session, task: Task, last_step: int, since: datetime) -> bool:
+def _last_alert(task_id, created_at) -> tuple:
+    """The step and time of a task's last alert: 0 and when it was opened, before any."""
+    return (
+        func.coalesce(func.max(UrgentAlert.step), 0),
+        func.coalesce(func.max(UrgentAlert.created_at), created_at),
+    )
+
+
+def _still_waiting(session: Session, task: Task, step: int, since: datetime) -> bool:
     """Re-read under the task's lock: another worker may have moved the chain meanwhile."""
-    latest = session.execute(
-        select(func.max(UrgentAlert.step), func.max(UrgentAlert.created_at)).where(
-            UrgentAlert.task_id == task.id
-        )
-    ).one()
+    last_step, last_at = _last_alert(task.id, task.created_at)
+    latest = session.execute(select(last_step, last_at).where(UrgentAlert.task_id == task.id)).one()
     return (
         task.status is TaskStatus.OPEN
         and task.acknowledged_at is None
-        and latest[0] == last_step
+        and latest[0] == step
         and latest[1] <= since
     )
 
@@ -193,27 +205,33 @@ def acknowledge(session: Session, task: Task, user_id: int | None) -> bool:
     return True
 
 
+def was_alerted(session: Session, number: str) -> bool:
+    """Whether this phone was ever alerted about an urgent task: a member of staff's."""
+    query = select(UrgentAlert.id).where(UrgentAlert.phone == number).limit(1)
+    return session.scalar(query) is not None
+
+
 def acknowledge_by_reply(session: Session, number: str, body: str) -> Task | None:
-    """A reply from a phone that was alerted, giving the task's number: that task is
-    acknowledged (and the phone told so). None when the reply is not such an answer."""
-    match = REFERENCE.match(body.strip())
-    if match is None or len(match.group(1)) > 9:
-        return None
+    """A reply from a phone that was alerted, naming one of the tasks it was alerted about
+    ("57", "ref 57", "57 ya voy"): that task is acknowledged, and the phone told so; a reply
+    naming none is answered with how to acknowledge. None when no task was acknowledged."""
+    named = {int(digits) for digits in REFERENCE.findall(body)}
     alert = session.scalar(
         select(UrgentAlert)
-        .where(UrgentAlert.phone == number, UrgentAlert.task_id == int(match.group(1)))
+        .where(UrgentAlert.phone == number, UrgentAlert.task_id.in_(named))
         .order_by(UrgentAlert.id.desc())
         .limit(1)
     )
     if alert is None:
+        _tell_staff(session, number, "on_call_not_understood")
         return None
     task = session.get(Task, alert.task_id)
     if acknowledge(session, task, alert.user_id):
-        _confirm(session, number, task)
+        _tell_staff(session, number, "on_call_acknowledged", str(task.id))
     return task
 
 
-def _confirm(session: Session, number: str, task: Task) -> None:
+def _tell_staff(session: Session, number: str, template: str, options: str = "") -> None:
     from returnees.messaging.models import URGENT
     from returnees.messaging.services import queue_template_message
 
@@ -221,11 +239,11 @@ def _confirm(session: Session, number: str, task: Task) -> None:
     queue_template_message(
         session,
         number,
-        "on_call_acknowledged",
+        template,
         channel=Channel.SMS,
         returnee_id=None,
         language=language,
-        options=str(task.id),
+        options=options,
         needs_consent=False,
         priority=URGENT,
     )

@@ -102,9 +102,11 @@ def test_the_task_number_sent_back_from_the_phone_alerted_acknowledges_it(
     first, second, _supervisor = chain
     task = urgent()
     post_signed(app, message(sid="SMack1", body=f"ref {task.id}", sender=second.phone))
+    run_reader(in_app)
     with in_app() as session:
         assert session.get(Task, task.id).acknowledged_at is None, "not the phone alerted"
     post_signed(app, message(sid="SMack2", body=f"{task.id} ok", sender=first.phone))
+    run_reader(in_app)
     with in_app() as session:
         done = session.get(Task, task.id)
         assert (done.acknowledged_at, done.acknowledged_by_id) == (clock.now(), first.id)
@@ -124,6 +126,54 @@ def sign_in_unmatched(app, in_app, user: User) -> str:
         cookie["_user_id"] = user.get_id()
         cookie["_fresh"] = True
     return client.get("/inbox/unmatched").get_data(as_text=True)
+
+
+def test_a_reply_naming_the_task_among_other_words_acknowledges_it_and_raises_no_alarm(
+    app, chain, urgent, in_app, clock
+):
+    first = chain[0]
+    task = urgent()
+    post_signed(app, message(sid="SMack3", body=f"{task.id} fuera de peligro", sender=first.phone))
+    run_reader(in_app)
+    with in_app() as session:
+        assert session.get(Task, task.id).acknowledged_by_id == first.id
+        urgent_tasks = session.scalars(select(Task).where(Task.kind == TaskKind.URGENT_SAFETY))
+        assert len(urgent_tasks.all()) == 1, "'peligro' from staff is not a danger signal"
+
+
+def test_a_reply_from_the_alerted_phone_naming_no_task_is_answered_with_how(
+    app, chain, urgent, in_app
+):
+    first = chain[0]
+    task = urgent()
+    post_signed(app, message(sid="SMack4", body="ok ya voy", sender=first.phone))
+    run_reader(in_app)
+    with in_app() as session:
+        assert session.get(Task, task.id).acknowledged_at is None
+        said = session.scalars(
+            select(OutboundMessage.body).where(OutboundMessage.phone == first.phone)
+        ).all()
+    assert said[-1] == ("Returnees: para confirmar, responda con el número de referencia del caso.")
+
+
+def run_reader(in_app) -> None:
+    from returnees.followups.reading import read_replies
+
+    with in_app() as session:
+        read_replies(session)
+
+
+def test_a_task_that_alerted_nobody_alerts_whoever_goes_on_call_next(
+    app, make_user, demo, urgent, in_app, clock
+):
+    task = urgent()
+    assert alerted(in_app) == []
+    worker = make_user(Role.SOCIAL_WORKER, "GT-AURORA", phone="+50244441111", is_on_call=True)
+    clock.advance(minutes=15)
+    assert escalate(in_app) == 1
+    assert alerted(in_app) == [worker.phone]
+    with in_app() as session:
+        assert session.scalar(select(UrgentAlert.task_id)) == task.id
 
 
 def test_an_empty_rota_passes_at_once_to_the_fallback_then_the_supervisors(

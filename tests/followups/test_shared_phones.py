@@ -260,7 +260,11 @@ def test_2_to_the_familys_safety_question_opens_one_urgent_task_naming_the_famil
     assert task.reason == "answered: not all safe (Ana Pérez, Luis Pérez)"
     assert alerts(in_app) == [on_call.phone], "one alert for the family"
     for child in siblings:
-        assert day(in_app, child.returnee_id, 3).answer == "no"
+        assert day(in_app, child.returnee_id, 3).answer == "not_all"
+    with in_app() as session:
+        assert session.scalars(select(IndicatorReading)).all() == [], (
+            "'some of them not' says nothing of each child: a person finds out who"
+        )
 
 
 def test_2_to_the_familys_school_question_opens_one_task_to_find_out_who(
@@ -525,3 +529,15 @@ def test_an_old_reply_left_unread_does_not_answer_a_question_asked_days_later(
     assert task.kind is TaskKind.URGENT_SAFETY, "an old danger word still opens its task"
     assert alerts(in_app) == [on_call.phone]
     assert ACK not in sent_to(in_app, SHARED_NUMBER), "but nobody is told, ten days on"
+
+
+def test_a_danger_word_from_a_sender_that_is_not_a_phone_number_still_opens_its_task(
+    app, in_app, demo, make_user
+):
+    supervisor = make_user(Role.SUPERVISOR, "GT-AURORA", phone="+50244440001")
+    reply(app, "auxilio", "messenger:1234567890123456789012345678")
+    with in_app() as session:
+        read_replies(session)
+    [task] = open_tasks(in_app)
+    assert (task.kind, task.returnee_id, task.phone) == (TaskKind.URGENT_SAFETY, None, "")
+    assert alerts(in_app) == [supervisor.phone], "a sender of no country: every supervisor"

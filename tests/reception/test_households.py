@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.core.errors import Conflict
 from returnees.people.models import Returnee
 from returnees.reception.intake import ArrivalEntry, Intake
 from returnees.reception.manifests import import_ready_rows
@@ -200,4 +201,47 @@ def test_linking_one_person_alone_is_refused_and_changes_nothing(
         follow_redirects=True,
     )
     assert "Elija otra persona." in response.get_data(as_text=True)
+    assert set(households(in_app).values()) == {None}
+
+
+def test_linking_into_a_family_that_arrived_on_another_day_is_refused(register, in_app, clock):
+    from datetime import timedelta
+
+    from returnees.reception.services import link_household
+
+    start = clock.now()
+    first = register(given_names="Uno", arrived_at=start - timedelta(hours=43))
+    second = register(given_names="Dos", arrived_at=start - timedelta(hours=20))
+    third = register(given_names="Tres", arrived_at=start)
+    actor = Actor.system("test")
+    with in_app() as session:
+        link_household(session, actor, [first.id, second.id])
+    with in_app() as session, pytest.raises(Conflict):
+        link_household(session, actor, [second.id, third.id])
+    assert households(in_app)[third.returnee_id] is None, "43 hours from the first: refused"
+
+
+def test_ticking_someone_not_on_the_list_is_refused(
+    app, demo, make_user, sign_in_as, in_app, clock, register
+):
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    upload(desk, passenger_list(bad_rows=False))
+    manifest_id = rows(in_app)[0].manifest_id
+    with in_app() as session:
+        import_ready_rows(session, Actor.system("test"), manifest_id)
+    arrive(in_app, rows(in_app)[0])
+    stranger = register(given_names="Ajeno")
+    page = f"/reception/manifests/{manifest_id}"
+    passenger = rows(in_app, PassengerStatus.ARRIVED)[0]
+    for other in (str(stranger.id), "²", "9" * 30):
+        response = desk.post(
+            f"{page}/household",
+            data={
+                "csrf_token": csrf_token(desk, page),
+                "arrival": [str(passenger.arrival_id), other],
+            },
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert "Marque a personas que llegaron en esta lista." in response.get_data(as_text=True)
     assert set(households(in_app).values()) == {None}
