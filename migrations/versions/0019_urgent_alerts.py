@@ -32,8 +32,8 @@ TEMPLATES = {
         "en": "Returnees: ref. {options} acknowledged. Thank you.",
     },
     "on_call_not_understood": {
-        "es": "Returnees: para confirmar, responda con el número de referencia del caso.",
-        "en": "Returnees: to acknowledge, reply with the case's reference number.",
+        "es": "Returnees: para confirmar, responda con el número del caso.",
+        "en": "Returnees: to acknowledge, reply with the case's number.",
     },
 }
 

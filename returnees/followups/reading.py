@@ -144,18 +144,11 @@ def awaiting_question(session: Session, reply: InboundMessage) -> CheckIn | None
 
     A question not yet sent when the reply came in (queued since, or held overnight) is not
     what it answers, unless it is all there is (`worker --once --now` ahead of the clock, in a
-    demo); and never one asked longer than the reply wait after it (a reply read late, left
-    from before this rule in the unmatched inbox, does not answer today's question). Locked: a
-    reminder job must not ask again what this answers."""
-    wait = timedelta(hours=current_app.config["REPLY_WAIT_HOURS"])
+    demo). Locked: a reminder job must not ask again what this answers."""
     return session.scalar(
         select(CheckIn)
         .outerjoin(OutboundMessage, CheckIn.message_id == OutboundMessage.id)
-        .where(
-            CheckIn.phone == reply.from_number,
-            AWAITING_REPLY,
-            CheckIn.queued_at <= reply.received_at + wait,
-        )
+        .where(CheckIn.phone == reply.from_number, AWAITING_REPLY)
         .order_by(
             case((_went_out <= reply.received_at, 0), else_=1),
             CheckIn.queued_at.desc(),

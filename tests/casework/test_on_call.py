@@ -153,7 +153,7 @@ def test_a_reply_from_the_alerted_phone_naming_no_task_is_answered_with_how(
         said = session.scalars(
             select(OutboundMessage.body).where(OutboundMessage.phone == first.phone)
         ).all()
-    assert said[-1] == ("Returnees: para confirmar, responda con el número de referencia del caso.")
+    assert said[-1] == ("Returnees: para confirmar, responda con el número del caso.")
 
 
 def run_reader(in_app) -> None:

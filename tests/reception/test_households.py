@@ -152,27 +152,31 @@ def arrive(in_app, passenger) -> None:
         )
 
 
-def test_a_family_from_one_passenger_list_is_linked_in_one_step(
-    app, demo, make_user, sign_in_as, in_app, clock
-):
-    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+def imported_list(desk, in_app) -> tuple[object, str]:
+    """A passenger list uploaded and imported at the desk; the desk and the list's page."""
     upload(desk, passenger_list(bad_rows=False))
     manifest_id = rows(in_app)[0].manifest_id
     with in_app() as session:
         import_ready_rows(session, Actor.system("test"), manifest_id)
+    return desk, f"/reception/manifests/{manifest_id}"
+
+
+def link_ticked(desk, page: str, ticked: list[str]):
+    """Tick these arrivals on the list's checklist and link them as one family."""
+    data = {"csrf_token": csrf_token(desk, page), "arrival": ticked}
+    return desk.post(f"{page}/household", data=data, follow_redirects=True)
+
+
+def test_a_family_from_one_passenger_list_is_linked_in_one_step(
+    app, demo, make_user, sign_in_as, in_app, clock
+):
+    desk, page = imported_list(sign_in_as(make_user(Role.RECEPTION, "GT-AURORA")), in_app)
     family = rows(in_app)[:3]
     for passenger in family:
         arrive(in_app, passenger)
     arrived = [p for p in rows(in_app, PassengerStatus.ARRIVED)]
-    page = f"/reception/manifests/{manifest_id}"
-    response = desk.post(
-        f"{page}/household",
-        data={
-            "csrf_token": csrf_token(desk, page),
-            "arrival": [str(p.arrival_id) for p in arrived],
-        },
-    )
-    assert response.status_code == 302
+    response = link_ticked(desk, page, [str(p.arrival_id) for p in arrived])
+    assert "3 personas vinculadas como una familia." in response.get_data(as_text=True)
     with in_app() as session:
         linked = set(
             session.scalars(
@@ -187,19 +191,10 @@ def test_a_family_from_one_passenger_list_is_linked_in_one_step(
 def test_linking_one_person_alone_is_refused_and_changes_nothing(
     app, demo, make_user, sign_in_as, in_app, clock
 ):
-    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
-    upload(desk, passenger_list(bad_rows=False))
-    manifest_id = rows(in_app)[0].manifest_id
-    with in_app() as session:
-        import_ready_rows(session, Actor.system("test"), manifest_id)
+    desk, page = imported_list(sign_in_as(make_user(Role.RECEPTION, "GT-AURORA")), in_app)
     arrive(in_app, rows(in_app)[0])
-    page = f"/reception/manifests/{manifest_id}"
     passenger = rows(in_app, PassengerStatus.ARRIVED)[0]
-    response = desk.post(
-        f"{page}/household",
-        data={"csrf_token": csrf_token(desk, page), "arrival": [str(passenger.arrival_id)]},
-        follow_redirects=True,
-    )
+    response = link_ticked(desk, page, [str(passenger.arrival_id)])
     assert "Elija otra persona." in response.get_data(as_text=True)
     assert set(households(in_app).values()) == {None}
 
@@ -224,24 +219,12 @@ def test_linking_into_a_family_that_arrived_on_another_day_is_refused(register, 
 def test_ticking_someone_not_on_the_list_is_refused(
     app, demo, make_user, sign_in_as, in_app, clock, register
 ):
-    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
-    upload(desk, passenger_list(bad_rows=False))
-    manifest_id = rows(in_app)[0].manifest_id
-    with in_app() as session:
-        import_ready_rows(session, Actor.system("test"), manifest_id)
+    desk, page = imported_list(sign_in_as(make_user(Role.RECEPTION, "GT-AURORA")), in_app)
     arrive(in_app, rows(in_app)[0])
     stranger = register(given_names="Ajeno")
-    page = f"/reception/manifests/{manifest_id}"
     passenger = rows(in_app, PassengerStatus.ARRIVED)[0]
     for other in (str(stranger.id), "²", "9" * 30):
-        response = desk.post(
-            f"{page}/household",
-            data={
-                "csrf_token": csrf_token(desk, page),
-                "arrival": [str(passenger.arrival_id), other],
-            },
-            follow_redirects=True,
-        )
+        response = link_ticked(desk, page, [str(passenger.arrival_id), other])
         assert response.status_code == 200
         assert "Marque a personas que llegaron en esta lista." in response.get_data(as_text=True)
     assert set(households(in_app).values()) == {None}
