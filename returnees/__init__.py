@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.followups.views import bp as followups_bp
     from returnees.home.views import bp as home_bp
     from returnees.people.views import bp as people_bp
+    from returnees.places.views import bp as places_bp
     from returnees.reception.views import bp as reception_bp
     from returnees.referrals.views import bp as referrals_bp
     from returnees.risk.views import bp as risk_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         centres_bp,
         audit_bp,
         people_bp,
+        places_bp,
         reception_bp,
         followups_bp,
         casework_bp,

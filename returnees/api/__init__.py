@@ -53,6 +53,7 @@ def register_routes() -> Blueprint:
     from returnees.centres import api as centres_api  # noqa: F401
     from returnees.followups import api as followups_api  # noqa: F401
     from returnees.people import api as people_api  # noqa: F401
+    from returnees.places import api as places_api  # noqa: F401
     from returnees.reception import api as reception_api  # noqa: F401
     from returnees.referrals import api as referrals_api  # noqa: F401
     from returnees.risk import api as risk_api  # noqa: F401

@@ -22,6 +22,7 @@ LISTS = {
     "api.queue",
     "api.plans",
     "api.assign",
+    "api.places",
 }
 
 
@@ -46,6 +47,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
     from returnees.centres.schemas import CentreSchema
     from returnees.followups.schemas import PlanSchema
     from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
+    from returnees.places.schemas import PlaceSchema
     from returnees.reception import schemas as reception
     from returnees.referrals import schemas as referrals
     from returnees.risk import schemas as risk
@@ -84,6 +86,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.add_arrival": (reception.NewArrivalSchema, ReturneeSchema, 201),
         "api.handover": (reception.HandoverSchema, ReturneeSchema, 200),
         "api.manifests": (reception.ManifestFormSchema, reception.ManifestResultSchema, 200),
+        "api.places": (None, PlaceSchema, 200),
     }
 
 

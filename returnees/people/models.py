@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from returnees.centres.models import Centre, Country
 from returnees.core.db import Base, value_enum
 from returnees.people.identity import DocumentType
+from returnees.places.catalogue import Place, find_place
 
 
 class Sex(enum.StrEnum):
@@ -62,7 +63,10 @@ class Returnee(Base):
     document_type: Mapped[DocumentType | None] = mapped_column(value_enum(DocumentType, length=10))
     document_number: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8), default="es")
+    # Where they said they were going, as typed before homes had codes; kept, never read.
     municipality: Mapped[str] = mapped_column(String(120), default="")
+    # Where they live (places.catalogue: GT-1201, a district in El Salvador); None: unknown.
+    home_code: Mapped[str | None] = mapped_column(String(7), index=True)
     # The centre of the latest arrival: what reception and region scopes are checked against.
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     arrivals_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -77,6 +81,10 @@ class Returnee(Base):
     @property
     def full_name(self) -> str:
         return f"{self.given_names} {self.family_names}"
+
+    @property
+    def home(self) -> Place | None:
+        return find_place(self.home_code)
 
     @property
     def returns_count(self) -> int:

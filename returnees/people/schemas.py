@@ -59,9 +59,16 @@ class ReturneeSummarySchema(Schema):
 
 class ReturneeSchema(ReturneeSummarySchema):
     language = fields.String()
-    municipality = fields.String()
+    municipality = fields.String(metadata={"description": "as typed before homes had codes"})
+    home = fields.Method("dump_home", metadata={"description": "null: unknown"})
     phones = fields.Nested(PhoneOutSchema, many=True)
     arrivals = fields.Method("dump_arrivals")
+
+    def dump_home(self, person) -> dict | None:
+        home = person.home
+        if home is None:
+            return None
+        return {key: value for key, value in home.as_json().items() if key != "country"}
 
     def dump_arrivals(self, person) -> list[dict]:
         return ArrivalOutSchema(many=True).dump(self.context_arrivals(person))

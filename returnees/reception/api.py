@@ -51,6 +51,11 @@ def _arrival(body: dict) -> ArrivalEntry:
     )
 
 
+def home_code(home: dict | None) -> str:
+    """The code of `"home": {"municipality": "GT-1201"}`; "" for `null` (unknown)."""
+    return (home or {}).get("municipality", "") or ""
+
+
 def intake_from_body(body: dict) -> Intake:
     document = body["document"] or {}
     return Intake(
@@ -65,6 +70,7 @@ def intake_from_body(body: dict) -> Intake:
         phones=_phones(body["phones"]),
         language=body["language"],
         municipality=body["municipality"],
+        home=home_code(body["home"]),
         is_unaccompanied=body["unaccompanied"],
         arrival=_arrival(body["arrival"]),
     )
@@ -122,7 +128,11 @@ def _join_household(arrival: Arrival, returnee_id: int | None) -> None:
 def patch_returnee(returnee_id: int) -> Response:
     """Change a record's identity, phones, language or destination."""
     body = load_body(ReturneePatchSchema())
-    changes = {name: value for name, value in body.items() if name not in ("document", "phones")}
+    changes = {
+        name: value for name, value in body.items() if name not in ("document", "phones", "home")
+    }
+    if "home" in body:
+        changes["home"] = home_code(body["home"])
     if "document" in body:
         document = body["document"] or {}
         changes |= {

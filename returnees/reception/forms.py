@@ -113,7 +113,9 @@ class IntakeForm(FlaskForm):
     language = SelectField(
         _("Preferred language"), choices=options(LANGUAGES.items()), default="es"
     )
-    municipality = StringField(_("Municipality they are going to"))
+    # The place's code, set by the type-ahead; the text is read when the code is not given.
+    home = HiddenField()
+    home_text = StringField(_("Municipality where they will live"))
     is_unaccompanied = BooleanField(_("Child travelling alone"))
     centre = SelectField(_("Centre of arrival"), choices=[])
     arrived_at = DateTimeLocalField(
@@ -209,3 +211,4 @@ class PassengerRowForm(FlaskForm):
     document_number = StringField(_("Document number"))
     phone = StringField(_("Phone"))
     unaccompanied = StringField(_("Travelling alone"))
+    home = StringField(_("Municipality where they will live"))

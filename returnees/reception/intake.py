@@ -13,10 +13,12 @@ from returnees.core.errors import InvalidInput
 from returnees.people.identity import (
     DocumentType,
     InvalidValue,
+    fold,
     normalise_document,
     normalise_phone,
 )
 from returnees.people.models import LANGUAGES, Channel, PhoneOwner, Sex
+from returnees.places.catalogue import Place, find_place, search_places
 from returnees.reception.models import TravelMode
 
 ADULT_AGE = 18
@@ -55,6 +57,8 @@ class Intake:
     phones: list[PhoneEntry] = field(default_factory=list)
     language: str = "es"
     municipality: str = ""
+    # A place code (GT-1201), or the place as typed ("San Marcos, San Marcos"); "" unknown.
+    home: str = ""
     is_unaccompanied: bool = False
     arrival: ArrivalEntry = field(default_factory=ArrivalEntry)
     passenger_id: int | None = None
@@ -81,6 +85,7 @@ class CleanIntake:
     phones: tuple[CleanPhone, ...]
     language: str
     municipality: str
+    home_code: str | None
     is_unaccompanied: bool
     arrived_at: datetime
     mode: TravelMode
@@ -107,6 +112,7 @@ def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatema
     age = _check_age(intake, now.astimezone(ZoneInfo(timezone)).date(), errors)
     document_type, document_number = _check_document(intake, errors)
     phones = _check_phones(intake.phones, nationality.value if nationality else "GT", errors)
+    home = _check_home(intake.home, nationality, errors)
     if intake.language not in LANGUAGES:
         errors.add("language", _("Choose a language from the list."))
     if intake.is_unaccompanied and age is not None and age >= ADULT_AGE:
@@ -138,6 +144,7 @@ def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatema
         phones=phones,
         language=intake.language,
         municipality=intake.municipality.strip(),
+        home_code=home.code if home else None,
         is_unaccompanied=intake.is_unaccompanied,
         arrived_at=arrived_at,
         mode=mode,
@@ -227,3 +234,44 @@ def _check_phones(
         if owner and channel:
             cleaned.setdefault(number, CleanPhone(number, owner, channel, bool(entry.consent)))
     return tuple(cleaned.values())
+
+
+def _check_home(value: str, country: Country | None, errors: _Errors) -> Place | None:
+    """The home as a place of the person's country; unknown (empty) is an answer."""
+    try:
+        return read_home(value, country.value if country else None)
+    except InvalidValue as error:
+        errors.add("home", error.message)
+        return None
+
+
+def read_home(value: str, country: str | None) -> Place | None:
+    """A home as staff gave it: a place's code, or its name as the list shows it ("San Marcos,
+    San Marcos"), or one only place's name; None for unknown. InvalidValue says what is wrong:
+    an unknown code, a name that matches none or several, a place in another country."""
+    text = " ".join((value or "").split())
+    if fold(text) in UNKNOWN_HOME:
+        return None
+    found = find_place(text) or _by_name(text, country)
+    if found is None:
+        raise InvalidValue(
+            _(
+                "No municipality matches “%(text)s”: choose one from the list, or “unknown”.",
+                text=text,
+            )
+        )
+    if country and found.country != country:
+        raise InvalidValue(_("%(place)s is not in the person's country.", place=found.label))
+    return found
+
+
+UNKNOWN_HOME = {"", "desconocido", "desconocida", "no sabe", "unknown", "-"}
+
+
+def _by_name(text: str, country: str | None) -> Place | None:
+    """The place whose label is the text, or the only place of that name."""
+    wanted = fold(text)
+    matches = [p for p in search_places(country, text, limit=400) if fold(p.label) == wanted]
+    if not matches:
+        matches = [p for p in search_places(country, text, limit=400) if fold(p.name) == wanted]
+    return matches[0] if len(matches) == 1 else None

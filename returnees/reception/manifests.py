@@ -321,5 +321,6 @@ def passenger_intake(session: Session, actor: Actor, passenger_id: int) -> dict[
             "document_number": cleaned.document_number or "",
             "phone": cleaned.phone or "",
             "is_unaccompanied": cleaned.is_unaccompanied,
+            "home": cleaned.home or "",
         }
     return values

@@ -28,6 +28,7 @@ from returnees.people.identity import (
     normalise_document,
     normalise_phone,
 )
+from returnees.reception.intake import read_home
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -42,6 +43,7 @@ PASSENGER_FIELDS = (
     "document_number",
     "phone",
     "unaccompanied",
+    "home",
 )
 REQUIRED_FIELDS = ("family_names", "given_names", "birth_date", "sex", "nationality")
 OLDEST_AGE_YEARS = 110
@@ -80,6 +82,11 @@ HEADER_SYNONYMS = {
     "unaccompanied": (
         "unaccompanied", "unaccompanied minor", "uam", "uac", "no acompanado",
         "menor no acompanado", "nna no acompanado", "nna",
+    ),
+    "home": (
+        "home", "home municipality", "municipality", "destination", "municipio",
+        "municipio de residencia", "municipio de destino", "residencia", "lugar de residencia",
+        "destino", "domicilio",
     ),
 }  # fmt: skip
 HEADERS = {synonym: field for field, synonyms in HEADER_SYNONYMS.items() for synonym in synonyms}
@@ -142,6 +149,8 @@ class Passenger:
     document_number: str | None
     phone: str | None
     is_unaccompanied: bool
+    # The code of the place they will live in (the list names it); None: not given.
+    home: str | None = None
 
     def row_key(self) -> str:
         """The same person has the same key in every upload: by document, else by name and birth."""
@@ -205,9 +214,12 @@ def validate_passenger(
     document = _document(raw, nationality, problems)
     phone = problems.check("phone", lambda: _phone(raw["phone"], nationality))
     alone = problems.check("unaccompanied", lambda: _unaccompanied(raw["unaccompanied"]))
+    home = problems.check("home", lambda: read_home(raw["home"], nationality))
     if problems:
         return None, dict(problems)
-    passenger = Passenger(family, given, born, sex, nationality, *document, phone, alone)
+    passenger = Passenger(
+        family, given, born, sex, nationality, *document, phone, alone, home.code if home else None
+    )
     return passenger, {}
 
 

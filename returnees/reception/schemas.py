@@ -23,6 +23,12 @@ class PhoneSchema(Schema):
     consent = fields.Boolean(load_default=False)
 
 
+class HomeSchema(Schema):
+    """Where the person will live: a place's code, from GET /api/v1/places."""
+
+    municipality = fields.String(required=True, metadata={"example": "GT-1201"})
+
+
 class ArrivalSchema(Schema):
     centre = fields.String(required=True)
     arrived_at = fields.AwareDateTime(load_default=None)
@@ -51,7 +57,8 @@ class ReturneeCreateSchema(Schema):
     phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
     language = fields.String(load_default="es")
     unaccompanied = fields.Boolean(load_default=False)
-    municipality = fields.String(load_default="")
+    municipality = fields.String(load_default="", metadata={"description": "as typed; not read"})
+    home = fields.Nested(HomeSchema, load_default=None, allow_none=True)
     arrival = fields.Nested(ArrivalSchema, required=True)
     match = MatchField(load_default=None)
     # The id of a person who arrived with this one (same centre, within a day): one household.
@@ -70,6 +77,7 @@ class ReturneePatchSchema(Schema):
     phones = fields.List(fields.Nested(PhoneSchema))
     language = fields.String()
     municipality = fields.String()
+    home = fields.Nested(HomeSchema, allow_none=True)
 
 
 class NewArrivalSchema(Schema):

@@ -61,6 +61,7 @@ IDENTITY_FIELDS = (
     "document_number",
     "language",
     "municipality",
+    "home_code",
 )
 HANDOVER_DEADLINE = timedelta(hours=72)
 # People who arrived at one centre within this time of each other may be one household.
@@ -220,6 +221,8 @@ def _update_known_returnee(
         returnee.document_number = clean.document_number
     if clean.municipality:
         returnee.municipality = clean.municipality
+    if clean.home_code:
+        returnee.home_code = clean.home_code
     if clean.language != DEFAULT_LANGUAGE:
         returnee.language = clean.language
     returnee.centre, returnee.updated_at = centre, now
@@ -672,6 +675,7 @@ def intake_for(returnee: Returnee, **changes: object) -> Intake:
         "document_number": returnee.document_number or "",
         "language": returnee.language,
         "municipality": returnee.municipality,
+        "home": returnee.home_code or "",
         "phones": [
             PhoneEntry(p.number, p.owner.value, p.channel.value, p.has_consent)
             for p in returnee.phones

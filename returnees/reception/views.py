@@ -18,6 +18,7 @@ from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError, InvalidInput
 from returnees.core.forms import options, show_errors
+from returnees.places.catalogue import find_place
 from returnees.reception.forms import (
     HandoverForm,
     IntakeForm,
@@ -64,6 +65,7 @@ INTAKE_ALIASES = {
     "arrival.arrived_at": "arrived_at",
     "arrival.mode": "mode",
     "arrival.deporting_country": "deporting_country",
+    "home": "home_text",
 }
 
 
@@ -92,7 +94,7 @@ def intake_from_form(form: IntakeForm) -> Intake:
             for p in form.phones
         ],
         language=form.language.data or "es",
-        municipality=form.municipality.data or "",
+        home=form.home.data or form.home_text.data or "",
         is_unaccompanied=form.is_unaccompanied.data,
         arrival=ArrivalEntry(
             form.centre.data or "",
@@ -128,6 +130,8 @@ def fill_from_passenger(form: IntakeForm, passenger_id: int) -> None:
         getattr(form, name).data = value
     if phone:
         form.phones[0].number.data = phone
+    if home := find_place(form.home.data):
+        form.home_text.data = home.label
 
 
 @bp.route("/register", methods=["GET", "POST"])

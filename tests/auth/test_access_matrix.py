@@ -48,6 +48,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/users"): ADMIN,
     ("GET", "/api/v1/centres"): EVERY,
     ("GET", "/api/v1/centres/<code>"): EVERY,
+    ("GET", "/api/v1/places"): EVERY,
+    ("GET", "/places/search"): EVERY,
     ("POST", "/api/v1/centres"): ADMIN,
     ("GET", "/api/v1/audit"): OVERSIGHT,
     ("GET", "/reception/"): DESK,

@@ -132,3 +132,25 @@ def test_someone_registered_again_is_recognised(desk, screenshot):
     desk.wait_for_url(re.compile(r"/returnees/\d+$"))
     assert desk.get_by_text("Ha retornado 1 vez antes").count() == 1
     assert "José Armando Hernández Pérez" in desk.locator("h1").inner_text()
+
+
+def test_the_home_is_chosen_from_the_type_ahead_with_the_keyboard_alone(desk):
+    desk.goto("/reception/register")
+    desk.fill("#given_names", "Rigoberto")
+    desk.fill("#family_names", "Ixcoy Tum")
+    desk.fill("#estimated_age", "33")
+    desk.check("input[name=sex][value=M]")
+    desk.select_option("#document_type", "DPI")
+    desk.fill("#document_number", "2345678901217")
+    desk.focus("#home_text")
+    desk.keyboard.type("QUETZALTENÁNGO")
+    options = desk.locator("#home-options [role=option]")
+    options.first.wait_for()
+    assert options.first.inner_text() == "Ayutla, San Marcos · según el DPI", "offered, not filled"
+    assert desk.input_value("input[name=home]") == ""
+    desk.keyboard.press("ArrowDown")
+    desk.keyboard.press("Enter")
+    assert desk.input_value("#home_text") == "Quetzaltenango, Quetzaltenango"
+    desk.locator("button.primary[type=submit]").click()
+    desk.wait_for_url(re.compile(r"/returnees/\d+$"))
+    assert "Quetzaltenango, Quetzaltenango" in desk.locator("dl.facts").first.inner_text()

@@ -26,7 +26,9 @@ SPANISH_HEADER = ["Apellidos", "Nombres", "Fecha de nacimiento", "Sexo", "Nacion
 ENGLISH_HEADER = ["Family names", "Given names", "Date of birth", "Sex", "Nationality"]
 ANA = ["Pérez López", "Ana María", "31/12/2008", "F", "SV"]
 ENGLISH_NAMES = dict(zip(PASSENGER_FIELDS, ENGLISH_HEADER, strict=False))
-SAMPLE = dict(zip(PASSENGER_FIELDS, [*ANA, "DUI", "00016297-5", "7012 3456", "sí"], strict=True))
+SAMPLE = dict(
+    zip(PASSENGER_FIELDS, [*ANA, "DUI", "00016297-5", "7012 3456", "sí", "SV-0614"], strict=True)
+)
 JOSE = ["Hernández", "José", "2001-05-04", "hombre", "Guatemala"]
 
 
@@ -66,7 +68,7 @@ def read(filename: str, content: bytes) -> list[ListRow]:
 
 def row(**values: str) -> dict[str, str]:
     """A valid Guatemalan row, with `values` replacing its fields."""
-    base = ["Hernández", "José", "04/05/2001", "M", "GT", "", "", "", ""]
+    base = ["Hernández", "José", "04/05/2001", "M", "GT", "", "", "", "", ""]
     return dict(zip(PASSENGER_FIELDS, base, strict=True)) | values
 
 
@@ -393,6 +395,7 @@ def test_an_xlsx_list_reads_date_and_number_cells() -> None:
         "document_number": "1234567890123",
         "phone": "55551234",
         "unaccompanied": "no",
+        "home": "",
     }
     assert jose.passenger == Passenger(
         "Hernández", "José", date(2001, 5, 4), "M", "GT", "DPI", "1234567890123", "+50255551234",
@@ -513,3 +516,40 @@ def test_a_list_of_twenty_with_two_bad_rows_gives_eighteen_passengers() -> None:
         (13, {"nationality"}),
     ]
     assert len({each.passenger.row_key() for each in rows if each.passenger}) == 18
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("San Marcos, San Marcos", "GT-1201"),
+        ("Ayutla", "GT-1217"),
+        ("GT-0901", "GT-0901"),
+        ("quetzaltenango, QUETZALTENANGO", "GT-0901"),
+        ("", None),
+        ("desconocido", None),
+    ],
+)
+def test_the_home_column_names_a_municipality_of_the_persons_country(text, code) -> None:
+    assert cleaned(home=text).home == code
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Ciudad Gótica", "No municipality matches"),
+        ("San Pedro Sula", "No municipality matches"),  # of Honduras, not of Guatemala
+        ("HN-0501", "is not in the person's country"),
+    ],
+)
+def test_a_home_that_is_not_one_place_of_the_country_is_a_problem_of_the_row(text, problem):
+    passenger, problems = validate_passenger(row(home=text), today=TODAY)
+    assert passenger is None and problem in problems["home"]
+
+
+def test_a_home_column_is_read_by_its_spanish_name() -> None:
+    content = (
+        "Apellidos;Nombres;Fecha de nacimiento;Sexo;Nacionalidad;Municipio\n"
+        "Pérez;Ana;01/02/1990;F;GT;San Marcos, San Marcos\n"
+    ).encode()
+    [ana] = read("lista.csv", content)
+    assert ana.passenger.home == "GT-1201"

@@ -26,7 +26,7 @@ INTAKE = {
     "phones-1-owner": "self",
     "phones-1-channel": "sms",
     "language": "quc",
-    "municipality": "Totonicapán",
+    "home_text": "Totonicapán, Totonicapán",
     "centre": "GT-AURORA",
     "arrived_at": "2026-12-01T07:40",
     "mode": "flight",
@@ -113,7 +113,9 @@ def test_a_failed_save_keeps_every_value_and_names_the_rule_beside_the_field(
     assert f'id="{field}-error"' in page, f"no error beside {field}"
     error_text = page.split(f'id="{field}-error">')[1].split("</p>")[0]
     assert rule in error_text
-    assert 'value="Totonicapán"' in page and 'value="gt-1123"' in page, "typed values are kept"
+    assert 'value="Totonicapán, Totonicapán"' in page and 'value="gt-1123"' in page, (
+        "typed values are kept"
+    )
     assert count_returnees(in_app) == 0, "nothing is saved"
 
 
@@ -123,6 +125,7 @@ def test_a_phone_is_read_in_the_nationality_of_the_person(app, desk, in_app, clo
         nationality="HN",
         document_type="DNI",
         document_number="0801199012345",
+        home_text="San Pedro Sula",
         **{"phones-0-number": "9988 7766"},
     )
     with in_app() as session:

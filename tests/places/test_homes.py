@@ -1,0 +1,88 @@
+"""Where a returnee lives: asked at the desk, in the API and on a passenger list, shown on the
+record; a type-ahead over the places of the person's country, the DPI's municipality first."""
+
+from __future__ import annotations
+
+import pytest
+
+from returnees.auth.models import Role
+from tests.reception.test_api import BODY
+
+
+@pytest.fixture
+def api(app, demo, make_user, token_for):
+    client = app.test_client()
+    headers = token_for(make_user(Role.RECEPTION, "GT-AURORA"))
+
+    def call(method: str, path: str, body=None):
+        return client.open(f"/api/v1{path}", method=method, json=body, headers=headers)
+
+    return call
+
+
+def test_the_api_lists_places_by_name_department_or_code(api):
+    found = api("GET", "/places?country=GT&q=san marcos").get_json()
+    assert found[0] == {
+        "code": "GT-1201",
+        "municipality": "San Marcos",
+        "department": "San Marcos",
+        "country": "GT",
+    }
+    assert {place["department"] for place in found[1:30]} == {"San Marcos"}
+    assert api("GET", "/places?country=HN&q=SAN PEDRO SULA").get_json()[0]["code"] == "HN-0501"
+    assert api("GET", "/places?q=0801&country=HN").get_json()[0]["municipality"] == (
+        "Distrito Central"
+    )
+
+
+def test_a_home_given_in_the_api_is_saved_and_returned_with_its_names(api, clock):
+    created = api("POST", "/returnees", BODY | {"home": {"municipality": "GT-1201"}})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["home"] == {
+        "code": "GT-1201",
+        "municipality": "San Marcos",
+        "department": "San Marcos",
+    }
+    person = created.get_json()["id"]
+    moved = api("PATCH", f"/returnees/{person}", {"home": {"municipality": "GT-0901"}})
+    assert moved.get_json()["home"]["municipality"] == "Quetzaltenango"
+    unknown = api("PATCH", f"/returnees/{person}", {"home": None})
+    assert unknown.status_code == 200 and unknown.get_json()["home"] is None
+
+
+@pytest.mark.parametrize("code", ["GT-9999", "HN-0501", "nowhere"])
+def test_a_home_that_is_not_a_place_of_the_persons_country_is_refused_by_name(api, clock, code):
+    refused = api("POST", "/returnees", BODY | {"home": {"municipality": code}})
+    assert refused.status_code == 422
+    assert list(refused.get_json()["error"]["fields"]) == ["home"]
+
+
+def test_the_desks_type_ahead_offers_the_dpis_municipality_first(app, demo, make_user, sign_in_as):
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    found = desk.get("/places/search?country=GT&q=quetz&dpi=2345678901217").get_json()
+    assert found[0]["code"] == "GT-1217" and found[0]["from_dpi"] is True
+    assert found[0]["label"] == "Ayutla, San Marcos"
+    assert found[1]["code"] == "GT-0901" and found[1]["from_dpi"] is False
+    hondurans = desk.get("/places/search?country=HN&q=san&dpi=2345678901217").get_json()
+    assert "GT-1217" not in {place["code"] for place in hondurans}
+
+
+def test_the_desk_registers_a_home_by_its_name_and_the_record_shows_it(
+    app, demo, make_user, sign_in_as, clock
+):
+    from tests.reception.test_registration import submit
+
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    response = submit(desk, home_text="Ayutla, San Marcos")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    record = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ayutla, San Marcos" in record and "GT-1217" in record
+
+
+def test_a_home_staff_leave_empty_is_unknown(app, demo, make_user, sign_in_as, clock):
+    from tests.reception.test_registration import submit
+
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    response = submit(desk, home_text="")
+    record = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "desconocido" in record
