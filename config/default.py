@@ -60,6 +60,7 @@ ENVIRONMENT_SETTINGS = (
     "REPLY_WAIT_HOURS",
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
+    "RECEPTION_SCOPE_DAYS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -147,6 +148,10 @@ WORKER_WAKE_ON_NOTIFY = True
 # The text of messages older than this is erased by the retention job; who, when, which
 # template and what the answer meant are kept for the record.
 MESSAGE_RETENTION_DAYS = 730
+
+# A desk reaches the people it registered for this many days after their arrival (a child in
+# custody until the handover); the office that follows them up keeps them after.
+RECEPTION_SCOPE_DAYS = 7
 
 # Referrals: a task in the queue when one is not accepted this many days after it was made, or
 # not attended this many days after it was made; the check-in asking "were you able to go?" is

@@ -23,6 +23,8 @@ LISTS = {
     "api.plans",
     "api.assign",
     "api.places",
+    "api.cases",
+    "api.transfers",
 }
 
 
@@ -44,7 +46,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
     from returnees.audit.schemas import AuditEntrySchema
     from returnees.auth.schemas import UserSchema
     from returnees.casework import schemas as casework
-    from returnees.centres.schemas import CentreSchema
+    from returnees.centres.schemas import CentreSchema, CoverageSchema
     from returnees.followups.schemas import PlanSchema
     from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
     from returnees.places.schemas import PlaceSchema
@@ -87,6 +89,14 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.handover": (reception.HandoverSchema, ReturneeSchema, 200),
         "api.manifests": (reception.ManifestFormSchema, reception.ManifestResultSchema, 200),
         "api.places": (None, PlaceSchema, 200),
+        "api.coverage": (None, CoverageSchema, 200),
+        "api.change_coverage": (CoverageSchema, CoverageSchema, 200),
+        "api.cases": (None, casework.OfficeCaseSchema, 200),
+        "api.route": (casework.RouteSchema, casework.OfficeCaseSchema, 200),
+        "api.propose": (casework.TransferCreateSchema, casework.TransferSchema, 201),
+        "api.transfers": (None, casework.TransferSchema, 200),
+        "api.accept": (None, casework.TransferSchema, 200),
+        "api.decline": (casework.DeclineSchema, casework.TransferSchema, 200),
     }
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, true
 
 from returnees.auth.models import Role, User
-from returnees.centres.models import Centre, Country
+from returnees.centres.models import Centre, CentreKind, Country
 from returnees.core.errors import Forbidden, NotAuthenticated
 
 P = ParamSpec("P")
@@ -34,6 +34,8 @@ class Actor:
     region: str
     centre_id: int | None
     address: str = ""
+    # Whether the actor's centre is an office (follow-up), not a reception centre or a shelter.
+    at_office: bool = False
 
     @classmethod
     def for_user(cls, user: User, address: str = "") -> Actor:
@@ -45,6 +47,7 @@ class Actor:
             region=user.centre.region,
             centre_id=user.centre_id,
             address=address,
+            at_office=user.centre.kind is CentreKind.OFFICE,
         )
 
     @classmethod

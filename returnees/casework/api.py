@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from flask_babel import lazy_gettext as _
 
 from returnees.api import bp, load_body
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.casework.queue import QueueCriteria, build_queue, reason_in_words
+from returnees.casework.routing import cases_of_office, route_by_hand
 from returnees.casework.schemas import (
     AssignSchema,
     CaseSchema,
     CloseCaseSchema,
     CloseTaskSchema,
     ContactSchema,
+    DeclineSchema,
+    OfficeCaseSchema,
     QueueItemSchema,
     RescheduleSchema,
+    RouteSchema,
     TaskSchema,
+    TransferCreateSchema,
+    TransferSchema,
 )
 from returnees.casework.services import (
     acknowledge_task,
@@ -28,7 +35,14 @@ from returnees.casework.services import (
     record_contact,
     reschedule_task,
 )
+from returnees.casework.transfers import (
+    accept_transfer,
+    decline_transfer,
+    list_transfers,
+    propose_transfer,
+)
 from returnees.core.db import get_session
+from returnees.core.errors import InvalidInput
 
 CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 
@@ -145,3 +159,67 @@ def approve(returnee_id: int) -> Response:
         get_session(), current_actor(), returnee_id, body.get("approve", True) is not False
     )
     return jsonify(CaseSchema().dump(case))
+
+
+@bp.get("/cases")
+@requires_role(*CASEWORK, Role.ADMIN)
+def cases() -> Response:
+    """Open cases by follow-up office (office=<code>, or none: waiting to be routed), within
+    the token's scope."""
+    office = request.args.get("office", "")
+    if not office:
+        raise InvalidInput(
+            _("Some fields are not valid."), {"office": [_("An office's code, or none.")]}
+        )
+    found = cases_of_office(get_session(), current_actor(), office)
+    return jsonify(OfficeCaseSchema(many=True).dump([case for case, _person in found]))
+
+
+@bp.post("/returnees/<int:returnee_id>/route")
+@requires_role(Role.SUPERVISOR)
+def route(returnee_id: int) -> Response:
+    """Give a person's open case to an office of their country."""
+    body = load_body(RouteSchema())
+    case = route_by_hand(
+        get_session(), current_actor(), returnee_id, body["office"], body["reason"]
+    )
+    return jsonify(OfficeCaseSchema().dump(case))
+
+
+@bp.post("/returnees/<int:returnee_id>/transfers")
+@requires_role(*CASEWORK)
+def propose(returnee_id: int) -> tuple[Response, int]:
+    """Propose a person's case to another office of their country, saying why."""
+    body = load_body(TransferCreateSchema())
+    transfer = propose_transfer(
+        get_session(), current_actor(), returnee_id, body["to_office"], body["reason"]
+    )
+    return jsonify(TransferSchema().dump(transfer)), 201
+
+
+@bp.get("/transfers")
+@requires_role(*CASEWORK)
+def transfers() -> Response:
+    """Transfers to or from the token's office (a supervisor: the country's), by status."""
+    status = request.args.get("status", "pending")
+    return jsonify(
+        TransferSchema(many=True).dump(list_transfers(get_session(), current_actor(), status))
+    )
+
+
+@bp.post("/transfers/<int:transfer_id>/accept")
+@requires_role(*CASEWORK)
+def accept(transfer_id: int) -> Response:
+    """Take a case proposed to the token's office."""
+    return jsonify(
+        TransferSchema().dump(accept_transfer(get_session(), current_actor(), transfer_id))
+    )
+
+
+@bp.post("/transfers/<int:transfer_id>/decline")
+@requires_role(*CASEWORK)
+def decline(transfer_id: int) -> Response:
+    """Decline a case proposed to the token's office, saying why."""
+    body = load_body(DeclineSchema())
+    transfer = decline_transfer(get_session(), current_actor(), transfer_id, body["reason"])
+    return jsonify(TransferSchema().dump(transfer))

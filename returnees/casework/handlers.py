@@ -20,6 +20,18 @@ def _on_answer(session: Session, check_in: CheckIn) -> None:
     close_tasks_answered(session, check_in)
 
 
+def _on_coverage_changed(session: Session, country) -> None:
+    from returnees.casework.routing import route_waiting
+
+    route_waiting(session, country)
+
+
+def _on_home_changed(session: Session, returnee_id: int, by: int | None = None) -> None:
+    from returnees.casework.transfers import follow_the_home
+
+    follow_the_home(session, returnee_id, by)
+
+
 def subscribe() -> None:
     """Subscribe this package's handlers to the events it listens to."""
     from returnees.casework.views import record_panel
@@ -27,4 +39,6 @@ def subscribe() -> None:
 
     events.subscribe(events.ARRIVAL_REGISTERED, _on_arrival)
     events.subscribe(events.ANSWER_RECORDED, _on_answer)
+    events.subscribe(events.COVERAGE_CHANGED, _on_coverage_changed)
+    events.subscribe(events.HOME_CHANGED, _on_home_changed)
     add_record_panel("casework/_record.html", record_panel)

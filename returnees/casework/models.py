@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.auth.models import User
+from returnees.centres.models import Centre
 from returnees.core.db import Base, value_enum
 
 
@@ -57,8 +58,29 @@ class Case(Base):
     close_requested_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
+    # The office that follows the person up where they live; None: waiting to be routed.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
 
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    office: Mapped[Centre | None] = relationship(foreign_keys=[office_id])
+
+
+class CaseOfficeChange(Base):
+    """A case went from one office to another (None: waiting to be routed): when, why, who."""
+
+    __tablename__ = "case_office_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_office_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
+    to_office_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    from_office: Mapped[Centre | None] = relationship(foreign_keys=[from_office_id])
+    to_office: Mapped[Centre | None] = relationship(foreign_keys=[to_office_id])
+    by: Mapped[User | None] = relationship(foreign_keys=[by_id])
 
 
 class ContactKind(enum.StrEnum):
@@ -106,3 +128,35 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(String(80))
     criteria: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+
+
+class TransferStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Transfer(Base):
+    """A case proposed to another office of the same country (the person moved); it moves only
+    when the receiving office accepts it."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (Index("ix_transfers_to_office_status", "to_office_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
+    from_office_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    to_office_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[TransferStatus] = mapped_column(
+        value_enum(TransferStatus), default=TransferStatus.PENDING
+    )
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decline_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    from_office: Mapped[Centre] = relationship(foreign_keys=[from_office_id])
+    to_office: Mapped[Centre] = relationship(foreign_keys=[to_office_id])

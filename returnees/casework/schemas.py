@@ -71,3 +71,46 @@ class CaseSchema(Schema):
         lambda case: case.close_reason.value if case.close_reason else None
     )
     closed_at = fields.DateTime(allow_none=True)
+
+
+def _code(centre) -> str | None:
+    return centre.code if centre else None
+
+
+class OfficeCaseSchema(Schema):
+    id = fields.Integer()
+    returnee_id = fields.Integer()
+    status = fields.Function(lambda case: case.status.value)
+    office = fields.Function(
+        lambda case: _code(case.office), metadata={"description": "null: to route"}
+    )
+    is_child = fields.Boolean()
+    assigned_to_id = fields.Integer(allow_none=True)
+    opened_at = fields.DateTime()
+
+
+class RouteSchema(Schema):
+    office = fields.String(required=True, metadata={"example": "GT-SM-01"})
+    reason = fields.String(load_default="")
+
+
+class TransferCreateSchema(Schema):
+    to_office = fields.String(required=True, metadata={"example": "GT-HUE-01"})
+    reason = fields.String(required=True, metadata={"example": "moved to Huehuetenango"})
+
+
+class DeclineSchema(Schema):
+    reason = fields.String(required=True)
+
+
+class TransferSchema(Schema):
+    id = fields.Integer()
+    returnee_id = fields.Integer()
+    case_id = fields.Integer()
+    from_office = fields.Function(lambda transfer: transfer.from_office.code)
+    to_office = fields.Function(lambda transfer: transfer.to_office.code)
+    reason = fields.String()
+    status = fields.Function(lambda transfer: transfer.status.value)
+    proposed_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    decline_reason = fields.String()

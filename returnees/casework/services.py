@@ -25,6 +25,7 @@ from returnees.casework.models import (
     ContactKind,
     ContactOutcome,
 )
+from returnees.casework.routing import route_new_cases
 from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core import events
 from returnees.core.clock import utcnow
@@ -33,6 +34,7 @@ from returnees.core.errors import Conflict, InvalidInput, NotFound
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.followups.services import contact_phone
 from returnees.people.models import Phone, Returnee
+from returnees.people.scope import covers_returnee
 from returnees.people.services import require_returnee
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
@@ -47,7 +49,8 @@ RETRY_AFTER = timedelta(days=1)
 
 
 def open_cases_for(session: Session, arrival_ids: list[int]) -> int:
-    """Every arrival has an open case: a person's new return reopens follow-up."""
+    """Every arrival has an open case: a person's new return reopens follow-up, in the hands
+    of the office covering their home."""
     arrivals = session.scalars(
         select(Arrival).where(Arrival.id.in_(arrival_ids)).options(selectinload(Arrival.returnee))
     ).all()
@@ -59,12 +62,12 @@ def open_cases_for(session: Session, arrival_ids: list[int]) -> int:
             )
         )
     )
-    opened = 0
+    opened = []
     for arrival in arrivals:
         if arrival.returnee_id in already:
             continue
         already.add(arrival.returnee_id)
-        session.add(
+        opened.append(
             Case(
                 returnee_id=arrival.returnee_id,
                 status=CaseStatus.OPEN,
@@ -72,9 +75,10 @@ def open_cases_for(session: Session, arrival_ids: list[int]) -> int:
                 opened_at=utcnow(),
             )
         )
-        opened += 1
+    session.add_all(opened)
     session.flush()
-    return opened
+    route_new_cases(session, opened)
+    return len(opened)
 
 
 def is_child(arrival: Arrival) -> bool:
@@ -128,14 +132,14 @@ def assign_cases(
     cases = []
     for returnee_id in dict.fromkeys(returnee_ids):
         returnee, case = _require_case(session, actor, returnee_id)
-        if not worker_actor.covers_centre(returnee.centre):
+        if not covers_returnee(session, worker_actor, returnee):
             raise InvalidInput(
                 _(
-                    "%(name)s works in another region than %(person)s's centre.",
+                    "%(name)s does not work for the office that follows %(person)s up.",
                     name=worker.name or worker.email,
                     person=returnee.full_name,
                 ),
-                {"worker_id": [_("Not in this person's region.")]},
+                {"worker_id": [_("Not of this person's follow-up office.")]},
             )
         case.assigned_to_id, case.assigned_at = worker.id, now
         cases.append(case)
@@ -526,7 +530,7 @@ def social_workers_for(session: Session, actor: Actor, returnee: Returnee) -> li
         .where(User.role == Role.SOCIAL_WORKER, User.is_enabled.is_(True), actor.centre_clause())
         .order_by(User.name, User.email)
     ).all()
-    return [w for w in workers if Actor.for_user(w).covers_centre(returnee.centre)]
+    return [w for w in workers if covers_returnee(session, Actor.for_user(w), returnee)]
 
 
 def close_tasks_answered(session: Session, check_in: CheckIn) -> None:

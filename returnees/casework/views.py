@@ -19,6 +19,7 @@ from returnees.casework.queue import (
     reason_in_words,
     waited,
 )
+from returnees.casework.routing import history_of, offices_of, route_by_hand
 from returnees.casework.services import (
     acknowledge_task,
     approve_closing,
@@ -32,6 +33,13 @@ from returnees.casework.services import (
     reschedule_task,
     social_workers_for,
     unassigned_cases,
+)
+from returnees.casework.transfers import (
+    accept_transfer,
+    decline_transfer,
+    propose_transfer,
+    transfers_of,
+    transfers_waiting,
 )
 from returnees.core.clock import utcnow
 from returnees.core.db import get_session
@@ -57,6 +65,7 @@ def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]
     return render_template(
         "casework/queue.html",
         items=items,
+        transfers=transfers_waiting(session, actor),
         criteria=criteria,
         saved=saved,
         filters=list_filters(session, actor),
@@ -265,13 +274,89 @@ def approve(returnee_id: int) -> Response:
 
 
 def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | None:
-    """The case on a person's record: who works it, calls and visits, and closing."""
+    """The case on a person's record: the office that follows it and its moves, who works it,
+    calls and visits, transfers, and closing."""
     if not actor.has_role(*CASEWORK):
         return None
+    case = current_case(session, returnee.id)
     return {
-        "case": current_case(session, returnee.id),
+        "case": case,
+        "history": history_of(session, case.id) if case else [],
+        "transfers": transfers_of(session, returnee.id),
+        "offices": offices_of(session, returnee.nationality),
         "contacts": contacts_of(session, returnee.id),
         "workers": social_workers_for(session, actor, returnee),
         "close_reason_labels": CLOSE_REASON_LABELS,
         "outcome_labels": OUTCOME_LABELS,
     }
+
+
+def _back_to_record(returnee_id: int, action) -> Response:
+    """Run an action about a person's case; a refusal is flashed on the record."""
+    try:
+        action(get_session(), current_actor())
+    except DomainError as error:
+        get_session().rollback()
+        flash(error.in_words(), "error")
+    return redirect(url_for("people.record", returnee_id=returnee_id, _anchor="case"))
+
+
+@bp.post("/returnees/<int:returnee_id>/route")
+@requires_role(Role.SUPERVISOR)
+def route(returnee_id: int) -> Response:
+    """Give a case waiting for an office (or any case of the country) to an office."""
+    form = request.form
+
+    def action(session: Session, actor: Actor) -> None:
+        route_by_hand(session, actor, returnee_id, form.get("office", ""), form.get("reason", ""))
+        flash(_("The case is with its office now."), "success")
+
+    return _back_to_record(returnee_id, action)
+
+
+@bp.post("/returnees/<int:returnee_id>/transfers")
+@requires_role(*CASEWORK)
+def propose(returnee_id: int) -> Response:
+    """Propose the case to another office of the country: the person moved."""
+    form = request.form
+
+    def action(session: Session, actor: Actor) -> None:
+        propose_transfer(
+            session, actor, returnee_id, form.get("to_office", ""), form.get("reason", "")
+        )
+        flash(_("Transfer proposed: it waits for the other office."), "success")
+
+    return _back_to_record(returnee_id, action)
+
+
+@bp.post("/transfers/<int:transfer_id>/accept")
+@requires_role(*CASEWORK)
+def accept_transfer_view(transfer_id: int) -> Response:
+    """Accept a case proposed to the actor's office."""
+
+    def action(session: Session, actor: Actor) -> None:
+        accept_transfer(session, actor, transfer_id)
+        flash(_("Transfer accepted: the case is your office's now."), "success")
+
+    return _decide(action)
+
+
+@bp.post("/transfers/<int:transfer_id>/decline")
+@requires_role(*CASEWORK)
+def decline_transfer_view(transfer_id: int) -> Response:
+    """Decline a case proposed to the actor's office, saying why."""
+
+    def action(session: Session, actor: Actor) -> None:
+        decline_transfer(session, actor, transfer_id, request.form.get("reason", ""))
+        flash(_("Transfer declined."), "success")
+
+    return _decide(action)
+
+
+def _decide(action) -> Response:
+    try:
+        action(get_session(), current_actor())
+    except DomainError as error:
+        get_session().rollback()
+        flash(error.in_words(), "error")
+    return redirect(safe_next(request.form.get("next")))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.core.db import Base, value_enum
@@ -46,3 +46,23 @@ class Centre(Base):
 
     def __repr__(self) -> str:
         return f"<Centre {self.code}>"
+
+
+class Profile(enum.StrEnum):
+    """Whom an office follows: child welfare and adult services are often different offices."""
+
+    CHILD = "child"
+    ADULT = "adult"
+
+
+class OfficeCoverage(Base):
+    """One place an office follows people up in, for children or adults: the office of every
+    case whose home is there. A place has at most one office per profile."""
+
+    __tablename__ = "office_coverage"
+    __table_args__ = (UniqueConstraint("place_code", "profile"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    place_code: Mapped[str] = mapped_column(String(7))
+    profile: Mapped[Profile] = mapped_column(value_enum(Profile, length=5))

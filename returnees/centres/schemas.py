@@ -17,3 +17,15 @@ class CentreSchema(Schema):
     timezone = fields.String(load_default="")
     region = fields.String(load_default="")
     municipality = fields.String(load_default="")
+
+
+class CoverageSchema(Schema):
+    municipalities = fields.List(
+        fields.String(validate=validate.Length(max=7)),
+        required=True,
+        metadata={"example": ["GT-1201", "GT-1217"]},
+    )
+    profiles = fields.List(
+        fields.String(validate=validate.OneOf(["child", "adult"])),
+        metadata={"description": "left out: both"},
+    )

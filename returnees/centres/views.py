@@ -15,12 +15,21 @@ from returnees.auth.on_call import (
     rota_candidates,
     rota_of,
 )
+from returnees.centres.coverage import PROFILE_LABELS, coverage_of, set_coverage
 from returnees.centres.forms import CentreForm
-from returnees.centres.services import NewCentre, create_centre, list_centres, view_centre
+from returnees.centres.models import CentreKind
+from returnees.centres.services import (
+    NewCentre,
+    create_centre,
+    find_centre,
+    list_centres,
+    view_centre,
+)
 from returnees.core.db import get_session
-from returnees.core.errors import DomainError
+from returnees.core.errors import DomainError, InvalidInput
 from returnees.core.forms import show_errors
-from returnees.people.identity import format_phone
+from returnees.people.identity import InvalidValue, format_phone
+from returnees.places.catalogue import read_place
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 bp.add_app_template_test(can_alert, "alertable")
@@ -47,6 +56,8 @@ def detail(code: str) -> str:
     return render_template(
         "centres/detail.html",
         centre=centre,
+        coverage=coverage_of(session, centre) if centre.kind is CentreKind.OFFICE else None,
+        profile_labels=PROFILE_LABELS,
         rota=rota,
         may_change_rota=editable,
         candidates=[user for user in candidates if user not in rota],
@@ -97,3 +108,31 @@ def new() -> str | tuple[str, int] | Response:
         flash(_("Centre %(code)s created.", code=centre.code), "success")
         return redirect(url_for("centres.detail", code=centre.code))
     return render_template("centres/new.html", form=form)
+
+
+@bp.post("/<code>/coverage")
+@requires_role(Role.ADMIN)
+def change_coverage(code: str) -> Response:
+    """Set the places an office covers (a code or "municipality, department" a line) and for
+    whom."""
+    session, form = get_session(), request.form
+    try:
+        places = [_place_code(line, code) for line in form.get("places", "").splitlines()]
+        set_coverage(session, current_actor(), code, places, form.getlist("profiles"))
+        flash(_("Coverage saved."), "success")
+    except DomainError as error:
+        session.rollback()
+        flash(error.in_words(), "error")
+    return redirect(url_for("centres.detail", code=code, _anchor="coverage"))
+
+
+def _place_code(line: str, office_code: str) -> str:
+    """The code of a place as an admin wrote it: a code, or its name as the list shows it."""
+    office = find_centre(get_session(), office_code)
+    try:
+        place = read_place(line, office.country.value if office else None)
+    except InvalidValue as error:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."), {"municipalities": [error.message]}
+        ) from error
+    return place.code if place else ""

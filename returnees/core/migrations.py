@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -27,8 +28,19 @@ def alembic_config() -> Config:
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
-    """Bring the database to REVISION (default: the latest)."""
+    """Bring the database to REVISION (default: the latest), saying what each step did."""
+    _say_each_step()
     command.upgrade(alembic_config(), revision)
+
+
+def _say_each_step() -> None:
+    """Print which revisions run, and what data migrations report of what they moved."""
+    steps = logging.getLogger("alembic.runtime.migration")
+    if not steps.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        steps.addHandler(handler)
+    steps.setLevel(logging.INFO)
 
 
 @db_cli.command("downgrade")

@@ -17,6 +17,7 @@ INTEGER_SETTINGS = {
     "FOLLOW_UP_GRACE_HOURS",
     "REPLY_WAIT_HOURS",
     "URGENT_ACK_MINUTES",
+    "RECEPTION_SCOPE_DAYS",
 }
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY"}
 # Comma-separated in the environment: "auxilio, me amenazan, ayuda urgente".

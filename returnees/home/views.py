@@ -9,8 +9,10 @@ from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.auth.on_call import regions_without_on_call
 from returnees.auth.services import list_users
+from returnees.casework.routing import cases_to_route
 from returnees.casework.services import cases_waiting_for_assignment, closings_awaiting_approval
 from returnees.casework.stats import chart_rows, programme_numbers
+from returnees.casework.transfers import transfers_waiting
 from returnees.casework.views import queue_page
 from returnees.centres.services import list_centres
 from returnees.core.db import get_session
@@ -50,4 +52,6 @@ def index() -> str:
         context |= chart_rows(numbers)
         context["waiting_cases"] = cases_waiting_for_assignment(session, actor)
         context["closings"] = closings_awaiting_approval(session, actor)
+        context["to_route"] = cases_to_route(session, actor)
+        context["transfers"] = transfers_waiting(session, actor)
     return render_template(f"home/{actor.role.value}.html", **context)

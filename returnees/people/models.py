@@ -67,13 +67,18 @@ class Returnee(Base):
     municipality: Mapped[str] = mapped_column(String(120), default="")
     # Where they live (places.catalogue: GT-1201, a district in El Salvador); None: unknown.
     home_code: Mapped[str | None] = mapped_column(String(7), index=True)
-    # The centre of the latest arrival: what reception and region scopes are checked against.
+    # The centre of the latest arrival, and when it was: what the desk's scope is checked against.
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    last_arrival_at: Mapped[datetime | None]
+    # The office of their current case (casework.routing keeps it): what social workers' scope is
+    # checked against; None while the case waits to be routed.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
     arrivals_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    centre: Mapped[Centre] = relationship(lazy="joined")
+    centre: Mapped[Centre] = relationship(lazy="joined", foreign_keys=[centre_id])
+    office: Mapped[Centre | None] = relationship(foreign_keys=[office_id])
     phones: Mapped[list[Phone]] = relationship(
         back_populates="returnee", order_by="Phone.id", cascade="all, delete-orphan"
     )

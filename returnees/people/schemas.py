@@ -61,6 +61,10 @@ class ReturneeSchema(ReturneeSummarySchema):
     language = fields.String()
     municipality = fields.String(metadata={"description": "as typed before homes had codes"})
     home = fields.Method("dump_home", metadata={"description": "null: unknown"})
+    office = fields.Function(
+        lambda person: person.office.code if person.office else None,
+        metadata={"description": "the office that follows the person up; null: to route"},
+    )
     phones = fields.Nested(PhoneOutSchema, many=True)
     arrivals = fields.Method("dump_arrivals")
 

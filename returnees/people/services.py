@@ -18,6 +18,7 @@ from returnees.core.db import get_required
 from returnees.core.errors import Forbidden
 from returnees.people.identity import compare_names, fold
 from returnees.people.models import Phone, Returnee
+from returnees.people.scope import covers_returnee, returnee_scope
 
 PEOPLE_ROLES = (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR)
 MAX_CANDIDATES = 10
@@ -162,7 +163,7 @@ def require_returnee(session: Session, actor: Actor, returnee_id: int) -> Return
     actor.require_role(*PEOPLE_ROLES)
     missing = _("No returnee has the number %(id)s.", id=returnee_id)
     returnee = get_required(session, Returnee, returnee_id, missing)
-    if not actor.covers_centre(returnee.centre):
+    if not covers_returnee(session, actor, returnee):
         raise Forbidden(_("This person's record is outside your scope."))
     return returnee
 
@@ -189,7 +190,7 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
 
     actor.require_role(*PEOPLE_ROLES)
     query = (
-        select(Returnee).join(Centre, Returnee.centre_id == Centre.id).where(actor.centre_clause())
+        select(Returnee).join(Centre, Returnee.centre_id == Centre.id).where(returnee_scope(actor))
     )
     if search.centre:
         query = query.where(Centre.code == search.centre.strip().upper())

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from returnees.people.identity import fold
+from flask_babel import lazy_gettext as _
+
+from returnees.people.identity import InvalidValue, fold
 
 COUNTRIES = ("GT", "HN", "SV")
 
@@ -134,3 +136,35 @@ def place_of_dpi(document_number: str) -> Place | None:
     registered. A suggestion for the home, never the home itself."""
     digits = "".join(char for char in document_number or "" if char.isdecimal())
     return find_place(f"GT-{digits[-4:]}") if len(digits) == 13 else None
+
+
+def read_place(value: str, country: str | None) -> Place | None:
+    """A home as staff gave it: a place's code, or its name as the list shows it ("San Marcos,
+    San Marcos"), or one only place's name; None for unknown. InvalidValue says what is wrong:
+    an unknown code, a name that matches none or several, a place in another country."""
+    text = " ".join((value or "").split())
+    if fold(text) in UNKNOWN_HOME:
+        return None
+    found = find_place(text) or _by_name(text, country)
+    if found is None:
+        raise InvalidValue(
+            _(
+                "No municipality matches “%(text)s”: choose one from the list, or “unknown”.",
+                text=text,
+            )
+        )
+    if country and found.country != country:
+        raise InvalidValue(_("%(place)s is not in the person's country.", place=found.label))
+    return found
+
+
+UNKNOWN_HOME = {"", "desconocido", "desconocida", "no sabe", "unknown", "-"}
+
+
+def _by_name(text: str, country: str | None) -> Place | None:
+    """The place whose label is the text, or the only place of that name."""
+    wanted = fold(text)
+    matches = [p for p in search_places(country, text, limit=400) if fold(p.label) == wanted]
+    if not matches:
+        matches = [p for p in search_places(country, text, limit=400) if fold(p.name) == wanted]
+    return matches[0] if len(matches) == 1 else None

@@ -13,12 +13,11 @@ from returnees.core.errors import InvalidInput
 from returnees.people.identity import (
     DocumentType,
     InvalidValue,
-    fold,
     normalise_document,
     normalise_phone,
 )
 from returnees.people.models import LANGUAGES, Channel, PhoneOwner, Sex
-from returnees.places.catalogue import Place, find_place, search_places
+from returnees.places.catalogue import Place, read_place
 from returnees.reception.models import TravelMode
 
 ADULT_AGE = 18
@@ -239,39 +238,7 @@ def _check_phones(
 def _check_home(value: str, country: Country | None, errors: _Errors) -> Place | None:
     """The home as a place of the person's country; unknown (empty) is an answer."""
     try:
-        return read_home(value, country.value if country else None)
+        return read_place(value, country.value if country else None)
     except InvalidValue as error:
         errors.add("home", error.message)
         return None
-
-
-def read_home(value: str, country: str | None) -> Place | None:
-    """A home as staff gave it: a place's code, or its name as the list shows it ("San Marcos,
-    San Marcos"), or one only place's name; None for unknown. InvalidValue says what is wrong:
-    an unknown code, a name that matches none or several, a place in another country."""
-    text = " ".join((value or "").split())
-    if fold(text) in UNKNOWN_HOME:
-        return None
-    found = find_place(text) or _by_name(text, country)
-    if found is None:
-        raise InvalidValue(
-            _(
-                "No municipality matches “%(text)s”: choose one from the list, or “unknown”.",
-                text=text,
-            )
-        )
-    if country and found.country != country:
-        raise InvalidValue(_("%(place)s is not in the person's country.", place=found.label))
-    return found
-
-
-UNKNOWN_HOME = {"", "desconocido", "desconocida", "no sabe", "unknown", "-"}
-
-
-def _by_name(text: str, country: str | None) -> Place | None:
-    """The place whose label is the text, or the only place of that name."""
-    wanted = fold(text)
-    matches = [p for p in search_places(country, text, limit=400) if fold(p.label) == wanted]
-    if not matches:
-        matches = [p for p in search_places(country, text, limit=400) if fold(p.name) == wanted]
-    return matches[0] if len(matches) == 1 else None

@@ -28,7 +28,7 @@ from returnees.people.identity import (
     normalise_document,
     normalise_phone,
 )
-from returnees.reception.intake import read_home
+from returnees.places.catalogue import read_place
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -214,7 +214,7 @@ def validate_passenger(
     document = _document(raw, nationality, problems)
     phone = problems.check("phone", lambda: _phone(raw["phone"], nationality))
     alone = problems.check("unaccompanied", lambda: _unaccompanied(raw["unaccompanied"]))
-    home = problems.check("home", lambda: read_home(raw["home"], nationality))
+    home = problems.check("home", lambda: read_place(raw["home"], nationality))
     if problems:
         return None, dict(problems)
     passenger = Passenger(

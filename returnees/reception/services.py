@@ -22,6 +22,7 @@ from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from returnees.core.events import (
     ARRIVAL_REGISTERED,
     FOLLOW_UP_NUMBER_ADDED,
+    HOME_CHANGED,
     SCREENING_RECORDED,
     publish,
 )
@@ -221,7 +222,8 @@ def _update_known_returnee(
         returnee.document_number = clean.document_number
     if clean.municipality:
         returnee.municipality = clean.municipality
-    if clean.home_code:
+    moved = bool(clean.home_code) and clean.home_code != returnee.home_code
+    if moved:
         returnee.home_code = clean.home_code
     if clean.language != DEFAULT_LANGUAGE:
         returnee.language = clean.language
@@ -244,6 +246,9 @@ def _update_known_returnee(
         reason="returned_again",
         typed=typed,
     )
+    if moved:
+        session.flush()
+        publish(HOME_CHANGED, session, returnee_id=returnee.id, by=actor.user_id)
 
 
 def _add_phones(
@@ -300,6 +305,8 @@ def _add_arrival(
     )
     session.add(arrival)
     returnee.arrivals_count += 1
+    latest = returnee.last_arrival_at
+    returnee.last_arrival_at = max(latest, clean.arrived_at) if latest else clean.arrived_at
     if clean.is_unaccompanied:
         arrival.custody = Custody(status=HandoverStatus.IN_CUSTODY)
     session.flush()
@@ -327,8 +334,7 @@ def require_arrival(session: Session, actor: Actor, arrival_id: int) -> Arrival:
     missing = _("No arrival has the number %(id)s.", id=arrival_id)
     arrival = get_required(session, Arrival, arrival_id, missing)
     actor.require_role(*PEOPLE_ROLES)
-    if not actor.covers_centre(arrival.centre):
-        require_returnee(session, actor, arrival.returnee_id)
+    require_returnee(session, actor, arrival.returnee_id)
     return arrival
 
 
@@ -693,6 +699,7 @@ def update_returnee(
     returnee = require_returnee(session, actor, returnee_id)
     now = utcnow()
     clean = check_intake(intake_for(returnee, **changes), now, returnee.centre.timezone)
+    moved = clean.home_code != returnee.home_code
     for name in IDENTITY_FIELDS:
         setattr(returnee, name, getattr(clean, name))
     returnee.folded_name = fold(f"{clean.given_names} {clean.family_names}")
@@ -701,4 +708,7 @@ def update_returnee(
     record_event(
         session, actor, AuditAction.UPDATE, "returnee", returnee.id, fields=sorted(changes)
     )
+    if moved:
+        session.flush()
+        publish(HOME_CHANGED, session, returnee_id=returnee.id, by=actor.user_id)
     return returnee

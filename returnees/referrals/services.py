@@ -27,6 +27,7 @@ from returnees.followups.models import AnswerType, CheckIn, CheckInState, Indica
 from returnees.followups.services import contact_phone
 from returnees.people.identity import InvalidValue, normalise_phone
 from returnees.people.models import Returnee
+from returnees.people.scope import covers_returnee
 from returnees.reception.models import Arrival
 from returnees.referrals.models import (
     OrganisationKind,
@@ -637,7 +638,7 @@ def referrals_of(session: Session, actor: Actor, returnee: Returnee) -> list[Ref
 
 def _returnee_in_scope(session: Session, actor: Actor, returnee_id: int) -> Returnee:
     returnee = session.get(Returnee, returnee_id)
-    if returnee is None or not actor.covers_centre(returnee.centre):
+    if returnee is None or not covers_returnee(session, actor, returnee):
         raise NotFound(_("No returnee has the number %(id)s.", id=returnee_id))
     return returnee
 
@@ -645,7 +646,7 @@ def _returnee_in_scope(session: Session, actor: Actor, returnee_id: int) -> Retu
 def _referral_in_scope(session: Session, actor: Actor, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id)
     returnee = session.get(Returnee, referral.returnee_id) if referral else None
-    if returnee is None or not actor.covers_centre(returnee.centre):
+    if returnee is None or not covers_returnee(session, actor, returnee):
         raise NotFound(_("No referral has the number %(id)s.", id=referral_id))
     return referral  # type: ignore[return-value]
 

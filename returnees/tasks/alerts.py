@@ -60,15 +60,12 @@ def alert_chain(session: Session, task: Task) -> list[list[Recipient]]:
 
 
 def _where(session: Session, task: Task) -> tuple[Country | None, str | None]:
-    """The country and region whose staff a task alerts; region None for a task about nobody
-    known."""
+    """The country and region whose staff a task alerts (of the office that follows the person
+    up, else of the centre they arrived at); region None for a task about nobody known."""
     if task.returnee_id is None:
         return task.country, None
-    centre = session.scalar(
-        select(Centre)
-        .join(Returnee, Returnee.centre_id == Centre.id)
-        .where(Returnee.id == task.returnee_id)
-    )
+    person = session.get(Returnee, task.returnee_id)
+    centre = person.office or person.centre  # the office following them up, else the desk
     return centre.country, centre.region
 
 

@@ -76,7 +76,7 @@ def test_household_with_someone_outside_the_callers_scope_is_refused_by_name(
 
 def test_household_with_someone_who_arrived_at_another_time_is_refused_by_name(api, in_app, clock):
     earlier = BODY | {"given_names": "Rosa", "match": "new"}
-    earlier["arrival"] = BODY["arrival"] | {"arrived_at": "2026-11-20T08:10:00-06:00"}
+    earlier["arrival"] = BODY["arrival"] | {"arrived_at": "2026-11-29T08:10:00-06:00"}
     mother = api("/returnees", earlier).get_json()
     before = people(in_app)
     refused = api("/returnees", CHILD | {"household_with": mother["id"]})
@@ -98,7 +98,7 @@ def test_a_new_arrival_of_a_known_person_joins_a_household_through_the_api(api, 
     mother = api("/returnees", BODY | {"given_names": "Rosa", "match": "new"}).get_json()
     son = api(
         "/returnees",
-        CHILD | {"arrival": BODY["arrival"] | {"arrived_at": "2026-10-01T08:10:00-06:00"}},
+        CHILD | {"arrival": BODY["arrival"] | {"arrived_at": "2026-11-28T08:10:00-06:00"}},
     ).get_json()
     again = api(
         f"/returnees/{son['id']}/arrivals",

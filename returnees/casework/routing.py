@@ -1,0 +1,177 @@
+"""Every case has a follow-up office: the one covering the person's home, set when the case
+opens or the home changes, and kept in the case's history. A case whose home is unknown or
+covered by no office waits, visibly, for a supervisor to route it."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from returnees.audit.models import AuditAction
+from returnees.audit.services import record_event
+from returnees.auth.access import Actor
+from returnees.auth.models import Role
+from returnees.casework.models import Case, CaseOfficeChange, CaseStatus
+from returnees.centres.coverage import office_covering
+from returnees.centres.models import Centre, CentreKind, Country, Profile
+from returnees.centres.services import find_centre
+from returnees.core.clock import utcnow
+from returnees.core.errors import Conflict, InvalidInput, NotFound
+from returnees.people.models import Returnee
+from returnees.people.services import require_returnee
+
+# Why a case's office changed, as the history shows it.
+HOME = "home"
+COVERAGE = "coverage"
+BY_HAND = "routed by hand"
+
+
+def profile_of(case: Case) -> Profile:
+    return Profile.CHILD if case.is_child else Profile.ADULT
+
+
+def route(session: Session, case: Case, home_code: str | None, why: str, by: int | None) -> bool:
+    """Give the case the office covering this home, or none; in its history when it changes.
+    Whether it changed."""
+    office = office_covering(session, home_code, profile_of(case))
+    return move_case(session, case, office, why, by)
+
+
+def move_case(
+    session: Session, case: Case, office: Centre | None, why: str, by: int | None
+) -> bool:
+    """Put the case in this office's hands (None: waiting to be routed), noted in its history."""
+    if case.office_id == (office.id if office else None):
+        return False
+    session.add(
+        CaseOfficeChange(
+            case_id=case.id,
+            from_office_id=case.office_id,
+            to_office_id=office.id if office else None,
+            reason=why[:200],
+            at=utcnow(),
+            by_id=by,
+        )
+    )
+    case.office_id = office.id if office else None
+    session.execute(
+        update(Returnee)
+        .where(Returnee.id == case.returnee_id)
+        .values(office_id=case.office_id)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.flush()
+    return True
+
+
+def route_new_cases(session: Session, cases: list[Case]) -> None:
+    """A case just opened goes to the office covering the person's home."""
+    homes = dict(
+        session.execute(
+            select(Returnee.id, Returnee.home_code).where(
+                Returnee.id.in_([case.returnee_id for case in cases])
+            )
+        ).all()
+    )
+    for case in cases:
+        route(session, case, homes.get(case.returnee_id), HOME, None)
+
+
+def route_waiting(session: Session, country: Country) -> int:
+    """After an office's coverage changed: each open case of the country still waiting for an
+    office gets the one that now covers its home. How many were routed."""
+    rows = session.execute(
+        waiting_cases()
+        .add_columns(Returnee.home_code)
+        .where(Returnee.nationality == country, Returnee.home_code.is_not(None))
+    ).all()
+    return sum(route(session, case, home, COVERAGE, None) for case, _person, home in rows)
+
+
+def waiting_cases() -> Select:
+    """Open cases with no office, and their people."""
+    return (
+        select(Case, Returnee)
+        .join(Returnee, Case.returnee_id == Returnee.id)
+        .where(Case.status != CaseStatus.CLOSED, Case.office_id.is_(None))
+    )
+
+
+def cases_to_route(session: Session, actor: Actor, limit: int = 200) -> list[tuple[Case, Returnee]]:
+    """The open cases of the supervisor's country no office has: an unknown home, or one no
+    office covers. Oldest first."""
+    actor.require_role(Role.SUPERVISOR, Role.ADMIN)
+    query = waiting_cases().join(Centre, Returnee.centre_id == Centre.id)
+    query = query.where(actor.centre_clause()).order_by(Case.opened_at).limit(limit)
+    return [(case, person) for case, person in session.execute(query).all()]
+
+
+def route_by_hand(
+    session: Session, actor: Actor, returnee_id: int, office_code: str, why: str = ""
+) -> Case:
+    """A supervisor gives a waiting case (or any case of their country) to an office."""
+    actor.require_role(Role.SUPERVISOR, Role.ADMIN)
+    person = require_returnee(session, actor, returnee_id)
+    case = open_case_of(session, person.id)
+    office = find_centre(session, office_code) if office_code else None
+    if office is None or office.kind is not CentreKind.OFFICE:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {"office": [_("Choose an office of the person's country.")]},
+        )
+    if office.country != person.nationality:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {"office": [_("%(office)s is in another country.", office=office.code)]},
+        )
+    if move_case(session, case, office, f"{BY_HAND}: {why.strip()}".rstrip(": "), actor.user_id):
+        record_event(
+            session, actor, AuditAction.UPDATE, "case", case.id, office=office.code, why=why
+        )
+    return case
+
+
+def open_case_of(session: Session, returnee_id: int) -> Case:
+    case = session.scalar(
+        select(Case)
+        .where(Case.returnee_id == returnee_id, Case.status != CaseStatus.CLOSED)
+        .order_by(Case.opened_at.desc())
+        .limit(1)
+    )
+    if case is None:
+        raise Conflict(_("This person has no open case."))
+    return case
+
+
+def cases_of_office(
+    session: Session, actor: Actor, office_code: str, limit: int = 200
+) -> list[tuple[Case, Returnee]]:
+    """Open cases by office ("none": those waiting to be routed), within the actor's scope."""
+    actor.require_role(Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMIN)
+    query = (
+        select(Case, Returnee)
+        .join(Returnee, Case.returnee_id == Returnee.id)
+        .join(Centre, Returnee.centre_id == Centre.id)
+        .where(Case.status != CaseStatus.CLOSED, actor.centre_clause())
+    )
+    if office_code.lower() == "none":
+        query = query.where(Case.office_id.is_(None))
+    else:
+        office = find_centre(session, office_code)
+        if office is None or office.kind is not CentreKind.OFFICE:
+            raise NotFound(_("No office has the code %(code)s.", code=office_code))
+        query = query.where(Case.office_id == office.id)
+    rows = session.execute(query.order_by(Case.opened_at).limit(limit)).all()
+    return [(case, person) for case, person in rows]
+
+
+def history_of(session: Session, case_id: int) -> list[CaseOfficeChange]:
+    query = select(CaseOfficeChange).where(CaseOfficeChange.case_id == case_id)
+    return list(session.scalars(query.order_by(CaseOfficeChange.at, CaseOfficeChange.id)))
+
+
+def offices_of(session: Session, country: Country) -> list[Centre]:
+    """The offices of a country, to route a case to or propose it to."""
+    query = select(Centre).where(Centre.kind == CentreKind.OFFICE, Centre.country == country)
+    return list(session.scalars(query.order_by(Centre.name)))

@@ -1,0 +1,376 @@
+"""Follow-up where people live: offices cover municipalities, every case goes to the office
+covering the person's home (or waits, visibly, to be routed), social workers reach the cases
+of their office, and a case moves to another office by a transfer that office accepts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from returnees.audit.models import AuditEntry
+from returnees.auth.models import Role
+from returnees.casework.models import Case, CaseOfficeChange
+from returnees.tasks.models import TaskKind
+from tests.conftest import csrf_token
+
+SAN_MARCOS = ["GT-1201", "GT-1217", "GT-1215"]  # San Marcos, Ayutla, Malacatán
+HUEHUETENANGO = ["GT-1301", "GT-1302"]
+
+
+@pytest.fixture
+def offices(demo, make_centre, make_user, token_for, app):
+    """Two offices of Guatemala with their coverage (set through the API), a social worker at
+    each, the social worker of La Aurora's region, and a supervisor."""
+    san_marcos = make_centre(code="GT-SM-01", kind="office", region="San Marcos")
+    huehue = make_centre(code="GT-HUE-01", kind="office", region="Huehuetenango")
+    admin = token_for(make_user(Role.ADMIN, "GT-AURORA"))
+    for office, places in ((san_marcos, SAN_MARCOS), (huehue, HUEHUETENANGO)):
+        response = app.test_client().put(
+            f"/api/v1/centres/{office.code}/coverage",
+            json={"municipalities": places},
+            headers=admin,
+        )
+        assert response.status_code == 200, response.get_json()
+    return {
+        "san_marcos": make_user(Role.SOCIAL_WORKER, san_marcos, name="Trabajadora SM"),
+        "huehue": make_user(Role.SOCIAL_WORKER, huehue, name="Trabajador HUE"),
+        "aurora": make_user(Role.SOCIAL_WORKER, "GT-AURORA"),
+        "supervisor": make_user(Role.SUPERVISOR, "GT-AURORA"),
+        "admin": admin,
+    }
+
+
+@pytest.fixture
+def went_home(register, in_app):
+    """Someone who arrived at La Aurora and went home to San Marcos, with a task open."""
+
+    def register_with_task(home: str | None = "GT-1201", **fields):
+        from returnees.tasks.services import open_task
+
+        arrival = register(home=home or "", given_names="Marta", **fields)
+        with in_app() as session:
+            open_task(session, TaskKind.CALL, arrival.returnee_id, "no answer", priority=10)
+        return arrival
+
+    return register_with_task
+
+
+def office_of(in_app, returnee_id: int) -> str | None:
+    with in_app() as session:
+        case = session.scalar(select(Case).where(Case.returnee_id == returnee_id))
+        return case.office.code if case.office else None
+
+
+def queue_names(sign_in_as, user) -> str:
+    return sign_in_as(user).get("/queue").get_data(as_text=True)
+
+
+def test_a_person_who_went_home_is_in_that_offices_queue_and_in_nobody_elses(
+    offices, went_home, in_app, sign_in_as
+):
+    person = went_home("GT-1201").returnee_id
+    assert office_of(in_app, person) == "GT-SM-01"
+    assert "Marta López" in queue_names(sign_in_as, offices["san_marcos"])
+    assert "Marta López" not in queue_names(sign_in_as, offices["aurora"])
+    assert "Marta López" not in queue_names(sign_in_as, offices["huehue"])
+    assert sign_in_as(offices["aurora"]).get(f"/returnees/{person}").status_code == 403
+    record = sign_in_as(offices["san_marcos"]).get(f"/returnees/{person}").get_data(as_text=True)
+    assert "GT-SM-01" in record and "San Marcos, San Marcos" in record
+
+
+def test_a_childs_case_goes_to_the_office_that_covers_children(
+    offices, went_home, in_app, make_centre, token_for, app
+):
+    children = make_centre(code="GT-SM-NNA", kind="office", region="San Marcos")
+    answer = app.test_client().put(
+        "/api/v1/centres/GT-SM-01/coverage",
+        json={"municipalities": SAN_MARCOS, "profiles": ["adult"]},
+        headers=offices["admin"],
+    )
+    assert answer.get_json() == {"municipalities": sorted(SAN_MARCOS), "profiles": ["adult"]}
+    app.test_client().put(
+        f"/api/v1/centres/{children.code}/coverage",
+        json={"municipalities": ["GT-1201"], "profiles": ["child"]},
+        headers=offices["admin"],
+    )
+    child = went_home("GT-1201", estimated_age=12).returnee_id
+    adult = went_home("GT-1201", family_names="Pérez").returnee_id
+    assert (office_of(in_app, child), office_of(in_app, adult)) == ("GT-SM-NNA", "GT-SM-01")
+
+
+def test_a_place_another_office_covers_is_refused_by_name_and_nothing_changes(offices, app):
+    refused = app.test_client().put(
+        "/api/v1/centres/GT-HUE-01/coverage",
+        json={"municipalities": ["GT-1301", "GT-1217"]},
+        headers=offices["admin"],
+    )
+    assert refused.status_code == 422
+    messages = refused.get_json()["error"]["fields"]["municipalities"]
+    assert len(messages) == 2, "for children and for adults"
+    assert all("Ayutla, San Marcos" in text and "GT-SM-01" in text for text in messages)
+    kept = app.test_client().get("/api/v1/centres/GT-HUE-01/coverage", headers=offices["admin"])
+    assert kept.get_json()["municipalities"] == HUEHUETENANGO
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "field"),
+    [
+        ("GT-AURORA", {"municipalities": ["GT-0101"]}, "code"),
+        ("GT-SM-01", {"municipalities": ["GT-9999"]}, "municipalities"),
+        ("GT-SM-01", {"municipalities": ["HN-0501"]}, "municipalities"),
+        ("GT-SM-01", {"municipalities": ["GT-1201"], "profiles": ["elderly"]}, "profiles"),
+    ],
+)
+def test_a_coverage_that_cannot_be_is_refused_by_name(offices, app, code, body, field):
+    refused = app.test_client().put(
+        f"/api/v1/centres/{code}/coverage", json=body, headers=offices["admin"]
+    )
+    fields = refused.get_json()["error"]["fields"]
+    assert refused.status_code == 422 and any(name.startswith(field) for name in fields)
+
+
+def test_an_admin_sets_the_coverage_on_the_centres_page(offices, make_user, sign_in_as, app):
+    admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
+    page = "/centres/GT-HUE-01"
+    admin.post(
+        f"{page}/coverage",
+        data={
+            "csrf_token": csrf_token(admin, page),
+            "places": "GT-1301\nChiantla, Huehuetenango\n",
+            "profiles": ["child", "adult"],
+        },
+    )
+    shown = admin.get(page).get_data(as_text=True)
+    assert "Chiantla, Huehuetenango" in shown and "Huehuetenango, Huehuetenango" in shown
+    assert "Malacatán" not in shown
+
+
+def test_a_case_whose_home_is_unknown_waits_to_be_routed_then_goes_by_hand(
+    offices, went_home, in_app, sign_in_as
+):
+    person = went_home(None).returnee_id
+    supervisor = sign_in_as(offices["supervisor"])
+    to_route = supervisor.get("/").get_data(as_text=True).split('id="to-route"')[1]
+    assert "Marta López" in to_route.split("</section>")[0]
+    record = f"/returnees/{person}"
+    supervisor.post(
+        f"{record}/route",
+        data={
+            "csrf_token": csrf_token(supervisor, record),
+            "office": "GT-HUE-01",
+            "reason": "vive con su tía",
+        },
+    )
+    assert office_of(in_app, person) == "GT-HUE-01"
+    with in_app() as session:
+        [move] = session.scalars(select(CaseOfficeChange)).all()
+        assert (move.from_office_id, move.to_office.code) == (None, "GT-HUE-01")
+        assert move.reason == "routed by hand: vive con su tía"
+        assert move.by_id == offices["supervisor"].id
+    waiting = supervisor.get("/").get_data(as_text=True).split('id="to-route"')[1]
+    assert "Marta López" not in waiting.split("</section>")[0]
+
+
+def test_covering_a_place_routes_the_cases_waiting_there_and_leaves_the_others(
+    offices, went_home, in_app, app
+):
+    waiting = went_home("GT-1101").returnee_id  # Retalhuleu: nobody covers it yet
+    followed = went_home("GT-1201", family_names="Pérez").returnee_id
+    assert office_of(in_app, waiting) is None
+    app.test_client().put(
+        "/api/v1/centres/GT-HUE-01/coverage",
+        json={"municipalities": [*HUEHUETENANGO, "GT-1101"]},
+        headers=offices["admin"],
+    )
+    assert office_of(in_app, waiting) == "GT-HUE-01"
+    assert office_of(in_app, followed) == "GT-SM-01"
+
+
+def test_the_api_lists_cases_by_office_and_those_waiting(offices, went_home, token_for, app):
+    followed = went_home("GT-1201").returnee_id
+    waiting = went_home(None, family_names="Pérez").returnee_id
+    headers = token_for(offices["supervisor"])
+    by_office = app.test_client().get("/api/v1/cases?office=GT-SM-01", headers=headers)
+    assert [case["returnee_id"] for case in by_office.get_json()] == [followed]
+    none = app.test_client().get("/api/v1/cases?office=none", headers=headers).get_json()
+    assert [(case["returnee_id"], case["office"]) for case in none] == [(waiting, None)]
+    mine = app.test_client().get(
+        "/api/v1/cases?office=GT-SM-01", headers=token_for(offices["huehue"])
+    )
+    assert mine.get_json() == [], "within the caller's scope"
+    person = app.test_client().get(f"/api/v1/returnees/{followed}", headers=headers)
+    assert person.get_json()["office"] == "GT-SM-01"
+
+
+def test_only_a_worker_of_the_cases_office_is_assigned_it(offices, went_home, token_for, app):
+    person = went_home("GT-1201").returnee_id
+    headers = token_for(offices["supervisor"])
+    refused = app.test_client().post(
+        "/api/v1/cases/assign",
+        json={"returnee_ids": [person], "worker_id": offices["aurora"].id},
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    done = app.test_client().post(
+        "/api/v1/cases/assign",
+        json={"returnee_ids": [person], "worker_id": offices["san_marcos"].id},
+        headers=headers,
+    )
+    assert done.status_code == 200
+
+
+def propose(app, token, person: int, **body):
+    return app.test_client().post(
+        f"/api/v1/returnees/{person}/transfers",
+        json={"to_office": "GT-HUE-01", "reason": "se mudó a Huehuetenango"} | body,
+        headers=token,
+    )
+
+
+def test_a_transfer_is_proposed_seen_by_the_other_office_and_accepted(
+    offices, went_home, in_app, token_for, sign_in_as, app
+):
+    person = went_home("GT-1201").returnee_id
+    san_marcos, huehue = token_for(offices["san_marcos"]), token_for(offices["huehue"])
+    app.test_client().post(
+        "/api/v1/cases/assign",
+        json={"returnee_ids": [person], "worker_id": offices["san_marcos"].id},
+        headers=token_for(offices["supervisor"]),
+    )
+    proposed = propose(app, san_marcos, person)
+    assert proposed.status_code == 201 and proposed.get_json()["status"] == "pending"
+    waiting = queue_names(sign_in_as, offices["huehue"]).split('id="transfers"')[1]
+    assert "Marta López" in waiting and "se mudó a Huehuetenango" in waiting
+    assert sign_in_as(offices["huehue"]).get(f"/returnees/{person}").status_code == 403
+    assert "Marta López" in queue_names(sign_in_as, offices["san_marcos"]), "stays meanwhile"
+    listed = app.test_client().get("/api/v1/transfers?status=pending", headers=huehue)
+    [transfer] = listed.get_json()
+    accepted = app.test_client().post(f"/api/v1/transfers/{transfer['id']}/accept", headers=huehue)
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    assert office_of(in_app, person) == "GT-HUE-01"
+    assert "Marta López" in queue_names(sign_in_as, offices["huehue"]), "with its open tasks"
+    assert "Marta López" not in queue_names(sign_in_as, offices["san_marcos"])
+    with in_app() as session:
+        case = session.scalar(select(Case).where(Case.returnee_id == person))
+        assert case.assigned_to_id is None, "the new office assigns it"
+        moves = session.scalars(select(CaseOfficeChange).order_by(CaseOfficeChange.id)).all()
+        assert moves[-1].reason == "transfer: se mudó a Huehuetenango"
+        audited = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.record_type == "transfer")
+        ).all()
+    assert {"to_office": "GT-HUE-01"} in audited and {"status": "accepted"} in audited
+    again = app.test_client().post(f"/api/v1/transfers/{transfer['id']}/accept", headers=huehue)
+    assert again.status_code in (404, 409), "decided already"
+
+
+def test_a_transfer_declined_with_a_reason_leaves_the_case_where_it_was(
+    offices, went_home, in_app, token_for, app, sign_in_as
+):
+    person = went_home("GT-1201").returnee_id
+    transfer = propose(app, token_for(offices["san_marcos"]), person).get_json()
+    huehue = sign_in_as(offices["huehue"])
+    refused = huehue.post(
+        f"/transfers/{transfer['id']}/decline",
+        data={"csrf_token": csrf_token(huehue, "/queue"), "reason": "", "next": "/queue"},
+        follow_redirects=True,
+    )
+    assert "Diga por qué" in refused.get_data(as_text=True)
+    huehue.post(
+        f"/transfers/{transfer['id']}/decline",
+        data={"csrf_token": csrf_token(huehue, "/queue"), "reason": "no vive aquí"},
+    )
+    assert office_of(in_app, person) == "GT-SM-01"
+    record = sign_in_as(offices["san_marcos"]).get(f"/returnees/{person}").get_data(as_text=True)
+    assert "no vive aquí" in record
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"to_office": "GT-SM-01"}, 409, None),
+        ({"to_office": "GT-AURORA"}, 422, "to_office"),
+        ({"to_office": "HN-SPS-OF"}, 422, "to_office"),
+        ({"reason": ""}, 422, "reason"),
+    ],
+)
+def test_a_transfer_that_cannot_be_is_refused_by_name(
+    offices, went_home, token_for, app, make_centre, body, status, field
+):
+    make_centre(code="HN-SPS-OF", kind="office", country="HN", region="Cortés")
+    person = went_home("GT-1201").returnee_id
+    refused = propose(app, token_for(offices["san_marcos"]), person, **body)
+    assert refused.status_code == status, refused.get_json()
+    if field:
+        assert field in refused.get_json()["error"]["fields"]
+
+
+def test_only_the_cases_office_or_a_supervisor_proposes_a_transfer(
+    offices, went_home, token_for, app
+):
+    person = went_home("GT-1201").returnee_id
+    assert propose(app, token_for(offices["huehue"]), person).status_code == 403
+    assert propose(app, token_for(offices["supervisor"]), person).status_code == 201
+
+
+def test_a_new_home_another_office_covers_proposes_the_transfer_by_itself(
+    offices, went_home, in_app, token_for, app
+):
+    person = went_home("GT-1201").returnee_id
+    moved = app.test_client().patch(
+        f"/api/v1/returnees/{person}",
+        json={"home": {"municipality": "GT-1301"}},
+        headers=token_for(offices["san_marcos"]),
+    )
+    assert moved.status_code == 200
+    [transfer] = (
+        app.test_client().get("/api/v1/transfers", headers=token_for(offices["huehue"])).get_json()
+    )
+    assert transfer["reason"] == "home changed to GT-1301"
+    assert office_of(in_app, person) == "GT-SM-01", "until Huehuetenango accepts"
+
+
+def test_the_desk_reaches_the_people_it_registered_for_a_week(
+    offices, register, make_user, sign_in_as, clock
+):
+    person = register(home="GT-1201").returnee_id
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    assert desk.get(f"/returnees/{person}").status_code == 200
+    clock.advance(days=8)
+    assert desk.get(f"/returnees/{person}").status_code == 403
+    assert "Marta" not in desk.get("/returnees/?q=lopez").get_data(as_text=True)
+
+
+def test_a_child_in_custody_stays_with_the_desk_and_the_shelter_until_the_handover(
+    offices, register, make_user, sign_in_as, clock, in_app
+):
+    from returnees.auth.access import Actor
+    from returnees.reception.services import HandoverEntry, hand_over_child, place_in_shelter
+
+    child = register(given_names="Niña", estimated_age=10, is_unaccompanied=True)
+    with in_app() as session:
+        place_in_shelter(session, Actor.system("test"), child.id, "GT-HOGAR")
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    shelter = sign_in_as(make_user(Role.RECEPTION, "GT-HOGAR"))
+    clock.advance(days=10)
+    record = f"/returnees/{child.returnee_id}"
+    assert desk.get(record).status_code == 200 and shelter.get(record).status_code == 200
+    with in_app() as session:
+        hand_over_child(
+            session,
+            Actor.system("test"),
+            child.id,
+            HandoverEntry("Rosa Ixcoy", "mother", "1234567890101", is_document_checked=True),
+        )
+    assert desk.get(record).status_code == 403 and shelter.get(record).status_code == 403
+
+
+def test_a_social_worker_still_at_a_reception_centre_reaches_the_regions_waiting_cases(
+    offices, went_home, sign_in_as, in_app, clock
+):
+    waiting = went_home(None).returnee_id
+    routed = went_home("GT-1201", family_names="Pérez").returnee_id
+    aurora = sign_in_as(offices["aurora"])
+    assert aurora.get(f"/returnees/{waiting}").status_code == 200
+    assert aurora.get(f"/returnees/{routed}").status_code == 403
+    clock.advance(days=1)  # not a time rule: still reached a day later
+    assert aurora.get(f"/returnees/{waiting}").status_code == 200
