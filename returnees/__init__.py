@@ -51,13 +51,6 @@ def _init_extensions(app: Flask) -> None:
     app.context_processor(_labels)
 
 
-def _candidate_arrivals(returnee: object) -> list[object]:
-    from returnees.core.db import get_session
-    from returnees.reception.services import arrivals_of
-
-    return arrivals_of(get_session(), returnee)
-
-
 def _labels() -> dict[str, object]:
     """Names of roles, kinds, countries and actions in the reader's language."""
     from flask_babel import get_locale
@@ -80,7 +73,6 @@ def _labels() -> dict[str, object]:
         "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
         "match_reasons": reception.MATCH_REASONS,
         "language_labels": LANGUAGES,
-        "candidate_arrivals": _candidate_arrivals,
         "current_locale": str(get_locale() or "es"),
         "role_labels": ROLE_LABELS,
         "kind_labels": KIND_LABELS,

@@ -27,6 +27,21 @@ COVERAGE = "coverage"
 BY_HAND = "routed by hand"
 
 
+MOVE_WORDS = {
+    HOME: _("their home"),
+    COVERAGE: _("an office now covers their home"),
+    BY_HAND: _("routed by hand"),
+    "transfer": _("transfer"),
+}
+
+
+def move_in_words(reason: str) -> str:
+    """Why a case changed office, in the reader's language: "transfer: moved to ..."."""
+    said, _colon, detail = reason.partition(": ")
+    words = str(MOVE_WORDS.get(said, said))
+    return f"{words}: {detail}" if detail else words
+
+
 def profile_of(case: Case) -> Profile:
     return Profile.CHILD if case.is_child else Profile.ADULT
 

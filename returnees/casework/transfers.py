@@ -28,6 +28,7 @@ from returnees.people.services import require_returnee
 from returnees.risk.models import RiskFlag, RiskLevel
 
 REASON_LIMIT = 1000
+TRANSFER = "transfer"
 
 
 def propose_transfer(
@@ -113,7 +114,7 @@ def accept_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfe
         utcnow(),
     )
     case.assigned_to_id, case.assigned_at = None, None
-    move_case(session, case, transfer.to_office, f"transfer: {transfer.reason}", actor.user_id)
+    move_case(session, case, transfer.to_office, f"{TRANSFER}: {transfer.reason}", actor.user_id)
     record_event(session, actor, AuditAction.UPDATE, "transfer", transfer.id, status="accepted")
     return transfer
 

@@ -19,7 +19,7 @@ from returnees.casework.queue import (
     reason_in_words,
     waited,
 )
-from returnees.casework.routing import history_of, offices_of, route_by_hand
+from returnees.casework.routing import history_of, move_in_words, offices_of, route_by_hand
 from returnees.casework.services import (
     acknowledge_task,
     approve_closing,
@@ -282,6 +282,7 @@ def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | N
     return {
         "case": case,
         "history": history_of(session, case.id) if case else [],
+        "move_in_words": move_in_words,
         "transfers": transfers_of(session, returnee.id),
         "offices": offices_of(session, returnee.nationality),
         "contacts": contacts_of(session, returnee.id),

@@ -33,6 +33,7 @@ from returnees.reception.services import (
     join_household,
     record_candidates_shown,
     register_arrival,
+    shown_candidates,
     update_returnee,
 )
 
@@ -79,27 +80,8 @@ def intake_from_body(body: dict) -> Intake:
 def possible_match_response(possible: PossibleMatch) -> tuple[Response, int]:
     record_candidates_shown(current_actor(), possible.candidates)
     body = possible.as_json()
-    body["error"]["candidates"] = [
-        {
-            **ReturneeSchema(
-                only=(
-                    "id",
-                    "given_names",
-                    "family_names",
-                    "birth_date",
-                    "document",
-                    "centre",
-                    "arrivals_count",
-                )
-            ).dump(candidate.returnee),
-            "reasons": candidate.reasons,
-            "arrivals": [
-                {"arrived_at": a.arrived_at.isoformat(), "centre": a.centre.code}
-                for a in arrivals_of(get_session(), candidate.returnee)
-            ],
-        }
-        for candidate in possible.candidates
-    ]
+    shown = shown_candidates(get_session(), current_actor(), possible.candidates)
+    body["error"]["candidates"] = [candidate.as_json() for candidate in shown]
     return jsonify(body), 409
 
 

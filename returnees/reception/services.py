@@ -29,6 +29,7 @@ from returnees.core.events import (
 from returnees.messaging.services import record_consent
 from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
+from returnees.people.scope import covers_returnee
 from returnees.people.services import (
     PEOPLE_ROLES,
     Candidate,
@@ -176,6 +177,61 @@ def record_candidates_shown(actor: Actor, candidates: list[Candidate]) -> None:
             )
 
 
+@dataclass(frozen=True)
+class ShownCandidate:
+    """What the desk sees of an earlier record that may be this person. Outside its scope only
+    what tells the person apart: names, birth date or age, earlier returns and the last arrival;
+    no document, phone, address or screening."""
+
+    returnee: Returnee
+    reasons: list[str]
+    in_scope: bool
+    arrivals: list[Arrival]
+
+    def as_json(self) -> dict[str, object]:
+        person = self.returnee
+        shown: dict[str, object] = {
+            "id": person.id,
+            "given_names": person.given_names,
+            "family_names": person.family_names,
+            "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+            "estimated_age": person.estimated_age,
+            "returns_count": person.returns_count,
+            "reasons": self.reasons,
+            "arrivals": [
+                {"arrived_at": a.arrived_at.isoformat(), "centre": a.centre.code}
+                for a in self.arrivals
+            ],
+        }
+        if self.in_scope:
+            shown["document"] = (
+                {"type": person.document_type.value, "number": person.document_number}
+                if person.document_number
+                else None
+            )
+            shown["arrivals_count"] = person.arrivals_count
+        return shown
+
+
+def shown_candidates(
+    session: Session, actor: Actor, candidates: list[Candidate]
+) -> list[ShownCandidate]:
+    """The candidates as the desk may see them (see ShownCandidate)."""
+    shown = []
+    for candidate in candidates:
+        in_scope = covers_returnee(session, actor, candidate.returnee)
+        arrivals = arrivals_of(session, candidate.returnee)
+        shown.append(
+            ShownCandidate(
+                candidate.returnee,
+                candidate.reasons,
+                in_scope,
+                arrivals if in_scope else arrivals[:1],
+            )
+        )
+    return shown
+
+
 def probe_for(clean: CleanIntake) -> IdentityProbe:
     return IdentityProbe(
         given_names=clean.given_names,
@@ -213,20 +269,14 @@ def _update_known_returnee(
     centre: Centre,
     now: datetime,
 ) -> None:
-    """The earlier record gets the new arrival. What it lacked is filled in; what it says is kept,
-    and what staff typed differently this time is kept in the audit trail, so nothing is lost."""
-    if returnee.birth_date is None and clean.birth_date:
-        returnee.birth_date, returnee.estimated_age = clean.birth_date, None
-    if returnee.document_number is None and clean.document_number:
-        returnee.document_type = clean.document_type
-        returnee.document_number = clean.document_number
-    if clean.municipality:
-        returnee.municipality = clean.municipality
+    """The earlier record gets the new arrival (its custody, if a child travels alone) and the
+    numbers it did not have: numbers change between returns. Nothing else: names, documents,
+    screening stay as the office that follows the person up keeps them, and what staff typed
+    differently this time is kept in the audit trail, so nothing is lost. A different home is
+    recorded and, covered by another office, proposes a transfer (events.HOME_CHANGED)."""
     moved = bool(clean.home_code) and clean.home_code != returnee.home_code
     if moved:
         returnee.home_code = clean.home_code
-    if clean.language != DEFAULT_LANGUAGE:
-        returnee.language = clean.language
     returnee.centre, returnee.updated_at = centre, now
     _log_consent(
         session, returnee, _add_phones(returnee, clean, now, may_withdraw_consent=False), "desk"
@@ -236,6 +286,9 @@ def _update_known_returnee(
         "family_names": clean.family_names,
         "birth_date": clean.birth_date.isoformat() if clean.birth_date else None,
         "sex": clean.sex.value,
+        "document": clean.document_number,
+        "language": clean.language,
+        "municipality": clean.municipality,
     }
     record_event(
         session,

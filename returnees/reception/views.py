@@ -54,6 +54,7 @@ from returnees.reception.services import (
     record_screening,
     register_arrival,
     require_arrival,
+    shown_candidates,
 )
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
@@ -151,8 +152,9 @@ def register() -> str | tuple[str, int] | Response:
                 get_session(), current_actor(), intake_from_form(form), match
             )
         except PossibleMatch as possible:
-            candidates, status = possible.candidates, 409
-            record_candidates_shown(current_actor(), candidates)
+            candidates = shown_candidates(get_session(), current_actor(), possible.candidates)
+            status = 409
+            record_candidates_shown(current_actor(), possible.candidates)
         except DomainError as error:
             show_errors(form, error, INTAKE_ALIASES)
             status = error.status

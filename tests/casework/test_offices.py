@@ -374,3 +374,58 @@ def test_a_social_worker_still_at_a_reception_centre_reaches_the_regions_waiting
     assert aurora.get(f"/returnees/{routed}").status_code == 403
     clock.advance(days=1)  # not a time rule: still reached a day later
     assert aurora.get(f"/returnees/{waiting}").status_code == 200
+
+
+def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
+    offices, register, make_user, token_for, app, in_app
+):
+    """The route around scope, closed: registering someone with a known number only shows
+    who the earlier person is, and choosing "same person" adds the arrival and nothing else;
+    the record stays with the office that follows the person up."""
+    from returnees.reception.intake import PhoneEntry
+
+    followed = register(
+        given_names="Marta",
+        home="GT-1301",
+        document_type="DPI",
+        document_number="2345678901301",
+        phones=(PhoneEntry("5555 7777", consent=True),),
+    ).returnee_id
+    desk = token_for(make_user(Role.RECEPTION, "GT-TECUN"))
+    body = {
+        "given_names": "Fulano",
+        "family_names": "De Tal",
+        "estimated_age": 30,
+        "sex": "F",
+        "nationality": "GT",
+        "phones": [{"number": "5555 7777", "consent": True}],
+        "arrival": {"centre": "GT-TECUN"},
+    }
+    asked = app.test_client().post("/api/v1/returnees", json=body, headers=desk)
+    assert asked.status_code == 409
+    [candidate] = asked.get_json()["error"]["candidates"]
+    assert candidate["id"] == followed and candidate["given_names"] == "Marta"
+    assert "document" not in candidate and "phones" not in candidate
+    assert [a["centre"] for a in candidate["arrivals"]] == ["GT-AURORA"], "the last one only"
+
+    taken = app.test_client().post(
+        "/api/v1/returnees", json=body | {"match": followed}, headers=desk
+    )
+    assert taken.status_code == 201
+    record = taken.get_json()
+    assert (record["given_names"], record["document"]["number"]) == ("Marta", "2345678901301")
+    assert record["office"] == "GT-HUE-01" and record["returns_count"] == 1
+
+    tecun_worker = token_for(make_user(Role.SOCIAL_WORKER, "GT-TECUN"))
+    rename = app.test_client().patch(
+        f"/api/v1/returnees/{followed}", json={"given_names": "Otra"}, headers=tecun_worker
+    )
+    close = app.test_client().post(
+        f"/api/v1/returnees/{followed}/close", json={"reason": "moved"}, headers=tecun_worker
+    )
+    assert rename.status_code in (403, 404) and close.status_code in (403, 404)
+    assert office_of(in_app, followed) == "GT-HUE-01"
+    huehue = app.test_client().get(
+        f"/api/v1/returnees/{followed}", headers=token_for(offices["huehue"])
+    )
+    assert huehue.status_code == 200 and huehue.get_json()["given_names"] == "Marta"

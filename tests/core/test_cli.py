@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from returnees.auth.models import ApiToken, User
 from returnees.centres.models import Centre
+from returnees.people.models import Returnee
 
 
 def count(in_app, model) -> int:
@@ -118,10 +119,34 @@ def test_seed_demo_twice_keeps_what_was_entered(cli, in_app):
         ).name = "Ana"
     second = cli("seed-demo")
     assert "0 centres and 0 users created" in second.output
+    assert "0 offices, 0 social workers and 0 people at home created" in second.output
     with in_app() as session:
-        assert session.scalar(select(func.count()).select_from(Centre)) == 8
+        assert session.scalar(select(func.count()).select_from(Centre)) == 8 + 4, "4 offices"
+        assert session.scalar(select(func.count()).select_from(Returnee)) == 8
         names = session.scalars(select(User.name).where(User.email.like("reception@%"))).all()
     assert names == ["Ana"]
+
+
+def test_the_demo_shows_routing_at_work_each_office_with_work_in_its_queue(cli, app, in_app):
+    from returnees.auth.access import Actor
+    from returnees.casework.queue import build_queue
+
+    assert cli("seed-demo").exit_code == 0
+    with in_app() as session:
+        for email in ("sw.sanmarcos", "sw.huehuetenango", "sw.guatemala", "sw.quetzaltenango"):
+            worker = session.scalar(
+                select(User).where(User.email == f"{email}@demo.returnees.test")
+            )
+            queue = build_queue(session, Actor.for_user(worker))
+            assert len(queue) == 2, email
+
+
+def test_production_never_seeds_people(cli, app, in_app, monkeypatch):
+    monkeypatch.setitem(app.config, "RETURNEES_ENV", "production")
+    result = cli("seed-demo")
+    assert result.exit_code == 0 and "offices:" not in result.output
+    with in_app() as session:
+        assert session.scalar(select(func.count()).select_from(Returnee)) == 0
 
 
 def test_worker_once_runs_every_job_at_the_given_time(cli):
