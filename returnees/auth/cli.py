@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
-from returnees.auth.on_call import set_on_call
+from returnees.auth.on_call import move_user, set_on_call
 from returnees.auth.services import (
     NewUser,
     create_user,
@@ -73,3 +73,14 @@ def on_call(email: str, phone: str | None, off: bool) -> None:
         user = set_on_call(session, CLI, email, not off, phone)
         state = f"on call at {user.phone}" if user.is_on_call else "off call"
         click.echo(f"{user.email} is {state}")
+
+
+@users_cli.command("move")
+@click.argument("email")
+@click.option("--centre", required=True, help="The centre (an office) the account works at now.")
+@fail_on_domain_error
+def move(email: str, centre: str) -> None:
+    """Move an account to another centre: a social worker to the office they work for."""
+    with unit_of_work() as session:
+        user = move_user(session, CLI, email, centre)
+        click.echo(f"{user.email} works at {user.centre.code} now; their sessions have ended")

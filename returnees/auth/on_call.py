@@ -255,3 +255,34 @@ def regions_without_on_call(session: Session, actor: Actor) -> list[Region]:
         ).all()
     )
     return sorted((Country(country), region) for country, region in regions - covered)
+
+
+def move_user(session: Session, actor: Actor, email: str, centre_code: str) -> User:
+    """Move an account to another centre (a social worker from a reception centre to the
+    office they now work for); admins only. Their place on the old region's on-call rota ends;
+    their sessions end, since what they may reach changes."""
+    from returnees.centres.services import find_centre
+
+    actor.require_role(Role.ADMIN)
+    user = require_user(session, email)
+    centre = find_centre(session, centre_code) if centre_code else None
+    if centre is None:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {"centre": [_("Choose a centre.")]},
+        )
+    if centre.id == user.centre_id:
+        return user
+    old = user.centre
+    if user.on_call_place is not None and (old.country, old.region) != (
+        centre.country,
+        centre.region,
+    ):
+        set_on_call(session, actor, user.email, False)
+    user.centre_id, user.session_epoch = centre.id, user.session_epoch + 1
+    session.flush()
+    session.refresh(user, ["centre"])
+    record_event(
+        session, actor, AuditAction.UPDATE, "user", user.id, centre=centre.code, was=old.code
+    )
+    return user

@@ -16,7 +16,7 @@ from returnees.audit.services import record_event
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.forms import ConfirmForm, LanguageForm, OnCallForm, SignInForm, UserForm
 from returnees.auth.models import Role
-from returnees.auth.on_call import set_on_call
+from returnees.auth.on_call import move_user, set_on_call
 from returnees.auth.services import (
     NewUser,
     SignInRefused,
@@ -135,7 +135,11 @@ def user_detail(user_id: int) -> str:
     """One staff account."""
     user = view_user(get_session(), current_actor(), user_id)
     return render_template(
-        "auth/user_detail.html", user=user, form=ConfirmForm(), on_call=OnCallForm(obj=user)
+        "auth/user_detail.html",
+        user=user,
+        form=ConfirmForm(),
+        on_call=OnCallForm(obj=user),
+        centres=list_centres(get_session(), current_actor()),
     )
 
 
@@ -157,6 +161,21 @@ def change_on_call(user_id: int) -> str | tuple[str, int] | Response:
                 "auth/user_detail.html", user=user, form=ConfirmForm(), on_call=form
             ), error.status
         flash(_("On-call setting saved."), "success")
+    return redirect(url_for("auth.user_detail", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/centre")
+@requires_role(Role.ADMIN)
+def change_centre(user_id: int) -> Response:
+    """Move an account to another centre (a social worker to the office they work for)."""
+    session = get_session()
+    user = view_user(session, current_actor(), user_id)
+    try:
+        move_user(session, current_actor(), user.email, request.form.get("centre", ""))
+        flash(_("Account moved; its sessions have ended."), "success")
+    except DomainError as error:
+        session.rollback()
+        flash(error.in_words(), "error")
     return redirect(url_for("auth.user_detail", user_id=user_id))
 
 

@@ -46,6 +46,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/users/<int:user_id>"): ADMIN,
     ("POST", "/users/<int:user_id>/disable"): ADMIN,
     ("POST", "/users/<int:user_id>/on-call"): ADMIN,
+    ("POST", "/users/<int:user_id>/centre"): ADMIN,
     ("GET", "/audit/"): OVERSIGHT,
     ("GET", "/api/v1/me"): EVERY,
     ("GET", "/api/v1/users"): ADMIN,

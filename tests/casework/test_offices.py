@@ -429,3 +429,27 @@ def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
         f"/api/v1/returnees/{followed}", headers=token_for(offices["huehue"])
     )
     assert huehue.status_code == 200 and huehue.get_json()["given_names"] == "Marta"
+
+
+def test_an_admin_moves_a_social_worker_from_the_airport_to_an_office(
+    offices, went_home, make_user, sign_in_as, cli, in_app
+):
+    from returnees.auth.models import User
+
+    person = went_home("GT-1201").returnee_id
+    admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
+    worker = offices["aurora"]
+    page = admin.get(f"/users/{worker.id}").get_data(as_text=True)
+    assert "En un centro de recepción, no en una oficina" in page, "said on their page"
+    before = sign_in_as(worker)
+    assert before.get(f"/returnees/{person}").status_code == 403
+    admin.post(
+        f"/users/{worker.id}/centre",
+        data={"csrf_token": csrf_token(admin, f"/users/{worker.id}"), "centre": "GT-SM-01"},
+    )
+    assert before.get(f"/returnees/{person}").status_code == 302, "the old session ended"
+    with in_app() as session:
+        moved = session.get(User, worker.id)
+    assert sign_in_as(moved).get(f"/returnees/{person}").status_code == 200
+    result = cli("users", "move", worker.email, "--centre", "GT-AURORA")
+    assert result.exit_code == 0 and "works at GT-AURORA" in result.output
