@@ -7,6 +7,7 @@ Where it cannot be reached those tests are skipped with a message, or fail when 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -257,6 +258,16 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
 
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+
+
+def load_migration(name: str):
+    """A migration's module, to run what it runs (data migrations keep their work in functions
+    that take a connection)."""
+    spec = importlib.util.spec_from_file_location(name, MIGRATIONS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -25,8 +25,9 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
-    connection = op.get_bind()
+def read_homes(connection) -> tuple[int, int]:
+    """Give a home to each person whose typed destination names one place of their country;
+    how many got one, and how many were left unknown. Run by upgrade() and by its test."""
     typed = connection.execute(sa.text(
         "SELECT id, nationality, municipality FROM returnees "
         "WHERE home_code IS NULL AND municipality <> ''"
@@ -44,10 +45,15 @@ def upgrade() -> None:
             sa.text("UPDATE returnees SET home_code = :code WHERE id = :id"),
             {"code": code, "id": person},
         )
+    return len(found), len(typed) - len(found)
+
+
+def upgrade() -> None:
+    read, unknown = read_homes(op.get_bind())
     logging.getLogger("alembic.runtime.migration").info(
         "0025: %s homes read from the destination typed at the desk, %s left unknown "
         "(no place or several of that name); every open case waits to be routed until an "
-        "office covers its home", len(found), len(typed) - len(found),
+        "office covers its home", read, unknown,
     )
 
 

@@ -94,7 +94,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.cases": (None, casework.OfficeCaseSchema, 200),
         "api.route": (casework.RouteSchema, casework.OfficeCaseSchema, 200),
         "api.propose": (casework.TransferCreateSchema, casework.TransferSchema, 201),
-        "api.transfers": (None, casework.TransferSchema, 200),
+        "api.transfers": (None, casework.TransferListingSchema, 200),
         "api.accept": (None, casework.TransferSchema, 200),
         "api.decline": (casework.DeclineSchema, casework.TransferSchema, 200),
     }

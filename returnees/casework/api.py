@@ -23,6 +23,7 @@ from returnees.casework.schemas import (
     RouteSchema,
     TaskSchema,
     TransferCreateSchema,
+    TransferListingSchema,
     TransferSchema,
 )
 from returnees.casework.services import (
@@ -202,9 +203,8 @@ def propose(returnee_id: int) -> tuple[Response, int]:
 def transfers() -> Response:
     """Transfers to or from the token's office (a supervisor: the country's), by status."""
     status = request.args.get("status", "pending")
-    return jsonify(
-        TransferSchema(many=True).dump(list_transfers(get_session(), current_actor(), status))
-    )
+    found = list_transfers(get_session(), current_actor(), status)
+    return jsonify(TransferListingSchema(many=True).dump(found))
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")

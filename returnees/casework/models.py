@@ -160,3 +160,5 @@ class Transfer(Base):
 
     from_office: Mapped[Centre] = relationship(foreign_keys=[from_office_id])
     to_office: Mapped[Centre] = relationship(foreign_keys=[to_office_id])
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -195,7 +195,7 @@ def _people_in_scope(
     """Whose tasks the queue shows: the scope rule with its centres read first, as lists of
     ids (joined as a table, the few centres of a region became the outer loop of the plan, and
     everything under it ran once for each: a worker's own queue took 3 times 27 ms)."""
-    scope = returnee_scope(actor, session)
+    scope = returnee_scope(actor, session, with_assigned=False)
     return and_(scope, in_region(actor, session)) if criteria.region else scope
 
 

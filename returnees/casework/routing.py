@@ -19,6 +19,7 @@ from returnees.centres.services import find_centre
 from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict, InvalidInput, NotFound
 from returnees.people.models import Returnee
+from returnees.people.scope import returnee_scope
 from returnees.people.services import require_returnee
 
 # Why a case's office changed, as the history shows it.
@@ -56,9 +57,11 @@ def route(session: Session, case: Case, home_code: str | None, why: str, by: int
 def move_case(
     session: Session, case: Case, office: Centre | None, why: str, by: int | None
 ) -> bool:
-    """Put the case in this office's hands (None: waiting to be routed), noted in its history."""
+    """Put the case in this office's hands (None: waiting to be routed), noted in its history;
+    its worker, if any, was the old office's: the new office assigns it."""
     if case.office_id == (office.id if office else None):
         return False
+    case.assigned_to_id, case.assigned_at = None, None
     session.add(
         CaseOfficeChange(
             case_id=case.id,
@@ -125,10 +128,18 @@ def cases_to_route(session: Session, actor: Actor, limit: int = 200) -> list[tup
 def route_by_hand(
     session: Session, actor: Actor, returnee_id: int, office_code: str, why: str = ""
 ) -> Case:
-    """A supervisor gives a waiting case (or any case of their country) to an office."""
+    """A supervisor gives a case waiting for an office to one; a case an office follows moves
+    only by a transfer that the other office accepts."""
     actor.require_role(Role.SUPERVISOR, Role.ADMIN)
     person = require_returnee(session, actor, returnee_id)
     case = open_case_of(session, person.id)
+    if case.office_id is not None:
+        raise Conflict(
+            _(
+                "%(office)s follows this case up: propose a transfer instead.",
+                office=case.office.code,
+            )
+        )
     office = find_centre(session, office_code) if office_code else None
     if office is None or office.kind is not CentreKind.OFFICE:
         raise InvalidInput(
@@ -167,8 +178,7 @@ def cases_of_office(
     query = (
         select(Case, Returnee)
         .join(Returnee, Case.returnee_id == Returnee.id)
-        .join(Centre, Returnee.centre_id == Centre.id)
-        .where(Case.status != CaseStatus.CLOSED, actor.centre_clause())
+        .where(Case.status != CaseStatus.CLOSED, returnee_scope(actor))
     )
     if office_code.lower() == "none":
         query = query.where(Case.office_id.is_(None))

@@ -114,3 +114,15 @@ class TransferSchema(Schema):
     proposed_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
     decline_reason = fields.String()
+
+
+class TransferListingSchema(Schema):
+    """A transfer, with what the receiving office may see of the person before it accepts:
+    their name, age and risk level, nothing more."""
+
+    transfer = fields.Nested(TransferSchema)
+    name = fields.String()
+    age = fields.Integer(allow_none=True)
+    risk_level = fields.Function(
+        lambda waiting: waiting.risk_level.value if waiting.risk_level else None
+    )

@@ -63,7 +63,17 @@ def follow_the_home(session: Session, returnee_id: int, by: int | None) -> None:
         return
     office = office_covering(session, home, profile_of(case))
     if office is not None and office.id != case.office_id and _pending(session, case.id) is None:
-        _propose(session, case, office, f"home changed to {home}", by)
+        transfer = _propose(session, case, office, f"home changed to {home}", by)
+        proposer = Actor(None, "home change", None, None, "", None)
+        record_event(
+            session,
+            proposer,
+            AuditAction.CREATE,
+            "transfer",
+            transfer.id,
+            to_office=office.code,
+            by=by,
+        )
 
 
 def _propose(session: Session, case: Case, office: Centre, reason: str, by: int | None):
@@ -113,7 +123,6 @@ def accept_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfe
         actor.user_id,
         utcnow(),
     )
-    case.assigned_to_id, case.assigned_at = None, None
     move_case(session, case, transfer.to_office, f"{TRANSFER}: {transfer.reason}", actor.user_id)
     record_event(session, actor, AuditAction.UPDATE, "transfer", transfer.id, status="accepted")
     return transfer
@@ -195,26 +204,7 @@ class WaitingTransfer:
 
 def transfers_waiting(session: Session, actor: Actor, limit: int = 200) -> list[WaitingTransfer]:
     """Pending transfers to the actor's office (a supervisor: to any office of the country)."""
-    actor.require_role(Role.SOCIAL_WORKER, Role.SUPERVISOR)
-    query = (
-        select(Transfer, Returnee, RiskFlag.level)
-        .join(Returnee, Transfer.returnee_id == Returnee.id)
-        .join(Centre, Transfer.to_office_id == Centre.id)
-        .outerjoin(RiskFlag, RiskFlag.returnee_id == Transfer.returnee_id)
-        .where(Transfer.status == TransferStatus.PENDING)
-    )
-    if actor.role is Role.SUPERVISOR:
-        query = query.where(Centre.country == actor.country)
-    elif actor.at_office:
-        query = query.where(Transfer.to_office_id == actor.centre_id)
-    else:
-        return []
-    today = utcnow().date()
-    rows = session.execute(query.order_by(Transfer.proposed_at).limit(limit)).all()
-    return [
-        WaitingTransfer(transfer, person.full_name, person.age_on(today), level)
-        for transfer, person, level in rows
-    ]
+    return list_transfers(session, actor, TransferStatus.PENDING.value, limit, to_me=True)
 
 
 def transfers_of(session: Session, returnee_id: int) -> list[Transfer]:
@@ -223,24 +213,40 @@ def transfers_of(session: Session, returnee_id: int) -> list[Transfer]:
 
 
 def list_transfers(
-    session: Session, actor: Actor, status: str = "pending", limit: int = 200
-) -> list[Transfer]:
-    """Transfers to or from the actor's office (a supervisor: of the country), by status."""
+    session: Session,
+    actor: Actor,
+    status: str = "pending",
+    limit: int = 200,
+    *,
+    to_me: bool = False,
+) -> list[WaitingTransfer]:
+    """Transfers to (or, unless `to_me`, from) the actor's office (a supervisor: those to the
+    country's offices), by status, each with what the receiving office may see of the person."""
     actor.require_role(Role.SOCIAL_WORKER, Role.SUPERVISOR)
     if status not in {s.value for s in TransferStatus}:
         raise InvalidInput(
             _("Some fields are not valid."),
             {"status": [_("pending, accepted or declined.")]},
         )
-    query = select(Transfer).where(Transfer.status == TransferStatus(status))
+    query = (
+        select(Transfer, Returnee, RiskFlag.level)
+        .join(Returnee, Transfer.returnee_id == Returnee.id)
+        .join(Centre, Transfer.to_office_id == Centre.id)
+        .outerjoin(RiskFlag, RiskFlag.returnee_id == Transfer.returnee_id)
+        .where(Transfer.status == TransferStatus(status))
+    )
     if actor.role is Role.SUPERVISOR:
-        countries = select(Centre.id).where(Centre.country == actor.country)
-        query = query.where(Transfer.to_office_id.in_(countries))
-    elif actor.at_office:
-        query = query.where(
-            (Transfer.to_office_id == actor.centre_id)
-            | (Transfer.from_office_id == actor.centre_id)
-        )
-    else:
+        query = query.where(Centre.country == actor.country)
+    elif not actor.at_office:
         return []
-    return list(session.scalars(query.order_by(Transfer.proposed_at).limit(limit)))
+    elif to_me:
+        query = query.where(Transfer.to_office_id == actor.centre_id)
+    else:
+        mine = actor.centre_id
+        query = query.where((Transfer.to_office_id == mine) | (Transfer.from_office_id == mine))
+    today = utcnow().date()
+    rows = session.execute(query.order_by(Transfer.proposed_at).limit(limit)).all()
+    return [
+        WaitingTransfer(transfer, person.full_name, person.age_on(today), level)
+        for transfer, person, level in rows
+    ]

@@ -26,16 +26,23 @@ from returnees.core.db import Base, among
 from returnees.people.models import Returnee
 
 
-def returnee_scope(actor: Actor, session: Session | None = None) -> ColumnElement[bool]:
+def returnee_scope(
+    actor: Actor, session: Session | None = None, *, with_assigned: bool = True
+) -> ColumnElement[bool]:
     """The rule, as a condition on returnees. With a session, the centres it names are read
-    first and written into the condition as a list (the queue's plans stay on their indexes)."""
+    first and written into the condition as a list (the queue's plans stay on their indexes).
+
+    `with_assigned=False` leaves out a social worker's assigned cases: the queue does, since a
+    case's worker belongs to its office (an assignment needs it, and a move of office clears
+    it), and the extra branch would make PostgreSQL read every person to find a few."""
     if actor.is_system or actor.role is Role.ADMIN:
         return true()
     if actor.role is Role.SUPERVISOR:
         country = select(Centre.id).where(Centre.country == actor.country)
         return _among_centres(session, Returnee.centre_id, country)
     if actor.role is Role.SOCIAL_WORKER:
-        return or_(_followed_by(actor, session), Returnee.id.in_(_assigned_to(actor)))
+        followed = _followed_by(actor, session)
+        return or_(followed, Returnee.id.in_(_assigned_to(actor))) if with_assigned else followed
     if actor.role is Role.RECEPTION:
         return or_(_registered_lately(actor), Returnee.id.in_(_in_custody_at(actor)))
     return false()
@@ -55,7 +62,8 @@ def in_region(actor: Actor, session: Session | None = None) -> ColumnElement[boo
 def _among_centres(session: Session | None, column, centres: Select) -> ColumnElement[bool]:
     if session is None:
         return column.in_(centres)
-    return among(session, column, list(session.scalars(centres)))
+    ids = list(session.scalars(centres))
+    return among(session, column, ids) if ids else false()
 
 
 def covers_returnee(session: Session, actor: Actor, returnee: Returnee) -> bool:

@@ -24,7 +24,12 @@ from returnees.people.services import (
     view_returnee,
 )
 from returnees.reception.forms import HandoverForm, PlacementForm, ReturneeSearchForm
-from returnees.reception.services import arrivals_of, household_members, same_trip_arrivals
+from returnees.reception.services import (
+    RECEPTION_ROLES,
+    arrivals_of,
+    household_members,
+    same_trip_arrivals,
+)
 from returnees.tasks.services import open_tasks_of
 
 bp = Blueprint("people", __name__, url_prefix="/returnees")
@@ -86,8 +91,10 @@ def record(returnee_id: int) -> str:
         returnee=returnee,
         arrivals=arrivals,
         shared=shared_numbers(session, returnee),
-        households={a.id: household_members(session, a) for a in arrivals},
-        companions={a.id: same_trip_arrivals(session, actor, a) for a in arrivals[:1]},
+        households={a.id: household_members(session, actor, a) for a in arrivals},
+        companions={a.id: same_trip_arrivals(session, actor, a) for a in arrivals[:1]}
+        if actor.role in RECEPTION_ROLES
+        else {},
         placement=placement,
         handover=HandoverForm(),
         today=utcnow().date(),

@@ -29,7 +29,7 @@ from returnees.core.events import (
 from returnees.messaging.services import record_consent
 from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
-from returnees.people.scope import covers_returnee
+from returnees.people.scope import covers_returnee, returnee_scope
 from returnees.people.services import (
     PEOPLE_ROLES,
     Candidate,
@@ -604,7 +604,10 @@ def children_in_custody(
         select(Arrival)
         .join(Custody)
         .join(Centre, Arrival.centre_id == Centre.id)
-        .where(Custody.status != HandoverStatus.HANDED_OVER, actor.centre_clause())
+        .where(
+            Custody.status != HandoverStatus.HANDED_OVER,
+            actor.centre_clause() | (Custody.shelter_id == actor.centre_id),
+        )
         .options(selectinload(Arrival.returnee), contains_eager(Arrival.custody))
         .order_by(Arrival.arrived_at)
         .limit(limit)
@@ -692,11 +695,19 @@ def _same_trip(first: Arrival, second: Arrival) -> bool:
     )
 
 
-def household_members(session: Session, arrival: Arrival) -> list[Arrival]:
+def household_members(session: Session, actor: Actor, arrival: Arrival) -> list[Arrival]:
+    """The others of the arrival's household the actor may reach (a family split between two
+    offices shows each office only its own)."""
     if arrival.household_id is None:
         return []
-    query = select(Arrival).where(
-        Arrival.household_id == arrival.household_id, Arrival.id != arrival.id
+    query = (
+        select(Arrival)
+        .join(Returnee, Returnee.id == Arrival.returnee_id)
+        .where(
+            Arrival.household_id == arrival.household_id,
+            Arrival.id != arrival.id,
+            returnee_scope(actor, session),
+        )
     )
     return list(session.scalars(query))
 
@@ -706,17 +717,19 @@ def same_trip_arrivals(session: Session, actor: Actor, arrival: Arrival) -> list
     window = SAME_TRIP
     query = (
         select(Arrival)
+        .join(Returnee, Returnee.id == Arrival.returnee_id)
         .where(
             Arrival.centre_id == arrival.centre_id,
             Arrival.id != arrival.id,
             Arrival.arrived_at.between(arrival.arrived_at - window, arrival.arrived_at + window),
+            returnee_scope(actor, session),
         )
         .order_by(Arrival.arrived_at)
         .limit(200)
     )
     if arrival.manifest_id:
         query = query.where(Arrival.manifest_id == arrival.manifest_id)
-    return [other for other in session.scalars(query) if actor.covers_centre(other.centre)]
+    return list(session.scalars(query))
 
 
 def intake_for(returnee: Returnee, **changes: object) -> Intake:
@@ -744,12 +757,29 @@ def intake_for(returnee: Returnee, **changes: object) -> Intake:
     return Intake(**(values | changes))
 
 
+def _may_edit(session: Session, actor: Actor, returnee: Returnee) -> None:
+    """A desk corrects the records it created; a person who came back through another desk
+    first is the office's to change (a desk that registered a return reaches the record, but
+    may not rename or re-document the person the office follows up)."""
+    if actor.role is not Role.RECEPTION:
+        return
+    first = session.scalar(
+        select(Arrival.centre_id)
+        .where(Arrival.returnee_id == returnee.id)
+        .order_by(Arrival.arrived_at, Arrival.id)
+        .limit(1)
+    )
+    if first != actor.centre_id:
+        raise Forbidden(_("Only the office that follows this person up changes their record."))
+
+
 def update_returnee(
     session: Session, actor: Actor, returnee_id: int, changes: dict[str, object]
 ) -> Returnee:
     """Change a record; the same rules as at the desk apply, and numbers are added, not dropped."""
     actor.require_role(*RECEPTION_ROLES, Role.SOCIAL_WORKER)
     returnee = require_returnee(session, actor, returnee_id)
+    _may_edit(session, actor, returnee)
     now = utcnow()
     clean = check_intake(intake_for(returnee, **changes), now, returnee.centre.timezone)
     moved = clean.home_code != returnee.home_code

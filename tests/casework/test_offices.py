@@ -10,49 +10,8 @@ from sqlalchemy import select
 from returnees.audit.models import AuditEntry
 from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseOfficeChange
-from returnees.tasks.models import TaskKind
+from tests.casework.conftest import HUEHUETENANGO, SAN_MARCOS
 from tests.conftest import csrf_token
-
-SAN_MARCOS = ["GT-1201", "GT-1217", "GT-1215"]  # San Marcos, Ayutla, Malacatán
-HUEHUETENANGO = ["GT-1301", "GT-1302"]
-
-
-@pytest.fixture
-def offices(demo, make_centre, make_user, token_for, app):
-    """Two offices of Guatemala with their coverage (set through the API), a social worker at
-    each, the social worker of La Aurora's region, and a supervisor."""
-    san_marcos = make_centre(code="GT-SM-01", kind="office", region="San Marcos")
-    huehue = make_centre(code="GT-HUE-01", kind="office", region="Huehuetenango")
-    admin = token_for(make_user(Role.ADMIN, "GT-AURORA"))
-    for office, places in ((san_marcos, SAN_MARCOS), (huehue, HUEHUETENANGO)):
-        response = app.test_client().put(
-            f"/api/v1/centres/{office.code}/coverage",
-            json={"municipalities": places},
-            headers=admin,
-        )
-        assert response.status_code == 200, response.get_json()
-    return {
-        "san_marcos": make_user(Role.SOCIAL_WORKER, san_marcos, name="Trabajadora SM"),
-        "huehue": make_user(Role.SOCIAL_WORKER, huehue, name="Trabajador HUE"),
-        "aurora": make_user(Role.SOCIAL_WORKER, "GT-AURORA"),
-        "supervisor": make_user(Role.SUPERVISOR, "GT-AURORA"),
-        "admin": admin,
-    }
-
-
-@pytest.fixture
-def went_home(register, in_app):
-    """Someone who arrived at La Aurora and went home to San Marcos, with a task open."""
-
-    def register_with_task(home: str | None = "GT-1201", **fields):
-        from returnees.tasks.services import open_task
-
-        arrival = register(home=home or "", given_names="Marta", **fields)
-        with in_app() as session:
-            open_task(session, TaskKind.CALL, arrival.returnee_id, "no answer", priority=10)
-        return arrival
-
-    return register_with_task
 
 
 def office_of(in_app, returnee_id: int) -> str | None:
@@ -169,6 +128,21 @@ def test_a_case_whose_home_is_unknown_waits_to_be_routed_then_goes_by_hand(
         assert move.by_id == offices["supervisor"].id
     waiting = supervisor.get("/").get_data(as_text=True).split('id="to-route"')[1]
     assert "Marta López" not in waiting.split("</section>")[0]
+    moved = supervisor.post(
+        f"/api/v1/returnees/{person}/route", json={"office": "GT-SM-01"}
+    )  # a browser session does not open the API: refused as such
+    assert moved.status_code == 401
+
+
+def test_a_case_an_office_follows_moves_only_by_transfer(offices, went_home, token_for, app):
+    person = went_home("GT-1201").returnee_id
+    refused = app.test_client().post(
+        f"/api/v1/returnees/{person}/route",
+        json={"office": "GT-HUE-01"},
+        headers=token_for(offices["supervisor"]),
+    )
+    assert refused.status_code == 409
+    assert "GT-SM-01" in refused.get_json()["error"]["message"]
 
 
 def test_covering_a_place_routes_the_cases_waiting_there_and_leaves_the_others(
@@ -195,9 +169,13 @@ def test_the_api_lists_cases_by_office_and_those_waiting(offices, went_home, tok
     none = app.test_client().get("/api/v1/cases?office=none", headers=headers).get_json()
     assert [(case["returnee_id"], case["office"]) for case in none] == [(waiting, None)]
     mine = app.test_client().get(
+        "/api/v1/cases?office=GT-SM-01", headers=token_for(offices["san_marcos"])
+    )
+    assert [case["returnee_id"] for case in mine.get_json()] == [followed], "arrived elsewhere"
+    others = app.test_client().get(
         "/api/v1/cases?office=GT-SM-01", headers=token_for(offices["huehue"])
     )
-    assert mine.get_json() == [], "within the caller's scope"
+    assert others.get_json() == [], "within the caller's scope"
     person = app.test_client().get(f"/api/v1/returnees/{followed}", headers=headers)
     assert person.get_json()["office"] == "GT-SM-01"
 
@@ -244,7 +222,15 @@ def test_a_transfer_is_proposed_seen_by_the_other_office_and_accepted(
     assert sign_in_as(offices["huehue"]).get(f"/returnees/{person}").status_code == 403
     assert "Marta López" in queue_names(sign_in_as, offices["san_marcos"]), "stays meanwhile"
     listed = app.test_client().get("/api/v1/transfers?status=pending", headers=huehue)
-    [transfer] = listed.get_json()
+    [waiting] = listed.get_json()
+    assert (waiting["name"], waiting["age"], waiting["risk_level"]) == ("Marta López", 25, "low")
+    transfer = waiting["transfer"]
+    with in_app() as session:
+        from returnees.followups.models import CheckIn
+
+        pending_before = session.scalars(
+            select(CheckIn.id).where(CheckIn.returnee_id == person, CheckIn.state == "scheduled")
+        ).all()
     accepted = app.test_client().post(f"/api/v1/transfers/{transfer['id']}/accept", headers=huehue)
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
     assert office_of(in_app, person) == "GT-HUE-01"
@@ -253,6 +239,10 @@ def test_a_transfer_is_proposed_seen_by_the_other_office_and_accepted(
     with in_app() as session:
         case = session.scalar(select(Case).where(Case.returnee_id == person))
         assert case.assigned_to_id is None, "the new office assigns it"
+        pending_after = session.scalars(
+            select(CheckIn.id).where(CheckIn.returnee_id == person, CheckIn.state == "scheduled")
+        ).all()
+        assert pending_after == pending_before, "pending check-ins stay as they are"
         moves = session.scalars(select(CaseOfficeChange).order_by(CaseOfficeChange.id)).all()
         assert moves[-1].reason == "transfer: se mudó a Huehuetenango"
         audited = session.scalars(
@@ -281,7 +271,25 @@ def test_a_transfer_declined_with_a_reason_leaves_the_case_where_it_was(
     )
     assert office_of(in_app, person) == "GT-SM-01"
     record = sign_in_as(offices["san_marcos"]).get(f"/returnees/{person}").get_data(as_text=True)
-    assert "no vive aquí" in record
+    assert "no vive aquí" in record and "Trabajador HUE" in record, "who decided, in the history"
+    again = app.test_client().post(
+        f"/api/v1/transfers/{transfer['id']}/decline",
+        json={"reason": "otra vez"},
+        headers=token_for(offices["huehue"]),
+    )
+    assert again.status_code == 409 and "decidió" in again.get_json()["error"]["message"]
+
+
+def test_a_supervisor_accepts_a_transfer_for_the_receiving_office(
+    offices, went_home, in_app, token_for, app
+):
+    person = went_home("GT-1201").returnee_id
+    transfer = propose(app, token_for(offices["san_marcos"]), person).get_json()
+    accepted = app.test_client().post(
+        f"/api/v1/transfers/{transfer['id']}/accept", headers=token_for(offices["supervisor"])
+    )
+    assert accepted.status_code == 200
+    assert office_of(in_app, person) == "GT-HUE-01"
 
 
 @pytest.mark.parametrize(
@@ -325,8 +333,15 @@ def test_a_new_home_another_office_covers_proposes_the_transfer_by_itself(
     [transfer] = (
         app.test_client().get("/api/v1/transfers", headers=token_for(offices["huehue"])).get_json()
     )
-    assert transfer["reason"] == "home changed to GT-1301"
+    assert transfer["transfer"]["reason"] == "home changed to GT-1301"
     assert office_of(in_app, person) == "GT-SM-01", "until Huehuetenango accepts"
+    with in_app() as session:
+        audited = session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.record_type == "transfer", AuditEntry.action == "create"
+            )
+        )
+    assert audited.actor == "home change" and audited.detail["to_office"] == "GT-HUE-01"
 
 
 def test_the_desk_reaches_the_people_it_registered_for_a_week(
@@ -424,6 +439,10 @@ def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
         f"/api/v1/returnees/{followed}/close", json={"reason": "moved"}, headers=tecun_worker
     )
     assert rename.status_code in (403, 404) and close.status_code in (403, 404)
+    desk_rename = app.test_client().patch(
+        f"/api/v1/returnees/{followed}", json={"given_names": "Otra"}, headers=desk
+    )
+    assert desk_rename.status_code == 403, "the desk reaches it a week, but may not rename it"
     assert office_of(in_app, followed) == "GT-HUE-01"
     huehue = app.test_client().get(
         f"/api/v1/returnees/{followed}", headers=token_for(offices["huehue"])
@@ -453,3 +472,45 @@ def test_an_admin_moves_a_social_worker_from_the_airport_to_an_office(
     assert sign_in_as(moved).get(f"/returnees/{person}").status_code == 200
     result = cli("users", "move", worker.email, "--centre", "GT-AURORA")
     assert result.exit_code == 0 and "works at GT-AURORA" in result.output
+
+
+def test_a_shelter_lists_the_children_it_holds(offices, register, make_user, sign_in_as, in_app):
+    from returnees.auth.access import Actor
+    from returnees.reception.services import place_in_shelter
+
+    child = register(given_names="Niña", estimated_age=10, is_unaccompanied=True)
+    with in_app() as session:
+        place_in_shelter(session, Actor.system("test"), child.id, "GT-HOGAR")
+    shelter = sign_in_as(make_user(Role.RECEPTION, "GT-HOGAR"))
+    assert "Niña López" in shelter.get("/").get_data(as_text=True)
+
+
+def test_a_transfer_is_proposed_and_accepted_through_the_forms(
+    offices, went_home, in_app, sign_in_as
+):
+    person = went_home("GT-1201").returnee_id
+    record = f"/returnees/{person}"
+    san_marcos = sign_in_as(offices["san_marcos"])
+    page = san_marcos.get(record).get_data(as_text=True)
+    assert "Proponer traslado" in page
+    san_marcos.post(
+        f"{record}/transfers",
+        data={
+            "csrf_token": csrf_token(san_marcos, record),
+            "to_office": "GT-HUE-01",
+            "reason": "se mudó con su hermana",
+        },
+    )
+    huehue = sign_in_as(offices["huehue"])
+    queue = huehue.get("/queue").get_data(as_text=True)
+    assert "se mudó con su hermana" in queue.split('id="transfers"')[1]
+    with in_app() as session:
+        from returnees.casework.models import Transfer
+
+        transfer_id = session.scalar(select(Transfer.id))
+    huehue.post(
+        f"/transfers/{transfer_id}/accept",
+        data={"csrf_token": csrf_token(huehue, "/queue"), "next": "/queue"},
+    )
+    assert office_of(in_app, person) == "GT-HUE-01"
+    assert "Marta López" in huehue.get("/queue").get_data(as_text=True)

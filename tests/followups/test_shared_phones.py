@@ -4,9 +4,7 @@ message a number a day, and a danger signal that never waits, whoever holds the 
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -20,6 +18,7 @@ from returnees.messaging.models import InboundMessage, OutboundMessage
 from returnees.reception.intake import PhoneEntry
 from returnees.reception.services import link_household
 from returnees.tasks.models import Task, TaskKind, TaskStatus
+from tests.conftest import load_migration
 from tests.followups.test_dispatch import run_jobs
 from tests.messaging.test_webhooks import message, post_signed
 
@@ -520,7 +519,7 @@ def test_replies_left_in_the_unmatched_inbox_are_read_once_the_change_is_in(
             )
         )
     with in_app() as session:
-        session.execute(text(migration("0022_unmatched_replies").KEEP_IN_THE_INBOX))
+        session.execute(text(load_migration("0022_unmatched_replies").KEEP_IN_THE_INBOX))
     result = cli("replies", "read")
     assert result.exit_code == 0 and "2 replies read" in result.output, result.output
     assert day(in_app, ana.returnee_id, 0).state is CheckInState.ANSWERED
@@ -532,15 +531,6 @@ def test_replies_left_in_the_unmatched_inbox_are_read_once_the_change_is_in(
             select(InboundMessage).where(InboundMessage.message_sid == "SMold-unknown")
         )
     assert kept.returnee_id is None, "still in the unmatched inbox, for staff"
-
-
-def migration(name: str):
-    """A migration's module, to run what it runs."""
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_a_danger_word_from_a_sender_that_is_not_a_phone_number_still_opens_its_task(

@@ -86,3 +86,24 @@ def test_a_home_staff_leave_empty_is_unknown(app, demo, make_user, sign_in_as, c
     response = submit(desk, home_text="")
     record = desk.get(response.headers["Location"]).get_data(as_text=True)
     assert "desconocido" in record
+
+
+def test_the_upgrade_reads_a_home_from_a_destination_typed_before_homes_had_codes(register, in_app):
+    """Migration 0025: a typed destination that names one place becomes the home; one that
+    names none, or several, stays unknown, the text kept as typed."""
+    from sqlalchemy import select
+
+    from returnees.people.models import Returnee
+    from tests.conftest import load_migration
+
+    typed = {"San Marcos": "GT-1201", "mixco": "GT-0108", "Santa Catarina": None, "Gótica": None}
+    ids = {
+        text: register(given_names=f"Persona {n}", municipality=text).returnee_id
+        for n, text in enumerate(typed)
+    }
+    with in_app() as session:
+        read, unknown = load_migration("0025_homes_from_free_text").read_homes(session.connection())
+    assert (read, unknown) == (2, 2), "the upgrade says how many went each way"
+    with in_app() as session:
+        homes = dict(session.execute(select(Returnee.municipality, Returnee.home_code)).all())
+    assert {text: homes[text] for text in ids} == typed
