@@ -1,7 +1,8 @@
 // The home field's type-ahead: the places of the person's country matching what is typed
 // (municipality or department, accents and case ignored), the DPI's municipality first. Arrow
 // keys move through the list, Enter chooses, Escape closes; the chosen place's code goes into
-// the hidden field, and typing again clears it.
+// the hidden field, and typing again clears it. The list only ever shows the places for the
+// text as it is now: typing closes it until the answer for the new text arrives.
 (() => {
   const box = document.querySelector(".combobox[data-places]");
   if (!box) return;
@@ -13,6 +14,7 @@
   let options = [];
   let active = -1;
   let asked = 0;
+  let waiting = false; // a lookup is on its way: what the list shows is for older text
 
   const field = (name) => form.querySelector(`[name=${name}]`);
   const dpi = () => (field("document_type")?.value === "DPI" ? field("document_number")?.value || "" : "");
@@ -67,14 +69,20 @@
   async function lookup() {
     const query = input.value.trim();
     const mine = ++asked;
-    if (!query && !dpi()) return close();
+    waiting = Boolean(query || dpi());
+    if (!waiting) return close();
     const params = new URLSearchParams({ q: query, country: field("nationality")?.value || "", dpi: dpi() });
-    const response = await fetch(`${box.dataset.places}?${params}`, { headers: { Accept: "application/json" } });
-    if (response.ok && mine === asked) show(await response.json());
+    try {
+      const response = await fetch(`${box.dataset.places}?${params}`, { headers: { Accept: "application/json" } });
+      if (response.ok && mine === asked) show(await response.json());
+    } finally {
+      if (mine === asked) waiting = false;
+    }
   }
 
   input.addEventListener("input", () => {
     code.value = "";
+    close(); // the places shown were for the text before: never chosen for this one
     lookup();
   });
   input.addEventListener("focus", () => {
@@ -86,6 +94,8 @@
       if (list.hidden) return lookup();
       const step = event.key === "ArrowDown" ? 1 : -1;
       move((active + step + options.length) % options.length);
+    } else if (event.key === "Enter" && waiting) {
+      event.preventDefault(); // neither a place for older text nor the form sent half-filled
     } else if (event.key === "Enter" && !list.hidden && active >= 0) {
       event.preventDefault();
       choose(active);
