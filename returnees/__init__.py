@@ -30,8 +30,42 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
+    app.before_request(_refuse_out_of_scope)
     _register_commands(app)
     return app
+
+
+def _refuse_out_of_scope() -> None:
+    """A route that names a person, their arrival, referral or task answers 403 or 404 to
+    someone whose scope leaves the person out, before it reads a form or a body: an error about
+    the body would tell that the person exists. The route checks again with what it does."""
+    from flask import current_app, g, request
+    from flask_login import current_user
+
+    named = request.view_args or {}
+    if not named or not current_user.is_authenticated:
+        return
+    if request.blueprint == "api" and not g.get("authenticated_by_token"):
+        return  # the API answers 401 to a browser's session
+    from returnees.auth.access import current_actor
+    from returnees.casework.services import task_in_scope
+    from returnees.core.db import get_session
+    from returnees.people.services import require_returnee
+    from returnees.reception.services import require_arrival
+    from returnees.referrals.services import require_referral, returnee_for_referral
+
+    view = current_app.view_functions[request.endpoint]
+    # Referrals answer 404 to those outside, as if the person had none (people.services: 403).
+    in_referrals = view.__module__.startswith("returnees.referrals")
+    checks = {
+        "returnee_id": returnee_for_referral if in_referrals else require_returnee,
+        "arrival_id": require_arrival,
+        "referral_id": require_referral,
+        "task_id": task_in_scope,
+    }
+    for name, require in checks.items():
+        if name in named:
+            require(get_session(), current_actor(), named[name])
 
 
 def _init_extensions(app: Flask) -> None:

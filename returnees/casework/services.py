@@ -157,6 +157,35 @@ def assign_cases(
     return cases
 
 
+def unassign_elsewhere(session: Session, actor: Actor, user_id: int) -> list[Case]:
+    """A worker moved to another centre keeps only the open cases that centre follows; the
+    others go back to their office to assign (a case's worker belongs to its office)."""
+    user = session.get(User, user_id)
+    cases = list(
+        session.scalars(
+            select(Case).where(
+                Case.assigned_to_id == user_id,
+                Case.status != CaseStatus.CLOSED,
+                Case.office_id.is_distinct_from(user.centre_id),
+            )
+        )
+    )
+    for case in cases:
+        case.assigned_to_id, case.assigned_at = None, None
+        record_event(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            "case",
+            case.id,
+            returnee=case.returnee_id,
+            unassigned=user.email,
+            reason="worker moved",
+        )
+    session.flush()
+    return cases
+
+
 @dataclass(frozen=True)
 class Caseload:
     worker: User
@@ -254,6 +283,15 @@ def closings_awaiting_approval(session: Session, actor: Actor) -> list[tuple[Cas
 def require_task(session: Session, actor: Actor, task_id: int) -> Task:
     """An open task on a person inside the actor's scope, or about an unknown number the actor
     sees (tasks.services.sees_unknown_senders)."""
+    task = task_in_scope(session, actor, task_id)
+    if task.status is not TaskStatus.OPEN:
+        raise Conflict(_("This task is already closed."))
+    return task
+
+
+def task_in_scope(session: Session, actor: Actor, task_id: int) -> Task:
+    """A task, open or not, on a person inside the actor's scope or about an unknown number the
+    actor sees."""
     actor.require_role(*CASEWORK)
     missing = _("No task has the number %(id)s.", id=task_id)
     task = get_required(session, Task, task_id, missing)
@@ -263,8 +301,6 @@ def require_task(session: Session, actor: Actor, task_id: int) -> Task:
             raise NotFound(missing)
     else:
         require_returnee(session, actor, task.returnee_id)
-    if task.status is not TaskStatus.OPEN:
-        raise Conflict(_("This task is already closed."))
     return task
 
 

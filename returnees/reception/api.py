@@ -131,8 +131,8 @@ def patch_returnee(returnee_id: int) -> Response:
 @requires_role(*RECEPTION_ROLES)
 def add_arrival(returnee_id: int) -> tuple[Response, int]:
     """Record a new return of a known person."""
-    body = load_body(NewArrivalSchema())
     returnee = require_returnee(get_session(), current_actor(), returnee_id)
+    body = load_body(NewArrivalSchema())
     intake = intake_for(
         returnee,
         arrival=_arrival(body["arrival"]),

@@ -5,9 +5,11 @@ staff reaches the person followed by an office exactly as people.scope says, by 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from returnees.auth.models import Role
 from tests.auth.test_access_matrix import MATRIX
+from tests.conftest import csrf_token
 
 PERSON_ROUTES = sorted(
     rule
@@ -61,3 +63,123 @@ def test_each_route_about_a_person_follows_the_one_rule(
     listed = app.test_client().get("/api/v1/returnees?q=marta", headers=headers).get_json()
     assert ("Marta López" in found) is reaches, f"{who}: search"
     assert ([p["id"] for p in listed] == [person]) is reaches, f"{who}: API search"
+
+
+ABOUT_A_PERSON = ("returnee_id", "arrival_id", "task_id", "referral_id")
+EVERY_PERSON_ROUTE = sorted(
+    (method, rule)
+    for method, rule in MATRIX
+    if any(f"<int:{name}>" in rule for name in ABOUT_A_PERSON)
+)
+OUTSIDE = [who for who, (_centre, _role, reaches) in REACHES.items() if not reaches]
+
+
+@pytest.fixture
+def followed(offices, went_home, in_app) -> dict[str, int]:
+    """The person GT-SM-01 follows, with an open task and a referral: the ids routes take."""
+    from returnees.auth.access import Actor
+    from returnees.auth.models import User
+    from returnees.referrals.services import PartnerEntry, create_partner, make_referral
+    from returnees.tasks.models import Task
+
+    arrival = went_home("GT-1201")
+    with in_app() as session:
+        partner = create_partner(
+            session,
+            Actor.system("test"),
+            PartnerEntry("Clínica Luz", "health", "GT", ("psychosocial",), "San Marcos"),
+        )
+        worker = Actor.for_user(session.get(User, offices["san_marcos"].id))
+        referral = make_referral(
+            session, worker, arrival.returnee_id, partner.id, "psychosocial", has_consent=True
+        )
+        task = session.scalar(select(Task.id).where(Task.returnee_id == arrival.returnee_id))
+        return {
+            "returnee_id": arrival.returnee_id,
+            "arrival_id": arrival.id,
+            "task_id": task,
+            "referral_id": referral.id,
+        }
+
+
+def path_of(rule: str, ids: dict[str, int]) -> str:
+    for name, value in ids.items():
+        rule = rule.replace(f"<int:{name}>", str(value))
+    return rule
+
+
+def state_of(in_app, ids: dict[str, int]) -> tuple:
+    """What any route about the person could change."""
+    from returnees.casework.models import Case, CaseOfficeChange, Transfer
+    from returnees.people.models import Returnee
+    from returnees.referrals.models import Referral
+    from returnees.risk.models import RiskFlag
+    from returnees.tasks.models import Task
+
+    with in_app() as session:
+        person = session.get(Returnee, ids["returnee_id"])
+        case = session.scalar(select(Case).where(Case.returnee_id == person.id))
+        return (
+            person.given_names,
+            person.updated_at,
+            len(person.phones),
+            (case.status, case.office_id, case.assigned_to_id),
+            session.get(Task, ids["task_id"]).status,
+            session.get(Referral, ids["referral_id"]).status,
+            session.scalar(select(func.count()).select_from(RiskFlag)),
+            session.scalar(select(func.count(Transfer.id))),
+            session.scalar(select(func.count(CaseOfficeChange.id))),
+        )
+
+
+@pytest.mark.parametrize("who", OUTSIDE)
+def test_no_route_about_a_person_answers_or_acts_for_someone_outside_the_rule(
+    who, followed, make_user, sign_in_as, token_for, app, in_app
+):
+    """Every route of the access matrix that names a person, an arrival, a task or a referral,
+    read or write, web or API: refused to those the rule leaves out, and nothing changes."""
+    centre, role, _reaches = REACHES[who]
+    user = make_user(role, centre)
+    web, headers = sign_in_as(user), token_for(user)
+    token = csrf_token(web)
+    before = state_of(in_app, followed)
+    tried = 0
+    for method, rule in EVERY_PERSON_ROUTE:
+        if role not in MATRIX[(method, rule)]:
+            continue
+        path, tried = path_of(rule, followed), tried + 1
+        if rule.startswith("/api/"):
+            answer = app.test_client().open(path, method=method, json={}, headers=headers)
+        else:
+            answer = web.open(path, method=method, data={"csrf_token": token})
+        assert answer.status_code in (403, 404), f"{who}: {method} {rule} answered {answer.status}"
+    assert tried >= 5, f"{who}: the matrix gave too few routes to try"
+    assert state_of(in_app, followed) == before, f"{who}: something changed"
+    if role in MATRIX[("GET", "/queue")]:
+        assert "Marta López" not in web.get("/queue").get_data(as_text=True)
+        queue = app.test_client().get("/api/v1/queue", headers=headers).get_json()
+        assert followed["returnee_id"] not in {item["returnee_id"] for item in queue}
+        cases = app.test_client().get("/api/v1/cases?office=GT-SM-01", headers=headers)
+        assert followed["returnee_id"] not in {c["returnee_id"] for c in cases.get_json()}
+
+
+@pytest.mark.parametrize("who", [who for who in REACHES if who not in OUTSIDE])
+def test_those_the_rule_lets_in_find_the_person_in_their_lists(
+    who, followed, make_user, sign_in_as, token_for, app
+):
+    centre, role, _reaches = REACHES[who]
+    user = make_user(role, centre)
+    web, headers = sign_in_as(user), token_for(user)
+    screening = f"/reception/arrivals/{followed['arrival_id']}/screening"
+    assert web.get(screening).status_code == 200, f"{who}: {screening}"
+    if role not in MATRIX[("GET", "/queue")]:
+        return
+    for rule in ("/referrals/<int:referral_id>", "/api/v1/referrals/<int:referral_id>"):
+        client = web if rule.startswith("/referrals") else app.test_client()
+        answer = client.get(path_of(rule, followed), headers=headers)
+        assert answer.status_code == 200, f"{who}: {rule} answered {answer.status}"
+    assert "Marta López" in web.get("/queue").get_data(as_text=True), f"{who}: /queue"
+    queue = app.test_client().get("/api/v1/queue", headers=headers).get_json()
+    assert followed["returnee_id"] in {item["returnee_id"] for item in queue}
+    cases = app.test_client().get("/api/v1/cases?office=GT-SM-01", headers=headers).get_json()
+    assert followed["returnee_id"] in {c["returnee_id"] for c in cases}
