@@ -2,9 +2,8 @@
 
 Before homes had codes the desk typed where the person was going ("San Marcos", "Mixco"). Each
 such text that names exactly one place of the person's country (by its name, or "name,
-department") becomes the home; the rest stay unknown, the text kept as typed. Nothing is
-routed here: a case gets its office when an office covers its home (or a supervisor routes it
-by hand). The upgrade says how many went each way.
+department") becomes the home; the rest stay unknown, the text kept as typed. The upgrade says
+how many went each way; 0026 then routes the open cases by these homes.
 
 Revision ID: 0025_homes_from_free_text
 Revises: 0024_offices
@@ -52,8 +51,7 @@ def upgrade() -> None:
     read, unknown = read_homes(op.get_bind())
     logging.getLogger("alembic.runtime.migration").info(
         "0025: %s homes read from the destination typed at the desk, %s left unknown "
-        "(no place or several of that name); every open case waits to be routed until an "
-        "office covers its home", read, unknown,
+        "(no place or several of that name)", read, unknown,
     )
 
 

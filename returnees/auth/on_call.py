@@ -19,6 +19,7 @@ from returnees.auth.services import require_user
 from returnees.centres.models import Centre, Country
 from returnees.core.clock import utcnow
 from returnees.core.errors import InvalidInput, NotFound
+from returnees.core.events import USER_MOVED, publish
 from returnees.people.identity import InvalidValue, normalise_phone
 
 ON_CALL_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
@@ -260,7 +261,8 @@ def regions_without_on_call(session: Session, actor: Actor) -> list[Region]:
 def move_user(session: Session, actor: Actor, email: str, centre_code: str) -> User:
     """Move an account to another centre (a social worker from a reception centre to the
     office they now work for); admins only. Their place on the old region's on-call rota ends;
-    their sessions end, since what they may reach changes."""
+    their sessions end, since what they may reach changes, and the cases assigned to them that
+    their new centre does not follow go back to their office to assign (events.USER_MOVED)."""
     from returnees.centres.services import find_centre
 
     actor.require_role(Role.ADMIN)
@@ -285,4 +287,5 @@ def move_user(session: Session, actor: Actor, email: str, centre_code: str) -> U
     record_event(
         session, actor, AuditAction.UPDATE, "user", user.id, centre=centre.code, was=old.code
     )
+    publish(USER_MOVED, session, user_id=user.id, actor=actor)
     return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 from flask_babel import lazy_gettext as _
+from marshmallow import ValidationError
 
 from returnees.api import bp, load_body
 from returnees.auth.access import current_actor, requires_role
@@ -18,6 +19,7 @@ from returnees.casework.schemas import (
     ContactSchema,
     DeclineSchema,
     OfficeCaseSchema,
+    OfficeCasesQuerySchema,
     QueueItemSchema,
     RescheduleSchema,
     RouteSchema,
@@ -166,13 +168,14 @@ def approve(returnee_id: int) -> Response:
 @requires_role(*CASEWORK, Role.ADMIN)
 def cases() -> Response:
     """Open cases by follow-up office (office=<code>, or none: waiting to be routed), within
-    the token's scope."""
-    office = request.args.get("office", "")
-    if not office:
-        raise InvalidInput(
-            _("Some fields are not valid."), {"office": [_("An office's code, or none.")]}
-        )
-    found = cases_of_office(get_session(), current_actor(), office)
+    the token's scope, in pages of `limit` (200; at most 1000) after the case id `after`."""
+    try:
+        query = OfficeCasesQuerySchema().load(request.args)
+    except ValidationError as error:
+        raise InvalidInput(_("Some fields are not valid."), error.messages) from error
+    found = cases_of_office(
+        get_session(), current_actor(), query["office"], query["limit"], query["after"]
+    )
     return jsonify(OfficeCaseSchema(many=True).dump([case for case, _person in found]))
 
 

@@ -26,6 +26,12 @@ def _on_coverage_changed(session: Session, country) -> None:
     route_waiting(session, country)
 
 
+def _on_user_moved(session: Session, user_id: int, actor) -> None:
+    from returnees.casework.services import unassign_elsewhere
+
+    unassign_elsewhere(session, actor, user_id)
+
+
 def _on_home_changed(session: Session, returnee_id: int, by: int | None = None) -> None:
     from returnees.casework.transfers import follow_the_home
 
@@ -41,4 +47,5 @@ def subscribe() -> None:
     events.subscribe(events.ANSWER_RECORDED, _on_answer)
     events.subscribe(events.COVERAGE_CHANGED, _on_coverage_changed)
     events.subscribe(events.HOME_CHANGED, _on_home_changed)
+    events.subscribe(events.USER_MOVED, _on_user_moved)
     add_record_panel("casework/_record.html", record_panel)

@@ -5,7 +5,7 @@ covered by no office waits, visibly, for a supervisor to route it."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
@@ -21,6 +21,7 @@ from returnees.core.errors import Conflict, InvalidInput, NotFound
 from returnees.people.models import Returnee
 from returnees.people.scope import returnee_scope
 from returnees.people.services import require_returnee
+from returnees.places.catalogue import find_place
 
 # Why a case's office changed, as the history shows it.
 HOME = "home"
@@ -36,11 +37,24 @@ MOVE_WORDS = {
 }
 
 
+# The reason of a transfer proposed by a change of home, as stored and answered by the API.
+HOME_CHANGED_TO = "home changed to "
+
+
 def move_in_words(reason: str) -> str:
     """Why a case changed office, in the reader's language: "transfer: moved to ..."."""
     said, _colon, detail = reason.partition(": ")
     words = str(MOVE_WORDS.get(said, said))
-    return f"{words}: {detail}" if detail else words
+    return f"{words}: {transfer_reason_in_words(detail)}" if detail else words
+
+
+def transfer_reason_in_words(reason: str) -> str:
+    """A transfer's reason for the reader: one a new home proposed, in their language and with
+    the place's name; one a person typed, as typed."""
+    if not reason.startswith(HOME_CHANGED_TO):
+        return reason
+    place = find_place(reason.removeprefix(HOME_CHANGED_TO))
+    return str(_("home changed to %(place)s", place=place.label)) if place else reason
 
 
 def profile_of(case: Case) -> Profile:
@@ -58,8 +72,10 @@ def move_case(
     session: Session, case: Case, office: Centre | None, why: str, by: int | None
 ) -> bool:
     """Put the case in this office's hands (None: waiting to be routed), noted in its history;
-    its worker, if any, was the old office's: the new office assigns it."""
+    its worker, if any, was the old office's: the new office assigns it. The person's record
+    carries the office of their current case, even when a new case keeps the old one's none."""
     if case.office_id == (office.id if office else None):
+        _carry_to_record(session, case)
         return False
     case.assigned_to_id, case.assigned_at = None, None
     session.add(
@@ -73,14 +89,19 @@ def move_case(
         )
     )
     case.office_id = office.id if office else None
+    _carry_to_record(session, case)
+    session.flush()
+    return True
+
+
+def _carry_to_record(session: Session, case: Case) -> None:
     session.execute(
         update(Returnee)
         .where(Returnee.id == case.returnee_id)
+        .where(Returnee.office_id.is_distinct_from(case.office_id))
         .values(office_id=case.office_id)
         .execution_options(synchronize_session="fetch")
     )
-    session.flush()
-    return True
 
 
 def route_new_cases(session: Session, cases: list[Case]) -> None:
@@ -119,10 +140,19 @@ def waiting_cases() -> Select:
 def cases_to_route(session: Session, actor: Actor, limit: int = 200) -> list[tuple[Case, Returnee]]:
     """The open cases of the supervisor's country no office has: an unknown home, or one no
     office covers. Oldest first."""
+    query = _to_route(actor).order_by(Case.opened_at).limit(limit)
+    return [(case, person) for case, person in session.execute(query).all()]
+
+
+def count_cases_to_route(session: Session, actor: Actor) -> int:
+    """How many cases wait to be routed in the supervisor's country, beyond those listed."""
+    return session.scalar(select(func.count()).select_from(_to_route(actor).subquery()))
+
+
+def _to_route(actor: Actor) -> Select:
     actor.require_role(Role.SUPERVISOR, Role.ADMIN)
     query = waiting_cases().join(Centre, Returnee.centre_id == Centre.id)
-    query = query.where(actor.centre_clause()).order_by(Case.opened_at).limit(limit)
-    return [(case, person) for case, person in session.execute(query).all()]
+    return query.where(actor.centre_clause())
 
 
 def route_by_hand(
@@ -171,9 +201,10 @@ def open_case_of(session: Session, returnee_id: int) -> Case:
 
 
 def cases_of_office(
-    session: Session, actor: Actor, office_code: str, limit: int = 200
+    session: Session, actor: Actor, office_code: str, limit: int = 200, after: int | None = None
 ) -> list[tuple[Case, Returnee]]:
-    """Open cases by office ("none": those waiting to be routed), within the actor's scope."""
+    """Open cases by office ("none": those waiting to be routed), within the actor's scope, by
+    case id from the one after `after`."""
     actor.require_role(Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMIN)
     query = (
         select(Case, Returnee)
@@ -187,7 +218,9 @@ def cases_of_office(
         if office is None or office.kind is not CentreKind.OFFICE:
             raise NotFound(_("No office has the code %(code)s.", code=office_code))
         query = query.where(Case.office_id == office.id)
-    rows = session.execute(query.order_by(Case.opened_at).limit(limit)).all()
+    if after is not None:
+        query = query.where(Case.id > after)
+    rows = session.execute(query.order_by(Case.id).limit(limit)).all()
     return [(case, person) for case, person in rows]
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class QueueItemSchema(Schema):
@@ -20,6 +20,16 @@ class QueueItemSchema(Schema):
     risk_level = fields.String(allow_none=True)
     phone = fields.String(metadata={"description": "the number a danger signal came from"})
     acknowledged = fields.Boolean(metadata={"description": "an urgent task someone took in hand"})
+
+
+class OfficeCasesQuerySchema(Schema):
+    office = fields.String(
+        required=True, metadata={"description": "an office's code, or none: waiting to be routed"}
+    )
+    after = fields.Integer(
+        load_default=None, metadata={"description": "the last case id of the page before"}
+    )
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
 class ContactSchema(Schema):

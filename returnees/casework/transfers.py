@@ -16,7 +16,14 @@ from returnees.audit.services import record_event
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus, Transfer, TransferStatus
-from returnees.casework.routing import HOME, move_case, open_case_of, profile_of, route
+from returnees.casework.routing import (
+    HOME,
+    HOME_CHANGED_TO,
+    move_case,
+    open_case_of,
+    profile_of,
+    route,
+)
 from returnees.centres.coverage import office_covering
 from returnees.centres.models import Centre, CentreKind
 from returnees.centres.services import find_centre
@@ -63,7 +70,7 @@ def follow_the_home(session: Session, returnee_id: int, by: int | None) -> None:
         return
     office = office_covering(session, home, profile_of(case))
     if office is not None and office.id != case.office_id and _pending(session, case.id) is None:
-        transfer = _propose(session, case, office, f"home changed to {home}", by)
+        transfer = _propose(session, case, office, f"{HOME_CHANGED_TO}{home}", by)
         proposer = Actor(None, "home change", None, None, "", None)
         record_event(
             session,
@@ -130,15 +137,23 @@ def accept_transfer(session: Session, actor: Actor, transfer_id: int) -> Transfe
 
 def decline_transfer(session: Session, actor: Actor, transfer_id: int, reason: str) -> Transfer:
     """The receiving office declines, saying why; the case stays where it was."""
-    cleaned = _reason(reason, "reason")
     transfer = _decidable(session, actor, transfer_id)
+    cleaned = _reason(reason, "reason")
     transfer.status, transfer.decided_by_id, transfer.decided_at = (
         TransferStatus.DECLINED,
         actor.user_id,
         utcnow(),
     )
     transfer.decline_reason = cleaned
-    record_event(session, actor, AuditAction.UPDATE, "transfer", transfer.id, status="declined")
+    record_event(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "transfer",
+        transfer.id,
+        status="declined",
+        reason=cleaned,
+    )
     return transfer
 
 

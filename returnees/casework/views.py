@@ -19,7 +19,13 @@ from returnees.casework.queue import (
     reason_in_words,
     waited,
 )
-from returnees.casework.routing import history_of, move_in_words, offices_of, route_by_hand
+from returnees.casework.routing import (
+    history_of,
+    move_in_words,
+    offices_of,
+    route_by_hand,
+    transfer_reason_in_words,
+)
 from returnees.casework.services import (
     acknowledge_task,
     approve_closing,
@@ -48,6 +54,7 @@ from returnees.core.web import safe_next
 from returnees.people.models import Returnee
 
 bp = Blueprint("casework", __name__)
+bp.add_app_template_filter(transfer_reason_in_words, "transfer_reason")
 CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 
 

@@ -20,6 +20,7 @@ CHECK_IN_UNANSWERED = "check_in_unanswered"  # check_in: CheckIn
 CASE_CLOSED = "case_closed"  # returnee_id: int
 COVERAGE_CHANGED = "coverage_changed"  # country: Country (an office's places changed)
 HOME_CHANGED = "home_changed"  # returnee_id: int; by: int | None (who changed it)
+USER_MOVED = "user_moved"  # user_id: int (moved to another centre); actor: Actor (who moved them)
 
 _handlers: dict[str, list[Callable[..., Any]]] = defaultdict(list)
 

@@ -67,9 +67,8 @@ class Returnee(Base):
     municipality: Mapped[str] = mapped_column(String(120), default="")
     # Where they live (places.catalogue: GT-1201, a district in El Salvador); None: unknown.
     home_code: Mapped[str | None] = mapped_column(String(7), index=True)
-    # The centre of the latest arrival, and when it was: what the desk's scope is checked against.
+    # The centre that registered them first; a return through another desk does not move it.
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
-    last_arrival_at: Mapped[datetime | None]
     # The office of their current case (casework.routing keeps it): what social workers' scope is
     # checked against; None while the case waits to be routed.
     office_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)

@@ -44,7 +44,9 @@ def returnee_scope(
         followed = _followed_by(actor, session)
         return or_(followed, Returnee.id.in_(_assigned_to(actor))) if with_assigned else followed
     if actor.role is Role.RECEPTION:
-        return or_(_registered_lately(actor), Returnee.id.in_(_in_custody_at(actor)))
+        return or_(
+            Returnee.id.in_(_registered_lately(actor)), Returnee.id.in_(_in_custody_at(actor))
+        )
     return false()
 
 
@@ -87,9 +89,13 @@ def _assigned_to(actor: Actor):
     )
 
 
-def _registered_lately(actor: Actor) -> ColumnElement[bool]:
+def _registered_lately(actor: Actor):
+    """People with an arrival at the actor's desk in the last RECEPTION_SCOPE_DAYS."""
+    arrivals = Base.metadata.tables["arrivals"]
     days = timedelta(days=current_app.config["RECEPTION_SCOPE_DAYS"])
-    return and_(Returnee.centre_id == actor.centre_id, Returnee.last_arrival_at >= utcnow() - days)
+    return select(arrivals.c.returnee_id).where(
+        arrivals.c.centre_id == actor.centre_id, arrivals.c.arrived_at >= utcnow() - days
+    )
 
 
 def _in_custody_at(actor: Actor):

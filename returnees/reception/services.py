@@ -277,7 +277,7 @@ def _update_known_returnee(
     moved = bool(clean.home_code) and clean.home_code != returnee.home_code
     if moved:
         returnee.home_code = clean.home_code
-    returnee.centre, returnee.updated_at = centre, now
+    returnee.updated_at = now
     _log_consent(
         session, returnee, _add_phones(returnee, clean, now, may_withdraw_consent=False), "desk"
     )
@@ -308,7 +308,9 @@ def _add_phones(
     returnee: Returnee, clean: CleanIntake, now: datetime, may_withdraw_consent: bool = True
 ) -> list[tuple[str, bool]]:
     """The numbers of the intake on the record; each change of consent it made (a number
-    agreed to, or no longer), for the consent log."""
+    agreed to, or no longer), for the consent log. For a person registered again elsewhere
+    (`may_withdraw_consent=False`) a number already known keeps its owner, channel and state as
+    the follow-up office keeps them; only a consent the person gives now is added."""
     known = {phone.number: phone for phone in returnee.phones}
     changed = []
     for entry in clean.phones:
@@ -316,6 +318,11 @@ def _add_phones(
         if phone is None:
             phone = Phone(number=entry.number, created_at=now)
             returnee.phones.append(phone)
+        elif not may_withdraw_consent:
+            if entry.has_consent and not phone.has_consent:
+                phone.has_consent, phone.consent_at = True, now
+                changed.append((phone.number, True))
+            continue
         phone.owner, phone.channel = entry.owner, entry.channel
         if entry.has_consent and not phone.has_consent:
             phone.consent_at = now
@@ -358,8 +365,6 @@ def _add_arrival(
     )
     session.add(arrival)
     returnee.arrivals_count += 1
-    latest = returnee.last_arrival_at
-    returnee.last_arrival_at = max(latest, clean.arrived_at) if latest else clean.arrived_at
     if clean.is_unaccompanied:
         arrival.custody = Custody(status=HandoverStatus.IN_CUSTODY)
     session.flush()

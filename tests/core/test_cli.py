@@ -139,6 +139,12 @@ def test_the_demo_shows_routing_at_work_each_office_with_work_in_its_queue(cli, 
             )
             queue = build_queue(session, Actor.for_user(worker))
             assert len(queue) == 2, email
+        airport = session.scalar(
+            select(User).where(User.email == "social_worker@demo.returnees.test")
+        )
+        assert len(build_queue(session, Actor.for_user(airport))) >= 2, (
+            "the social worker still at La Aurora sees the offices of its region"
+        )
 
 
 def test_production_never_seeds_people(cli, app, in_app, monkeypatch):

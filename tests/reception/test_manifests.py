@@ -199,3 +199,38 @@ def test_an_imported_list_notes_who_may_have_come_back_before(desk, register, in
     noted = {row.values["given_names"]: row.earlier_record_ids for row in rows(in_app)}
     assert noted["Persona 3"] == [earlier.returnee_id]
     assert noted["Persona 4"] == []
+
+
+def test_a_passengers_home_from_the_list_is_registered_with_them(desk, in_app, clock):
+    from returnees.auth.access import Actor
+    from returnees.people.models import Returnee
+    from returnees.reception.manifests import import_ready_rows
+
+    content = (
+        "Apellidos;Nombres;Fecha de nacimiento;Sexo;Nacionalidad;Municipio\n"
+        "Pérez;Ana;01/02/1990;F;GT;Ayutla, San Marcos\n"
+    ).encode()
+    upload(desk, content)
+    with in_app() as session:
+        import_ready_rows(session, Actor.system("t"), rows(in_app)[0].manifest_id)
+    passenger = rows(in_app)[0]
+    form = desk.get(f"/reception/register?passenger={passenger.id}").get_data(as_text=True)
+    assert 'value="GT-1217"' in form and 'value="Ayutla, San Marcos"' in form
+    inputs = re.findall(r'<input (?![^>]*type="(?:checkbox|radio)")[^>]*>', form)
+    data = dict(re.findall(r'name="([\w-]+)"[^>]*value="([^"]*)"', " ".join(inputs)))
+    data |= {
+        "sex": "F",
+        "nationality": "GT",
+        "mode": "flight",
+        "deporting_country": "US",
+        "centre": "GT-AURORA",
+        "language": "es",
+        "phones-0-owner": "self",
+        "phones-0-channel": "sms",
+        "phones-1-owner": "self",
+        "phones-1-channel": "sms",
+    }
+    assert desk.post("/reception/register", data=data).status_code == 302
+    with in_app() as session:
+        ana = session.scalar(select(Returnee).where(Returnee.given_names == "Ana"))
+        assert ana.home_code == "GT-1217"
