@@ -450,9 +450,7 @@ def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
     assert phones == {"+50255557777": ("self", "sms"), "+50255558888": ("self", "sms")}, (
         "a known number stays as the office keeps it; a new one is added"
     )
-    assert proposed == ("GT-SM-01", "pending"), (
-        "a different home proposes a transfer"
-    )
+    assert proposed == ("GT-SM-01", "pending"), "a different home proposes a transfer"
 
     tecun_worker = token_for(make_user(Role.SOCIAL_WORKER, "GT-TECUN"))
     rename = app.test_client().patch(
