@@ -189,15 +189,20 @@ def route_by_hand(
 
 
 def open_case_of(session: Session, returnee_id: int) -> Case:
-    case = session.scalar(
+    case = current_case(session, returnee_id)
+    if case is None:
+        raise Conflict(_("This person has no open case."))
+    return case
+
+
+def current_case(session: Session, returnee_id: int) -> Case | None:
+    """The person's latest case not closed, if any."""
+    return session.scalar(
         select(Case)
         .where(Case.returnee_id == returnee_id, Case.status != CaseStatus.CLOSED)
         .order_by(Case.opened_at.desc())
         .limit(1)
     )
-    if case is None:
-        raise Conflict(_("This person has no open case."))
-    return case
 
 
 def cases_of_office(

@@ -19,6 +19,7 @@ from returnees.casework.models import Case, CaseStatus, Transfer, TransferStatus
 from returnees.casework.routing import (
     HOME,
     HOME_CHANGED_TO,
+    current_case,
     move_case,
     open_case_of,
     profile_of,
@@ -56,12 +57,7 @@ def propose_transfer(
 def follow_the_home(session: Session, returnee_id: int, by: int | None) -> None:
     """The home changed: a case waiting for an office gets the one covering the new home; a
     case another office follows is proposed to it (a transfer, for that office to accept)."""
-    case = session.scalar(
-        select(Case)
-        .where(Case.returnee_id == returnee_id, Case.status != CaseStatus.CLOSED)
-        .order_by(Case.opened_at.desc())
-        .limit(1)
-    )
+    case = current_case(session, returnee_id)
     if case is None:
         return
     home = session.scalar(select(Returnee.home_code).where(Returnee.id == returnee_id))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from returnees.audit.models import AuditAction
@@ -700,34 +700,37 @@ def _same_trip(first: Arrival, second: Arrival) -> bool:
     )
 
 
+def _others_in_scope(session: Session, actor: Actor, arrival: Arrival) -> Select:
+    """Other arrivals than this one, of people the actor reaches."""
+    return (
+        select(Arrival)
+        .join(Returnee, Returnee.id == Arrival.returnee_id)
+        .where(Arrival.id != arrival.id, returnee_scope(actor, session))
+    )
+
+
 def household_members(session: Session, actor: Actor, arrival: Arrival) -> list[Arrival]:
     """The others of the arrival's household the actor may reach (a family split between two
     offices shows each office only its own)."""
     if arrival.household_id is None:
         return []
-    query = (
-        select(Arrival)
-        .join(Returnee, Returnee.id == Arrival.returnee_id)
-        .where(
-            Arrival.household_id == arrival.household_id,
-            Arrival.id != arrival.id,
-            returnee_scope(actor, session),
+    return list(
+        session.scalars(
+            _others_in_scope(session, actor, arrival).where(
+                Arrival.household_id == arrival.household_id
+            )
         )
     )
-    return list(session.scalars(query))
 
 
 def same_trip_arrivals(session: Session, actor: Actor, arrival: Arrival) -> list[Arrival]:
     """Others who arrived at the same centre within a day, to link as one household."""
     window = SAME_TRIP
     query = (
-        select(Arrival)
-        .join(Returnee, Returnee.id == Arrival.returnee_id)
+        _others_in_scope(session, actor, arrival)
         .where(
             Arrival.centre_id == arrival.centre_id,
-            Arrival.id != arrival.id,
             Arrival.arrived_at.between(arrival.arrived_at - window, arrival.arrived_at + window),
-            returnee_scope(actor, session),
         )
         .order_by(Arrival.arrived_at)
         .limit(200)

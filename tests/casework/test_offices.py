@@ -392,6 +392,19 @@ def test_a_social_worker_still_at_a_reception_centre_reaches_the_regions_waiting
     assert aurora.get(f"/returnees/{waiting}").status_code == 200
 
 
+def return_at_tecun(given_names: str, **body: object) -> dict:
+    """A registration at the Tecún Umán desk, by the API, with the number 5555 7777."""
+    return {
+        "given_names": given_names,
+        "family_names": "López",
+        "estimated_age": 25,
+        "sex": "F",
+        "nationality": "GT",
+        "phones": [{"number": "5555 7777", "consent": True}],
+        "arrival": {"centre": "GT-TECUN"},
+    } | body
+
+
 def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
     offices, register, make_user, token_for, app, in_app
 ):
@@ -408,15 +421,7 @@ def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
         phones=(PhoneEntry("5555 7777", consent=True),),
     ).returnee_id
     desk = token_for(make_user(Role.RECEPTION, "GT-TECUN"))
-    body = {
-        "given_names": "Fulano",
-        "family_names": "De Tal",
-        "estimated_age": 30,
-        "sex": "F",
-        "nationality": "GT",
-        "phones": [{"number": "5555 7777", "consent": True}],
-        "arrival": {"centre": "GT-TECUN"},
-    }
+    body = return_at_tecun("Fulano", family_names="De Tal", estimated_age=30)
     asked = app.test_client().post("/api/v1/returnees", json=body, headers=desk)
     assert asked.status_code == 409
     [candidate] = asked.get_json()["error"]["candidates"]
@@ -718,16 +723,7 @@ def test_a_return_through_another_desk_does_not_move_a_waiting_case_to_its_regio
     own region's social workers, who could otherwise rename or close it."""
     waiting = register(given_names="Marta", phones=("5555 7777",)).returnee_id
     desk = token_for(make_user(Role.RECEPTION, "GT-TECUN"))
-    body = {
-        "given_names": "Marta",
-        "family_names": "López",
-        "estimated_age": 25,
-        "sex": "F",
-        "nationality": "GT",
-        "phones": [{"number": "5555 7777", "consent": True}],
-        "arrival": {"centre": "GT-TECUN"},
-        "match": waiting,
-    }
+    body = return_at_tecun("Marta", match=waiting)
     assert app.test_client().post("/api/v1/returnees", json=body, headers=desk).status_code == 201
     tecun_worker = token_for(make_user(Role.SOCIAL_WORKER, "GT-TECUN"))
     renamed = app.test_client().patch(

@@ -9,17 +9,6 @@ from returnees.auth.models import Role
 from tests.reception.test_api import BODY
 
 
-@pytest.fixture
-def api(app, demo, make_user, token_for):
-    client = app.test_client()
-    headers = token_for(make_user(Role.RECEPTION, "GT-AURORA"))
-
-    def call(method: str, path: str, body=None):
-        return client.open(f"/api/v1{path}", method=method, json=body, headers=headers)
-
-    return call
-
-
 def test_the_api_lists_places_by_name_department_or_code(api):
     found = api("GET", "/places?country=GT&q=san marcos").get_json()
     assert found[0] == {

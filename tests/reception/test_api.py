@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from returnees.auth.models import Role
-
 BODY = {
     "given_names": "José",
     "family_names": "Hernández Pérez",
@@ -25,17 +23,6 @@ BODY = {
         "reference": "ICE-512",
     },
 }
-
-
-@pytest.fixture
-def api(app, demo, make_user, token_for):
-    client = app.test_client()
-    headers = token_for(make_user(Role.RECEPTION, "GT-AURORA"))
-
-    def call(method: str, path: str, body=None):
-        return client.open(f"/api/v1{path}", method=method, json=body, headers=headers)
-
-    return call
 
 
 def test_a_returnee_is_created_with_the_first_arrival_and_found_again(api, clock):

@@ -123,6 +123,25 @@ def test_the_checklist_puts_children_travelling_alone_first(desk, in_app, clock)
         assert ordered[0].values["given_names"] == "Menor" and ordered[0].is_unaccompanied
 
 
+def register_as_filled_in(desk, form: str, sex: str):
+    """Send the intake as the passenger list filled it in, the choices a desk makes added."""
+    inputs = re.findall(r'<input (?![^>]*type="(?:checkbox|radio)")[^>]*>', form)
+    data = dict(re.findall(r'name="([\w-]+)"[^>]*value="([^"]*)"', " ".join(inputs)))
+    data |= {
+        "sex": sex,
+        "nationality": "GT",
+        "mode": "flight",
+        "deporting_country": "US",
+        "centre": "GT-AURORA",
+        "language": "es",
+        "phones-0-owner": "self",
+        "phones-0-channel": "sms",
+        "phones-1-owner": "self",
+        "phones-1-channel": "sms",
+    }
+    return desk.post("/reception/register", data=data)
+
+
 def test_marking_a_passenger_arrived_opens_the_intake_filled_in(desk, in_app, clock):
     from returnees.auth.access import Actor
     from returnees.reception.manifests import import_ready_rows
@@ -134,21 +153,7 @@ def test_marking_a_passenger_arrived_opens_the_intake_filled_in(desk, in_app, cl
     form = desk.get(f"/reception/register?passenger={passenger.id}").get_data(as_text=True)
     assert 'value="García López"' in form and 'value="Persona 1"' in form
     assert 'value="+50255551001"' in form and 'value="ICE-512"' in form
-    inputs = re.findall(r'<input (?![^>]*type="(?:checkbox|radio)")[^>]*>', form)
-    data = dict(re.findall(r'name="([\w-]+)"[^>]*value="([^"]*)"', " ".join(inputs)))
-    data |= {
-        "sex": "M",
-        "nationality": "GT",
-        "mode": "flight",
-        "deporting_country": "US",
-        "centre": "GT-AURORA",
-        "language": "es",
-        "phones-0-owner": "self",
-        "phones-0-channel": "sms",
-        "phones-1-owner": "self",
-        "phones-1-channel": "sms",
-    }
-    response = desk.post("/reception/register", data=data)
+    response = register_as_filled_in(desk, form, sex="M")
     page = response.get_data(as_text=True)
     assert response.status_code == 302, (
         re.findall(r"class=\"error\"[^>]*>([^<]*)", page) or page[-3000:]
@@ -216,21 +221,7 @@ def test_a_passengers_home_from_the_list_is_registered_with_them(desk, in_app, c
     passenger = rows(in_app)[0]
     form = desk.get(f"/reception/register?passenger={passenger.id}").get_data(as_text=True)
     assert 'value="GT-1217"' in form and 'value="Ayutla, San Marcos"' in form
-    inputs = re.findall(r'<input (?![^>]*type="(?:checkbox|radio)")[^>]*>', form)
-    data = dict(re.findall(r'name="([\w-]+)"[^>]*value="([^"]*)"', " ".join(inputs)))
-    data |= {
-        "sex": "F",
-        "nationality": "GT",
-        "mode": "flight",
-        "deporting_country": "US",
-        "centre": "GT-AURORA",
-        "language": "es",
-        "phones-0-owner": "self",
-        "phones-0-channel": "sms",
-        "phones-1-owner": "self",
-        "phones-1-channel": "sms",
-    }
-    assert desk.post("/reception/register", data=data).status_code == 302
+    assert register_as_filled_in(desk, form, sex="F").status_code == 302
     with in_app() as session:
         ana = session.scalar(select(Returnee).where(Returnee.given_names == "Ana"))
         assert ana.home_code == "GT-1217"
