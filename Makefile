@@ -46,9 +46,9 @@ test: lint check-migrations
 # Re-extract the strings and merge them into the Spanish catalog; then translate the new ones.
 translations: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o returnees/translations/messages.pot \
-		--no-location --sort-output --omit-header .
+		--no-location --sort-output --omit-header --width 100 .
 	$(BIN)/pybabel update -i returnees/translations/messages.pot -d returnees/translations \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --width 100
 
 bench: install-test
 	$(BIN)/python -m bench

@@ -36,6 +36,7 @@ from returnees.casework.services import (
     close_case,
     close_task,
     record_contact,
+    record_contact_with_person,
     reschedule_task,
 )
 from returnees.casework.transfers import (
@@ -75,6 +76,8 @@ def queue() -> Response:
             "risk_level": item.risk_level.value if item.risk_level else None,
             "phone": item.phone,
             "acknowledged": item.acknowledged,
+            "call_number": item.call_number,
+            "household": list(item.household),
         }
         for item in items
     ]
@@ -90,6 +93,19 @@ def add_contact(task_id: int) -> tuple[Response, int]:
         get_session(), current_actor(), task_id, body["kind"], body["outcome"], body["note"]
     )
     return jsonify({"id": contact.id, "task_id": task_id, "outcome": contact.outcome.value}), 201
+
+
+@bp.post("/returnees/<int:returnee_id>/contacts")
+@requires_role(*CASEWORK)
+def add_contact_with_person(returnee_id: int) -> tuple[Response, int]:
+    """Record a call or a visit with a person, not from a task: it answers their open call
+    (or visit) task when there is one."""
+    body = load_body(ContactSchema())
+    contact = record_contact_with_person(
+        get_session(), current_actor(), returnee_id, body["kind"], body["outcome"], body["note"]
+    )
+    dumped = {"id": contact.id, "task_id": contact.task_id, "outcome": contact.outcome.value}
+    return jsonify(dumped), 201
 
 
 @bp.post("/tasks/<int:task_id>/reschedule")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,10 +19,13 @@ from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus
 from returnees.centres.models import COUNTRY_TIMEZONES
 from returnees.core.clock import utcnow
+from returnees.followups.models import Asked
+from returnees.followups.services import contact_phones
 from returnees.messaging.window import start_of_day
 from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
 from returnees.people.scope import in_region, returnee_scope
+from returnees.reception.models import Arrival
 from returnees.risk.models import RiskFlag, RiskLevel
 from returnees.risk.services import describe
 from returnees.tasks.models import Task, TaskKind, TaskStatus
@@ -91,6 +94,10 @@ class QueueItem:
     assigned_to_id: int | None
     phone: str = ""
     acknowledged: bool = False
+    # The number to call the person on (a child's: the guardian's), and the others of their
+    # household the reader reaches, by name.
+    call_number: str = ""
+    household: tuple[str, ...] = ()
 
 
 def build_queue(
@@ -130,7 +137,8 @@ def build_queue(
     scope = _people_in_scope(session, actor, criteria)
     items = [] if criteria.mine or criteria.children else _unknown_senders(session, actor, limit)
     if criteria.mine:
-        return _caseload_queue(session, _base(actor, criteria, scope), buckets, limit)
+        items = _caseload_queue(session, _base(actor, criteria, scope), buckets, limit)
+        return _with_contacts(session, actor, items)
     for bucket, condition, order in buckets:
         remaining = limit - len(items)
         if remaining <= 0:
@@ -138,7 +146,61 @@ def build_queue(
         query = _base(actor, criteria, scope).where(condition)
         query = query.order_by(*order, Task.id).limit(remaining)
         items += [_item(bucket, *row) for row in session.execute(query).all()]
-    return items
+    return _with_contacts(session, actor, items)
+
+
+def _with_contacts(session: Session, actor: Actor, items: list[QueueItem]) -> list[QueueItem]:
+    """Each item with the number to call its person on and their household, read for the
+    people of this page only (two small queries)."""
+    people = {item.returnee_id for item in items if item.returnee_id}
+    if not people:
+        return items
+    numbers = contact_phones(session, people)
+    families = _households(session, actor, people)
+    return [
+        replace(
+            item,
+            call_number=_number_to_call(numbers.get(item.returnee_id, {}), item.is_child),
+            household=families.get(item.returnee_id, ()),
+        )
+        if item.returnee_id
+        else item
+        for item in items
+    ]
+
+
+def _number_to_call(numbers: dict[Asked, dict], is_child: bool) -> str:
+    order = (Asked.GUARDIAN, Asked.RETURNEE) if is_child else (Asked.RETURNEE, Asked.GUARDIAN)
+    return next((numbers[asked]["phone"] for asked in order if asked in numbers), "")
+
+
+def _households(session: Session, actor: Actor, people: set[int]) -> dict[int, tuple[str, ...]]:
+    """By person, the names of the others of any household they arrived in, among the
+    people the actor reaches (a family split between offices shows each office its own)."""
+    theirs = aliased(Arrival)
+    query = (
+        select(theirs.returnee_id, Returnee.given_names, Returnee.family_names)
+        .select_from(theirs)
+        .join(
+            Arrival,
+            and_(
+                Arrival.household_id == theirs.household_id,
+                Arrival.returnee_id != theirs.returnee_id,
+            ),
+        )
+        .join(Returnee, Returnee.id == Arrival.returnee_id)
+        .where(
+            theirs.returnee_id.in_(people),
+            theirs.household_id.is_not(None),
+            returnee_scope(actor, session),
+        )
+        .distinct()
+        .order_by(theirs.returnee_id, Returnee.given_names)
+    )
+    families: dict[int, tuple[str, ...]] = {}
+    for returnee_id, given, family in session.execute(query):
+        families[returnee_id] = (*families.get(returnee_id, ()), f"{given} {family}")
+    return families
 
 
 def _unknown_senders(session: Session, actor: Actor, limit: int) -> list[QueueItem]:

@@ -20,6 +20,12 @@ class QueueItemSchema(Schema):
     risk_level = fields.String(allow_none=True)
     phone = fields.String(metadata={"description": "the number a danger signal came from"})
     acknowledged = fields.Boolean(metadata={"description": "an urgent task someone took in hand"})
+    call_number = fields.String(
+        metadata={"description": "the number to call the person on (a child's: the guardian's)"}
+    )
+    household = fields.List(
+        fields.String(), metadata={"description": "the others of the person's household, by name"}
+    )
 
 
 class OfficeCasesQuerySchema(Schema):

@@ -331,11 +331,44 @@ def record_contact(
     back tomorrow. A wrong number: the number is marked unusable and a task to find a new one
     replaces the call."""
     task = require_task_about_a_person(session, actor, task_id)
+    return _save_contact(session, actor, task.returnee_id, task, kind, outcome, note)
+
+
+def record_contact_with_person(
+    session: Session, actor: Actor, returnee_id: int, kind: str, outcome: str, note: str = ""
+) -> CaseContact:
+    """A call or a visit made from the person's record. It answers the person's open call (or
+    visit) task when there is one, as if recorded on it; otherwise it is written on its own."""
+    actor.require_role(*CASEWORK)
+    require_returnee(session, actor, returnee_id)
+    wanted = TaskKind.VISIT if kind == ContactKind.VISIT.value else TaskKind.CALL
+    task = session.scalar(
+        select(Task)
+        .where(
+            Task.returnee_id == returnee_id,
+            Task.kind == wanted,
+            Task.status == TaskStatus.OPEN,
+        )
+        .order_by(Task.due_at, Task.id)
+        .limit(1)
+    )
+    return _save_contact(session, actor, returnee_id, task, kind, outcome, note)
+
+
+def _save_contact(
+    session: Session,
+    actor: Actor,
+    returnee_id: int,
+    task: Task | None,
+    kind: str,
+    outcome: str,
+    note: str,
+) -> CaseContact:
     kind_value, outcome_value = _check_contact(kind, outcome, note)
     now = utcnow()
     contact = CaseContact(
-        returnee_id=task.returnee_id,
-        task_id=task.id,
+        returnee_id=returnee_id,
+        task_id=task.id if task else None,
         kind=kind_value,
         outcome=outcome_value,
         note=note.strip(),
@@ -343,12 +376,13 @@ def record_contact(
         made_at=now,
     )
     session.add(contact)
-    if outcome_value in (ContactOutcome.NOT_REACHED, ContactOutcome.NOT_HOME):
-        task.due_at = now + RETRY_AFTER
-    else:
-        _close(task, actor, now, f"{kind_value.value}: {outcome_value.value}")
+    if task is not None:
+        if outcome_value in (ContactOutcome.NOT_REACHED, ContactOutcome.NOT_HOME):
+            task.due_at = now + RETRY_AFTER
+        else:
+            _close(task, actor, now, f"{kind_value.value}: {outcome_value.value}")
     if outcome_value is ContactOutcome.WRONG_NUMBER:
-        _mark_number_wrong(session, task)
+        _mark_number_wrong(session, returnee_id, task)
     session.flush()
     record_event(
         session,
@@ -356,7 +390,7 @@ def record_contact(
         AuditAction.CREATE,
         "case_contact",
         contact.id,
-        returnee=task.returnee_id,
+        returnee=returnee_id,
         kind=kind_value.value,
         outcome=outcome_value.value,
     )
@@ -381,19 +415,18 @@ def _check_contact(kind: str, outcome: str, note: str) -> tuple[ContactKind, Con
     return kind_value, outcome_value  # type: ignore[return-value]
 
 
-def _number_called(session: Session, task: Task) -> Phone | None:
-    """The number a call on this task rang: its check-in's (a child's may be a guardian's),
-    else the one the person is asked on."""
-    returnee = session.get(Returnee, task.returnee_id)
-    check_in_id = task.subject.removeprefix("check-in:")
+def _number_called(session: Session, returnee_id: int, task: Task | None) -> Phone | None:
+    """The number a call rang: its task's check-in's (a child's may be a guardian's), else the
+    one the person is asked on."""
+    returnee = session.get(Returnee, returnee_id)
+    check_in_id = task.subject.removeprefix("check-in:") if task else ""
     check_in = session.get(CheckIn, int(check_in_id)) if check_in_id.isdigit() else None
     called = check_in.phone if check_in is not None else None
     return next((p for p in returnee.phones if p.number == called), contact_phone(returnee))
 
 
-def _mark_number_wrong(session: Session, task: Task) -> None:
-    returnee_id = task.returnee_id
-    phone = _number_called(session, task)
+def _mark_number_wrong(session: Session, returnee_id: int, task: Task | None) -> None:
+    phone = _number_called(session, returnee_id, task)
     if phone is not None:
         phone.is_usable = False
         session.execute(

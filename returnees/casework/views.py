@@ -16,6 +16,7 @@ from returnees.casework.queue import (
     BUCKET_LABELS,
     QueueCriteria,
     build_queue,
+    phone_label,
     reason_in_words,
     waited,
 )
@@ -36,6 +37,7 @@ from returnees.casework.services import (
     contacts_of,
     current_case,
     record_contact,
+    record_contact_with_person,
     reschedule_task,
     social_workers_for,
     unassigned_cases,
@@ -52,6 +54,7 @@ from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.web import safe_next
 from returnees.people.models import Returnee
+from returnees.people.views import record_page
 
 bp = Blueprint("casework", __name__)
 bp.add_app_template_filter(transfer_reason_in_words, "transfer_reason")
@@ -78,6 +81,7 @@ def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]
         filters=list_filters(session, actor),
         bucket_labels=BUCKET_LABELS,
         reason_in_words=reason_in_words,
+        phone_label=phone_label,
         waited=waited,
         now=utcnow(),
         call_outcomes=CALL_OUTCOMES,
@@ -236,6 +240,28 @@ def assign_one(returnee_id: int) -> Response:
     return redirect(url_for("people.record", returnee_id=returnee_id))
 
 
+@bp.post("/returnees/<int:returnee_id>/contacts")
+@requires_role(*CASEWORK)
+def contact_from_record(returnee_id: int) -> Response | tuple[str, int]:
+    """Record a call or a visit from the person's record."""
+    form = request.form
+    try:
+        record_contact_with_person(
+            get_session(),
+            current_actor(),
+            returnee_id,
+            form.get("kind", ""),
+            form.get("outcome", ""),
+            form.get("note", ""),
+        )
+    except DomainError as error:
+        get_session().rollback()
+        messages = [str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]
+        return record_page(returnee_id, {"form": dict(form), "messages": messages}, error.status)
+    flash(_("Recorded."), "success")
+    return redirect(url_for("people.record", returnee_id=returnee_id) + "#case")
+
+
 @bp.post("/returnees/<int:returnee_id>/close")
 @requires_role(*CASEWORK)
 def close_returnee_case(returnee_id: int) -> Response:
@@ -296,6 +322,7 @@ def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | N
         "workers": social_workers_for(session, actor, returnee),
         "close_reason_labels": CLOSE_REASON_LABELS,
         "outcome_labels": OUTCOME_LABELS,
+        "outcomes": {"call": CALL_OUTCOMES, "visit": VISIT_OUTCOMES},
     }
 
 

@@ -81,6 +81,14 @@ def search_from(form: ReturneeSearchForm) -> ReturneeSearch:
 @requires_role(*PEOPLE_ROLES)
 def record(returnee_id: int) -> str:
     """A returnee's record: identity, phones, every arrival, screening, custody, household."""
+    return record_page(returnee_id)[0]
+
+
+def record_page(
+    returnee_id: int, failed_contact: dict | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The record; a call or visit that could not be saved shows its errors and what was
+    typed, so nothing is lost."""
     session, actor = get_session(), current_actor()
     returnee = view_returnee(session, actor, returnee_id)
     arrivals = arrivals_of(session, returnee)
@@ -103,4 +111,5 @@ def record(returnee_id: int) -> str:
         panels=_panels(session, actor, returnee),
         format_document=format_document,
         format_phone=format_phone,
-    )
+        failed_contact=failed_contact or {},
+    ), status

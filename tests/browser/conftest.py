@@ -33,6 +33,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts"
+# Screenshots are artefacts to look at, not checks: they do not wait for web fonts (the pages use
+# the system's fonts; waiting for document.fonts timed out once on a busy two-core machine).
+os.environ.setdefault("PW_TEST_SCREENSHOT_NO_FONTS_READY", "1")
+
+
+def save_screenshot(page, name: str) -> Path:
+    """The whole page as a PNG under tests/artifacts, with animations and the caret still."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(
+        path=str(path), full_page=True, animations="disabled", caret="hide", timeout=60_000
+    )
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -86,11 +99,4 @@ def page(browser, live_server):
 
 @pytest.fixture
 def screenshot(page):
-    SCREENSHOTS.mkdir(exist_ok=True)
-
-    def take(name: str) -> Path:
-        path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return take
+    return lambda name: save_screenshot(page, name)

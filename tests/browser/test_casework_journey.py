@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from returnees.core.scheduler import run_once
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import save_screenshot as shot
 from tests.browser.test_sign_in_journeys import sign_in_by_keyboard
 
 pytestmark = pytest.mark.browser
@@ -51,11 +51,6 @@ def answer_on_the_phone(page, text: str) -> None:
     phone.locator("input[name=body]").fill(text)
     with page.expect_navigation():
         phone.get_by_role("button", name="Enviar").click()
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_the_whole_loop_from_the_desk_to_the_supervisor(browser, live_server, live_app):

@@ -17,6 +17,8 @@ ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/cases/assign"): SUPERVISOR,
     ("POST", "/returnees/<int:returnee_id>/assign"): SUPERVISOR,
     ("POST", "/returnees/<int:returnee_id>/close"): CASEWORK,
+    ("POST", "/returnees/<int:returnee_id>/contacts"): CASEWORK,
+    ("POST", "/api/v1/returnees/<int:returnee_id>/contacts"): CASEWORK,
     ("POST", "/returnees/<int:returnee_id>/close/approve"): SUPERVISOR,
     ("GET", "/api/v1/queue"): CASEWORK,
     ("GET", "/api/v1/cases"): CASEWORK | ADMIN,

@@ -292,3 +292,71 @@ def test_approving_when_nothing_waits_is_a_clear_conflict(app, register, supervi
     )
     assert response.status_code == 409
     assert response.get_json()["error"]["message"]
+
+
+def test_a_call_recorded_from_the_record_answers_the_persons_open_call(
+    app, register, add_task, in_app, worker, sign_in_as
+):
+    person = register().returnee_id
+    task_id = add_task(person)
+    client = sign_in_as(worker)
+    assert f'action="/returnees/{person}/contacts"' in client.get(f"/returnees/{person}").text
+    response = post(
+        client, f"/returnees/{person}/contacts", kind="call", outcome="reached", note="en casa"
+    )
+    assert response.status_code == 302
+    assert task_of(in_app, task_id).status is TaskStatus.DONE
+    with in_app() as session:
+        contact = session.scalars(select(CaseContact)).one()
+    assert (contact.task_id, contact.note) == (task_id, "en casa")
+    assert "en casa" in client.get(f"/returnees/{person}").text
+
+
+def test_a_visit_with_no_task_is_recorded_on_the_record_alone(
+    app, register, in_app, worker, token_for
+):
+    person = register().returnee_id
+    response = app.test_client().post(
+        f"/api/v1/returnees/{person}/contacts",
+        json={"kind": "visit", "outcome": "met", "note": "visita a la casa"},
+        headers=token_for(worker),
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["task_id"] is None
+    with in_app() as session:
+        contact = session.scalars(select(CaseContact)).one()
+        assert (contact.returnee_id, contact.kind.value, contact.made_by_id) == (
+            person,
+            "visit",
+            worker.id,
+        )
+        assert session.scalar(select(AuditEntry).where(AuditEntry.record_type == "case_contact"))
+
+
+def test_a_wrong_number_from_the_record_marks_the_number_asked_on(
+    app, register, in_app, worker, sign_in_as
+):
+    person = register(phones=("5555 1234",)).returnee_id
+    post(sign_in_as(worker), f"/returnees/{person}/contacts", kind="call", outcome="wrong_number")
+    with in_app() as session:
+        assert session.scalars(select(Phone.is_usable)).all() == [False]
+        kinds = session.scalars(select(Task.kind).where(Task.status == TaskStatus.OPEN)).all()
+    assert kinds == [TaskKind.FIND_NEW_NUMBER]
+
+
+def test_a_bad_contact_on_the_record_changes_nothing_and_keeps_the_note(
+    app, register, in_app, worker, sign_in_as
+):
+    person = register().returnee_id
+    response = post(
+        sign_in_as(worker),
+        f"/returnees/{person}/contacts",
+        kind="call",
+        outcome="met",
+        note="lo que escribí",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "lo que escribí" in page and 'role="alert"' in page
+    with in_app() as session:
+        assert session.scalars(select(CaseContact)).all() == []

@@ -212,3 +212,31 @@ def test_a_workers_own_queue_keeps_the_same_order_in_one_query(
         (i.returnee_id, i.bucket) for i in everyone
     ]
     assert [i.returnee_id for i in mine] == expected[:limit]
+
+
+def test_each_card_has_the_number_to_call_and_names_the_household(
+    app, register, add_task, in_app, worker, sign_in_as, token_for
+):
+    from returnees.reception.intake import PhoneEntry
+    from returnees.reception.services import link_household
+
+    mother = register(given_names="Rosa", family_names="Ixcoy", phones=("5555 1234",))
+    son = register(
+        given_names="Luis",
+        family_names="Ixcoy",
+        estimated_age=9,
+        phones=(PhoneEntry("5555 2222", owner="relative", consent=True),),
+    )
+    register(given_names="Nadie", family_names="Más")
+    with in_app() as session:
+        link_household(session, Actor.system("test"), [mother.id, son.id])
+    add_task(mother.returnee_id)
+    add_task(son.returnee_id, due_in=timedelta(hours=3))
+    items = app.test_client().get("/api/v1/queue", headers=token_for(worker)).get_json()
+    cards = {item["returnee_id"]: item for item in items}
+    assert cards[mother.returnee_id]["call_number"] == "+50255551234"
+    assert cards[mother.returnee_id]["household"] == ["Luis Ixcoy"]
+    assert cards[son.returnee_id]["call_number"] == "+50255552222", "a child: the guardian's"
+    assert cards[son.returnee_id]["household"] == ["Rosa Ixcoy"]
+    page = sign_in_as(worker).get("/queue").get_data(as_text=True)
+    assert 'href="tel:+50255551234"' in page and "Luis Ixcoy" in page

@@ -1,0 +1,195 @@
+"""Every page fits the screen it is read on: a social worker's phone (390 px), the desk's small
+screen (1024 px) and a desktop (1280 px). Each role visits every page the access matrix lets it
+open, with real records behind every id, and a page fails if it scrolls sideways, leaves a link,
+button or field outside the screen, weighs more than 200 KB or loads anything from another
+server (centres have weak connections, and no CDN)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from returnees.auth.access import Actor
+from returnees.auth.models import Role, User
+from returnees.core.db import unit_of_work
+from returnees.demo.services import DEMO_USERS
+from returnees.messaging.models import MessageTemplate
+from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
+from returnees.reception.manifests import ManifestEntry, upload_passenger_list
+from returnees.reception.services import HandoverEntry, hand_over_child, register_arrival
+from returnees.referrals.models import PartnerOrganisation
+from returnees.referrals.services import make_referral
+from returnees.tasks.models import TaskKind
+from returnees.tasks.services import open_task
+from tests.auth.test_access_matrix import MATRIX, PUBLIC, SIGNED
+from tests.browser.test_sign_in_journeys import sign_in_by_keyboard
+
+pytestmark = pytest.mark.browser
+
+PHONE, DESKTOP = 390, 1280
+DESK_SCREEN = 1024
+
+OUT_OF_PLACE = """() => {
+  const width = document.documentElement.clientWidth;
+  const found = [];
+  const wide = document.documentElement.scrollWidth;
+  if (wide > width + 1) found.push(`the page is ${wide} px wide`);
+  const controls = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  for (const control of document.querySelectorAll(controls)) {
+    if (control.classList.contains('skip')) continue;
+    const box = control.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    if (box.left < -1 || box.right > width + 1) {
+      const name = control.getAttribute('name') || control.id || control.innerText || '';
+      const where = `${Math.round(box.left)}-${Math.round(box.right)} px`;
+      found.push(`${control.tagName.toLowerCase()} "${name.trim().slice(0, 40)}" at ${where}`);
+    }
+  }
+  return found;
+}"""
+
+
+MAX_PAGE_BYTES = 200_000
+WEIGHT = """() => {
+  const entries = [...performance.getEntriesByType('navigation'),
+                   ...performance.getEntriesByType('resource')];
+  return {
+    bytes: entries.reduce((sum, entry) => sum + entry.decodedBodySize, 0),
+    elsewhere: entries.map(entry => entry.name)
+                      .filter(name => new URL(name).origin !== location.origin),
+  };
+}"""
+
+
+@dataclass(frozen=True)
+class FitWorld:
+    ids: dict[str, int | str]
+
+
+@pytest.fixture(scope="module")
+def fit_world(live_app) -> FitWorld:
+    """One real record behind every id a page takes: a person with a phone and a referral, a
+    child handed over to an aunt, a passenger list with a row to fix."""
+    actor = Actor.system("page-fit")
+    with live_app.app_context(), unit_of_work() as session:
+        adult = register_arrival(
+            session, actor, _intake("Rosa Amalia", "Ajú de la Cruz Xiloj", 31, "41239876"), "new"
+        )
+        child = register_arrival(
+            session, actor, _intake("Mateo", "Xiloj Ajú", 13, "", alone=True), "new"
+        )
+        hand_over_child(session, actor, child.id, HandoverEntry("Tía Juana", "other_relative"))
+        open_task(session, TaskKind.CALL, adult.returnee_id, "no answer x2", priority=10)
+        listing = "apellidos,nombres,fecha de nacimiento,sexo,nacionalidad\n"
+        listing += "Pérez,Ana,31/02/2000,F,GT\n"
+        arriving = datetime(2026, 12, 1, tzinfo=UTC)
+        entry = ManifestEntry("GT-AURORA", "TA-390", "flight", "US", arriving)
+        upload = upload_passenger_list(session, actor, entry, "lista.csv", listing.encode())
+        worker = session.scalar(select(User).where(User.role == Role.SOCIAL_WORKER))
+        supervisor = session.scalar(select(User).where(User.role == Role.SUPERVISOR))
+        partner = session.scalar(
+            select(PartnerOrganisation).where(PartnerOrganisation.country == "GT")
+        )
+        referral = make_referral(
+            session,
+            Actor.for_user(supervisor),
+            adult.returnee_id,
+            partner.id,
+            partner.services[0].kind.value,
+            has_consent=True,
+        )
+        return FitWorld(
+            {
+                "<code>": "GT-AURORA",
+                "<int:user_id>": worker.id,
+                "<int:arrival_id>": child.id,
+                "<int:returnee_id>": adult.returnee_id,
+                "<int:manifest_id>": upload.manifest.id,
+                "<int:template_id>": session.scalar(select(MessageTemplate.id).limit(1)),
+                "<int:referral_id>": referral.id,
+                "<int:organisation_id>": partner.id,
+                "<profile>": "adult",
+            }
+        )
+
+
+def _intake(given: str, family: str, age: int, phone: str, alone: bool = False) -> Intake:
+    return Intake(
+        given_names=given,
+        family_names=family,
+        estimated_age=age,
+        sex="F",
+        nationality="GT",
+        home="",
+        is_unaccompanied=alone,
+        phones=[PhoneEntry(phone, consent=True)] if phone else [],
+        arrival=ArrivalEntry(centre="GT-AURORA"),
+    )
+
+
+def pages_of(role: Role) -> list[str]:
+    return sorted(
+        rule
+        for (method, rule), allowed in MATRIX.items()
+        if method == "GET"
+        and not rule.startswith("/api/")
+        and allowed not in (PUBLIC, SIGNED)
+        and role in allowed
+    )
+
+
+def concrete(rule: str, world: FitWorld) -> str:
+    for placeholder, value in world.ids.items():
+        rule = rule.replace(placeholder, str(value))
+    assert "<" not in rule, f"no record for {rule}: add one to fit_world"
+    return rule
+
+
+SCREENS = [
+    pytest.param(email, role, width, id=f"{role.value} at {width} px")
+    for email, role, _centre, _name in DEMO_USERS
+    for width in (PHONE, DESKTOP)
+]
+
+
+@pytest.mark.parametrize(("email", "role", "width"), SCREENS)
+def test_every_page_fits_the_screen(browser, live_server, fit_world, email, role, width):
+    problems = _visit_every_page(browser, live_server, fit_world, email, pages_of(role), width)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_desk_pages_fit_a_small_desktop(browser, live_server, fit_world):
+    desk_pages = [rule for rule in pages_of(Role.RECEPTION) if rule.startswith("/reception/")]
+    problems = _visit_every_page(
+        browser, live_server, fit_world, "reception@demo.returnees.test", desk_pages, DESK_SCREEN
+    )
+    assert not problems, "\n".join(problems)
+
+
+def _visit_every_page(
+    browser, live_server, world: FitWorld, email: str, rules: list[str], width: int
+) -> list[str]:
+    context = browser.new_context(viewport={"width": width, "height": 800}, base_url=live_server)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in_by_keyboard(page, email)
+        problems = []
+        for rule in rules:
+            path = concrete(rule, world)
+            response = page.goto(path)
+            assert response.status < 400, f"{path}: {response.status}"
+            found = page.evaluate(OUT_OF_PLACE)
+            weight = page.evaluate(WEIGHT)
+            if weight["bytes"] > MAX_PAGE_BYTES:
+                found.append(f"weighs {weight['bytes']} bytes with its styles and scripts")
+            found += [f"loads {address} from another server" for address in weight["elsewhere"]]
+            problems += [f"{path} at {width} px: {what}" for what in found[:4]]
+            if len(found) > 4:
+                problems.append(f"{path} at {width} px: and {len(found) - 4} more")
+        return problems
+    finally:
+        context.close()
