@@ -172,3 +172,13 @@ def test_production_never_seeds_people(cli, app, in_app, monkeypatch, options):
     with in_app() as session:
         assert session.scalar(select(func.count()).select_from(Returnee)) == 0
         assert session.scalar(select(func.count()).select_from(DemoSeed)) == 0
+
+
+def test_a_seeding_that_stopped_half_way_is_refused_not_doubled(cli, in_app, clock):
+    with in_app() as session:
+        session.add(DemoSeed(seeded_at=clock.now() - timedelta(hours=1), rows={}))
+    result = cli("seed-demo")
+    assert result.exit_code == 1
+    assert "se detuvo a medias" in result.output, result.output
+    with in_app() as session:
+        assert session.scalar(select(func.count()).select_from(Returnee)) == 0
