@@ -23,7 +23,7 @@ install-test: $(BIN)/python
 
 run: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
+	$(BIN)/flask seed-demo --refresh
 	@echo ""
 	@echo "  returnees is running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@echo "  database: instance/returnees.sqlite3; messages: the simulated gateway"
