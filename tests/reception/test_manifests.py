@@ -225,3 +225,25 @@ def test_a_passengers_home_from_the_list_is_registered_with_them(desk, in_app, c
     with in_app() as session:
         ana = session.scalar(select(Returnee).where(Returnee.given_names == "Ana"))
         assert ana.home_code == "GT-1217"
+
+
+def test_a_5000_row_list_shows_its_problems_first_and_pages_the_rest(desk, in_app, clock):
+    people = [
+        f"Ramírez Coc;Persona {n};{1 + n % 28:02d}/{1 + n % 12:02d}/{1960 + n % 40};F;GT;;;"
+        if n % 50
+        else f"Sin Fecha;Persona {n};;F;GT;;;"
+        for n in range(5000)
+    ]
+    location = upload(desk, (HEADER + "\n".join(people) + "\n").encode()).headers["Location"]
+    pages = [desk.get(f"{location}?page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    assert all(len(page.encode()) < 200_000 for page in pages)
+    assert [page.count('class="needs_fixing"') for page in pages] == [50, 50, 0], "to fix first"
+    assert [page.count('class="ready"') for page in pages] == [0, 0, 50]
+    assert "Página 1 de 100" in pages[0] or "Page 1 of 100" in pages[0]
+    last = desk.get(f"{location}?page=999").get_data(as_text=True)
+    assert "Página 100 de 100" in last or "Page 100 of 100" in last
+    desk.post(f"{location}/import", data={"csrf_token": csrf_token(desk, location)})
+    checklist = desk.get(location).get_data(as_text=True)
+    assert len(checklist.encode()) < 200_000
+    assert checklist.count('class="expected"') == 200
+    assert "4900 arrived" in checklist or "0 llegaron, 4900" in checklist or "4900" in checklist
