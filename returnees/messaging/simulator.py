@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response
 
 from returnees.auth.access import EVERY_ROLE, requires_role
-from returnees.core.db import get_session
+from returnees.core.db import get_session, reads_only
 from returnees.messaging.gateway import SimulatedGateway
 from returnees.messaging.queries import simulated_phones
 from returnees.messaging.services import gateway
@@ -29,6 +29,7 @@ def _only_with_the_simulated_gateway() -> None:
 
 @bp.get("/")
 @requires_role(*EVERY_ROLE)
+@reads_only
 def index() -> str:
     """Each demo phone and what it received."""
     return render_template("messaging/simulator.html", phones=simulated_phones(get_session()))
