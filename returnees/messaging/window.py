@@ -44,18 +44,16 @@ def start_of_day(now: datetime, zone: ZoneInfo, days_later: int = 0) -> datetime
 def sending_hold(now: datetime, nationality: Country) -> str | None:
     """Why routine messages to a person of this country wait now, and when they go, in the
     person's time ("outside the sending hours: goes out tomorrow at 08:00"); None while the
-    window is open. Replies and urgent alerts go at any hour."""
+    window is open. Replies and urgent alerts go at any hour. The window opens again the same
+    morning or the next one."""
     opens = window_opens(now, nationality)
     if opens is None:
         return None
     zone = local_zone(nationality)
     local = opens.astimezone(zone)
     clock = local.strftime("%H:%M")
-    days = (local.date() - now.astimezone(zone).date()).days
-    if days == 0:
+    if local.date() == now.astimezone(zone).date():
         when = _("today at %(time)s", time=clock)
-    elif days == 1:
-        when = _("tomorrow at %(time)s", time=clock)
     else:
-        when = _("on %(date)s at %(time)s", date=local.strftime("%d/%m/%Y"), time=clock)
+        when = _("tomorrow at %(time)s", time=clock)
     return _("Outside the sending hours: goes out %(when)s.", when=when)
