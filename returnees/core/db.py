@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context, request
 from psycopg.types.json import Json
 from sqlalchemy import (
     JSON,
@@ -37,8 +37,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 EXTENSION = "returnees.db"
+SQLITE_BEGIN = "sqlite_begin"  # execution option: how a transaction begins on SQLite
 _PG_TYPE = re.compile(r"\(.*\)")  # VARCHAR(20) -> varchar: the type names COPY BINARY is told
 T = TypeVar("T")
+V = TypeVar("V", bound=Callable[..., Any])
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -109,7 +111,12 @@ def build_engine(url: str) -> Engine:
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
-    """Let SQLAlchemy own BEGIN, so savepoints and foreign keys work on SQLite as on PostgreSQL."""
+    """Let SQLAlchemy own BEGIN, so savepoints and foreign keys work on SQLite as on PostgreSQL.
+
+    A transaction begins IMMEDIATE, taking the one write lock at once (waiting for it up to the
+    busy timeout), unless its session only reads (`reads_only`): SQLite cannot turn a
+    transaction that has read into one that writes while another writer holds the lock or has
+    committed since, and does not wait then, but fails with "database is locked"."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -121,7 +128,8 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def init_app(app: Flask) -> None:
@@ -137,8 +145,35 @@ def database() -> Database:
 def get_session() -> Session:
     """The session of the current request, job or command; created on first use."""
     if "db_session" not in g:
-        g.db_session = database().sessionmaker()
+        g.db_session = _reading_session() if _view_reads_only() else database().sessionmaker()
     return g.db_session
+
+
+def reads_only(view: V) -> V:
+    """Mark a view that never writes (a page polled often, a type-ahead): on SQLite its
+    transaction does not take the write lock, so it never waits for a writer. Most pages write
+    the audit of what they showed, and so are not marked; a write in a marked view fails at
+    once, on every database."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def _view_reads_only() -> bool:
+    if not has_request_context() or request.endpoint is None:
+        return False
+    return getattr(current_app.view_functions.get(request.endpoint), "reads_only", False)
+
+
+def _reading_session() -> Session:
+    session = database().sessionmaker(execution_options={SQLITE_BEGIN: "DEFERRED"})
+    event.listen(session, "before_flush", _refuse_writes)
+    return session
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    changed = session.new or session.deleted or any(map(session.is_modified, session.dirty))
+    if changed:
+        raise RuntimeError("a view marked reads_only tried to write; remove the mark")
 
 
 def get_required(session: Session, model: type[T], ident: object, missing: object) -> T:
@@ -166,6 +201,7 @@ def _close_session(_error: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+    _write_separate_units()
 
 
 @contextmanager
@@ -187,9 +223,22 @@ def unit_of_work() -> AbstractContextManager[Session]:
 @contextmanager
 def separate_unit_of_work() -> Iterator[Session]:
     """A transaction apart from the request's, committed even when the request is rolled back
-    (the audit of what a refused request showed)."""
-    with closing(database().sessionmaker()) as session, committing(session):
+    (the audit of what a refused request showed). Only add rows to it: they are written when
+    the app context ends, after the request's or job's own transaction, which on SQLite holds
+    the one write lock until then."""
+    session = database().sessionmaker()
+    try:
         yield session
+    except BaseException:
+        session.close()
+        raise
+    g.setdefault("db_separate_sessions", []).append(session)
+
+
+def _write_separate_units() -> None:
+    for session in g.pop("db_separate_sessions", []):
+        with closing(session):
+            session.commit()
 
 
 def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:

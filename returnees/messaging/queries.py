@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from returnees.centres.models import Country
 from returnees.messaging.models import InboundMessage, OutboundMessage
 from returnees.people.models import Phone, Returnee
 
@@ -64,18 +65,23 @@ class SimulatedPhone:
     number: str
     owners: list[str]
     lines: list[ConversationLine]
+    nationality: Country  # its first owner's: whose sending window it waits for
 
 
 def simulated_phones(session: Session, limit: int = 30) -> list[SimulatedPhone]:
     """The phones of the most recently registered people, each with what it received."""
     rows = session.execute(
-        select(Phone.number, Returnee.given_names, Returnee.family_names)
+        select(Phone.number, Returnee.given_names, Returnee.family_names, Returnee.nationality)
         .join(Returnee, Phone.returnee_id == Returnee.id)
         .order_by(Returnee.updated_at.desc(), Phone.id.desc())
         .limit(limit * 3)
     ).all()
     owners: dict[str, list[str]] = {}
-    for number, given, family in rows:
+    countries: dict[str, Country] = {}
+    for number, given, family, nationality in rows:
         owners.setdefault(number, []).append(f"{given} {family}")
-    numbers = list(owners)[:limit]
-    return [SimulatedPhone(n, owners[n], conversation(session, [n], limit=20)) for n in numbers]
+        countries.setdefault(number, nationality)
+    return [
+        SimulatedPhone(n, owners[n], conversation(session, [n], limit=20), countries[n])
+        for n in list(owners)[:limit]
+    ]

@@ -11,11 +11,13 @@ from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response
 
 from returnees.auth.access import EVERY_ROLE, requires_role
-from returnees.core.db import get_session
+from returnees.core.clock import utcnow
+from returnees.core.db import get_session, reads_only
 from returnees.messaging.gateway import SimulatedGateway
 from returnees.messaging.queries import simulated_phones
 from returnees.messaging.services import gateway
 from returnees.messaging.webhooks import signing_token
+from returnees.messaging.window import sending_hold
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 INBOUND_PATH = "/webhooks/twilio/inbound"
@@ -29,9 +31,12 @@ def _only_with_the_simulated_gateway() -> None:
 
 @bp.get("/")
 @requires_role(*EVERY_ROLE)
+@reads_only
 def index() -> str:
-    """Each demo phone and what it received."""
-    return render_template("messaging/simulator.html", phones=simulated_phones(get_session()))
+    """Each demo phone, what it received, and why nothing more comes at night."""
+    phones, now = simulated_phones(get_session()), utcnow()
+    holds = {phone.number: sending_hold(now, phone.nationality) for phone in phones}
+    return render_template("messaging/simulator.html", phones=phones, holds=holds)
 
 
 @bp.post("/reply")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from returnees.centres.models import COUNTRY_TIMEZONES, Country
 
@@ -38,3 +39,21 @@ def start_of_day(now: datetime, zone: ZoneInfo, days_later: int = 0) -> datetime
     """Midnight of the local day `now` falls on in `zone` (or as many days later), in UTC."""
     day = now.astimezone(zone).date() + timedelta(days=days_later)
     return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def sending_hold(now: datetime, nationality: Country) -> str | None:
+    """Why routine messages to a person of this country wait now, and when they go, in the
+    person's time ("outside the sending hours: goes out tomorrow at 08:00"); None while the
+    window is open. Replies and urgent alerts go at any hour. The window opens again the same
+    morning or the next one."""
+    opens = window_opens(now, nationality)
+    if opens is None:
+        return None
+    zone = local_zone(nationality)
+    local = opens.astimezone(zone)
+    clock = local.strftime("%H:%M")
+    if local.date() == now.astimezone(zone).date():
+        when = _("today at %(time)s", time=clock)
+    else:
+        when = _("tomorrow at %(time)s", time=clock)
+    return _("Outside the sending hours: goes out %(when)s.", when=when)

@@ -14,6 +14,7 @@ from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.forms import options
 from returnees.messaging.queries import conversation
+from returnees.messaging.window import sending_hold
 from returnees.people.identity import format_document, format_phone
 from returnees.people.models import Returnee
 from returnees.people.services import (
@@ -65,6 +66,13 @@ def index() -> tuple[str, int]:
     return render_template("people/index.html", form=form, returnees=found), status
 
 
+def _sending_hold(returnee: Returnee) -> str | None:
+    """Why nothing is written to this person now, when they have a phone to be written on."""
+    if not any(phone.is_usable and phone.has_consent for phone in returnee.phones):
+        return None
+    return sending_hold(utcnow(), returnee.nationality)
+
+
 def search_from(form: ReturneeSearchForm) -> ReturneeSearch:
     day = timedelta(days=1)
     start = form.arrived_from.data and datetime.combine(form.arrived_from.data, time(), UTC)
@@ -107,6 +115,7 @@ def record_page(
         handover=HandoverForm(),
         today=utcnow().date(),
         conversation=conversation(session, returnee_id=returnee.id),
+        sending_hold=_sending_hold(returnee),
         tasks=open_tasks_of(session, returnee.id),
         panels=_panels(session, actor, returnee),
         format_document=format_document,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from returnees.auth.access import EVERY_ROLE, requires_role
+from returnees.core.db import reads_only
 from returnees.places.catalogue import place_of_dpi, search_places
 
 bp = Blueprint("places", __name__, url_prefix="/places")
@@ -13,6 +14,7 @@ SHOWN = 12
 
 @bp.get("/search")
 @requires_role(*EVERY_ROLE)
+@reads_only
 def search() -> Response:
     """Places for the home field: the DPI's municipality first, when one is given; then those
     matching q in the person's country."""
