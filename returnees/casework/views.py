@@ -89,8 +89,12 @@ def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]
 
 @bp.get("/queue")
 @requires_role(*CASEWORK)
-def queue() -> tuple[str, int]:
+def queue() -> Response | tuple[str, int]:
     """The follow-up queue: urgent, overdue, high risk, due today, the rest."""
+    if "csrf_token" in request.args:
+        # The filter form also carries its save button's token: keep it out of the address bar.
+        ticked = QueueCriteria.from_mapping(request.args).as_dict()
+        return redirect(url_for("casework.queue", **{k: 1 for k, on in ticked.items() if on}))
     return queue_page()
 
 
