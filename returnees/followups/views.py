@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
+from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.forms import options, show_errors
@@ -23,10 +24,11 @@ from returnees.followups.forms import (
     STATE_LABELS,
     PlanForm,
 )
-from returnees.followups.models import CheckInState, FollowUpPlan
+from returnees.followups.models import PENDING, CheckInState, FollowUpPlan
 from returnees.followups.plans import StepEntry, change_plan, list_plans, require_plan
 from returnees.followups.services import follow_up_of
 from returnees.messaging.models import MessageTemplate
+from returnees.messaging.window import sending_time
 from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
 
@@ -35,13 +37,20 @@ bp = Blueprint("followups", __name__)
 
 def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | None:
     """The follow-up panel of a person's record: every check-in, what became of it and which
-    number answered it, and the steps missed (registered too late, or waiting too long for a
-    number shared with others)."""
+    number answered it, the steps missed (registered too late, or waiting too long for a
+    number shared with others), and when each still to ask goes out (after hours: the next
+    morning, as dispatch sends it)."""
     check_ins = follow_up_of(session, returnee.id)
     if not check_ins:
         return None
+    now = utcnow()
     return {
         "check_ins": check_ins,
+        "sends_at": {
+            row.CheckIn.id: sending_time(row.CheckIn.due_at, now, returnee.nationality)
+            for row in check_ins
+            if row.CheckIn.state in PENDING
+        },
         "missed": sum(row.CheckIn.state is CheckInState.MISSED for row in check_ins),
         "state_labels": STATE_LABELS,
         "answer_labels": ANSWER_LABELS,
