@@ -11,7 +11,14 @@ from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.casework.filters import delete_filter, find_filter, list_filters, save_filter
 from returnees.casework.labels import CLOSE_REASON_LABELS, OUTCOME_LABELS
-from returnees.casework.models import CALL_OUTCOMES, VISIT_OUTCOMES, CaseStatus
+from returnees.casework.models import (
+    CALL_OUTCOMES,
+    VISIT_OUTCOMES,
+    Case,
+    CaseContact,
+    CaseStatus,
+    Transfer,
+)
 from returnees.casework.queue import (
     BUCKET_LABELS,
     QueueCriteria,
@@ -52,6 +59,8 @@ from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.web import safe_next
 from returnees.people.models import Returnee
+from returnees.people.targets import name_people_in_audit
+from returnees.tasks.models import Task
 
 bp = Blueprint("casework", __name__)
 bp.add_app_template_filter(transfer_reason_in_words, "transfer_reason")
@@ -372,3 +381,12 @@ def _decide(action) -> Response:
         get_session().rollback()
         flash(error.in_words(), "error")
     return redirect(safe_next(request.form.get("next")))
+
+
+for record_type, model in (
+    ("case", Case),
+    ("case_contact", CaseContact),
+    ("task", Task),
+    ("transfer", Transfer),
+):
+    name_people_in_audit(bp, record_type, model)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.clock import utcnow
@@ -159,3 +160,17 @@ def _row_aliases(form: PlanForm) -> dict[str, str]:
         for name in ("day_offset", "template", "answer_type", "asked", "indicator", "step_id"):
             aliases[f"steps.{n}.{name}"] = f"steps.{index[id(row)]}.{name}"
     return aliases
+
+
+@names_in_audit(bp, "follow_up_plan")
+def _plans_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    query = select(FollowUpPlan.id, FollowUpPlan.profile).where(
+        FollowUpPlan.id.in_(number_ids(ids).values())
+    )
+    return {
+        str(found): Target(
+            str(PROFILE_LABELS[profile.value]),
+            link_for(reader, "followups.edit_plan", profile=profile.value),
+        )
+        for found, profile in session.execute(query)
+    }
