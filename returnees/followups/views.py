@@ -32,6 +32,7 @@ from returnees.messaging.models import MessageTemplate
 from returnees.messaging.window import sending_time
 from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
+from returnees.tasks.alerts import STAFF_TEMPLATES
 
 bp = Blueprint("followups", __name__)
 
@@ -123,7 +124,9 @@ def _offer_templates(form: PlanForm) -> None:
     keys = get_session().scalars(
         select(MessageTemplate.key).distinct().order_by(MessageTemplate.key)
     )
-    choices = options((key, key) for key in keys)
+    held = {entry.form.template.data for entry in form.steps}
+    # A step that holds a staff message shows it, to be refused by name when saved.
+    choices = options((key, key) for key in keys if key not in STAFF_TEMPLATES or key in held)
     for entry in form.steps:
         entry.form.template.choices = choices
 
