@@ -8,14 +8,17 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
-from returnees.auth.access import current_actor, requires_role
+from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
+from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.forms import ConfirmForm, LanguageForm, OnCallForm, SignInForm, UserForm
-from returnees.auth.models import Role
+from returnees.auth.models import Role, User
 from returnees.auth.on_call import move_user, set_on_call
 from returnees.auth.services import (
     NewUser,
@@ -192,3 +195,14 @@ def disable(user_id: int) -> Response:
             "success",
         )
     return redirect(url_for("auth.user_detail", user_id=user_id))
+
+
+@names_in_audit(bp, "user")
+def _users_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    query = select(User.id, User.name, User.email).where(User.id.in_(number_ids(ids).values()))
+    return {
+        str(user.id): Target(
+            user.name or user.email, link_for(reader, "auth.user_detail", user_id=user.id)
+        )
+        for user in session.execute(query)
+    }

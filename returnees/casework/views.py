@@ -11,7 +11,14 @@ from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.casework.filters import delete_filter, find_filter, list_filters, save_filter
 from returnees.casework.labels import CLOSE_REASON_LABELS, OUTCOME_LABELS
-from returnees.casework.models import CALL_OUTCOMES, VISIT_OUTCOMES, CaseStatus
+from returnees.casework.models import (
+    CALL_OUTCOMES,
+    VISIT_OUTCOMES,
+    Case,
+    CaseContact,
+    CaseStatus,
+    Transfer,
+)
 from returnees.casework.queue import (
     BUCKET_LABELS,
     QueueCriteria,
@@ -54,7 +61,9 @@ from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.web import safe_next
 from returnees.people.models import Returnee
+from returnees.people.targets import name_people_in_audit
 from returnees.people.views import record_page
+from returnees.tasks.models import Task
 
 bp = Blueprint("casework", __name__)
 bp.add_app_template_filter(transfer_reason_in_words, "transfer_reason")
@@ -93,8 +102,12 @@ def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]
 
 @bp.get("/queue")
 @requires_role(*CASEWORK)
-def queue() -> tuple[str, int]:
+def queue() -> Response | tuple[str, int]:
     """The follow-up queue: urgent, overdue, high risk, due today, the rest."""
+    if "csrf_token" in request.args:
+        # The filter form also carries its save button's token: keep it out of the address bar.
+        ticked = QueueCriteria.from_mapping(request.args).as_dict()
+        return redirect(url_for("casework.queue", **{k: 1 for k, on in ticked.items() if on}))
     return queue_page()
 
 
@@ -395,3 +408,12 @@ def _decide(action) -> Response:
         get_session().rollback()
         flash(error.in_words(), "error")
     return redirect(safe_next(request.form.get("next")))
+
+
+for record_type, model in (
+    ("case", Case),
+    ("case_contact", CaseContact),
+    ("task", Task),
+    ("transfer", Transfer),
+):
+    name_people_in_audit(bp, record_type, model)

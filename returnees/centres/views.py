@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
+from returnees.audit.targets import Target, link_for, names_in_audit
+from returnees.auth.access import EVERY_ROLE, Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.auth.on_call import (
     can_alert,
@@ -17,7 +20,7 @@ from returnees.auth.on_call import (
 )
 from returnees.centres.coverage import PROFILE_LABELS, coverage_of, set_coverage
 from returnees.centres.forms import CentreForm
-from returnees.centres.models import CentreKind
+from returnees.centres.models import Centre, CentreKind
 from returnees.centres.services import (
     NewCentre,
     create_centre,
@@ -136,3 +139,13 @@ def _place_code(line: str, office_code: str) -> str:
             _("Nothing was saved: correct the fields marked."), {"municipalities": [error.message]}
         ) from error
     return place.code if place else ""
+
+
+@names_in_audit(bp, "centre", "office_coverage")
+def _centres_in_audit(session: Session, reader: Actor, codes: set[str]) -> dict[str, Target]:
+    """Centres are written under their code."""
+    query = select(Centre.code, Centre.name).where(Centre.code.in_(codes))
+    return {
+        code: Target(name, link_for(reader, "centres.detail", code=code))
+        for code, name in session.execute(query)
+    }

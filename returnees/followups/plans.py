@@ -37,8 +37,16 @@ from returnees.followups.services import (
 from returnees.messaging.models import MessageTemplate
 from returnees.people.models import Returnee
 from returnees.reception.models import Arrival
+from returnees.tasks.alerts import STAFF_TEMPLATES
 
 MAX_DAY = 3 * 365
+# Whom a plan's steps may ask: an adult has no guardian to ask; a child's plan asks a parent or
+# guardian, or the child.
+MAY_ASK = {
+    PlanProfile.ADULT: {Asked.RETURNEE},
+    PlanProfile.CHILD_WITH_FAMILY: {Asked.RETURNEE, Asked.GUARDIAN},
+    PlanProfile.UNACCOMPANIED_CHILD: {Asked.RETURNEE, Asked.GUARDIAN},
+}
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,15 @@ def _check_steps(
             ]
         else:
             days[day] = n
-        if entry.template not in templates:
+        if entry.template in STAFF_TEMPLATES:
+            errors[field + "template"] = [
+                _(
+                    "“%(key)s” is a message to staff on call, not a question for a returnee: "
+                    "choose another template.",
+                    key=entry.template,
+                )
+            ]
+        elif entry.template not in templates:
             errors[field + "template"] = [
                 _("No message template has the key “%(key)s”.", key=entry.template)
             ]
@@ -168,6 +184,10 @@ def _check_steps(
             ]
         if entry.asked not in Asked._value2member_map_:
             errors[field + "asked"] = [_("Ask the returnee or the guardian.")]
+        elif Asked(entry.asked) not in MAY_ASK[plan.profile]:
+            errors[field + "asked"] = [
+                _("An adult has no guardian to ask: this plan's steps ask the returnee.")
+            ]
         if entry.indicator and entry.indicator not in Indicator._value2member_map_:
             errors[field + "indicator"] = [_("Unknown indicator “%(name)s”.", name=entry.indicator)]
         if entry.step_id is not None and entry.step_id not in own:

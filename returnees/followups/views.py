@@ -8,8 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
+from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.forms import options, show_errors
@@ -23,25 +25,34 @@ from returnees.followups.forms import (
     STATE_LABELS,
     PlanForm,
 )
-from returnees.followups.models import CheckInState, FollowUpPlan
+from returnees.followups.models import PENDING, CheckInState, FollowUpPlan
 from returnees.followups.plans import StepEntry, change_plan, list_plans, require_plan
 from returnees.followups.services import follow_up_of
 from returnees.messaging.models import MessageTemplate
+from returnees.messaging.window import sending_time
 from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
+from returnees.tasks.alerts import STAFF_TEMPLATES
 
 bp = Blueprint("followups", __name__)
 
 
 def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | None:
     """The follow-up panel of a person's record: every check-in, what became of it and which
-    number answered it, and the steps missed (registered too late, or waiting too long for a
-    number shared with others)."""
+    number answered it, the steps missed (registered too late, or waiting too long for a
+    number shared with others), and when each still to ask goes out (after hours: the next
+    morning, as dispatch sends it)."""
     check_ins = follow_up_of(session, returnee.id)
     if not check_ins:
         return None
+    now = utcnow()
     return {
         "check_ins": check_ins,
+        "sends_at": {
+            row.CheckIn.id: sending_time(row.CheckIn.due_at, now, returnee.nationality)
+            for row in check_ins
+            if row.CheckIn.state in PENDING
+        },
         "missed": sum(row.CheckIn.state is CheckInState.MISSED for row in check_ins),
         "state_labels": STATE_LABELS,
         "answer_labels": ANSWER_LABELS,
@@ -113,7 +124,9 @@ def _offer_templates(form: PlanForm) -> None:
     keys = get_session().scalars(
         select(MessageTemplate.key).distinct().order_by(MessageTemplate.key)
     )
-    choices = options((key, key) for key in keys)
+    held = {entry.form.template.data for entry in form.steps}
+    # A step that holds a staff message shows it, to be refused by name when saved.
+    choices = options((key, key) for key in keys if key not in STAFF_TEMPLATES or key in held)
     for entry in form.steps:
         entry.form.template.choices = choices
 
@@ -150,3 +163,17 @@ def _row_aliases(form: PlanForm) -> dict[str, str]:
         for name in ("day_offset", "template", "answer_type", "asked", "indicator", "step_id"):
             aliases[f"steps.{n}.{name}"] = f"steps.{index[id(row)]}.{name}"
     return aliases
+
+
+@names_in_audit(bp, "follow_up_plan")
+def _plans_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    query = select(FollowUpPlan.id, FollowUpPlan.profile).where(
+        FollowUpPlan.id.in_(number_ids(ids).values())
+    )
+    return {
+        str(found): Target(
+            str(PROFILE_LABELS[profile.value]),
+            link_for(reader, "followups.edit_plan", profile=profile.value),
+        )
+        for found, profile in session.execute(query)
+    }

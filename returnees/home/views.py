@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from returnees.audit.queries import AuditFilter, search_audit
+from returnees.audit.targets import audit_names
 from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.auth.on_call import regions_without_on_call
@@ -31,7 +32,8 @@ def index() -> str:
     session = get_session()
     context: dict[str, object] = {"centres": list_centres(session, actor)}
     if actor.role in (Role.SUPERVISOR, Role.ADMIN):
-        context["recent_activity"] = search_audit(session, actor, AuditFilter())[:15]
+        context["recent_activity"] = activity = search_audit(session, actor, AuditFilter())[:15]
+        context |= audit_names(session, actor, activity)
         context["no_on_call"] = [
             (region, country.value) for country, region in regions_without_on_call(session, actor)
         ]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from returnees.auth.access import CASEWORK_ROLES, current_actor, requires_role
+from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
+from returnees.auth.access import CASEWORK_ROLES, Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.forms import show_errors
 from returnees.messaging.forms import AttachForm, TemplateForm
+from returnees.messaging.models import MessageTemplate
 from returnees.messaging.services import attach_number, unmatched_messages
 from returnees.messaging.templates import (
     TemplateEntry,
@@ -96,3 +100,16 @@ def attach(inbound_id: int) -> Response:
         return redirect(url_for("messaging.unmatched"))
     flash(_("Number attached to the person's record."), "success")
     return redirect(url_for("people.record", returnee_id=int(target)))
+
+
+@names_in_audit(bp, "message_template")
+def _templates_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    query = select(MessageTemplate.id, MessageTemplate.key, MessageTemplate.language).where(
+        MessageTemplate.id.in_(number_ids(ids).values())
+    )
+    return {
+        str(found): Target(
+            f"{key} ({language})", link_for(reader, "messaging.edit_template", template_id=found)
+        )
+        for found, key, language in session.execute(query)
+    }

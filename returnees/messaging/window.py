@@ -27,6 +27,13 @@ def window_opens(now: datetime, nationality: Country) -> datetime | None:
     return datetime.combine(day, time(start), local.tzinfo).astimezone(UTC)
 
 
+def sending_time(due: datetime, now: datetime, nationality: Country) -> datetime:
+    """When a message due at `due` goes out: then (now, if that is past), or when the window
+    next opens, as dispatch decides."""
+    at = max(due, now)
+    return window_opens(at, nationality) or at
+
+
 def next_days_window(now: datetime, nationality: Country) -> datetime:
     """When the window opens tomorrow (the person's local day), in UTC."""
     start, _end = current_app.config["SENDING_WINDOW"][nationality.value]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import Blueprint, render_template, request
 from sqlalchemy.orm import Session
 
+from returnees.audit.targets import Target, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.centres.services import list_shelters
 from returnees.core.clock import utcnow
@@ -24,6 +25,7 @@ from returnees.people.services import (
     shared_numbers,
     view_returnee,
 )
+from returnees.people.targets import people_in_audit
 from returnees.reception.forms import HandoverForm, PlacementForm, ReturneeSearchForm
 from returnees.reception.services import (
     RECEPTION_ROLES,
@@ -122,3 +124,8 @@ def record_page(
         format_phone=format_phone,
         failed_contact=failed_contact or {},
     ), status
+
+
+@names_in_audit(bp, "returnee")
+def _returnees_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    return people_in_audit(session, reader, number_ids(ids))

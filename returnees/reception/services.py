@@ -636,6 +636,7 @@ def link_household(session: Session, actor: Actor, arrival_ids: Sequence[int]) -
     ]
     if len(arrivals) < 2:
         raise InvalidInput(_("Choose another person."), {"other": [_("Choose another person.")]})
+    _refuse_a_person_with_themself(arrivals)
     earlier = sorted({a.household_id for a in arrivals if a.household_id is not None})
     members = set(session.scalars(select(Arrival).where(Arrival.household_id.in_(earlier))))
     family = {*arrivals, *members}
@@ -662,10 +663,27 @@ def link_household(session: Session, actor: Actor, arrival_ids: Sequence[int]) -
     return household
 
 
+def _with_themself(name: str) -> str:
+    return _(
+        "%(name)s cannot be linked as a household with themself: choose another person.",
+        name=name,
+    )
+
+
+def _refuse_a_person_with_themself(arrivals: Sequence[Arrival]) -> None:
+    """Two arrivals of one person are one person, not a household."""
+    seen: set[int] = set()
+    for arrival in arrivals:
+        if arrival.returnee_id in seen:
+            message = _with_themself(arrival.returnee.full_name)
+            raise InvalidInput(message, {"other": [message]})
+        seen.add(arrival.returnee_id)
+
+
 def join_household(session: Session, actor: Actor, arrival: Arrival, returnee_id: int) -> Household:
     """Link an arrival just recorded with the latest arrival of another person, as the API's
-    `household_with` asks; refused, by that field, when the person is outside the actor's scope
-    or arrived at another time."""
+    `household_with` asks; refused, by that field, when the person is outside the actor's scope,
+    arrived at another time or is this same person."""
     try:
         other = require_returnee(session, actor, returnee_id)
     except (NotFound, Forbidden) as error:
@@ -677,8 +695,13 @@ def join_household(session: Session, actor: Actor, arrival: Arrival, returnee_id
                 ]
             },
         ) from error
+    if other.id == arrival.returnee_id:
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {"household_with": [_with_themself(other.full_name)]},
+        )
     latest = arrivals_of(session, other)[:1]
-    if other.id == arrival.returnee_id or not latest or not _same_trip(latest[0], arrival):
+    if not latest or not _same_trip(latest[0], arrival):
         raise InvalidInput(
             _("Nothing was saved: correct the fields marked."),
             {
@@ -724,11 +747,12 @@ def household_members(session: Session, actor: Actor, arrival: Arrival) -> list[
 
 
 def same_trip_arrivals(session: Session, actor: Actor, arrival: Arrival) -> list[Arrival]:
-    """Others who arrived at the same centre within a day, to link as one household."""
+    """Other people who arrived at the same centre within a day, to link as one household."""
     window = SAME_TRIP
     query = (
         _others_in_scope(session, actor, arrival)
         .where(
+            Arrival.returnee_id != arrival.returnee_id,
             Arrival.centre_id == arrival.centre_id,
             Arrival.arrived_at.between(arrival.arrived_at - window, arrival.arrived_at + window),
         )

@@ -18,6 +18,7 @@ from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError, InvalidInput
 from returnees.core.forms import options, show_errors
+from returnees.people.targets import name_people_in_audit
 from returnees.places.catalogue import find_place
 from returnees.reception.forms import (
     HandoverForm,
@@ -42,7 +43,7 @@ from returnees.reception.manifests import (
     require_manifest,
     upload_passenger_list,
 )
-from returnees.reception.models import PassengerStatus
+from returnees.reception.models import Arrival, PassengerStatus
 from returnees.reception.passenger_lists import PASSENGER_FIELDS
 from returnees.reception.services import (
     RECEPTION_ROLES,
@@ -469,3 +470,6 @@ def index() -> str:
         manifests=list_manifests(session, actor),
         children=children_in_custody(session, actor),
     )
+
+
+name_people_in_audit(bp, "arrival", Arrival)

@@ -61,7 +61,10 @@ class ReferralForm(FlaskForm):
     )
     has_consent = BooleanField(_("The person agrees to be referred and to share their details"))
     is_protection = BooleanField(
-        _("Protection referral (danger at home): only supervisors and the assigned worker see it")
+        _(
+            "Protection referral (danger at home): only supervisors, the assigned worker and you "
+            "see it"
+        )
     )
     note = TextAreaField(_("Note for the record"), render_kw={"rows": 3})
 

@@ -85,7 +85,8 @@ class Referral(Base):
     status: Mapped[ReferralStatus] = mapped_column(
         value_enum(ReferralStatus), default=ReferralStatus.MADE
     )
-    # Danger at home: only supervisors and the assigned worker see it, each opening logged.
+    # Danger at home: only supervisors, the assigned worker and its maker see it, each opening
+    # logged.
     is_protection: Mapped[bool] = mapped_column(default=False)
     has_consent: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(Text, default="")

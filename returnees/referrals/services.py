@@ -521,8 +521,9 @@ def require_referral(session: Session, actor: Actor, referral_id: int) -> Referr
 
 
 def view_referral(session: Session, actor: Actor, referral_id: int, reason: str = "") -> Referral:
-    """A referral inside the actor's scope; a protection referral only for supervisors and the
-    assigned social worker, with a reason. Every view goes to the audit trail, with the reason."""
+    """A referral inside the actor's scope; a protection referral only for those
+    `may_open_restricted` names, with a reason. Every view goes to the audit trail, with the
+    reason."""
     actor.require_role(*REFERRAL_ROLES)
     referral = _referral_in_scope(session, actor, referral_id)
     if referral.is_protection:
@@ -541,27 +542,28 @@ def check_restricted_opening(session: Session, actor: Actor, referral_id: int, r
 
 def require_restricted_right(session: Session, actor: Actor, referral: Referral) -> None:
     """Forbidden unless the actor may open this protection referral (given a reason)."""
-    if not may_open_restricted(session, actor, referral.returnee_id):
+    if not may_open_restricted(session, actor, referral):
         raise Forbidden(
             _(
-                "This protection referral is restricted: only supervisors and the social "
-                "worker assigned to the person may open it."
+                "This protection referral is restricted: only supervisors, the social worker "
+                "assigned to the person and the one who made it may open it."
             )
         )
 
 
-def may_open_restricted(session: Session, actor: Actor, returnee_id: int) -> bool:
-    """Supervisors in scope and the social worker assigned to the person's open case."""
+def may_open_restricted(session: Session, actor: Actor, referral: Referral) -> bool:
+    """Supervisors in scope; while the person's case is open, the social worker assigned to it
+    and the one who made this referral (she follows it up before anyone assigns her the case)."""
     if actor.is_system or actor.role is Role.SUPERVISOR:
         return True
     if actor.role is not Role.SOCIAL_WORKER or actor.user_id is None:
         return False
-    assigned = select(Case.id).where(
-        Case.returnee_id == returnee_id,
-        Case.status != CaseStatus.CLOSED,
-        Case.assigned_to_id == actor.user_id,
+    open_case = select(Case.id).where(
+        Case.returnee_id == referral.returnee_id, Case.status != CaseStatus.CLOSED
     )
-    return session.scalar(assigned.limit(1)) is not None
+    if referral.made_by_id != actor.user_id:
+        open_case = open_case.where(Case.assigned_to_id == actor.user_id)
+    return session.scalar(open_case.limit(1)) is not None
 
 
 def record_referral_shown(actor: Actor, referral_id: int, returnee_id: int, reason: str) -> None:
@@ -619,17 +621,14 @@ def referrals_of(session: Session, actor: Actor, returnee: Returnee) -> list[Ref
     """A person's referrals as this actor may see them in a list (the caller checked scope)."""
     query = select(Referral).where(Referral.returnee_id == returnee.id)
     found = session.scalars(query.order_by(Referral.made_at.desc(), Referral.id.desc())).all()
-    can_open = (
-        may_open_restricted(session, actor, returnee.id)
-        if any(r.is_protection for r in found)
-        else False
-    )
     return [
         ReferralListing(
             id=referral.id,
             made_at=referral.made_at,
             restricted=referral.is_protection,
-            can_open=can_open if referral.is_protection else True,
+            can_open=may_open_restricted(session, actor, referral)
+            if referral.is_protection
+            else True,
             referral=None if referral.is_protection else referral,
         )
         for referral in found

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.core.clock import utcnow
 from returnees.core.db import get_session
@@ -17,6 +19,7 @@ from returnees.core.errors import Conflict, DomainError, InvalidInput
 from returnees.core.forms import options, show_errors
 from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
+from returnees.people.targets import people_in_audit, people_of_records
 from returnees.referrals.forms import (
     ORGANISATION_KIND_LABELS,
     SERVICE_LABELS,
@@ -322,3 +325,30 @@ def _render_partner(form: PartnerForm, organisation: PartnerOrganisation | None)
     return render_template(
         "referrals/partner_edit.html", form=form, organisation=organisation, **LABELS
     )
+
+
+@names_in_audit(bp, "referral")
+def _referrals_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    """A referral reads as its person's name and opens the referral (a protection one asks
+    why first)."""
+    people = people_of_records(session, reader, ids, Referral.id, Referral.returnee_id)
+    return {
+        found: Target(person.label, link_for(reader, "referrals.referral", referral_id=found))
+        for found, person in people.items()
+    }
+
+
+@names_in_audit(bp, "returnee_referrals")
+def _people_referred_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    return people_in_audit(session, reader, number_ids(ids))
+
+
+@names_in_audit(bp, "partner_organisation")
+def _partners_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    query = select(PartnerOrganisation.id, PartnerOrganisation.name).where(
+        PartnerOrganisation.id.in_(number_ids(ids).values())
+    )
+    return {
+        str(found): Target(name, link_for(reader, "referrals.edit_partner", organisation_id=found))
+        for found, name in session.execute(query)
+    }

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from returnees.audit.targets import Target, names_in_audit, number_ids
 from returnees.auth.access import CASEWORK_ROLES, EVERY_ROLE, Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
@@ -15,6 +16,7 @@ from returnees.core.errors import DomainError
 from returnees.core.forms import show_errors
 from returnees.people.models import Returnee
 from returnees.people.services import require_returnee
+from returnees.people.targets import people_in_audit
 from returnees.risk.forms import LEVEL_LABELS, RulesForm, SetLevelForm
 from returnees.risk.rules import DESCRIPTIONS, NAMES, RULES
 from returnees.risk.services import (
@@ -125,3 +127,9 @@ def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | N
         "level_labels": LEVEL_LABELS,
         "returnee_id": returnee.id,
     }
+
+
+@names_in_audit(bp, "risk_flag")
+def _risk_flags_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    """A risk flag is written under its person's number."""
+    return people_in_audit(session, reader, number_ids(ids))

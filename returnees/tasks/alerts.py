@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 NOBODY_RETRY = timedelta(days=1)
 # A task's number in a reply from staff ("57", "ref 57", "57 fuera de peligro").
 REFERENCE = re.compile(r"(?<!\d)(\d{1,9})(?!\d)")
+# The messages this chain writes to staff: never a question to a returnee.
+STAFF_TEMPLATES = frozenset({"on_call_alert", "on_call_acknowledged", "on_call_not_understood"})
 
 
 @dataclass(frozen=True)

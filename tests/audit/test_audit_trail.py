@@ -104,9 +104,9 @@ def test_the_audit_page_filters_by_date(app, make_user, sign_in_as, clock):
     sign_in(app.test_client(), other.email, PASSWORD)
     client = sign_in_as(admin)
     today = clock.now().date().isoformat()
-    assert other.email in client.get(f"/audit/?since={today}&until={today}").get_data(as_text=True)
+    assert other.name in client.get(f"/audit/?since={today}&until={today}").get_data(as_text=True)
     tomorrow = datetime(2026, 12, 2, tzinfo=UTC).date().isoformat()
-    assert other.email not in client.get(f"/audit/?since={tomorrow}").get_data(as_text=True)
+    assert other.name not in client.get(f"/audit/?since={tomorrow}").get_data(as_text=True)
 
 
 def test_a_bad_date_filter_is_refused_with_a_message(app, make_user, sign_in_as):
@@ -123,3 +123,26 @@ def test_the_api_lists_entries_and_refuses_a_bad_filter(app, make_user, token_fo
     assert [entry["action"] for entry in listed] == ["sign_in_failed"]
     bad = client.get("/api/v1/audit?since=2026-12-01T00:00", headers=headers)
     assert bad.status_code == 422 and "since" in bad.get_json()["error"]["fields"]
+
+
+def audit_row(page: str, text: str) -> str:
+    """The first row of the audit page that holds this text, in HTML."""
+    return next(row for row in page.split("<tbody>")[1].split("</tr>") if text in row)
+
+
+def test_the_audit_log_names_people_and_staff_and_links_what_the_reader_may_open(
+    app, register, make_user, sign_in_as, demo
+):
+    marta = register(given_names="Marta Elena", family_names="Tzoc Pu").returnee_id
+    worker = make_user(Role.SOCIAL_WORKER, "GT-AURORA", name="Wendy Worker")
+    sign_in_as(worker).get(f"/returnees/{marta}")
+    supervisor = make_user(Role.SUPERVISOR, "GT-AURORA")
+    row = audit_row(sign_in_as(supervisor).get("/audit/").get_data(as_text=True), "Wendy")
+    assert f'<a href="/returnees/{marta}">Marta Elena Tzoc Pu</a>' in row
+    assert "Wendy Worker" in row and worker.email not in row
+    assert f"/users/{worker.id}" not in row, "a supervisor does not manage accounts"
+    admin = make_user(Role.ADMIN, "GT-AURORA")
+    row = audit_row(sign_in_as(admin).get("/audit/").get_data(as_text=True), "Wendy")
+    assert f'<a href="/users/{worker.id}">Wendy Worker</a>' in row
+    assert f"returnee {marta}</td>" in row, "an admin, who opens no one's record, sees a number"
+    assert "Marta" not in row

@@ -113,3 +113,27 @@ def test_the_whole_loop_from_the_desk_to_the_supervisor(browser, live_server, li
     assert after["urgent"] == before["urgent"], "the call closed the urgent task"
     for page in (supervisor, desk, worker):
         page.context.close()
+
+
+def test_a_filter_saved_with_overdue_ticked_keeps_it(browser, live_server, live_app):
+    from sqlalchemy import select
+
+    from returnees.casework.models import SavedFilter
+    from returnees.core.db import unit_of_work
+
+    worker = as_user(browser, live_server, "social_worker@demo.returnees.test")
+    worker.goto("/queue")
+    worker.get_by_label("Vencida").check()
+    worker.get_by_label("Guardar estos filtros como").fill("Vencidas")
+    with worker.expect_navigation():
+        worker.get_by_role("button", name="Guardar filtro").click()
+    assert "Filtro guardado." in worker.locator(".flash.success").inner_text()
+    assert worker.get_by_label("Vencida").is_checked(), "the saved filter reapplies 'overdue'"
+    with live_app.app_context(), unit_of_work() as session:
+        saved = session.scalars(select(SavedFilter).where(SavedFilter.name == "Vencidas")).one()
+        assert saved.criteria["overdue"] is True
+    worker.get_by_label("Mis casos").check()
+    with worker.expect_navigation():
+        worker.get_by_role("button", name="Filtrar", exact=True).click()
+    assert "csrf_token" not in worker.url and "mine=1" in worker.url and "overdue=1" in worker.url
+    worker.context.close()

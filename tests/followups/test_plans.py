@@ -179,24 +179,82 @@ def by_step(in_app, returnee_id: int, column) -> dict:
         return dict(session.execute(query).all())
 
 
-def test_a_step_that_now_asks_the_guardian_moves_to_the_guardians_number(
+def test_a_step_that_now_asks_the_child_moves_to_the_childs_own_number(
     app, register, in_app, make_user, token_for
 ):
     from returnees.reception.intake import PhoneEntry
 
     headers = token_for(make_user(Role.ADMIN))
-    person = register(
+    child = register(
+        estimated_age=12,
         phones=(
             PhoneEntry("5555 1111", owner="self", consent=True),
             PhoneEntry("5555 2222", owner="relative", consent=True),
-        )
+        ),
     )
-    steps = as_entries(adult_plan(app, headers))
+    plan = app.test_client().get("/api/v1/plans/child_with_family", headers=headers).get_json()
+    steps = as_entries(plan)
+    steps[2] |= {"asked": "returnee"}
+    assert put_steps(app, headers, steps, "child_with_family").status_code == 200
+    numbers = by_step(in_app, child.returnee_id, CheckIn.phone)
+    assert numbers[steps[2]["step_id"]] == "+50255551111"
+    assert numbers[steps[3]["step_id"]] == "+50255552222"
+
+
+def plan_unchanged(app, in_app, headers, before: dict) -> None:
+    assert adult_plan(app, headers) == before, "nothing was saved"
+    with in_app() as session:
+        asked = session.scalars(select(CheckIn.template).where(CheckIn.template == "on_call_alert"))
+        assert asked.all() == [], "no returnee is scheduled a staff message"
+
+
+def test_a_staff_message_is_refused_by_name_as_a_step(app, register, in_app, make_user, token_for):
+    headers = token_for(make_user(Role.ADMIN))
+    register(phones=("5555 1234",))
+    before = adult_plan(app, headers)
+    staff_step = {"day_offset": 60, "template": "on_call_alert", "answer_type": "confirm"}
+    response = put_steps(app, headers, [*as_entries(before), staff_step])
+    assert response.status_code == 422
+    [message] = response.get_json()["error"]["fields"][f"steps.{len(before['steps'])}.template"]
+    assert message.startswith("“on_call_alert” es un mensaje para el personal de turno")
+    plan_unchanged(app, in_app, headers, before)
+
+
+def test_a_guardian_step_on_the_adult_plan_is_refused_by_name(
+    app, register, in_app, make_user, token_for
+):
+    headers = token_for(make_user(Role.ADMIN))
+    register(phones=("5555 1234",))
+    before = adult_plan(app, headers)
+    steps = as_entries(before)
     steps[2] |= {"asked": "guardian"}
-    assert put_steps(app, headers, steps).status_code == 200
-    numbers = by_step(in_app, person.returnee_id, CheckIn.phone)
-    assert numbers[steps[2]["step_id"]] == "+50255552222"
-    assert numbers[steps[3]["step_id"]] == "+50255551111"
+    response = put_steps(app, headers, steps)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["steps.2.asked"] == [
+        "Una persona adulta no tiene tutor a quien preguntar: los pasos de este plan preguntan "
+        "a la persona retornada."
+    ]
+    plan_unchanged(app, in_app, headers, before)
+
+
+def test_the_plan_page_refuses_a_staff_message_and_does_not_offer_it(
+    app, demo, make_user, sign_in_as
+):
+    client = sign_in_as(make_user(Role.ADMIN))
+    page = client.get("/plans/adult").get_data(as_text=True)
+    assert 'value="on_call_alert"' not in page, "a staff message is not offered as a step"
+    form = {
+        "csrf_token": csrf_token(client, "/plans/adult"),
+        "steps-0-day_offset": "60",
+        "steps-0-template": "on_call_alert",
+        "steps-0-answer_type": "confirm",
+        "steps-0-asked": "guardian",
+    }
+    refused = client.post("/plans/adult", data=form)
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "es un mensaje para el personal de turno" in body
+    assert "Una persona adulta no tiene tutor a quien preguntar" in body
 
 
 def test_removing_a_step_leaves_open_a_question_already_asked(

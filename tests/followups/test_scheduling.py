@@ -219,3 +219,24 @@ def test_the_same_step_of_an_arrival_is_scheduled_once(register, in_app):
         again = {c.key: getattr(first, c.key) for c in CheckIn.__table__.columns if c.key != "id"}
         session.add(CheckIn(**again))
         session.flush()
+
+
+def test_a_check_in_due_after_hours_shows_when_dispatch_will_send_it(
+    register, make_user, sign_in_as, in_app, clock
+):
+    """Registered at 20:30 on 06/12 in Guatemala, the sending window closed: day 0 goes at
+    08:00 the next morning, and the record says so, as dispatch then does."""
+    from returnees.auth.models import Role
+    from returnees.followups.dispatch import dispatch_check_ins
+
+    clock.advance(days=5, hours=12, minutes=30)  # 06/12 20:30 in Guatemala
+    arrival = register(phones=("5555 1234",))
+    client = sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA"))
+    page = client.get(f"/returnees/{arrival.returnee_id}").get_data(as_text=True)
+    day_0 = page.split('id="follow-up"')[1].split("</tr>")[1]
+    assert "07/12/2026 08:00" in day_0 and "06/12" not in day_0
+    with in_app() as session:
+        dispatch_check_ins(session)
+    assert check_ins(in_app, arrival.returnee_id)[0].due_at == clock.now() + timedelta(
+        hours=11, minutes=30
+    ), "dispatch sends it when the record said"

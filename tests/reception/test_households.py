@@ -1,6 +1,6 @@
 """Who is a family: linked at the desk one pair at a time, a whole family from one passenger list
 in one step, or by the API's `household_with`, refused by name when that person is outside the
-caller's scope or arrived at another time."""
+caller's scope, arrived at another time or is the person themself."""
 
 from __future__ import annotations
 
@@ -228,3 +228,63 @@ def test_ticking_someone_not_on_the_list_is_refused(
         assert response.status_code == 200
         assert "Marque a personas que llegaron en esta lista." in response.get_data(as_text=True)
     assert set(households(in_app).values()) == {None}
+
+
+def came_twice(register, in_app, clock):
+    """Rosa, whose return was recorded twice on one trip, and Luis beside her."""
+    from datetime import timedelta
+
+    from returnees.reception.services import add_return, intake_for
+
+    first = register(given_names="Rosa", arrived_at=clock.now() - timedelta(hours=3))
+    with in_app() as session:
+        rosa = session.get(Returnee, first.returnee_id)
+        again = add_return(session, Actor.system("test"), rosa.id, intake_for(rosa))
+        again.returnee  # noqa: B018 - loaded before the session closes
+    luis = register(given_names="Luis", family_names="Pérez")
+    return first, again, luis
+
+
+def test_the_household_choice_on_a_record_never_offers_the_person_themself(
+    app, register, make_user, sign_in_as, in_app, clock
+):
+    import re
+
+    first, _again, _luis = came_twice(register, in_app, clock)
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    page = desk.get(f"/returnees/{first.returnee_id}").get_data(as_text=True)
+    [choices] = re.findall(r'<select name="other">(.*?)</select>', page, re.S)
+    assert "Luis Pérez" in choices
+    assert "Rosa" not in choices, "the person is not offered as their own household"
+
+
+def test_linking_a_person_with_themself_is_refused_by_name_and_changes_nothing(
+    app, register, make_user, sign_in_as, in_app, clock
+):
+    from returnees.core.errors import InvalidInput
+    from returnees.reception.services import link_household
+
+    first, again, luis = came_twice(register, in_app, clock)
+    with in_app() as session, pytest.raises(InvalidInput) as refused:
+        link_household(session, Actor.system("test"), [first.id, luis.id, again.id])
+    assert "Rosa López" in str(refused.value.message)
+    desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    data = {"csrf_token": csrf_token(desk, "/"), "other": str(first.id)}
+    response = desk.post(f"/reception/arrivals/{again.id}/household", data=data)
+    shown = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "No se puede vincular a Rosa López como hogar con su propio registro" in shown
+    assert set(households(in_app).values()) == {None}
+
+
+def test_the_api_refuses_a_household_with_the_person_themself_by_name(api, in_app, clock):
+    rosa = api("/returnees", BODY | {"given_names": "Rosa", "match": "new"}).get_json()
+    refused = api(
+        f"/returnees/{rosa['id']}/arrivals",
+        {"arrival": BODY["arrival"], "household_with": rosa["id"]},
+    )
+    assert refused.status_code == 422
+    [message] = refused.get_json()["error"]["fields"]["household_with"]
+    assert message.startswith("No se puede vincular a Rosa Hernández Pérez como hogar")
+    with in_app() as session:
+        arrivals = session.scalars(select(Arrival.id).where(Arrival.returnee_id == rosa["id"]))
+        assert len(arrivals.all()) == 1, "the new arrival was not recorded"

@@ -1,6 +1,6 @@
 """A protection referral (danger at home) shows to others only as "a restricted referral
-exists"; supervisors and the social worker assigned to the person open it, each time with a
-reason that goes to the audit log."""
+exists"; supervisors, the social worker assigned to the person and the one who made it open it,
+each time with a reason that goes to the audit log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from returnees.audit.models import AuditAction, AuditEntry
+from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus
 from tests.conftest import csrf_token
 from tests.referrals.conftest import referral_row
@@ -16,15 +17,19 @@ SECRETS = ("Defensoría de la Niñez", "Amenazas del padrastro")
 
 
 @pytest.fixture
-def protection(world, make_partner, refer, assign):
-    """A protection referral of the world's person, whose case is assigned to world.worker;
-    made by another worker of the region."""
-    agency = make_partner(
+def agency(make_partner):
+    return make_partner(
         name="Defensoría de la Niñez", kind="protection", services=("legal_aid", "protection")
     )
+
+
+@pytest.fixture
+def protection(world, agency, refer, assign, make_user):
+    """A protection referral of the world's person, whose case is assigned to world.worker;
+    made by a third worker of the region."""
     assign(world.returnee_id, world.worker)
     return refer(
-        by=world.other_worker,
+        by=make_user(Role.SOCIAL_WORKER, "GT-AURORA"),
         organisation_id=agency.id,
         service="legal_aid",
         is_protection=True,
@@ -50,7 +55,7 @@ def open_with(client, referral_id: int, reason: str):
 def test_an_unassigned_worker_sees_only_that_a_restricted_referral_exists(
     app, in_app, world, protection, sign_in_as, token_for
 ):
-    client = sign_in_as(world.other_worker)  # same region, and made it, but not assigned
+    client = sign_in_as(world.other_worker)  # same region, but neither assigned nor its maker
     record = client.get(f"/returnees/{world.returnee_id}").get_data(as_text=True)
     assert "Existe una referencia restringida" in record  # the Spanish interface
     for secret in SECRETS:
@@ -186,3 +191,38 @@ def test_the_audit_of_making_it_says_neither_service_nor_organisation(app, in_ap
             )
         )
     assert entry.detail == {"returnee_id": protection.returnee_id, "is_protection": True}
+
+
+def test_the_worker_who_made_it_follows_it_up_before_anyone_assigns_her_the_case(
+    app, in_app, world, agency, refer, sign_in_as, token_for
+):
+    made = refer(
+        by=world.other_worker,
+        organisation_id=agency.id,
+        service="protection",
+        note="Amenazas del padrastro",
+    )
+    assert made.is_protection
+    client = sign_in_as(world.other_worker)
+    record = client.get(f"/returnees/{world.returnee_id}").get_data(as_text=True)
+    assert f'href="/referrals/{made.id}"' in record, "she may open it from the record"
+    assert client.get(f"/referrals/{made.id}").status_code == 200, "asked why, not refused"
+    assert open_with(client, made.id, "Calling the agency").status_code == 302
+    assert "Amenazas del padrastro" in client.get(f"/referrals/{made.id}").get_data(as_text=True)
+    api, path = app.test_client(), f"/api/v1/referrals/{made.id}/status"
+    moved = api.post(
+        path,
+        json={"status": "accepted", "reason": "Agency called"},
+        headers=token_for(world.other_worker),
+    )
+    assert moved.status_code == 200, moved.get_json()
+    unassigned = api.get(f"/api/v1/referrals/{made.id}?reason=x", headers=token_for(world.worker))
+    assert unassigned.status_code == 403, "still restricted for other workers of the region"
+    with in_app() as session:
+        session.execute(
+            update(Case)
+            .where(Case.returnee_id == world.returnee_id)
+            .values(status=CaseStatus.CLOSED)
+        )
+    closed = api.get(f"/api/v1/referrals/{made.id}?reason=x", headers=token_for(world.other_worker))
+    assert closed.status_code == 403, "a closed case closes it to its maker as to its worker"
