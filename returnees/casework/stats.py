@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, and_, func, select
 from sqlalchemy.orm import Session
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
-from returnees.centres.models import COUNTRY_TIMEZONES, Centre
+from returnees.centres.models import Centre
 from returnees.core.clock import utcnow
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.people.models import Returnee
@@ -38,18 +37,16 @@ class ProgrammeNumbers:
     registered_more_than_once: int = 0
 
 
-def week_start(actor: Actor, now: datetime) -> datetime:
-    """Monday 00:00 of this week in the actor's country, in UTC."""
-    zone = ZoneInfo(COUNTRY_TIMEZONES[actor.country]) if actor.country else ZoneInfo("UTC")
-    local = now.astimezone(zone).date()
-    monday = local - timedelta(days=local.weekday())
-    return datetime.combine(monday, time(), zone).astimezone(ZoneInfo("UTC"))
+def week_start(now: datetime) -> datetime:
+    """The start of the last seven days: a supervisor reading on a Monday morning sees the
+    past week's work, not a week that has just begun and is empty."""
+    return now - timedelta(days=7)
 
 
 def programme_numbers(session: Session, actor: Actor) -> ProgrammeNumbers:
     actor.require_role(Role.SUPERVISOR)
     now = utcnow()
-    start = week_start(actor, now)
+    start = week_start(now)
     numbers = ProgrammeNumbers(week_start=start)
     numbers.arrivals = _arrivals(session, actor, start)
     numbers.children_waiting = session.scalar(
