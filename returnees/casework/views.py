@@ -19,6 +19,7 @@ from returnees.casework.queue import (
     reason_in_words,
     waited,
 )
+from returnees.casework.reasons import task_reason
 from returnees.casework.routing import (
     history_of,
     move_in_words,
@@ -52,10 +53,17 @@ from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.web import safe_next
 from returnees.people.models import Returnee
+from returnees.tasks.models import Task
 
 bp = Blueprint("casework", __name__)
 bp.add_app_template_filter(transfer_reason_in_words, "transfer_reason")
 CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+
+
+@bp.app_template_filter("task_reason")
+def task_reason_filter(task: Task) -> str:
+    """A task's reason in the reader's language, wherever a task shows (the person's record)."""
+    return task_reason(get_session(), task)
 
 
 def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]:

@@ -212,3 +212,22 @@ def test_a_workers_own_queue_keeps_the_same_order_in_one_query(
         (i.returnee_id, i.bucket) for i in everyone
     ]
     assert [i.returnee_id for i in mine] == expected[:limit]
+
+
+@pytest.mark.parametrize(
+    ("kind", "stored", "said"),
+    [
+        (TaskKind.URGENT_SAFETY, "danger words: me siguen", "palabras de peligro: me siguen"),
+        (TaskKind.VISIT, "no answer x3", "sin respuesta x3"),
+        (TaskKind.FIND_NEW_NUMBER, "wrong number on a call", "número equivocado en una llamada"),
+        (TaskKind.APPROVE_CLOSING, "close: migrated_again", "cierre solicitado: Volvió a migrar"),
+        (TaskKind.HIGH_RISK, "high risk: children abroad", "riesgo alto"),
+        (TaskKind.REVIEW_REPLY, "quién habla?", "quién habla?"),
+    ],
+)
+def test_a_stored_reason_reads_in_the_readers_language(app, kind, stored, said):
+    """Reasons are kept in the words the code wrote; a person's own words stay as written."""
+    from returnees.casework.reasons import reason_in_words as in_words
+
+    with app.test_request_context():
+        assert in_words(kind, stored) == said
