@@ -31,6 +31,8 @@ DOCUMENT_CHOICES = [
     ("DUI", "DUI"),
     ("PASSPORT", _("Passport")),
 ]
+# A document's name on a record: the national ones by their acronym.
+DOCUMENT_NAMES = {"DPI": "DPI", "DNI": "DNI", "DUI": "DUI", "PASSPORT": _("Passport")}
 OWNER_CHOICES = [("self", _("Own")), ("relative", _("A relative's")), ("shared", _("Shared"))]
 CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp"), ("none", _("Do not contact"))]
 MODE_CHOICES = [("flight", _("Flight")), ("bus", _("Bus")), ("land", _("On foot / land crossing"))]
