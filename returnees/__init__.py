@@ -89,9 +89,10 @@ def _labels() -> dict[str, object]:
     """Names of roles, kinds, countries and actions in the reader's language."""
     from flask_babel import get_locale
 
-    from returnees.audit.forms import ACTION_LABELS
+    from returnees.audit.forms import ACTION_LABELS, record_type_label
     from returnees.auth.forms import ROLE_LABELS
     from returnees.centres.forms import COUNTRY_LABELS, KIND_LABELS
+    from returnees.messaging.labels import STATUS_LABELS as MESSAGE_STATUS_LABELS
     from returnees.people.models import LANGUAGES
     from returnees.reception import forms as reception
     from returnees.tasks.labels import RISK_LABELS, TASK_LABELS
@@ -112,6 +113,9 @@ def _labels() -> dict[str, object]:
         "kind_labels": KIND_LABELS,
         "country_labels": COUNTRY_LABELS,
         "action_labels": ACTION_LABELS,
+        "record_type_label": record_type_label,
+        "message_status_labels": MESSAGE_STATUS_LABELS,
+        "document_labels": reception.DOCUMENT_NAMES,
     }
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired
 
 from returnees.auth.models import Role
+from returnees.core.forms import Form
 
 ROLE_LABELS = {
     Role.RECEPTION: _("Reception"),
@@ -23,18 +23,18 @@ ROLE_LABELS = {
 }
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(_("E-mail"), validators=[DataRequired(_("Enter your e-mail."))])
     password = PasswordField(_("Password"), validators=[DataRequired(_("Enter your password."))])
     next = HiddenField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = HiddenField(validators=[DataRequired()])
     next = HiddenField()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_("E-mail"))
     name = StringField(_("Name"))
     role = SelectField(
@@ -44,10 +44,10 @@ class UserForm(FlaskForm):
     password = PasswordField(_("Password"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes state: only its CSRF token is sent."""
 
 
-class OnCallForm(FlaskForm):
+class OnCallForm(Form):
     phone = StringField(_("Phone for urgent alerts"), render_kw={"inputmode": "tel"})
     is_on_call = BooleanField(_("On call: urgent cases in the region send this phone an SMS"))

@@ -4,7 +4,6 @@ the rest; each item says why it is there and how long it has waited."""
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus
+from returnees.casework.reasons import reason_in_words as task_reason_in_words
 from returnees.centres.models import COUNTRY_TIMEZONES
 from returnees.core.clock import utcnow
 from returnees.followups.models import Asked
@@ -27,7 +27,6 @@ from returnees.people.models import Returnee
 from returnees.people.scope import in_region, returnee_scope
 from returnees.reception.models import Arrival
 from returnees.risk.models import RiskFlag, RiskLevel
-from returnees.risk.services import describe
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 from returnees.tasks.services import sees_unknown_senders
 
@@ -317,54 +316,9 @@ def _end_of_day(actor: Actor, now: datetime) -> datetime:
     return start_of_day(now, zone, days_later=1)
 
 
-NO_ANSWER = re.compile(r"^no answer x(\d+)$")
-# The reasons followups.reading gives a danger signal or a family's answer.
-NOT_ALL_SAFE = re.compile(r"^answered: not all safe \((.*)\)$")
-FAMILY_NO = re.compile(r"^family answered no \((.*)\)$")
-FAMILY_DANGER = re.compile(r"^family \(([^()]*)\): danger words: (.*)$", re.DOTALL)
-SHARED_PHONE = re.compile(r"^shared phone \(([^()]*)\): (.*)$", re.DOTALL)
-UNKNOWN_NUMBER = "unknown number: "
-
-
-def _reason_about_many(reason: str) -> str | None:
-    """A reason about a family or a shared phone, or from an unknown number, in words."""
-    if match := NOT_ALL_SAFE.match(reason):
-        return str(_("answered: not all safe (%(names)s)", names=match.group(1)))
-    if match := FAMILY_NO.match(reason):
-        return str(_("answered no about %(names)s: find out which", names=match.group(1)))
-    if match := FAMILY_DANGER.match(reason):
-        names, text = match.groups()
-        return str(_("family (%(names)s): danger words: %(text)s", names=names, text=text))
-    if match := SHARED_PHONE.match(reason):
-        names, text = match.groups()
-        return str(_("shared phone (%(names)s): %(text)s", names=names, text=text))
-    if reason.startswith(UNKNOWN_NUMBER):
-        return str(_("unknown number: %(text)s", text=reason.removeprefix(UNKNOWN_NUMBER)))
-    return None
-
-
 def reason_in_words(item: QueueItem) -> str:
-    """The task's reason in the reader's language: "answered: not safe", "no answer x2",
-    "high risk: 2 earlier returns, children abroad"."""
-    reason = item.reason
-    if (about_many := _reason_about_many(reason)) is not None:
-        return about_many
-    if item.kind is TaskKind.HIGH_RISK and item.risk_reasons:
-        return str(
-            _(
-                "high risk: %(reasons)s",
-                reasons=", ".join(str(r) for r in describe(item.risk_reasons)),
-            )
-        )
-    if reason == "answered: not safe":
-        return str(_("answered: not safe"))
-    if reason.startswith("danger words: "):
-        return str(_("danger words: %(text)s", text=reason.removeprefix("danger words: ")))
-    if reason == "no answer":
-        return str(_("no answer"))
-    if match := NO_ANSWER.match(reason):
-        return str(_("no answer x%(count)s", count=match.group(1)))
-    return reason
+    """The item's reason in the reader's language (see casework.reasons)."""
+    return task_reason_in_words(item.kind, item.reason, item.risk_reasons)
 
 
 def waited(item: QueueItem, now: datetime) -> str:

@@ -27,6 +27,7 @@ from returnees.casework.queue import (
     reason_in_words,
     waited,
 )
+from returnees.casework.reasons import task_reason
 from returnees.casework.routing import (
     history_of,
     move_in_words,
@@ -68,6 +69,12 @@ from returnees.tasks.models import Task
 bp = Blueprint("casework", __name__)
 bp.add_app_template_filter(transfer_reason_in_words, "transfer_reason")
 CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+
+
+@bp.app_template_filter("task_reason")
+def task_reason_filter(task: Task) -> str:
+    """A task's reason in the reader's language, wherever a task shows (the person's record)."""
+    return task_reason(get_session(), task)
 
 
 def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]:

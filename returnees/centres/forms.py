@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 
 from returnees.centres.models import CentreKind, Country
+from returnees.core.forms import Form
 
 KIND_LABELS = {
     CentreKind.AIRPORT: _("Airport reception centre"),
@@ -19,7 +19,7 @@ COUNTRY_LABELS = {
 }
 
 
-class CentreForm(FlaskForm):
+class CentreForm(Form):
     code = StringField(_("Code"))
     name = StringField(_("Name"))
     kind = SelectField(

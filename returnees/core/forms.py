@@ -1,13 +1,52 @@
-"""Put a service's field errors beside the fields of the form that was sent."""
+"""The app's form bases, and a service's field errors put beside the fields of the form."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import wtforms
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice
+from wtforms import Field, SelectChoice, SelectField, SelectMultipleField
 
 from returnees.core.errors import DomainError
+
+
+class NamesItsChoices:
+    """Form meta: a choice left empty or not in the list says which field it is ("Choose one of
+    the options for “Sex”"), where WTForms says only "Not a valid choice." under it. A field
+    given its own message keeps it."""
+
+    def bind_field(self, form: wtforms.Form, unbound_field, options: dict) -> Field:
+        field = super().bind_field(form, unbound_field, options)
+        if is_single_choice(field) and field.invalid_choice_message is None:
+            field.invalid_choice_message = _(
+                "Choose one of the options for “%(field)s”.", field=field.label.text
+            )
+        return field
+
+
+def is_single_choice(field: Field) -> bool:
+    """A select or a set of radio buttons whose answer must be one of its choices."""
+    return (
+        isinstance(field, SelectField)
+        and not isinstance(field, SelectMultipleField)
+        and field.validate_choice
+    )
+
+
+class Form(FlaskForm):
+    """A form of a page (with its CSRF token)."""
+
+    class Meta(NamesItsChoices):
+        pass
+
+
+class SubForm(wtforms.Form):
+    """A group of fields repeated inside a page's form: one phone of a registration."""
+
+    class Meta(NamesItsChoices):
+        pass
 
 
 def find_field(

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, SelectField, StringField
 
-from returnees.core.forms import options
+from returnees.core.forms import Form, SubForm, options
 
 ANSWER_TYPE_LABELS = {
     "yes_no": _("Yes or no"),
@@ -41,7 +40,7 @@ PROFILE_LABELS = {
 NEW_ROWS = 2
 
 
-class StepForm(Form):
+class StepForm(SubForm):
     step_id = HiddenField()
     day_offset = StringField(_("Day"), render_kw={"inputmode": "numeric", "size": 4})
     template = SelectField(_("Question (template)"), validate_choice=False)
@@ -55,5 +54,5 @@ class StepForm(Form):
     remove = BooleanField(_("Remove"))
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     steps = FieldList(FormField(StepForm))

@@ -10,6 +10,7 @@ from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.auth.on_call import regions_without_on_call
 from returnees.auth.services import list_users
+from returnees.casework.labels import CLOSE_REASON_LABELS
 from returnees.casework.routing import cases_to_route, count_cases_to_route
 from returnees.casework.services import cases_waiting_for_assignment, closings_awaiting_approval
 from returnees.casework.stats import chart_rows, programme_numbers
@@ -54,6 +55,7 @@ def index() -> str:
         context |= chart_rows(numbers)
         context["waiting_cases"] = cases_waiting_for_assignment(session, actor)
         context["closings"] = closings_awaiting_approval(session, actor)
+        context["close_reason_labels"] = CLOSE_REASON_LABELS
         context["to_route"] = cases_to_route(session, actor)
         context["to_route_count"] = count_cases_to_route(session, actor)
         context["transfers"] = transfers_waiting(session, actor)

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
     FileField,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,7 +19,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from returnees.core.forms import options
+from returnees.core.forms import Form, SubForm, options
 from returnees.people.models import LANGUAGES
 
 SEX_CHOICES = [("F", _("Female")), ("M", _("Male")), ("X", _("Other"))]
@@ -33,6 +31,8 @@ DOCUMENT_CHOICES = [
     ("DUI", "DUI"),
     ("PASSPORT", _("Passport")),
 ]
+# A document's name on a record: the national ones by their acronym.
+DOCUMENT_NAMES = {"DPI": "DPI", "DNI": "DNI", "DUI": "DUI", "PASSPORT": _("Passport")}
 OWNER_CHOICES = [("self", _("Own")), ("relative", _("A relative's")), ("shared", _("Shared"))]
 CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp"), ("none", _("Do not contact"))]
 MODE_CHOICES = [("flight", _("Flight")), ("bus", _("Bus")), ("land", _("On foot / land crossing"))]
@@ -91,14 +91,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PhoneForm(Form):
+class PhoneForm(SubForm):
     number = StringField(_("Phone"))
     owner = SelectField(_("Whose phone"), choices=options(OWNER_CHOICES), default="self")
     channel = SelectField(_("Contact by"), choices=options(CHANNEL_CHOICES), default="sms")
     consent = BooleanField(_("Agrees to be contacted"))
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(Form):
     given_names = StringField(_("Given names"))
     family_names = StringField(_("Family names"))
     birth_date = DateField(_("Birth date"), validators=[Optional()])
@@ -127,7 +127,7 @@ class IntakeForm(FlaskForm):
     passenger_id = HiddenField()
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(Form):
     reasons_for_leaving = MultiCheckboxField(
         _("Reasons for leaving"), choices=options(REASON_CHOICES)
     )
@@ -159,11 +159,11 @@ class ScreeningForm(FlaskForm):
     notes = TextAreaField(_("Notes"))
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(Form):
     shelter = SelectField(_("Shelter"), choices=[])
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(Form):
     guardian_name = StringField(_("Name of the person collecting the child"))
     relationship = SelectField(
         _("Relationship to the child"), choices=options(RELATIONSHIP_CHOICES)
@@ -176,11 +176,11 @@ class HandoverForm(FlaskForm):
     )
 
 
-class HouseholdForm(FlaskForm):
+class HouseholdForm(Form):
     other = SelectField(_("Arrived together with"), choices=[])
 
 
-class ReturneeSearchForm(FlaskForm):
+class ReturneeSearchForm(Form):
     class Meta:
         csrf = False
 
@@ -190,7 +190,7 @@ class ReturneeSearchForm(FlaskForm):
     arrived_to = DateField(_("Arrived to (inclusive)"), validators=[Optional()])
 
 
-class ManifestForm(FlaskForm):
+class ManifestForm(Form):
     file = FileField(_("Passenger list (CSV or XLSX)"))
     centre = SelectField(_("Centre of arrival"), choices=[])
     reference = StringField(_("Flight or bus"))
@@ -201,7 +201,7 @@ class ManifestForm(FlaskForm):
     )
 
 
-class PassengerRowForm(FlaskForm):
+class PassengerRowForm(Form):
     family_names = StringField(_("Family names"))
     given_names = StringField(_("Given names"))
     birth_date = StringField(_("Birth date"))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from returnees.centres.forms import COUNTRY_LABELS
-from returnees.core.forms import options
+from returnees.core.forms import Form, options
 from returnees.referrals.models import OrganisationKind, ReferralStatus, ServiceKind
 
 STATUS_LABELS = {
@@ -51,7 +50,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(Form):
     # The service checks every value, so that all errors show at once beside their fields.
     organisation_id = SelectField(_("Organisation"), validate_choice=False)
     service = SelectField(
@@ -69,7 +68,7 @@ class ReferralForm(FlaskForm):
     note = TextAreaField(_("Note for the record"), render_kw={"rows": 3})
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(
         _("New status"), choices=options(STATUS_ACTIONS.items()), validate_choice=False
     )
@@ -77,13 +76,13 @@ class StatusForm(FlaskForm):
     note = TextAreaField(_("Note"), render_kw={"rows": 2})
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _("Why are you opening this restricted referral?"), render_kw={"rows": 2}
     )
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(Form):
     name = StringField(_("Name"))
     kind = SelectField(
         _("Kind"), choices=options(ORGANISATION_KIND_LABELS.items()), validate_choice=False
@@ -99,7 +98,7 @@ class PartnerForm(FlaskForm):
     phone = StringField(_("Phone"))
 
 
-class PartnerFilterForm(FlaskForm):
+class PartnerFilterForm(Form):
     """Filters sent by GET: no CSRF token needed, nothing changes."""
 
     class Meta:

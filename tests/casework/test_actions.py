@@ -252,7 +252,7 @@ def test_closing_a_childs_case_waits_for_a_supervisor(
         approval = session.scalars(select(Task).where(Task.kind == TaskKind.APPROVE_CLOSING)).one()
     assert approval.status is TaskStatus.OPEN
     home = sign_in_as(supervisor).get("/").get_data(as_text=True)
-    assert "Nico López" in home
+    assert "Nico López</a> · Se mudó" in home, "the reason in the reader's language"
     assert (
         client.post(
             f"/api/v1/returnees/{child}/close/approve", json={}, headers=token_for(worker)

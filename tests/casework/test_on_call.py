@@ -77,7 +77,7 @@ def test_the_alert_moves_down_the_rota_every_15_minutes_then_to_the_supervisors(
             )
         )
     assert steps == [1, 2, 3]
-    assert bodies == {f"Returnees: caso urgente en su cola, ref. {task.id}. Véalo ya."}
+    assert bodies == {f"Tiene un caso urgente en su cola, ref. {task.id}. Revíselo ya."}
 
 
 def test_the_acknowledge_button_stops_the_chain(app, chain, urgent, in_app, clock, sign_in_as):
@@ -113,7 +113,7 @@ def test_the_task_number_sent_back_from_the_phone_alerted_acknowledges_it(
         confirmations = session.scalars(
             select(OutboundMessage.body).where(OutboundMessage.phone == first.phone)
         ).all()
-    assert confirmations[-1] == f"Returnees: ref. {task.id} recibido. Gracias."
+    assert confirmations[-1] == f"Confirmado: la ref. {task.id} queda a su cargo. Gracias."
     clock.advance(minutes=30)
     assert escalate(in_app) == 0
     unmatched = sign_in_unmatched(app, in_app, first)
@@ -153,7 +153,7 @@ def test_a_reply_from_the_alerted_phone_naming_no_task_is_answered_with_how(
         said = session.scalars(
             select(OutboundMessage.body).where(OutboundMessage.phone == first.phone)
         ).all()
-    assert said[-1] == ("Returnees: para confirmar, responda con el número del caso.")
+    assert said[-1] == ("Para confirmar, responda con el número de referencia del caso.")
 
 
 def run_reader(in_app) -> None:

@@ -240,3 +240,22 @@ def test_each_card_has_the_number_to_call_and_names_the_household(
     assert cards[son.returnee_id]["household"] == ["Rosa Ixcoy"]
     page = sign_in_as(worker).get("/queue").get_data(as_text=True)
     assert 'href="tel:+50255551234"' in page and "Luis Ixcoy" in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "stored", "said"),
+    [
+        (TaskKind.URGENT_SAFETY, "danger words: me siguen", "palabras de peligro: me siguen"),
+        (TaskKind.VISIT, "no answer x3", "sin respuesta x3"),
+        (TaskKind.FIND_NEW_NUMBER, "wrong number on a call", "número equivocado en una llamada"),
+        (TaskKind.APPROVE_CLOSING, "close: migrated_again", "cierre solicitado: Volvió a migrar"),
+        (TaskKind.HIGH_RISK, "high risk: children abroad", "riesgo alto"),
+        (TaskKind.REVIEW_REPLY, "quién habla?", "quién habla?"),
+    ],
+)
+def test_a_stored_reason_reads_in_the_readers_language(app, kind, stored, said):
+    """Reasons are kept in the words the code wrote; a person's own words stay as written."""
+    from returnees.casework.reasons import reason_in_words as in_words
+
+    with app.test_request_context():
+        assert in_words(kind, stored) == said

@@ -104,7 +104,7 @@ def test_not_safe_alerts_the_social_worker_on_call_discreetly_and_first(
             select(OutboundMessage).where(OutboundMessage.template == "on_call_alert")
         ).all()
         assert [(a.phone, a.channel.value) for a in alerts] == [("+50244441111", "sms")]
-        assert alerts[0].body == f"Returnees: caso urgente en su cola, ref. {task.id}. Véalo ya."
+        assert alerts[0].body == f"Tiene un caso urgente en su cola, ref. {task.id}. Revíselo ya."
         assert "Marisol" not in alerts[0].body and alerts[0].returnee_id is None
         assert claim_due_messages(session, 1) == [alerts[0].id], "the alert goes first"
     assert readings(in_app, arrival.returnee_id) == [(Indicator.SAFE, False)]

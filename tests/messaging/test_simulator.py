@@ -27,7 +27,7 @@ def test_a_sent_message_shows_on_the_phone_and_an_answer_reaches_the_record(
         dispatch_messages(session)
     client = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
     page = client.get("/simulator/").get_data(as_text=True)
-    assert "Hola Lucía, ¿llegó bien?" in page and "· sent</small>" in page.replace("\n", "")
+    assert "Hola Lucía, ¿llegó bien?" in page and "· enviado</small>" in page.replace("\n", "")
     response = client.post(
         "/simulator/reply",
         data={

@@ -122,3 +122,37 @@ def test_the_acknowledgement_of_a_danger_signal_is_refused_a_word_like_any_other
     response = save(admin, key="danger_ack", body="Gracias. Denuncie al 110.")
     assert response.status_code == 422
     assert "«denuncie» no debe aparecer" in response.get_data(as_text=True)
+
+
+def staff_alerts(in_app) -> dict[tuple[str, str], str]:
+    with in_app() as session:
+        rows = session.scalars(
+            select(MessageTemplate).where(MessageTemplate.key.startswith("on_call_"))
+        )
+        return {(row.key, row.language): row.body for row in rows}
+
+
+def test_the_alerts_to_staff_on_call_read_plainly_and_name_no_programme(app, in_app):
+    alerts = staff_alerts(in_app)
+    assert len(alerts) == 6
+    assert alerts[("on_call_alert", "es")] == (
+        "Tiene un caso urgente en su cola, ref. {options}. Revíselo ya."
+    )
+    with app.app_context():
+        for body in alerts.values():
+            assert "Returnees" not in body and find_forbidden_word(body) is None, body
+
+
+def test_the_upgrade_replaces_the_staff_alerts_nobody_edited(app, in_app, admin):
+    from tests.conftest import load_migration
+
+    migration = load_migration("0029_discreet_staff_alerts")
+    with in_app() as session:
+        assert migration.replace_unedited(session.connection(), backwards=True) == 6
+    assert staff_alerts(in_app)[("on_call_alert", "es")].startswith("Returnees:")
+    save(admin, key="on_call_alert", language="en", body="Look at ref. {options} now.")
+    with in_app() as session:
+        assert migration.replace_unedited(session.connection()) == 5
+    alerts = staff_alerts(in_app)
+    assert alerts[("on_call_alert", "en")] == "Look at ref. {options} now.", "an edit is kept"
+    assert not any(body.startswith("Returnees") for body in alerts.values())

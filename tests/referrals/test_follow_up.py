@@ -218,3 +218,18 @@ def test_a_withdrawn_referral_is_not_asked_about(app, in_app, world, clock, refe
     move(in_app, world.worker, referral.id, "accepted")
     move(in_app, world.worker, referral.id, "withdrawn")
     assert [c.state for c in referral_check_ins(in_app, referral.id)] == [CheckInState.CANCELLED]
+
+
+def test_a_referral_tasks_reason_reads_in_the_readers_language(app, in_app, world, clock, refer):
+    from returnees.casework.reasons import task_reason
+
+    refer()
+    refer(is_protection=True)
+    clock.advance(days=7)
+    run_follow_up_job(in_app)
+    with app.test_request_context(), in_app() as session:
+        said = [task_reason(session, task) for task in referral_tasks(in_app)]
+    assert said == [
+        "referencia no aceptada en 7 días: Apoyo psicosocial en Clínica Comunitaria Luz",
+        "referencia restringida no aceptada en 7 días",
+    ]

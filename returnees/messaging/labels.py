@@ -1,0 +1,17 @@
+"""Names of a message's states in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+
+from returnees.messaging.models import MessageStatus
+
+STATUS_LABELS = {
+    MessageStatus.QUEUED: _("waiting to be sent"),
+    MessageStatus.SENDING: _("sending"),
+    MessageStatus.SENT: _("sent"),
+    MessageStatus.DELIVERED: _("delivered"),
+    MessageStatus.READ: _("read"),
+    MessageStatus.UNDELIVERED: _("not delivered"),
+    MessageStatus.FAILED: _("failed"),
+}
