@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from returnees.auth.access import Actor
 from returnees.auth.services import require_user
+from returnees.casework.models import Case, CaseStatus
+from returnees.casework.services import assign_cases
 from returnees.core.clock import as_of, utcnow
 from returnees.core.errors import Conflict
 from returnees.core.scheduler import run_once
@@ -55,6 +57,7 @@ from returnees.tasks.models import Task, TaskKind, TaskStatus
 ZONE = ZoneInfo("America/Guatemala")
 LANDED_DAYS_AGO = 5
 DESK_EMAIL = "reception@demo.returnees.test"
+SUPERVISOR_EMAIL = "supervisor@demo.returnees.test"
 PARTNER = "Centro de Formación Técnica Occidente"
 
 
@@ -147,6 +150,7 @@ class Story:
 
     def tell(self) -> None:
         self.arrive()
+        self.assign()
         self.first_days()
         self.referral()
         self.day_three()
@@ -171,6 +175,21 @@ class Story:
             screen(self.session, self.desk, self.arrivals)
         with self.moment(at(LANDED_DAYS_AGO, 12, 30)):
             place_children(self.session, self.desk, self.arrivals)
+
+    def assign(self) -> None:
+        """The afternoon of the flight the supervisor gives each office's cases to its social
+        worker, but for the last of each office's list, still waiting for one."""
+        supervisor = Actor.for_user(require_user(self.session, SUPERVISOR_EMAIL))
+        with self.moment(self.at(LANDED_DAYS_AGO, 15)):
+            for office in DEMO_OFFICES:
+                worker = require_user(self.session, office.worker[0])
+                people = self.session.scalars(
+                    select(Case.returnee_id)
+                    .where(Case.office_id == worker.centre_id, Case.status == CaseStatus.OPEN)
+                    .order_by(Case.id)
+                ).all()
+                if len(people) > 1:
+                    assign_cases(self.session, supervisor, list(people[:-1]), worker.id)
 
     def first_days(self) -> None:
         """The day-0 questions go out and most answer; a mother collects her daughter; those

@@ -14,9 +14,11 @@ from returnees.auth.access import Actor
 from returnees.auth.models import User
 from returnees.auth.on_call import regions_without_on_call
 from returnees.casework.queue import build_queue
+from returnees.casework.services import unassigned_cases
 from returnees.casework.stats import programme_numbers
 from returnees.core.db import Base
 from returnees.demo.models import DemoSeed
+from returnees.demo.offices import DEMO_OFFICES
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.people.models import Returnee
 from returnees.reception.models import Arrival, HandoverStatus
@@ -93,6 +95,8 @@ def test_the_supervisor_home_has_numbers(cli, in_app, clock, sign_in_as):
     with in_app() as session:
         supervisor = user(session, "supervisor")
         numbers = programme_numbers(session, Actor.for_user(supervisor))
+        waiting = unassigned_cases(session, Actor.for_user(supervisor))
+    assert 1 <= len(waiting) <= len(DEMO_OFFICES) + 1, "most cases went to their office's worker"
     assert sum(last + this for this, last in numbers.arrivals.values()) == 30, "the flight"
     assert numbers.children_waiting == 1, "one child handed over, one waiting at the shelter"
     assert numbers.urgent_open == 1
