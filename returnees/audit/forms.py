@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from returnees.audit.models import AuditAction
+from returnees.core.forms import DayMonthYearField
 
 
 class AuditFilterForm(FlaskForm):
@@ -17,8 +18,8 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_("User (e-mail)"), validators=[Optional()])
     record_type = StringField(_("Record type"), validators=[Optional()])
     record_id = StringField(_("Record id"), validators=[Optional()])
-    since = DateField(_("From"), validators=[Optional()])
-    until = DateField(_("To (inclusive)"), validators=[Optional()])
+    since = DayMonthYearField(_("From"), validators=[Optional()])
+    until = DayMonthYearField(_("To (inclusive)"), validators=[Optional()])
     page = IntegerField(_("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
 
 
@@ -35,4 +36,5 @@ ACTION_LABELS = {
     AuditAction.EXPORT: _("Exported"),
     AuditAction.ASSIGN: _("Assigned"),
     AuditAction.DENIED: _("Access denied"),
+    AuditAction.DISCARD: _("Discarded"),
 }
