@@ -141,6 +141,17 @@ def test_dates_are_typed_as_day_month_year_in_text_boxes_that_say_so(app, desk, 
     assert 'value="01/12/2026 08:00"' in arrived, "the desk's local time, day first"
 
 
+def test_people_are_searched_by_arrival_days_typed_day_first(app, desk, clock):
+    desk.get(submit(desk).headers["Location"])  # the record, and the flash with the name, seen
+
+    def found(since: str, until: str) -> bool:
+        page = desk.get(f"/returnees/?arrived_from={since}&arrived_to={until}")
+        return "María José Ajú Tzoc" in page.get_data(as_text=True)
+
+    assert found("01/12/2026", "01122026")
+    assert not found("02/12/2026", "31/12/2026")
+
+
 def test_a_refused_form_shows_the_typed_dates_as_they_were_typed(app, desk, in_app, clock):
     page = submit(desk, birth_date="31/02/1992", arrived_at="01/12/2026 07:40").get_data(
         as_text=True
