@@ -180,6 +180,8 @@ def show_every_rule(form: IntakeForm) -> None:
         check_intake(intake_from_form(form), utcnow(), zone)
     except InvalidInput as error:
         show_errors(form, error, INTAKE_ALIASES, beside_unread=False)
+    else:
+        form.form_errors.append(_("Nothing was saved: correct the fields marked."))
 
 
 @bp.route("/arrivals/<int:arrival_id>/screening", methods=["GET", "POST"])
