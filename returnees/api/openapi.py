@@ -88,6 +88,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.add_arrival": (reception.NewArrivalSchema, ReturneeSchema, 201),
         "api.handover": (reception.HandoverSchema, ReturneeSchema, 200),
         "api.manifests": (reception.ManifestFormSchema, reception.ManifestResultSchema, 200),
+        "api.discard_list": (None, None, 204),
         "api.places": (None, PlaceSchema, 200),
         "api.coverage": (None, CoverageSchema, 200),
         "api.change_coverage": (CoverageSchema, CoverageSchema, 200),

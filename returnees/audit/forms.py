@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from returnees.audit.models import AuditAction
-from returnees.core.forms import Form, options
+from returnees.core.forms import DayMonthYearField, Form, options
 
 # What an entry is about, by the record type its writer gave (the types every package writes;
 # tests/audit checks that none is missing).
@@ -61,8 +61,8 @@ class AuditFilterForm(Form):
         validators=[Optional()],
     )
     record_id = StringField(_("Record id"), validators=[Optional()])
-    since = DateField(_("From"), validators=[Optional()])
-    until = DateField(_("To (inclusive)"), validators=[Optional()])
+    since = DayMonthYearField(_("From"), validators=[Optional()])
+    until = DayMonthYearField(_("To (inclusive)"), validators=[Optional()])
     page = IntegerField(_("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
 
 
@@ -79,4 +79,5 @@ ACTION_LABELS = {
     AuditAction.EXPORT: _("Exported"),
     AuditAction.ASSIGN: _("Assigned"),
     AuditAction.DENIED: _("Access denied"),
+    AuditAction.DISCARD: _("Discarded"),
 }

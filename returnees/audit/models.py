@@ -22,6 +22,7 @@ class AuditAction(enum.StrEnum):
     EXPORT = "export"
     ASSIGN = "assign"
     DENIED = "denied"
+    DISCARD = "discard"
 
 
 class AuditEntry(Base):

@@ -31,6 +31,7 @@ from returnees.core import events
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
 from returnees.core.errors import Conflict, InvalidInput, NotFound
+from returnees.core.forms import InvalidDate, read_date
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.followups.services import contact_phone
 from returnees.people.models import Phone, Returnee
@@ -474,13 +475,10 @@ def reschedule_task(session: Session, actor: Actor, task_id: int, due_on: date |
 def _parse_day(value: date | str) -> date | None:
     if isinstance(value, date):
         return value
-    text = (value or "").strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return read_date(value)
+    except InvalidDate:
+        return None
 
 
 def close_task(session: Session, actor: Actor, task_id: int, note: str = "") -> Task:

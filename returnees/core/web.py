@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError, NotAuthenticated
+from returnees.core.forms import DATE_PATTERN, day_month_year
 
 bp = Blueprint("core", __name__)
 
@@ -76,6 +77,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.after_request(_security_headers)
+    app.add_template_filter(day_month_year, "day_month_year")
+    app.add_template_global(DATE_PATTERN, "date_pattern")
 
 
 def safe_next(target: str | None) -> str:

@@ -27,6 +27,10 @@ DOCUMENT_RULES = {
     DocumentType.PASSPORT: _("A passport number has 5 to 20 letters and digits."),
 }
 SEPARATORS = re.compile(r"[\s\-./]")
+# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
+FORMULA_SIGNS = "=+-@"
+# Besides letters and their accents: what names are written with (Mc'Donald, Ruiz-Tagle, Ma.).
+NAME_PUNCTUATION = " '\u2019-."
 
 
 class InvalidValue(ValueError):
@@ -35,6 +39,36 @@ class InvalidValue(ValueError):
     def __init__(self, message: object) -> None:
         super().__init__(str(message))
         self.message = message
+
+
+def normalise_name(value: str) -> str:
+    """A name as stored, its spaces collapsed; "" when none was written.
+
+    Refuses what a spreadsheet would run as a formula when the name is exported, and characters
+    no name is written with.
+    """
+    cleaned = " ".join((value or "").split())
+    if cleaned[:1] in tuple(FORMULA_SIGNS):
+        raise InvalidValue(
+            _(
+                "A name cannot begin with %(sign)s: write the name as it is on the document.",
+                sign=cleaned[0],
+            )
+        )
+    strange = sorted({char for char in cleaned if not _is_name_character(char)})
+    if strange:
+        raise InvalidValue(
+            _(
+                "A name is written with letters, spaces, hyphens and apostrophes: remove "
+                "%(found)s.",
+                found=" ".join(strange),
+            )
+        )
+    return cleaned
+
+
+def _is_name_character(char: str) -> bool:
+    return char in NAME_PUNCTUATION or unicodedata.category(char)[0] in "LMN"
 
 
 def normalise_document(kind: DocumentType | str, number: str) -> str:

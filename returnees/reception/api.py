@@ -12,7 +12,12 @@ from returnees.core.errors import Conflict, InvalidInput
 from returnees.people.schemas import ReturneeSchema
 from returnees.people.services import require_returnee
 from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
-from returnees.reception.manifests import ManifestEntry, import_ready_rows, upload_passenger_list
+from returnees.reception.manifests import (
+    ManifestEntry,
+    discard_manifest,
+    import_ready_rows,
+    upload_passenger_list,
+)
 from returnees.reception.models import Arrival
 from returnees.reception.schemas import (
     HandoverSchema,
@@ -197,3 +202,11 @@ def manifests() -> tuple[Response, int]:
         "rows": PassengerRowSchema(many=True).dump(result.added),
     }
     return jsonify(body), 201 if form["confirm"] else 200
+
+
+@bp.delete("/manifests/<int:manifest_id>")
+@requires_role(*RECEPTION_ROLES)
+def discard_list(manifest_id: int) -> tuple[str, int]:
+    """Discard a passenger list nobody on it was imported from (409 once someone was)."""
+    discard_manifest(get_session(), current_actor(), manifest_id)
+    return "", 204

@@ -3,8 +3,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     FieldList,
     FileField,
     FormField,
@@ -19,7 +17,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from returnees.core.forms import Form, SubForm, options
+from returnees.core.forms import DayMonthYearField, DayMonthYearTimeField, Form, SubForm, options
 from returnees.people.models import LANGUAGES
 
 SEX_CHOICES = [("F", _("Female")), ("M", _("Male")), ("X", _("Other"))]
@@ -99,13 +97,14 @@ class PhoneForm(SubForm):
 
 
 class IntakeForm(Form):
-    given_names = StringField(_("Given names"))
-    family_names = StringField(_("Family names"))
-    birth_date = DateField(_("Birth date"), validators=[Optional()])
+    given_names = StringField(_("Given names"), render_kw={"required": True})
+    family_names = StringField(_("Family names"), render_kw={"required": True})
+    birth_date = DayMonthYearField(_("Birth date"), validators=[Optional()])
     estimated_age = IntegerField(
         _("or estimated age"), validators=[Optional(), NumberRange(0, 110)]
     )
-    sex = RadioField(_("Sex"), choices=options(SEX_CHOICES))
+    # The service names a missing or unknown sex with every other error of the intake.
+    sex = RadioField(_("Sex"), choices=options(SEX_CHOICES), validate_choice=False)
     nationality = SelectField(_("Nationality"), choices=options(NATIONALITY_CHOICES))
     document_type = SelectField(_("Document"), choices=options(DOCUMENT_CHOICES), default="")
     document_number = StringField(_("Document number"))
@@ -118,9 +117,7 @@ class IntakeForm(Form):
     home_text = StringField(_("Municipality where they will live"))
     is_unaccompanied = BooleanField(_("Child travelling alone"))
     centre = SelectField(_("Centre of arrival"), choices=[])
-    arrived_at = DateTimeLocalField(
-        _("Arrived at (local time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
-    )
+    arrived_at = DayMonthYearTimeField(_("Arrived at (local time)"), validators=[Optional()])
     mode = SelectField(_("Travelled by"), choices=options(MODE_CHOICES))
     deporting_country = SelectField(_("Returned from"), choices=options(DEPORTING_CHOICES))
     reference = StringField(_("Flight or bus"))
@@ -186,18 +183,20 @@ class ReturneeSearchForm(Form):
 
     q = StringField(_("Name, document or phone"), validators=[Optional()])
     centre = StringField(_("Centre code"), validators=[Optional()])
-    arrived_from = DateField(_("Arrived from"), validators=[Optional()])
-    arrived_to = DateField(_("Arrived to (inclusive)"), validators=[Optional()])
+    arrived_from = DayMonthYearField(_("Arrived from"), validators=[Optional()])
+    arrived_to = DayMonthYearField(_("Arrived to (inclusive)"), validators=[Optional()])
 
 
 class ManifestForm(Form):
-    file = FileField(_("Passenger list (CSV or XLSX)"))
-    centre = SelectField(_("Centre of arrival"), choices=[])
-    reference = StringField(_("Flight or bus"))
+    file = FileField(_("Passenger list (CSV or XLSX)"), render_kw={"required": True})
+    # A list read well while another field was refused waits here: not chosen again.
+    pending = HiddenField()
+    centre = SelectField(_("Centre of arrival"), choices=[], render_kw={"required": True})
+    reference = StringField(_("Flight or bus"), render_kw={"required": True})
     mode = SelectField(_("Travelled by"), choices=options(MODE_CHOICES))
     deporting_country = SelectField(_("Returned from"), choices=options(DEPORTING_CHOICES))
-    expected_at = DateTimeLocalField(
-        _("Expected at (local time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    expected_at = DayMonthYearTimeField(
+        _("Expected at (local time)"), validators=[Optional()], render_kw={"required": True}
     )
 
 

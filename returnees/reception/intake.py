@@ -14,6 +14,7 @@ from returnees.people.identity import (
     DocumentType,
     InvalidValue,
     normalise_document,
+    normalise_name,
     normalise_phone,
 )
 from returnees.people.models import LANGUAGES, Channel, PhoneOwner, Sex
@@ -22,6 +23,8 @@ from returnees.reception.models import TravelMode
 
 ADULT_AGE = 18
 OLDEST_AGE = 110
+# A clock a little ahead at the desk is tolerated; an arrival later than this is a typo.
+ARRIVAL_AHEAD = timedelta(hours=1)
 
 
 @dataclass
@@ -104,7 +107,7 @@ def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatema
         _required_name(intake.given_names, "given_names", errors),
         _required_name(intake.family_names, "family_names", errors),
     )
-    sex = _choice(Sex, intake.sex, "sex", _("Choose F, M or X."), errors)
+    sex = _choice(Sex, intake.sex, "sex", _sex_problem(intake.sex), errors)
     nationality = _choice(
         Country, intake.nationality.upper(), "nationality", _("Choose GT, HN or SV."), errors
     )
@@ -119,8 +122,7 @@ def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatema
             "is_unaccompanied", _("Only a child under 18 is registered as travelling alone.")
         )
     arrived_at = (intake.arrival.arrived_at or now).astimezone(UTC)
-    if arrived_at > now + timedelta(hours=1):
-        errors.add("arrival.arrived_at", _("The arrival time cannot be in the future."))
+    _check_arrival_time(intake, arrived_at, now, ZoneInfo(timezone), errors)
     mode = _choice(
         TravelMode, intake.arrival.mode, "arrival.mode", _("Choose flight, bus or land."), errors
     )
@@ -153,12 +155,54 @@ def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatema
 
 
 def _required_name(value: str, name: str, errors: _Errors) -> str:
-    cleaned = " ".join((value or "").split())
+    try:
+        cleaned = normalise_name(value)
+    except InvalidValue as error:
+        errors.add(name, error.message)
+        return ""
     if not cleaned:
         errors.add(name, _("This field is required."))
     elif len(cleaned) > 120:
         errors.add(name, _("At most 120 characters."))
     return cleaned
+
+
+def _sex_problem(value: str) -> object:
+    if not value:
+        return _("Choose the person's sex: female, male or other.")
+    return _("Choose F, M or X.")
+
+
+def _check_arrival_time(
+    intake: Intake, arrived_at: datetime, now: datetime, zone: ZoneInfo, errors: _Errors
+) -> None:
+    """An arrival is after the person's birth and not ahead of now (an hour's grace)."""
+    if arrived_at > now + ARRIVAL_AHEAD:
+        errors.add("arrival.arrived_at", _("The arrival time cannot be in the future."))
+        return
+    born = _earliest_birth(intake, now.astimezone(zone).date())
+    if born and arrived_at.astimezone(zone).date() < born:
+        errors.add(
+            "arrival.arrived_at",
+            _(
+                "The arrival cannot be before the person was born: check the arrival date "
+                "and the birth date or age."
+            ),
+        )
+
+
+def _earliest_birth(intake: Intake, today: date) -> date | None:
+    """The birth date, or the earliest day an estimated age allows."""
+    if intake.birth_date:
+        return intake.birth_date
+    age = intake.estimated_age
+    if age is None or not 0 <= age <= OLDEST_AGE:
+        return None
+    try:
+        anniversary = today.replace(year=today.year - age - 1)
+    except ValueError:  # today is 29 February
+        anniversary = today.replace(year=today.year - age - 1, day=28)
+    return anniversary + timedelta(days=1)
 
 
 def _choice(kind, value: str, name: str, message: object, errors: _Errors):

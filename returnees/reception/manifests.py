@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
@@ -23,6 +24,7 @@ from returnees.reception.models import (
     ExpectedPassenger,
     Manifest,
     PassengerStatus,
+    PendingUpload,
     TravelMode,
 )
 from returnees.reception.passenger_lists import (
@@ -35,6 +37,11 @@ from returnees.reception.passenger_lists import (
 from returnees.reception.services import RECEPTION_ROLES, desk_centre
 
 MAX_LIST_BYTES = 5 * 1024 * 1024
+# A list announces a flight or bus of these days; a date further off is a typo (1900, 2062).
+EXPECTED_WITHIN = timedelta(days=366)
+# A list kept while staff correct the other fields of its upload is erased after this.
+PENDING_FOR = timedelta(days=1)
+FIELDS_MARKED = _("Nothing was saved: correct the fields marked.")
 ON_CHECKLIST = (PassengerStatus.EXPECTED, PassengerStatus.ARRIVED)
 
 
@@ -63,13 +70,7 @@ def upload_passenger_list(
 ) -> UploadResult:
     """Read a passenger list into the flight's preview; rows already on it are not added again."""
     actor.require_role(*RECEPTION_ROLES)
-    manifest_fields = _check_manifest(entry)
-    if len(content) > MAX_LIST_BYTES:
-        raise InvalidInput(_("The list is too large."), {"file": [_("At most 5 MB.")]})
-    try:
-        rows = read_passenger_list(filename, content)
-    except UnreadableList as error:
-        raise InvalidInput(_("The list could not be read."), {"file": [error.message]}) from error
+    manifest_fields, rows = check_upload(entry, filename, content)
     manifest = _find_or_create_manifest(session, actor, entry, manifest_fields)
     known: set[str] = set()
     for row_key, source_key in session.execute(
@@ -102,24 +103,58 @@ def upload_passenger_list(
     return result
 
 
-def _check_manifest(entry: ManifestEntry) -> tuple[str, TravelMode, str, datetime]:
-    errors: dict[str, list[object]] = {}
+def check_upload(
+    entry: ManifestEntry, filename: str, content: bytes
+) -> tuple[tuple[str, TravelMode, str, datetime], list[ListRow]]:
+    """The upload's clean fields and rows, or InvalidInput naming every problem at once; one
+    without "file" among its fields means the list itself was read well."""
+    errors = _ManifestErrors()
+    manifest_fields = _check_manifest(entry, errors)
+    rows = _read_list(filename, content, errors)
+    if errors:
+        message = _("The list could not be read.") if list(errors) == ["file"] else FIELDS_MARKED
+        raise InvalidInput(message, errors)
+    return manifest_fields, rows
+
+
+class _ManifestErrors(dict[str, list[object]]):
+    def add(self, name: str, message: object) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def _read_list(filename: str, content: bytes, errors: _ManifestErrors) -> list[ListRow]:
+    if len(content) > MAX_LIST_BYTES:
+        errors.add("file", _("The list is too large: at most 5 MB."))
+        return []
+    try:
+        return read_passenger_list(filename, content)
+    except UnreadableList as error:
+        errors.add("file", error.message)
+        return []
+
+
+def _check_manifest(
+    entry: ManifestEntry, errors: _ManifestErrors
+) -> tuple[str, TravelMode, str, datetime]:
     reference = entry.reference.strip().upper()
     if not reference:
-        errors["reference"] = [_("Give the flight number or the bus reference.")]
+        errors.add("reference", _("Give the flight number or the bus reference."))
     try:
         mode = TravelMode(entry.mode)
     except ValueError:
-        errors["mode"] = [_("Choose flight, bus or land.")]
+        errors.add("mode", _("Choose flight, bus or land."))
         mode = TravelMode.FLIGHT
     deporting = entry.deporting_country.strip().upper()
     if len(deporting) != 2 or not deporting.isalpha():
-        errors["deporting_country"] = [_("Give the two-letter country code, such as US or MX.")]
-    if entry.expected_at is None:
-        errors["expected_at"] = [_("Give the expected arrival time.")]
-    if errors:
-        raise InvalidInput(_("Nothing was saved: correct the fields marked."), errors)
-    return reference, mode, deporting, entry.expected_at
+        errors.add("deporting_country", _("Give the two-letter country code, such as US or MX."))
+    expected_at = entry.expected_at
+    if expected_at is None:
+        errors.add("expected_at", _("Give the expected arrival time."))
+    elif abs(expected_at - utcnow()) > EXPECTED_WITHIN:
+        errors.add(
+            "expected_at", _("The expected arrival is more than a year from today: check the year.")
+        )
+    return reference, mode, deporting, expected_at or utcnow()
 
 
 def _find_or_create_manifest(
@@ -200,6 +235,67 @@ def _look_for_earlier_records(
         found = find_candidates_for_many(session, probes, country=manifest.centre.country)
     for passenger, candidates in zip(valid, found, strict=True):
         passenger.earlier_record_ids = [candidate.returnee.id for candidate in candidates]
+
+
+def keep_pending_upload(session: Session, actor: Actor, filename: str, content: bytes) -> str:
+    """Keep a list read well while its upload waits for another field; the token names it.
+
+    Lists older than `PENDING_FOR` are erased at the same time: they hold the names of the
+    people on a flight, and serve only the upload they were sent with.
+    """
+    token = secrets.token_urlsafe(24)
+    session.execute(delete(PendingUpload).where(PendingUpload.created_at < utcnow() - PENDING_FOR))
+    session.add(
+        PendingUpload(
+            token=token,
+            user_id=actor.user_id,
+            filename=filename[:255],
+            content=content,
+            created_at=utcnow(),
+        )
+    )
+    session.flush()
+    return token
+
+
+def take_pending_upload(session: Session, actor: Actor, token: str) -> PendingUpload | None:
+    """The list this user's refused upload kept under `token`, erased once its upload is saved."""
+    if not token or actor.user_id is None:
+        return None
+    pending = session.scalar(
+        select(PendingUpload).where(
+            PendingUpload.token == token,
+            PendingUpload.user_id == actor.user_id,
+            PendingUpload.created_at >= utcnow() - PENDING_FOR,
+        )
+    )
+    if pending is not None:
+        session.delete(pending)
+    return pending
+
+
+def discard_manifest(session: Session, actor: Actor, manifest_id: int) -> Manifest:
+    """Erase a passenger list nobody on it was imported from, with its rows (a wrong file, a
+    flight that did not come); once someone is on the checklist the list stays."""
+    manifest = require_manifest(session, actor, manifest_id)
+    if any(row.status in ON_CHECKLIST for row in manifest.passengers):
+        raise Conflict(
+            _("People of this list are on the arrival checklist: the list cannot be discarded.")
+        )
+    record_event(
+        session,
+        actor,
+        AuditAction.DISCARD,
+        "manifest",
+        manifest.id,
+        reference=manifest.reference,
+        rows=len(manifest.passengers),
+    )
+    for row in manifest.passengers:
+        session.delete(row)
+    session.delete(manifest)
+    session.flush()
+    return manifest
 
 
 def require_manifest(session: Session, actor: Actor, manifest_id: int) -> Manifest:

@@ -3,7 +3,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.auth.models import User
@@ -47,6 +57,20 @@ class Manifest(Base):
     passengers: Mapped[list[ExpectedPassenger]] = relationship(
         back_populates="manifest", order_by="ExpectedPassenger.row_number"
     )
+
+
+class PendingUpload(Base):
+    """A passenger list read well whose upload was refused for another field: kept a day so
+    that staff correct that field without choosing the file again."""
+
+    __tablename__ = "pending_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class PassengerStatus(enum.StrEnum):

@@ -20,12 +20,14 @@ from flask_babel import lazy_gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from returnees.core.forms import InvalidDate, read_date
 from returnees.people.identity import (
     DOCUMENT_RULES,
     DocumentType,
     InvalidValue,
     fold,
     normalise_document,
+    normalise_name,
     normalise_phone,
 )
 from returnees.places.catalogue import read_place
@@ -121,9 +123,10 @@ GIVEN_MISSING = _("Write the given names (nombres).")
 YES = {"si", "s", "yes", "y", "x", "1", "true", "verdadero"}
 NO = {"", "no", "n", "0", "false", "falso"}
 
-DAY_FIRST = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
-ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-SHORT_YEAR = re.compile(r"\d{1,2}([/.\-])\d{1,2}\1\d{2}")
+# Text files have none of these bytes; a file that does is no list, and is never quoted back.
+CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x19\x1b-\x1f]")
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text"
+FORMULA_TAGS = (b"<f>", b"<f ")
 SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d+")
 HAS_LETTER = re.compile(r"[^\W\d_]")
 PARENTHESES = re.compile(r"\(.*?\)")
@@ -171,11 +174,12 @@ class ListRow:
 
 class _Problems(dict[str, str]):
     def check(self, field: str, clean: Callable[[], T]) -> T | None:
-        """The cleaned value, or None with the problem recorded under `field`."""
+        """The cleaned value, or None with the problem recorded under `field` (the first found
+        stays: a formula is named as one, not as a bad name or date)."""
         try:
             return clean()
         except InvalidValue as error:
-            self[field] = str(error.message)
+            self.setdefault(field, str(error.message))
             return None
 
 
@@ -205,7 +209,9 @@ def validate_passenger(
 ) -> tuple[Passenger | None, dict[str, str]]:
     """A cleaned passenger and no problems, or None and each problem by field."""
     raw = {field: (values.get(field) or "").strip() for field in PASSENGER_FIELDS}
-    problems = _Problems()
+    problems = _Problems(
+        (field, str(_formula_problem(value))) for field, value in raw.items() if value[:1] == "="
+    )
     family = problems.check("family_names", lambda: _name(raw["family_names"], FAMILY_MISSING))
     given = problems.check("given_names", lambda: _name(raw["given_names"], GIVEN_MISSING))
     born = problems.check("birth_date", lambda: _birth_date(raw["birth_date"], today))
@@ -223,8 +229,16 @@ def validate_passenger(
     return passenger, {}
 
 
+def _formula_problem(value: str) -> object:
+    return _(
+        "%(value)s is a spreadsheet formula, not its value: in the spreadsheet, copy the column "
+        "and paste it as values, or type the value here.",
+        value=value,
+    )
+
+
 def _name(value: str, missing: object) -> str:
-    cleaned = " ".join(value.split())
+    cleaned = normalise_name(value)
     if not cleaned:
         raise InvalidValue(missing)
     return cleaned
@@ -249,25 +263,10 @@ def _birth_date(value: str, today: date | None) -> date:
 
 
 def _parse_date(value: str) -> date:
-    day_first, iso = DAY_FIRST.fullmatch(value), ISO_DATE.fullmatch(value)
-    if SHORT_YEAR.fullmatch(value):
-        raise InvalidValue(_("Write the year of birth with four digits, such as 31/12/2008."))
     try:
-        if day_first:
-            return date(int(day_first[4]), int(day_first[3]), int(day_first[1]))
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-    except ValueError:
-        pass
-    if day_first and int(day_first[3]) > 12 >= int(day_first[1]):
-        raise InvalidValue(
-            _(
-                "%(value)s is not a day/month/year date (month/day/year is not accepted): "
-                "write the birth date as day/month/year, such as 31/12/2008.",
-                value=value,
-            )
-        )
-    raise InvalidValue(_("Write the birth date as day/month/year, such as 31/12/2008."))
+        return read_date(value)
+    except InvalidDate as error:
+        raise InvalidValue(error.message) from None
 
 
 def _years_before(day: date, years: int) -> date:
@@ -373,6 +372,8 @@ def _unaccompanied(value: str) -> bool:
 
 def _rows_of(filename: str, content: bytes) -> list[tuple[int, list[str]]]:
     extension = "." + filename.lower().rpartition(".")[2] if "." in filename else ""
+    if not filename and not content:
+        raise UnreadableList(_("No file was chosen: choose the passenger list (CSV or XLSX)."))
     if extension not in CSV_EXTENSIONS + XLSX_EXTENSIONS:
         raise UnreadableList(
             _(
@@ -388,6 +389,14 @@ def _rows_of(filename: str, content: bytes) -> list[tuple[int, list[str]]]:
         rows = _xlsx_rows(filename, content)
     elif extension in XLSX_EXTENSIONS:
         raise UnreadableList(_not_a_workbook(filename))
+    elif not content.startswith(UTF16_MARKS) and CONTROL_BYTES.search(content[:65536]):
+        raise UnreadableList(
+            _(
+                "%(filename)s is not a passenger list in CSV or XLSX: it holds no text. Save the "
+                "list as .csv or .xlsx and upload it again.",
+                filename=filename,
+            )
+        )
     else:
         rows = _csv_rows(content)
     return [(number, cells) for number, cells in rows if any(cells)]
@@ -401,6 +410,8 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def _decode(content: bytes) -> str:
+    if content.startswith(UTF16_MARKS):
+        return content.decode("utf-16", errors="replace")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return content.decode(encoding)
@@ -426,21 +437,47 @@ def _known_columns(line: str, delimiter: str) -> int:
 
 
 def _xlsx_rows(filename: str, content: bytes) -> list[tuple[int, list[str]]]:
+    """Each cell as the spreadsheet last showed it: a formula's saved value. A formula that was
+    never calculated (a file written by a program, not saved from Excel) has no value: its text
+    is kept, so that the row names the formula instead of an empty cell."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            try:
-                return _sheet_rows(workbook.worksheets[0])
-            finally:
-                workbook.close()
+        values = _sheet_rows(content, data_only=True)
+        if not _has_formulas(content):
+            return values
+        formulas = _sheet_rows(content, data_only=False)
     except XLSX_ERRORS as error:
         raise UnreadableList(_not_a_workbook(filename)) from error
+    return [
+        (
+            number,
+            [value or _uncalculated(formulas, index, column) for column, value in enumerate(cells)],
+        )
+        for index, (number, cells) in enumerate(values)
+    ]
 
 
-def _sheet_rows(sheet: ReadOnlyWorksheet) -> list[tuple[int, list[str]]]:
-    rows = sheet.iter_rows(min_row=1, values_only=True)
-    return [(number, [_text(value) for value in row]) for number, row in enumerate(rows, 1)]
+def _has_formulas(content: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        return any(tag in archive.read(name) for name in sheets for tag in FORMULA_TAGS)
+
+
+def _uncalculated(formulas: list[tuple[int, list[str]]], row: int, column: int) -> str:
+    cells = formulas[row][1]
+    text = cells[column] if column < len(cells) else ""
+    return text if text.startswith("=") else ""
+
+
+def _sheet_rows(content: bytes, *, data_only: bool) -> list[tuple[int, list[str]]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+        try:
+            sheet: ReadOnlyWorksheet = workbook.worksheets[0]
+            rows = sheet.iter_rows(min_row=1, values_only=True)
+            return [(number, [_text(value) for value in row]) for number, row in enumerate(rows, 1)]
+        finally:
+            workbook.close()
 
 
 def _not_a_workbook(filename: str) -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -15,8 +15,8 @@ from returnees.auth.models import Role
 from returnees.centres.models import CentreKind
 from returnees.centres.services import find_centre, list_centres, list_shelters
 from returnees.core.clock import utcnow
-from returnees.core.db import get_session
-from returnees.core.errors import DomainError, InvalidInput
+from returnees.core.db import committing, get_session
+from returnees.core.errors import Conflict, DomainError, InvalidInput
 from returnees.core.forms import options, show_errors
 from returnees.people.targets import name_people_in_audit
 from returnees.places.catalogue import find_place
@@ -28,19 +28,24 @@ from returnees.reception.forms import (
     PlacementForm,
     ScreeningForm,
 )
-from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
+from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry, check_intake
 from returnees.reception.manifests import (
     CHECKLIST_PAGE_SIZE,
+    FIELDS_MARKED,
     PREVIEW_PAGE_SIZE,
     ManifestEntry,
+    check_upload,
     checklist,
+    discard_manifest,
     fix_passenger,
     import_ready_rows,
+    keep_pending_upload,
     list_manifests,
     page_of,
     passenger_intake,
     preview_rows,
     require_manifest,
+    take_pending_upload,
     upload_passenger_list,
 )
 from returnees.reception.models import Arrival, PassengerStatus
@@ -168,7 +173,20 @@ def register() -> str | tuple[str, int] | Response:
             return redirect(url_for("people.record", returnee_id=arrival.returnee_id))
     elif request.method == "POST":
         status = 422
+        show_every_rule(form)
     return render_template("reception/register.html", form=form, candidates=candidates), status
+
+
+def show_every_rule(form: IntakeForm) -> None:
+    """A form with a field it could not read still names every other field's problem at once."""
+    centre = find_centre(get_session(), form.centre.data or "")
+    zone = centre.timezone if centre else current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    try:
+        check_intake(intake_from_form(form), utcnow(), zone)
+    except InvalidInput as error:
+        show_errors(form, error, INTAKE_ALIASES, beside_unread=False)
+    else:
+        form.form_errors.append(_("Nothing was saved: correct the fields marked."))
 
 
 @bp.route("/arrivals/<int:arrival_id>/screening", methods=["GET", "POST"])
@@ -357,31 +375,75 @@ def manifest_entry_from(form: ManifestForm) -> ManifestEntry:
 def new_manifest() -> str | tuple[str, int] | Response:
     """Upload the passenger list of an announced flight or bus; a preview follows."""
     form = _manifest_form()
-    if request.method == "POST" and form.validate_on_submit():
-        upload = request.files.get("file")
-        try:
-            result = upload_passenger_list(
-                get_session(),
-                current_actor(),
-                manifest_entry_from(form),
-                upload.filename if upload else "",
-                upload.read() if upload else b"",
-            )
-        except DomainError as error:
-            show_errors(form, error)
-            return render_template("reception/manifest_new.html", form=form), error.status
-        flash(
-            _(
-                "%(added)d rows read, %(fix)d to fix, %(dup)d already on the list.",
-                added=len(result.added),
-                fix=result.needs_fixing,
-                dup=result.duplicates,
-            ),
-            "success",
+    if request.method == "GET":
+        return render_template("reception/manifest_new.html", form=form)
+    is_read = form.validate_on_submit()
+    filename, content = _chosen_list(form)
+    try:
+        if not is_read:  # a field could not be read: name every other problem with it
+            check_upload(manifest_entry_from(form), filename, content)
+            raise InvalidInput(FIELDS_MARKED)
+        result = upload_passenger_list(
+            get_session(), current_actor(), manifest_entry_from(form), filename, content
         )
-        return redirect(url_for("reception.manifest", manifest_id=result.manifest.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("reception/manifest_new.html", form=form), status
+    except DomainError as error:
+        return _refused_upload(form, error, filename, content)
+    flash(
+        _(
+            "%(added)d rows read, %(fix)d to fix, %(dup)d already on the list.",
+            added=len(result.added),
+            fix=result.needs_fixing,
+            dup=result.duplicates,
+        ),
+        "success",
+    )
+    return redirect(url_for("reception.manifest", manifest_id=result.manifest.id))
+
+
+def _refused_upload(
+    form: ManifestForm, error: DomainError, filename: str, content: bytes
+) -> tuple[str, int]:
+    """The form again with every problem; a list read well is kept, not chosen again."""
+    show_errors(form, error, beside_unread=False)
+    is_list_read = "file" not in error.fields and bool(content)
+    if is_list_read and not form.pending.data:
+        # The refused upload leaves nothing behind but the list, committed though the answer
+        # is an error (which rolls the request back).
+        session = get_session()
+        session.rollback()
+        with committing(session):
+            form.pending.data = keep_pending_upload(session, current_actor(), filename, content)
+    kept = filename if is_list_read else ""
+    return render_template("reception/manifest_new.html", form=form, kept=kept), error.status
+
+
+def _chosen_list(form: ManifestForm) -> tuple[str, bytes]:
+    """The file chosen now, else the one a refused upload of this user kept."""
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        form.pending.data = ""
+        return upload.filename, upload.read()
+    kept = take_pending_upload(get_session(), current_actor(), form.pending.data or "")
+    if kept is None:
+        form.pending.data = ""
+        return "", b""
+    return kept.filename, kept.content
+
+
+@bp.post("/manifests/<int:manifest_id>/discard")
+@requires_role(*RECEPTION_ROLES)
+def discard(manifest_id: int) -> Response:
+    """Discard a passenger list nobody on it was imported from."""
+    try:
+        manifest = discard_manifest(get_session(), current_actor(), manifest_id)
+    except Conflict as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("reception.manifest", manifest_id=manifest_id))
+    flash(
+        _("The passenger list %(reference)s was discarded.", reference=manifest.reference),
+        "success",
+    )
+    return redirect(url_for("reception.index"))
 
 
 @bp.get("/manifests/<int:manifest_id>")

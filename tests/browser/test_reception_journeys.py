@@ -4,6 +4,7 @@ and a person recognised when they come back."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -40,7 +41,7 @@ def upload_list(page, tag: str) -> None:
         ],
     )
     page.fill("#reference", f"ICE-{tag}")
-    page.fill("#expected_at", "2026-11-30T10:30")
+    page.fill("#expected_at", date.today().strftime("%d/%m/%Y 10:30"))
     page.click("button.primary")
     page.wait_for_url(re.compile(r"/reception/manifests/\d+$"))
 
@@ -154,3 +155,23 @@ def test_the_home_is_chosen_from_the_type_ahead_with_the_keyboard_alone(desk):
     desk.locator("button.primary[type=submit]").click()
     desk.wait_for_url(re.compile(r"/returnees/\d+$"))
     assert "Quetzaltenango, Quetzaltenango" in desk.locator("dl.facts").first.inner_text()
+
+
+def test_a_birth_date_typed_as_digits_shows_the_age_and_is_saved_day_first(desk):
+    desk.goto("/reception/register")
+    desk.fill("#given_names", "Marta Julia")
+    desk.fill("#family_names", "Sic Batz")
+    age = desk.locator("output[data-age-of=birth_date]")
+    assert age.is_hidden(), "no age before a date is typed"
+    desk.locator("#birth_date").press_sequentially("15061994")
+    today = date.today()
+    years = today.year - 1994 - ((today.month, today.day) < (6, 15))
+    age.wait_for(state="visible")
+    assert age.inner_text() == f"Edad hoy: {years} años"
+    desk.fill("#birth_date", "31/02/1994")
+    age.wait_for(state="hidden")
+    desk.fill("#birth_date", "15/06/1994")
+    desk.check("input[name=sex][value=F]")
+    desk.locator("button.primary[type=submit]").click()
+    desk.wait_for_url(re.compile(r"/returnees/\d+$"))
+    assert "15/06/1994" in desk.locator("dl.facts").first.inner_text()

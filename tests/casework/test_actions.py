@@ -122,6 +122,8 @@ def test_a_visit_a_new_day_and_closing_a_task(
     assert post(client, f"/tasks/{later}/reschedule", due_on="2026-12-10").status_code == 302
     assert task_of(in_app, later).due_at.isoformat() == "2026-12-10T14:00:00+00:00"  # 08:00 local
     assert post(client, f"/tasks/{later}/reschedule", due_on="2026-11-01").status_code == 422
+    assert post(client, f"/tasks/{later}/reschedule", due_on="11122026").status_code == 302
+    assert task_of(in_app, later).due_at.isoformat() == "2026-12-11T14:00:00+00:00", "day first"
     assert post(client, f"/tasks/{later}/close", note="resuelto").status_code == 302
     assert task_of(in_app, later).status is TaskStatus.DONE
     assert post(client, f"/tasks/{later}/close").status_code == 409, "closed once"

@@ -23,6 +23,7 @@ BODY = {
         "reference": "ICE-512",
     },
 }
+ARRIVAL = {"arrival.arrived_at"}
 
 
 def test_a_returnee_is_created_with_the_first_arrival_and_found_again(api, clock):
@@ -68,6 +69,25 @@ def test_a_likely_earlier_record_is_a_409_with_candidates_and_match_decides(api,
         ({"arrival": {"centre": "NOWHERE"}}, {"arrival.centre"}),
         ({"match": "perhaps"}, {"match"}),
         ({"given_names": ""}, {"given_names"}),
+        ({"family_names": "@SUM(1+1)"}, {"family_names"}),
+        ({"given_names": "=HYPERLINK(1)"}, {"given_names"}),
+        ({"arrival": BODY["arrival"] | {"arrived_at": "1900-01-01T10:00:00-06:00"}}, ARRIVAL),
+        ({"arrival": BODY["arrival"] | {"arrived_at": "1990-05-03T10:00:00-06:00"}}, ARRIVAL),
+        ({"arrival": BODY["arrival"] | {"arrived_at": "2026-12-03T08:00:00-06:00"}}, ARRIVAL),
+    ],
+    ids=[
+        "bad-dui",
+        "bad-phone",
+        "bad-sex",
+        "no-age",
+        "unknown-centre",
+        "bad-match",
+        "no-name",
+        "formula-surname",
+        "formula-given-name",
+        "arrived-in-1900",
+        "arrived-before-birth",
+        "arrives-in-two-days",
     ],
 )
 def test_bad_input_is_a_422_naming_each_field_and_nothing_is_created(api, clock, changes, fields):
@@ -118,3 +138,24 @@ def test_the_openapi_document_describes_the_returnee_endpoints(app):
     create = spec["paths"]["/api/v1/returnees"]["post"]
     assert "requestBody" in create and "201" in create["responses"]
     assert "ReturneeCreate" in spec["components"]["schemas"]
+
+
+def test_a_patch_refuses_a_name_a_spreadsheet_would_run(api, clock):
+    created = api("POST", "/returnees", BODY).get_json()
+    response = api("PATCH", f"/returnees/{created['id']}", {"family_names": "+1-555"})
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"family_names"}
+    assert api("GET", f"/returnees/{created['id']}").get_json()["family_names"] == "Hernández Pérez"
+
+
+def test_an_estimated_age_puts_a_bound_on_the_arrival_date(api, clock):
+    body = BODY | {"birth_date": None, "estimated_age": 30, "document": None, "phones": []}
+    arrival = body["arrival"] | {"arrived_at": "1990-01-01T10:00:00-06:00"}
+    refused = api("POST", "/returnees", body | {"arrival": arrival})
+    assert refused.status_code == 422
+    assert (
+        "antes de que la persona naciera"
+        in refused.get_json()["error"]["fields"]["arrival.arrived_at"][0]
+    )
+    arrival = body["arrival"] | {"arrived_at": "2026-11-30T10:00:00-06:00"}
+    assert api("POST", "/returnees", body | {"arrival": arrival}).status_code == 201

@@ -247,3 +247,177 @@ def test_a_5000_row_list_shows_its_problems_first_and_pages_the_rest(desk, in_ap
     assert len(checklist.encode()) < 200_000
     assert checklist.count('class="expected"') == 200
     assert "4900 arrived" in checklist or "0 llegaron, 4900" in checklist or "4900" in checklist
+
+
+def send(client, file: tuple[bytes, str] | None = None, **fields: str):
+    """The upload form as a browser sends it: a file chosen or not, the other fields."""
+    data = {
+        "centre": "GT-AURORA",
+        "reference": "ICE-512",
+        "mode": "flight",
+        "deporting_country": "US",
+        "expected_at": "01/12/2026 10:30",
+        "csrf_token": csrf_token(client, "/reception/manifests/new"),
+    } | fields
+    data["file"] = (io.BytesIO(file[0]), file[1]) if file else (io.BytesIO(b""), "")
+    return client.post("/reception/manifests/new", data=data, content_type="multipart/form-data")
+
+
+def error_beside(page: str, field: str) -> str:
+    assert f'id="{field}-error"' in page, f"no error beside {field}"
+    return page.split(f'id="{field}-error">')[1].split("</p>")[0]
+
+
+def test_the_expected_arrival_is_marked_required(desk):
+    page = desk.get("/reception/manifests/new").get_data(as_text=True)
+    label = re.search(r'<label for="expected_at">(.*?)</label>', page).group(1)
+    assert "(obligatorio)" in label
+    assert "dd/mm/aaaa hh:mm" in page
+
+
+def test_a_refused_upload_keeps_the_list_and_only_the_other_field_is_corrected(desk, in_app, clock):
+    refused = send(desk, (passenger_list(), "vuelo.csv"), expected_at="")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Indique la hora prevista de llegada." in error_beside(page, "expected_at")
+    assert "vuelo.csv se conserva" in page
+    token = re.search(r'name="pending" type="hidden" value="([^"]+)"', page).group(1)
+    assert rows(in_app) == [], "nothing is saved"
+
+    saved = send(desk, None, pending=token)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert len(rows(in_app)) == 20
+    again = send(desk, None, pending=token, reference="ICE-513")
+    assert "No se eligió ningún archivo" in error_beside(again.get_data(as_text=True), "file"), (
+        "a kept list serves one upload"
+    )
+
+
+def test_a_list_kept_for_one_user_is_not_anothers(desk, make_user, sign_in_as, in_app, clock):
+    page = send(desk, (passenger_list(), "vuelo.csv"), expected_at="").get_data(as_text=True)
+    token = re.search(r'name="pending" type="hidden" value="([^"]+)"', page).group(1)
+    colleague = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    refused = send(colleague, None, pending=token)
+    assert refused.status_code == 422 and rows(in_app) == []
+
+
+def test_an_expected_arrival_that_cannot_be_read_is_named_with_the_lists_problems(desk, clock):
+    page = send(desk, (b"\x00\x01binary", "vuelo.csv"), expected_at="31/02/2026 10:00").get_data(
+        as_text=True
+    )
+    assert "31/02/2026 no existe" in error_beside(page, "expected_at")
+    assert "no es una lista de pasajeros en CSV o XLSX" in error_beside(page, "file")
+    assert "se conserva" not in page, "a file that is no list is not kept"
+
+
+def test_no_file_chosen_is_said_so(desk, in_app, clock):
+    response = send(desk, None)
+    assert response.status_code == 422
+    assert error_beside(response.get_data(as_text=True), "file") == (
+        "No se eligió ningún archivo: elija la lista de pasajeros (CSV o XLSX)."
+    )
+
+
+def test_a_binary_file_is_refused_without_printing_its_bytes(desk, in_app, clock):
+    content = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    page = send(desk, (content, "foto.csv")).get_data(as_text=True)
+    error = error_beside(page, "file")
+    assert "foto.csv no es una lista de pasajeros en CSV o XLSX" in error
+    assert "IHDR" not in page and "PNG" not in error
+    assert rows(in_app) == []
+
+
+def test_an_expected_arrival_in_1900_is_refused(desk, in_app, clock):
+    response = send(desk, (passenger_list(), "vuelo.csv"), expected_at="01/01/1900 10:00")
+    assert response.status_code == 422
+    assert "más de un año" in error_beside(response.get_data(as_text=True), "expected_at")
+    assert rows(in_app) == []
+
+
+def test_one_row_to_fix_is_said_in_the_singular(desk, clock):
+    content = (HEADER + "Pérez;Ana;01/02/1990;F;GT;;;\nSin Fecha;Eva;;F;GT;;;\n").encode()
+    page = desk.get(send(desk, (content, "vuelo.csv")).headers["Location"]).get_data(as_text=True)
+    assert "Vista previa: 1 fila por corregir, 1 lista" in page
+
+
+def test_the_checklist_shows_birth_dates_day_first_whatever_the_list_wrote(desk, in_app, clock):
+    content = (HEADER + "Pérez;Ana;1985-07-22;F;GT;;;\nRuiz;Eva;03.02.1990;F;GT;;;\n").encode()
+    location = send(desk, (content, "vuelo.csv")).headers["Location"]
+    preview = desk.get(location).get_data(as_text=True)
+    assert "22/07/1985" in preview and "1985-07-22" not in preview
+    desk.post(location + "/import", data={"csrf_token": csrf_token(desk, location)})
+    checklist = desk.get(location).get_data(as_text=True).split('id="checklist"')[1]
+    assert "<td>22/07/1985</td>" in checklist and "<td>03/02/1990</td>" in checklist
+
+
+def test_a_passenger_from_the_list_is_offered_with_dates_day_first(desk, in_app, clock):
+    from returnees.auth.access import Actor
+    from returnees.reception.manifests import import_ready_rows
+
+    send(desk, ((HEADER + "Pérez;Ana;1985-07-22;F;GT;;;\n").encode(), "vuelo.csv"))
+    with in_app() as session:
+        import_ready_rows(session, Actor.system("t"), rows(in_app)[0].manifest_id)
+    form = desk.get(f"/reception/register?passenger={rows(in_app)[0].id}").get_data(as_text=True)
+    assert re.search(r'id="birth_date"[^>]*value="22/07/1985"', form)
+
+
+def test_a_list_nobody_was_imported_from_is_discarded_by_its_desk(desk, in_app, clock):
+    location = upload(desk, passenger_list()).headers["Location"]
+    manifest_id = int(location.rsplit("/", 1)[1])
+    page = desk.get(location).get_data(as_text=True)
+    assert "Descartar la lista ICE-512" in page
+    response = desk.post(f"{location}/discard", data={"csrf_token": csrf_token(desk, location)})
+    assert response.status_code == 302
+    assert "Se descartó la lista de pasajeros ICE-512." in desk.get("/reception/").get_data(
+        as_text=True
+    )
+    assert rows(in_app) == []
+    with in_app() as session:
+        from returnees.audit.models import AuditAction, AuditEntry
+
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == AuditAction.DISCARD))
+        assert (entry.record_type, entry.record_id) == ("manifest", str(manifest_id))
+
+
+def test_a_list_with_people_on_the_checklist_is_not_discarded(desk, in_app, clock):
+    location = upload(desk, passenger_list()).headers["Location"]
+    desk.post(location + "/import", data={"csrf_token": csrf_token(desk, location)})
+    assert "Descartar" not in desk.get(location).get_data(as_text=True)
+    desk.post(f"{location}/discard", data={"csrf_token": csrf_token(desk, location)})
+    assert len(rows(in_app)) == 20, "nothing was erased"
+
+
+def test_only_the_desk_that_owns_a_list_discards_it_and_with_its_token(
+    desk, make_user, sign_in_as, in_app, clock
+):
+    location = upload(desk, passenger_list()).headers["Location"]
+    elsewhere = sign_in_as(make_user(Role.RECEPTION, "GT-TECUN"))
+    refused = elsewhere.post(f"{location}/discard", data={"csrf_token": csrf_token(elsewhere)})
+    assert refused.status_code == 403
+    assert desk.post(f"{location}/discard").status_code == 400, "no CSRF token"
+    assert len(rows(in_app)) == 20
+
+
+def test_the_api_discards_a_list_until_someone_on_it_is_imported(
+    app, demo, make_user, token_for, in_app, clock
+):
+    from returnees.auth.access import Actor
+    from returnees.reception.manifests import import_ready_rows
+
+    headers = token_for(make_user(Role.RECEPTION, "GT-AURORA"))
+    client = app.test_client()
+
+    def post_list(reference: str) -> int:
+        form = {"centre": "GT-AURORA", "reference": reference, "expected_at": "2026-12-01T16:30Z"}
+        data = form | {"file": (io.BytesIO(passenger_list()), "list.csv")}
+        return client.post("/api/v1/manifests", headers=headers, data=data).get_json()[
+            "manifest_id"
+        ]
+
+    wrong, imported = post_list("ICE-1"), post_list("ICE-2")
+    with in_app() as session:
+        import_ready_rows(session, Actor.system("t"), imported)
+    assert client.delete(f"/api/v1/manifests/{wrong}", headers=headers).status_code == 204
+    refused = client.delete(f"/api/v1/manifests/{imported}", headers=headers)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "conflict"
+    assert {row.manifest_id for row in rows(in_app)} == {imported}

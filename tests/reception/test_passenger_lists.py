@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -142,7 +144,8 @@ def test_a_workbook_named_csv_is_still_read_and_quoted_cells_keep_their_delimite
         b'Apellidos;Nombres;Fecha de nacimiento;Sexo;Nacionalidad\n"Ruiz; de";Eva;1/1/1990;F;GT\n'
     )
     (only,) = read("lista.csv", quoted)
-    assert only.passenger.family_names == "Ruiz; de"
+    assert only.values["family_names"] == "Ruiz; de"
+    assert "remove ;" in only.problems["family_names"], "no name is written with a semicolon"
 
 
 @pytest.mark.parametrize(
@@ -192,6 +195,7 @@ def test_column_names_are_matched_in_spanish_or_english(header: str, field: str)
         ("31.12.2008", date(2008, 12, 31)),
         ("2008-12-31", date(2008, 12, 31)),
         ("2008-12-31 00:00:00", date(2008, 12, 31)),
+        ("31122008", date(2008, 12, 31)),
         (" 04/05/2001 ", date(2001, 5, 4)),
     ],
 )
@@ -204,7 +208,8 @@ def test_birth_dates_are_day_month_year_or_iso(text: str, expected: date) -> Non
     [
         pytest.param("12/31/2000", "day/month/year", id="us-style-refused"),
         pytest.param("31/12/08", "four digits", id="two-digit-year"),
-        pytest.param("31/02/2008", "day/month/year", id="no-such-day"),
+        pytest.param("31/02/2008", "does not exist", id="no-such-day"),
+        pytest.param("31/02/1992", "The date 31/02/1992 does not exist", id="no-31-february"),
         pytest.param("", "day/month/year", id="blank"),
         pytest.param("ayer", "31/12/2008", id="not-a-date"),
         pytest.param("02/06/2026", "future", id="future"),
@@ -553,3 +558,96 @@ def test_a_home_column_is_read_by_its_spanish_name() -> None:
     ).encode()
     [ana] = read("lista.csv", content)
     assert ana.passenger.home == "GT-1201"
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "expected"),
+    [
+        pytest.param("family_names", "@SUM(1+1)", "cannot begin with @", id="at-formula"),
+        pytest.param("family_names", "=1+1", "spreadsheet formula", id="equals-formula"),
+        pytest.param("given_names", "+Ana", "cannot begin with +", id="plus"),
+        pytest.param("given_names", "-Ana", "cannot begin with -", id="minus"),
+        pytest.param("family_names", "Pérez <b>", "remove < >", id="markup"),
+        pytest.param("given_names", "Ana;José", "remove ;", id="semicolon"),
+        pytest.param("birth_date", "=DATE(1990,1,1)", "spreadsheet formula", id="formula-date"),
+    ],
+)
+def test_a_formula_or_a_character_no_name_has_is_refused_under_its_field(
+    field: str, text: str, expected: str
+) -> None:
+    problems = problems_of(**{field: text})
+    assert set(problems) == {field}
+    assert expected in problems[field]
+
+
+@pytest.mark.parametrize(
+    "name", ["Ruiz-Tagle", "O'Connor", "Nuñez Ávila", "Mª José", "N\u2019Diaye", "Ma. Luisa"]
+)
+def test_names_keep_their_hyphens_apostrophes_and_accents(name: str) -> None:
+    assert cleaned(family_names=name).family_names == name
+
+
+def formula_workbook(cached: str | None) -> bytes:
+    """A list whose family name is a formula; `cached` is the value Excel saved with it (a file
+    written by a program has none)."""
+    content = xlsx_bytes([SPANISH_HEADER, ['=CONCATENATE("Pé","rez")', *ANA[1:]]])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = {item.filename: archive.read(item.filename) for item in archive.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    if cached is not None:
+        sheet = re.sub(
+            r'<c r="A2"[^>]*><f>(.*?)</f><v\s*/>',
+            rf'<c r="A2" t="str"><f>\1</f><v>{cached}</v>',
+            sheet,
+        )
+        assert cached in sheet
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_formula_cell_is_read_as_the_value_excel_saved() -> None:
+    (ana,) = read("lista.xlsx", formula_workbook(cached="Pérez"))
+    assert ana.passenger.family_names == "Pérez"
+
+
+def test_a_formula_never_calculated_is_named_not_read_as_an_empty_cell() -> None:
+    (ana,) = read("lista.xlsx", formula_workbook(cached=None))
+    assert ana.values["family_names"] == '=CONCATENATE("Pé","rez")'
+    assert "spreadsheet formula" in ana.problems["family_names"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [
+        pytest.param("lista.csv", bytes(range(256)) * 8, id="bytes"),
+        pytest.param(
+            "foto.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00\x10" * 40, id="png"
+        ),
+    ],
+)
+def test_a_binary_file_is_refused_without_quoting_its_content(
+    filename: str, content: bytes
+) -> None:
+    with pytest.raises(UnreadableList) as refused:
+        read(filename, content)
+    message = refused.value.message
+    assert "is not a passenger list in CSV or XLSX" in message and filename in message
+    assert message.isprintable() and "PNG" not in message and "IHDR" not in message
+
+
+def test_no_file_chosen_is_said_so() -> None:
+    with pytest.raises(UnreadableList) as refused:
+        read("", b"")
+    assert refused.value.message.startswith("No file was chosen")
+
+
+def test_a_utf16_list_saved_by_excel_as_unicode_text_is_read() -> None:
+    content = "\ufeff".encode("utf-16-le").join(
+        [b"", csv_bytes([SPANISH_HEADER, ANA], "\t", "utf-16-le")]
+    )
+    (ana,) = read("lista.txt", content)
+    assert ana.passenger.family_names == "Pérez López"

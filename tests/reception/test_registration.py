@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -117,6 +119,100 @@ def test_a_failed_save_keeps_every_value_and_names_the_rule_beside_the_field(
         "typed values are kept"
     )
     assert count_returnees(in_app) == 0, "nothing is saved"
+
+
+@pytest.mark.parametrize("typed", ["15/06/1994", "15061994", "1994-06-15", "15-06-1994"])
+def test_a_birth_date_is_read_day_first_whatever_the_browser(app, desk, in_app, clock, typed):
+    response = submit(desk, birth_date=typed)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with in_app() as session:
+        person = session.scalar(select(Returnee))
+    assert person.birth_date.isoformat() == "1994-06-15"
+
+
+def test_dates_are_typed_as_day_month_year_in_text_boxes_that_say_so(app, desk, clock):
+    page = desk.get("/reception/register").get_data(as_text=True)
+    assert 'type="date"' not in page and 'type="datetime-local"' not in page
+    birth = re.search(r"<input[^>]*id=\"birth_date\"[^>]*>", page).group(0)
+    assert 'type="text"' in birth and 'inputmode="numeric"' in birth and "pattern=" in birth
+    assert 'aria-describedby="birth_date-hint"' in birth
+    assert 'id="birth_date-hint">dd/mm/aaaa<' in page
+    arrived = re.search(r"<input[^>]*id=\"arrived_at\"[^>]*>", page).group(0)
+    assert 'value="01/12/2026 08:00"' in arrived, "the desk's local time, day first"
+
+
+def test_people_are_searched_by_arrival_days_typed_day_first(app, desk, clock):
+    desk.get(submit(desk).headers["Location"])  # the record, and the flash with the name, seen
+
+    def found(since: str, until: str) -> bool:
+        page = desk.get(f"/returnees/?arrived_from={since}&arrived_to={until}")
+        return "María José Ajú Tzoc" in page.get_data(as_text=True)
+
+    assert found("01/12/2026", "01122026")
+    assert not found("02/12/2026", "31/12/2026")
+
+
+def test_a_refused_form_shows_the_typed_dates_as_they_were_typed(app, desk, in_app, clock):
+    page = submit(desk, birth_date="31/02/1992", arrived_at="01/12/2026 07:40").get_data(
+        as_text=True
+    )
+    error = page.split('id="birth_date-error">')[1].split("</p>")[0]
+    assert "31/02/1992 no existe" in error
+    assert 'value="31/02/1992"' in page and 'value="01/12/2026 07:40"' in page
+    assert count_returnees(in_app) == 0
+
+
+def test_the_age_is_shown_beside_the_birth_date_by_a_script_of_the_app(app, desk, clock):
+    page = desk.get("/reception/register").get_data(as_text=True)
+    output = re.search(r"<output[^>]*data-age-of=\"birth_date\"[^>]*>", page).group(0)
+    assert 'data-years="Edad hoy: {age} años"' in output and "hidden" in output
+    assert '<script src="/static/age.js" defer></script>' in page
+    with desk.get("/static/age.js") as script:
+        assert script.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("arrived_at", "rule"),
+    [
+        pytest.param("01/01/1900 10:00", "antes de que la persona naciera", id="in-1900"),
+        pytest.param("11/03/1994 10:00", "antes de que la persona naciera", id="before-birth"),
+        pytest.param("03/12/2026 08:00", "futuro", id="two-days-ahead"),
+        pytest.param("01/12/2026 25:00", "no existe", id="no-such-hour"),
+    ],
+)
+def test_an_arrival_before_birth_or_ahead_of_now_is_refused_beside_its_field(
+    app, desk, in_app, clock, arrived_at, rule
+):
+    response = submit(desk, arrived_at=arrived_at)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert rule in page.split('id="arrived_at-error">')[1].split("</p>")[0]
+    assert count_returnees(in_app) == 0
+
+
+def test_an_empty_registration_names_every_missing_field_at_once(app, desk, in_app, clock):
+    data = INTAKE | {
+        name: "" for name in ("given_names", "family_names", "birth_date", "document_number")
+    }
+    del data["sex"]  # no radio button ticked: the browser sends nothing
+    data |= {"document_type": "", "csrf_token": csrf_token(desk, "/reception/register")}
+    response = desk.post("/reception/register", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("given_names", "family_names", "birth_date", "sex"):
+        assert f'id="{field}-error"' in page, f"no error beside {field} on the first submit"
+    sex = page.split('id="sex-error">')[1].split("</p>")[0]
+    assert "Opción inválida" not in page
+    assert sex == "Elija el sexo de la persona: mujer, hombre u otro."
+    assert count_returnees(in_app) == 0
+
+
+def test_a_name_a_spreadsheet_would_run_is_refused_at_the_desk(app, desk, in_app, clock):
+    response = submit(desk, family_names="@SUM(1+1)")
+    assert response.status_code == 422
+    error = response.get_data(as_text=True).split('id="family_names-error">')[1]
+    assert "no puede empezar con @" in error.split("</p>")[0]
+    assert count_returnees(in_app) == 0
 
 
 def test_a_phone_is_read_in_the_nationality_of_the_person(app, desk, in_app, clock):
