@@ -193,3 +193,33 @@ def _visit_every_page(
         return problems
     finally:
         context.close()
+
+
+def test_a_phone_shows_the_queue_as_cards_for_the_thumb(browser, live_server, fit_world):
+    """On a phone the header is one short line, each task is a card that starts with its
+    reason and offers the call by a tap, and the outcome buttons are big enough for a thumb."""
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, base_url=live_server)
+    try:
+        page = context.new_page()
+        sign_in_by_keyboard(page, "social_worker@demo.returnees.test")
+        page.goto("/queue")
+        assert page.locator("header.top").bounding_box()["height"] < 844 * 0.1
+        card = page.locator("table.queue tbody tr[data-task]").first
+        first_line = card.locator("td").first.inner_text()
+        assert "no answer" in first_line or "sin respuesta" in first_line, first_line
+        assert card.locator("a[href^='tel:']").count() == 1
+        for button in card.locator("button[name=outcome]").all():
+            box = button.bounding_box()
+            assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE
+    finally:
+        context.close()
+
+
+def test_the_sign_in_page_fits_a_phone(browser, live_server):
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, base_url=live_server)
+    try:
+        page = context.new_page()
+        page.goto("/auth/sign-in")
+        assert page.evaluate(OUT_OF_PLACE) == []
+    finally:
+        context.close()

@@ -21,7 +21,7 @@ from returnees.demo.models import DemoSeed
 from returnees.demo.offices import DEMO_OFFICES
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.people.models import Returnee
-from returnees.reception.models import Arrival, HandoverStatus
+from returnees.reception.models import Arrival, ExpectedPassenger, HandoverStatus, PassengerStatus
 from returnees.referrals.models import Referral
 from returnees.tasks.models import Task, TaskKind, TaskStatus, UrgentAlert
 from returnees.tasks.services import open_task
@@ -96,6 +96,12 @@ def test_the_supervisor_home_has_numbers(cli, in_app, clock, sign_in_as):
         supervisor = user(session, "supervisor")
         numbers = programme_numbers(session, Actor.for_user(supervisor))
         waiting = unassigned_cases(session, Actor.for_user(supervisor))
+        from_the_list = session.scalar(
+            select(func.count())
+            .select_from(ExpectedPassenger)
+            .where(ExpectedPassenger.status == PassengerStatus.ARRIVED)
+        )
+    assert from_the_list == 30, "the flight was registered from its passenger list"
     assert 1 <= len(waiting) <= len(DEMO_OFFICES) + 1, "most cases went to their office's worker"
     assert sum(last + this for this, last in numbers.arrivals.values()) == 30, "the flight"
     assert numbers.children_waiting == 1, "one child handed over, one waiting at the shelter"
