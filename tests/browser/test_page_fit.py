@@ -1,13 +1,13 @@
 """Every page fits the screen it is read on: a social worker's phone (390 px), the desk's small
 screen (1024 px) and a desktop (1280 px). Each role visits every page the access matrix lets it
 open, with real records behind every id, and a page fails if it scrolls sideways, leaves a link,
-button or field outside the screen, weighs more than 200 KB or loads anything from another
-server (centres have weak connections, and no CDN)."""
+button or field outside the screen, shows a date as yyyy-mm-dd rather than dd/mm/aaaa, weighs
+more than 200 KB or loads anything from another server (centres have weak connections, no CDN)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -52,6 +52,7 @@ OUT_OF_PLACE = """() => {
 }"""
 
 
+ISO_DATES = r"""() => document.body.innerText.match(/\b(19|20)\d\d-\d\d-\d\d\b/g) || []"""
 MAX_PAGE_BYTES = 200_000
 WEIGHT = """() => {
   const entries = [...performance.getEntriesByType('navigation'),
@@ -120,7 +121,7 @@ def _intake(given: str, family: str, age: int, phone: str, alone: bool = False) 
     return Intake(
         given_names=given,
         family_names=family,
-        estimated_age=age,
+        birth_date=date(2026 - age, 7, 22),
         sex="F",
         nationality="GT",
         home="",
@@ -183,6 +184,7 @@ def _visit_every_page(
             response = page.goto(path)
             assert response.status < 400, f"{path}: {response.status}"
             found = page.evaluate(OUT_OF_PLACE)
+            found += [f"shows the date {iso} as yyyy-mm-dd" for iso in page.evaluate(ISO_DATES)]
             weight = page.evaluate(WEIGHT)
             if weight["bytes"] > MAX_PAGE_BYTES:
                 found.append(f"weighs {weight['bytes']} bytes with its styles and scripts")
