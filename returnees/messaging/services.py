@@ -12,7 +12,7 @@ from typing import Any
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Row, and_, bindparam, case, exists, func, select, update
+from sqlalchemy import Row, String, and_, bindparam, case, cast, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -872,8 +872,9 @@ def _attach_messages_and_tasks(session: Session, number: str, returnee_id: int) 
 
 
 def apply_retention(session: Session) -> int:
-    """Erase the text of messages older than the retention period; who, when, which template
-    and what an answer meant stay on the record. Returns how many messages were erased."""
+    """Erase the text of messages older than the retention period, and the provider's copy of
+    what came in (the inbound payload holds the text too); who, when, which template and what
+    an answer meant stay on the record. Returns how many messages were erased."""
     cutoff = utcnow() - timedelta(days=current_app.config["MESSAGE_RETENTION_DAYS"])
     outbound = session.execute(
         update(OutboundMessage)
@@ -883,8 +884,11 @@ def apply_retention(session: Session) -> int:
     )
     inbound = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.received_at < cutoff, InboundMessage.body != "")
-        .values(body="")
+        .where(
+            InboundMessage.received_at < cutoff,
+            or_(InboundMessage.body != "", cast(InboundMessage.payload, String) != "{}"),
+        )
+        .values(body="", payload={})
         .execution_options(synchronize_session=False)
     )
     return (outbound.rowcount or 0) + (inbound.rowcount or 0)

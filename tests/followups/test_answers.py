@@ -149,6 +149,7 @@ def test_retention_erases_old_message_text_and_keeps_the_answer(app, register, i
     with in_app() as session:
         assert apply_retention(session) == 2
         assert session.scalars(select(InboundMessage.body)).all() == [""]
+        assert session.scalars(select(InboundMessage.payload)).all() == [{}], "Body is in it"
         assert {m.body for m in session.scalars(select(OutboundMessage))} == {""}
         answer = session.scalar(
             select(CheckIn.answer).where(
