@@ -439,3 +439,11 @@ def api_client(app, demo, make_user, token_for):
     return lambda method, path, body=None: client.open(
         f"/api/v1{path}", method=method, json=body, headers=headers
     )
+
+
+def test_the_desk_names_a_known_persons_document_type_in_words(desk, clock):
+    submit(desk, document_type="PASSPORT", document_number="G1234567")
+    page = submit(desk, document_type="PASSPORT", document_number="G1234567").get_data(
+        as_text=True
+    )
+    assert "Pasaporte G1234567" in page and "PASSPORT G1234567" not in page
