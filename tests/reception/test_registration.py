@@ -443,7 +443,5 @@ def api_client(app, demo, make_user, token_for):
 
 def test_the_desk_names_a_known_persons_document_type_in_words(desk, clock):
     submit(desk, document_type="PASSPORT", document_number="G1234567")
-    page = submit(desk, document_type="PASSPORT", document_number="G1234567").get_data(
-        as_text=True
-    )
+    page = submit(desk, document_type="PASSPORT", document_number="G1234567").get_data(as_text=True)
     assert "Pasaporte G1234567" in page and "PASSPORT G1234567" not in page
