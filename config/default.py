@@ -87,6 +87,10 @@ MESSAGING_REQUIRES_TWILIO = False
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_KEY_PREFIX = "returnees"
+# A counter that cannot be reached (Redis down) lets requests through and logs it, rather than
+# turning every API call and webhook into an error.
+RATELIMIT_SWALLOW_ERRORS = True
 RATELIMIT_API_PER_TOKEN = "600 per minute"
 RATELIMIT_API_PER_ADDRESS = "1200 per minute"
 RATELIMIT_WEBHOOK_FORGED = "20 per minute"

@@ -5,6 +5,7 @@ the requests it refuses (`count_refusal`)."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -14,6 +15,7 @@ from flask_limiter import Limiter
 from limits import parse_many
 
 EXTENSION = "returnees.limiter"
+logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -42,8 +44,11 @@ def count_refusal(setting: str, scope: str) -> int | None:
     if not limiter.enabled:
         return None
     identifiers = (scope, client_address())
-    for item in parse_many(current_app.config[setting]):
-        if not limiter.limiter.hit(item, *identifiers):
-            reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
-            return max(1, math.ceil(reset_at - time.time()))
+    try:
+        for item in parse_many(current_app.config[setting]):
+            if not limiter.limiter.hit(item, *identifiers):
+                reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+                return max(1, math.ceil(reset_at - time.time()))
+    except Exception:  # the storage's own errors (Redis down): as RATELIMIT_SWALLOW_ERRORS does
+        logger.exception("rate limit storage unreachable: %s not counted", scope)
     return None

@@ -4,8 +4,6 @@ config/test.py turns limits off for every other test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from twilio.request_validator import RequestValidator
@@ -24,14 +22,19 @@ LOW_LIMITS = {
 }
 
 
-@pytest.fixture
-def limited(app: Flask) -> Iterator[Flask]:
-    """An app with low limits counted in its own memory, on the test's transaction."""
-    settings = {"RETURNEES_ENV": "test", "DATABASE_URL": app.config["DATABASE_URL"]}
-    own = create_app(settings | LOW_LIMITS)
+def limited_app(app: Flask, **settings: object) -> Flask:
+    """An app with low limits (counted in its own memory unless told), on the test's
+    transaction."""
+    base = {"RETURNEES_ENV": "test", "DATABASE_URL": app.config["DATABASE_URL"]}
+    own = create_app(base | LOW_LIMITS | settings)
     own.extensions[DB].engine.dispose()
     own.extensions[DB].sessionmaker = app.extensions[DB].sessionmaker
-    yield own
+    return own
+
+
+@pytest.fixture
+def limited(app: Flask) -> Flask:
+    return limited_app(app)
 
 
 def get_me(app: Flask, headers: dict[str, str], address: str = "10.0.0.1"):
@@ -124,3 +127,12 @@ def test_limits_are_counted_in_memory_here_and_where_production_says(monkeypatch
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://redis.internal:6379/0")
     production = create_app({"RETURNEES_ENV": "production"})
     assert production.config["RATELIMIT_STORAGE_URI"] == "redis://redis.internal:6379/0"
+
+
+def test_a_counter_that_cannot_be_reached_refuses_nothing(app, make_user, token_for, demo):
+    down = limited_app(app, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    headers = token_for(make_user(Role.RECEPTION))
+    assert {get_me(down, headers).status_code for _ in range(4)} == {200}
+    forged = message(sid="SMforged", body="STOP")
+    answers = {post(down, forged, signed(forged, "guessed")).status_code for _ in range(3)}
+    assert answers == {403}
