@@ -18,7 +18,7 @@ from flask import Flask, jsonify
 
 from returnees import create_app
 from returnees.auth.access import Actor
-from returnees.auth.services import issue_api_token
+from returnees.auth.tokens import issue_api_token
 from returnees.core.db import unit_of_work
 from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
@@ -53,7 +53,8 @@ def main() -> None:
         command.upgrade(alembic_config(), "head")
         with unit_of_work() as session:
             seed_demo(session, "bench-password")
-            token = issue_api_token(session, Actor.system("bench"), "reception@demo.returnees.test")
+            desk = "reception@demo.returnees.test"
+            token = issue_api_token(session, Actor.system("bench"), desk).secret
     headers = {"Authorization": f"Bearer {token}"}
     ours, bare = app.test_client(), bare_app().test_client()
     assert ours.get("/api/v1/me", headers=headers).status_code == 200

@@ -400,12 +400,15 @@ def webhook_figures(folder: str) -> None:
     url = os.environ.get("BENCH_WEBHOOK_DATABASE_URL", WEBHOOK_URL)
     if url.startswith("postgresql"):
         ensure_database(url, recreate=True)
-    settings = {"SECRET_KEY": SECRET_KEY, "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""}
+    # The simulated gateway (no account), checking signatures with a token the servers share:
+    # without one each process would sign with a random key of its own.
+    settings = {"SECRET_KEY": SECRET_KEY, "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
     app, numbers = prepared_app(url, settings)
     with app.app_context():
         token = signing_token()
     env = {key: value for key, value in os.environ.items() if not key.startswith("TWILIO_")}
     env |= {"RETURNEES_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    env |= {"TWILIO_AUTH_TOKEN": AUTH_TOKEN}
     run = secrets.token_hex(4)
     rounds: list[tuple[float, float]] = []
     answers: dict[str, Counter] = {"ours": Counter(), "bare": Counter()}

@@ -57,7 +57,8 @@ from bench.populate import (
 from bench.reception import csrf_of, p50, p95, spread, timed
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
-from returnees.auth.services import NewUser, create_user, find_user, issue_api_token
+from returnees.auth.services import NewUser, create_user, find_user
+from returnees.auth.tokens import issue_api_token
 from returnees.casework.queue import QueueCriteria, build_queue
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
@@ -756,7 +757,7 @@ class Clients:
     @classmethod
     def of(cls, app: Flask, email: str) -> Clients:
         with app.app_context(), unit_of_work() as session:
-            token = issue_api_token(session, BENCH_ADMIN, email)
+            token = issue_api_token(session, BENCH_ADMIN, email).secret
         return cls(
             email, app.test_client(), signed_in(app, email), {"Authorization": f"Bearer {token}"}
         )

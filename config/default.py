@@ -3,17 +3,24 @@
 # {instance_path} is replaced by the Flask instance folder (instance/ at the top of the checkout).
 DATABASE_URL = "sqlite:///{instance_path}/returnees.sqlite3"
 
-# Development only: production refuses to start without its own SECRET_KEY.
+# Development only: production refuses to start with it, or without its own SECRET_KEY.
 SECRET_KEY = "embedded-default-not-secret"
 
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+# Settings holding a secret of ours: production refuses any shorter than 32 bytes, or equal to a
+# value written in a file of config/.
+SECRET_SETTINGS = ("SECRET_KEY",)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
-PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
+# A signed-in session ends on the server after this many minutes without a request, and this
+# many hours after the sign-in however busy (a shared desktop left signed in).
+SESSION_IDLE_MINUTES = 30
+SESSION_MAX_HOURS = 12
 
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = 12 * 60 * 60
@@ -61,10 +68,32 @@ ENVIRONMENT_SETTINGS = (
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
     "RECEPTION_SCOPE_DAYS",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "RATELIMIT_ENABLED",
+    "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_API_PER_TOKEN",
+    "RATELIMIT_API_PER_ADDRESS",
+    "RATELIMIT_WEBHOOK_FORGED",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
 MESSAGING_REQUIRES_TWILIO = False
+
+# Request rate limits (Flask-Limiter), counted in memory here, in Redis in production
+# (RATELIMIT_STORAGE_URI=redis://host:6379/0, shared by every web process). The API: per token
+# and per client address; Twilio's webhooks: only requests whose signature fails, per address,
+# so that Twilio's own bursts of status callbacks are never refused.
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_KEY_PREFIX = "returnees"
+# A counter that cannot be reached (Redis down) lets requests through and logs it, rather than
+# turning every API call and webhook into an error.
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_API_PER_TOKEN = "600 per minute"
+RATELIMIT_API_PER_ADDRESS = "1200 per minute"
+RATELIMIT_WEBHOOK_FORGED = "20 per minute"
 
 # Argon2id cost of password hashes (argon2-cffi's recommended defaults).
 ARGON2_TIME_COST = 3

@@ -12,7 +12,10 @@ PREFERRED_URL_SCHEME = "https"
 SCHEDULER_IN_PROCESS = False
 DEMO_PASSWORD = None
 
-REQUIRED_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL")
+# Where rate limits are counted: Redis, shared by every web process (redis://host:6379/0).
+RATELIMIT_STORAGE_URI = None
+
+REQUIRED_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI")
 # Production never falls back silently to the simulated gateway; set MESSAGING_REQUIRES_TWILIO
 # to "false" in the environment to run without messaging.
 MESSAGING_REQUIRES_TWILIO = True

@@ -9,3 +9,10 @@ DEMO_PASSWORD = "demo-returnees"
 ARGON2_TIME_COST = 1
 ARGON2_MEMORY_COST = 1024
 ARGON2_PARALLELISM = 1
+# No request is refused for its rate here; tests/core/test_rate_limits.py builds its own app
+# with low limits.
+RATELIMIT_ENABLED = False
+# Tests move the clock by days between a sign-in and the next page; tests/auth/test_sessions.py
+# sets the real limits where it checks them.
+SESSION_IDLE_MINUTES = 10 * 365 * 24 * 60
+SESSION_MAX_HOURS = 10 * 365 * 24

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from returnees.core import clock, db, i18n, settings, web
+from returnees.core import clock, db, i18n, limits, settings, web
 from returnees.models import import_all_models
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -78,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
     # Cases open before risk is scored: a high score opens a task on the case.
     for package in (followups, casework, risk, referrals):
         package.subscribe()
+    limits.init_app(app)
     login.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
@@ -120,7 +121,7 @@ def _labels() -> dict[str, object]:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from returnees.api import register_routes
+    from returnees.api import limit_requests, register_routes
     from returnees.audit.views import bp as audit_bp
     from returnees.auth.views import bp as auth_bp
     from returnees.casework.views import bp as casework_bp
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)
     api = register_routes()
+    limit_requests(limits.limiter_of(app))
     csrf.exempt(api)
     app.register_blueprint(api)
 

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 
@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from returnees import create_app
 from returnees.auth.access import Actor
+from returnees.auth.login import SESSION_KEY
 from returnees.auth.models import ApiToken, Role, User
 from returnees.auth.on_call import set_on_call
 from returnees.auth.passwords import _hasher_for
-from returnees.auth.services import _digest
+from returnees.auth.sessions import key_digest, start_session
 from returnees.centres.models import Centre
 from returnees.core import clock as clock_module
 from returnees.core.db import EXTENSION as DB
@@ -211,13 +212,23 @@ def sign_in_as(app: Flask) -> Callable[[User], FlaskClient]:
     """A test client signed in as this user (the session cookie set as a sign-in sets it)."""
 
     def client_for(user: User) -> FlaskClient:
-        client = app.test_client()
-        with client.session_transaction() as cookie:
-            cookie["_user_id"] = user.get_id()
-            cookie["_fresh"] = True
-        return client
+        return signed_in_client(app, user)
 
     return client_for
+
+
+def signed_in_client(app: Flask, user: User) -> FlaskClient:
+    """A test client with a live session of this user, its cookie set as a sign-in sets it."""
+    client = app.test_client()
+    with app.app_context():
+        session = get_session()
+        key = start_session(session, session.get(User, user.id))
+        session.commit()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = user.get_id()
+        cookie["_fresh"] = True
+        cookie[SESSION_KEY] = key
+    return client
 
 
 @pytest.fixture
@@ -227,8 +238,14 @@ def token_for(in_app) -> Callable[[User], dict[str, str]]:
     def headers(user: User) -> dict[str, str]:
         raw = f"test-token-{next(_numbers)}-{user.id}"
         with in_app() as session:
+            now = datetime.now(UTC)
             session.add(
-                ApiToken(user_id=user.id, digest=_digest(raw), created_at=datetime.now(UTC))
+                ApiToken(
+                    user_id=user.id,
+                    digest=key_digest(raw),
+                    created_at=now,
+                    expires_at=now + timedelta(days=3650),  # past any clock a test sets
+                )
             )
         return {"Authorization": f"Bearer {raw}"}
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_babel import lazy_gettext as _
+from flask_limiter import Limiter
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import BadRequest
 
-from returnees.core.errors import InvalidInput, NotAuthenticated
+from returnees.auth.login import api_refusal
+from returnees.auth.sessions import key_digest
+from returnees.core.errors import InvalidInput
+from returnees.core.limits import client_address, refusal_message
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -21,7 +25,7 @@ def _require_token() -> None:
     if request.endpoint == "api.openapi":
         return
     if not (current_user.is_authenticated and g.get("authenticated_by_token")):
-        raise NotAuthenticated(_("Send a valid API token as 'Authorization: Bearer <token>'."))
+        raise api_refusal()
 
 
 def load_body(schema: Schema) -> Any:
@@ -42,6 +46,31 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     for name, inner in messages.items():
         flat.update(_flatten(inner, f"{prefix}.{name}" if prefix else str(name)))
     return flat
+
+
+def limit_requests(limiter: Limiter) -> None:
+    """Limit the API's rate per token and per client address (RATELIMIT_API_PER_TOKEN and
+    RATELIMIT_API_PER_ADDRESS): a 429 with Retry-After past either."""
+    limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_API_PER_TOKEN"],
+        scope="api-token",
+        key_func=_token_key,
+        error_message=refusal_message,
+    )(bp)
+    limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_API_PER_ADDRESS"],
+        scope="api-address",
+        key_func=client_address,
+        error_message=refusal_message,
+    )(bp)
+
+
+def _token_key() -> str:
+    """The bearer token's digest (never the token itself), or the address without one."""
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return f"token:{key_digest(token.strip())}"
+    return f"address:{client_address()}"
 
 
 def register_routes() -> Blueprint:

@@ -76,6 +76,8 @@ ACTION_LABELS = {
     AuditAction.UPDATE: _("Changed"),
     AuditAction.DISABLE: _("Disabled"),
     AuditAction.ISSUE_TOKEN: _("API token issued"),
+    AuditAction.REVOKE_TOKEN: _("API token revoked"),
+    AuditAction.CHANGE_PASSWORD: _("Password changed"),
     AuditAction.EXPORT: _("Exported"),
     AuditAction.ASSIGN: _("Assigned"),
     AuditAction.DENIED: _("Access denied"),

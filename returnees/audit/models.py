@@ -19,6 +19,8 @@ class AuditAction(enum.StrEnum):
     UPDATE = "update"
     DISABLE = "disable"
     ISSUE_TOKEN = "issue_token"
+    REVOKE_TOKEN = "revoke_token"
+    CHANGE_PASSWORD = "change_password"
     EXPORT = "export"
     ASSIGN = "assign"
     DENIED = "denied"

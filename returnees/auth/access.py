@@ -90,7 +90,7 @@ class Actor:
 def current_actor() -> Actor:
     """The signed-in user of this request, as an Actor; raises when nobody is signed in."""
     if not current_user.is_authenticated:
-        raise NotAuthenticated(_("Sign in first."))
+        raise g.get("session_lapsed") or NotAuthenticated(_("Sign in first."))
     if "actor" not in g:
         g.actor = Actor.for_user(current_user._get_current_object(), request.remote_addr or "")
     return g.actor

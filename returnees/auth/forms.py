@@ -10,7 +10,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 
 from returnees.auth.models import Role
 from returnees.core.forms import Form
@@ -27,6 +27,24 @@ class SignInForm(Form):
     email = EmailField(_("E-mail"), validators=[DataRequired(_("Enter your e-mail."))])
     password = PasswordField(_("Password"), validators=[DataRequired(_("Enter your password."))])
     next = HiddenField()
+
+
+class PasswordForm(Form):
+    current_password = PasswordField(
+        _("Current password"),
+        validators=[DataRequired(_("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _("New password"),
+        validators=[DataRequired(_("Enter the new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat_password = PasswordField(
+        _("New password, again"),
+        validators=[EqualTo("new_password", _("The two new passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class LanguageForm(Form):

@@ -1,10 +1,8 @@
-"""Accounts: create, sign in with lock-out, disable, API tokens, language."""
+"""Accounts: create, sign in with lock-out, change a password, disable, language."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,14 +21,13 @@ from returnees.auth.passwords import (
     needs_rehash,
     verify_password,
 )
+from returnees.auth.sessions import end_other_sessions
 from returnees.centres.models import Centre
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
 from returnees.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A token's last use is written at most this often, so that reads stay reads.
-TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
 class SignInRefused(DomainError):
@@ -64,10 +61,8 @@ def create_user(session: Session, actor: Actor, new: NewUser) -> User:
         errors["email"] = [_("Enter an e-mail address such as name@example.org.")]
     if new.role not in {role.value for role in Role}:
         errors["role"] = [_("Role must be one of: %(roles)s.", roles=", ".join(Role))]
-    if len(new.password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [
-            _("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
-        ]
+    if problems := password_problems(new.password):
+        errors["password"] = problems
     centre = session.scalar(select(Centre).where(Centre.code == new.centre_code.strip().upper()))
     if centre is None:
         errors["centre"] = [_("No centre has the code %(code)s.", code=new.centre_code)]
@@ -89,6 +84,32 @@ def create_user(session: Session, actor: Actor, new: NewUser) -> User:
     session.add(user)
     session.flush()
     record_event(session, actor, AuditAction.CREATE, "user", user.id, role=user.role.value)
+    return user
+
+
+def password_problems(password: str) -> list[str]:
+    """What a new password breaks of the rules; empty when it may be used."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [_("The password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]
+    return []
+
+
+def change_password(
+    session: Session, actor: Actor, current: str, new: str, keep_session_key: str
+) -> User:
+    """Change the actor's own password, proven by the current one; every other session of theirs
+    ends (a browser left signed in elsewhere), the one with `keep_session_key` goes on."""
+    user = get_required(session, User, actor.user_id, _("Sign in first."))
+    errors: dict[str, list[str]] = {}
+    if not verify_password(user.password_hash, current):
+        errors["current_password"] = [_("This is not your current password.")]
+    if problems := password_problems(new):
+        errors["new_password"] = problems
+    if errors:
+        raise InvalidInput(_("The password was not changed."), errors)
+    user.password_hash = hash_password(new)
+    ended = end_other_sessions(session, user, keep_session_key)
+    record_event(session, actor, AuditAction.CHANGE_PASSWORD, "user", user.id, sessions_ended=ended)
     return user
 
 
@@ -164,16 +185,6 @@ def _lock_end(session: Session, matches: object, success_resets: bool, now: date
     return newest + window
 
 
-def user_for_session_token(session: Session, token: str) -> User | None:
-    user_id, _, epoch = token.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.is_enabled or user.session_epoch != int(epoch):
-        return None
-    return user
-
-
 def disable_user(session: Session, actor: Actor, email: str) -> User:
     """Disable an account and end its sessions and API tokens at once."""
     actor.require_role(Role.ADMIN)
@@ -189,34 +200,6 @@ def disable_user(session: Session, actor: Actor, email: str) -> User:
     )
     record_event(session, actor, AuditAction.DISABLE, "user", user.id)
     return user
-
-
-def issue_api_token(session: Session, actor: Actor, email: str) -> str:
-    """Create an API token for a user and return it; it is shown once and stored as a digest."""
-    actor.require_role(Role.ADMIN)
-    user = require_user(session, email)
-    if not user.is_enabled:
-        raise Conflict(_("The account %(email)s is disabled.", email=user.email))
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, digest=_digest(token), created_at=utcnow()))
-    record_event(session, actor, AuditAction.ISSUE_TOKEN, "user", user.id)
-    return token
-
-
-def user_for_api_token(session: Session, token: str) -> User | None:
-    api_token = session.scalar(
-        select(ApiToken).where(ApiToken.digest == _digest(token), ApiToken.revoked_at.is_(None))
-    )
-    if api_token is None or not api_token.user.is_enabled:
-        return None
-    now = utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_USE_RESOLUTION:
-        api_token.last_used_at = now
-    return api_token.user
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def set_language(session: Session, user: User, locale: str) -> None:

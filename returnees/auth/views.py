@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -17,13 +17,23 @@ from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
 from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
-from returnees.auth.forms import ConfirmForm, LanguageForm, OnCallForm, SignInForm, UserForm
+from returnees.auth.forms import (
+    ConfirmForm,
+    LanguageForm,
+    OnCallForm,
+    PasswordForm,
+    SignInForm,
+    UserForm,
+)
+from returnees.auth.login import current_session_key, sign_in_user, sign_out_user
 from returnees.auth.models import Role, User
 from returnees.auth.on_call import move_user, set_on_call
+from returnees.auth.passwords import MIN_PASSWORD_LENGTH
 from returnees.auth.services import (
     NewUser,
     SignInRefused,
     authenticate,
+    change_password,
     create_user,
     disable_user,
     list_users,
@@ -56,8 +66,7 @@ def sign_in() -> tuple[str, int] | Response:
             form.form_errors.append(_refusal_message(refused))
             status = 429 if refused.locked_until else 401
         else:
-            session.clear()
-            login_user(user)
+            sign_in_user(user)
             return redirect(safe_next(form.next.data))
     return render_template("auth/sign_in.html", form=form), status
 
@@ -77,10 +86,35 @@ def _refusal_message(refused: SignInRefused) -> str:
 def sign_out() -> Response:
     """Sign out of this browser."""
     record_event(get_session(), current_actor(), AuditAction.SIGN_OUT, "user", current_user.id)
-    logout_user()
-    session.clear()
+    sign_out_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires_role(*Role)
+def change_own_password() -> str | tuple[str, int] | Response:
+    """Change one's own password; every other browser signed in as the user is signed out."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(
+                get_session(),
+                current_actor(),
+                form.current_password.data or "",
+                form.new_password.data or "",
+                current_session_key(),
+            )
+        except DomainError as error:
+            show_errors(form, error)
+            return _password_page(form), error.status
+        flash(_("Password changed; any other session of yours has ended."), "success")
+        return redirect(url_for("home.index"))
+    return _password_page(form), 422 if form.errors else 200
+
+
+def _password_page(form: PasswordForm) -> str:
+    return render_template("auth/password.html", form=form, min_length=MIN_PASSWORD_LENGTH)
 
 
 @bp.post("/language")

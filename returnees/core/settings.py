@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
+from limits import parse_many
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 ENVIRONMENTS = ("development", "production", "test")
@@ -18,11 +20,22 @@ INTEGER_SETTINGS = {
     "REPLY_WAIT_HOURS",
     "URGENT_ACK_MINUTES",
     "RECEPTION_SCOPE_DAYS",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
 }
-BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY"}
+# Whole numbers that must be at least 1: a session that lasts 0 minutes signs nobody in.
+POSITIVE_SETTINGS = {"SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"}
+BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY", "RATELIMIT_ENABLED"}
+# Flask-Limiter's notation: "600 per minute", several separated by ";".
+RATE_LIMIT_SETTINGS = (
+    "RATELIMIT_API_PER_TOKEN",
+    "RATELIMIT_API_PER_ADDRESS",
+    "RATELIMIT_WEBHOOK_FORGED",
+)
 # Comma-separated in the environment: "auxilio, me amenazan, ayuda urgente".
 LIST_SETTINGS = {"DANGER_WORDS"}
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+MIN_SECRET_BYTES = 32
 
 
 class SettingsError(RuntimeError):
@@ -56,6 +69,9 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
     if missing := countries - set(app.config["SENDING_WINDOW"]):
         raise SettingsError(f"SENDING_WINDOW has no window for {', '.join(sorted(missing))}.")
     _check_required(app)
+    if name == "production":
+        _check_secrets(app)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"].replace(
         "{instance_path}", app.instance_path
     )
@@ -78,6 +94,15 @@ def _coerce(app: Flask) -> None:
         except (TypeError, ValueError) as error:
             raise SettingsError(
                 f"{key} must be a whole number, not {app.config[key]!r}."
+            ) from error
+        if key in POSITIVE_SETTINGS and app.config[key] < 1:
+            raise SettingsError(f"{key} must be 1 or more, not {app.config[key]}.")
+    for key in RATE_LIMIT_SETTINGS:
+        try:
+            parse_many(app.config[key])
+        except ValueError as error:
+            raise SettingsError(
+                f'{key}: {app.config[key]!r} is not a rate such as "600 per minute".'
             ) from error
 
 
@@ -126,3 +151,33 @@ def _check_required(app: Flask) -> None:
             f"Cannot start in {app.config['RETURNEES_ENV']}: set {', '.join(missing)} "
             "in the environment."
         )
+
+
+def _check_secrets(app: Flask) -> None:
+    """Refuse a secret that is short or one of those written in config/, naming its setting: with
+    a known SECRET_KEY anyone can sign a session cookie."""
+    for key in app.config["SECRET_SETTINGS"]:
+        value = app.config.get(key)
+        if not value:
+            continue
+        if value in shipped_values(key):
+            raise SettingsError(
+                f"{key} is a value shipped in config/: set a random one of your own, such as "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))" prints.'
+            )
+        if len(str(value).encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(
+                f"{key} is shorter than {MIN_SECRET_BYTES} bytes: set a long random one, such as "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))" prints.'
+            )
+
+
+def shipped_values(key: str) -> set[str]:
+    """Every value a file of config/ gives the setting: known to anyone with the code."""
+    values = set()
+    for path in sorted(CONFIG_DIR.glob("*.py")):
+        config = Config(str(CONFIG_DIR))
+        config.from_pyfile(str(path))
+        if isinstance(config.get(key), str):
+            values.add(config[key])
+    return values

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -35,6 +45,8 @@ def _domain_error(error: DomainError) -> Response | tuple[Response | str, int]:
     if _wants_json():
         return jsonify(error.as_json()), error.status
     if isinstance(error, NotAuthenticated):
+        if type(error) is not NotAuthenticated:  # it says why, as a lapsed session does
+            flash(str(error.message), "info")
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
     return render_template(
         "errors/error.html", status=error.status, message=str(error.message)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from returnees.auth.access import Actor
+from returnees.auth.models import Role
 from returnees.centres.models import Country
 from returnees.messaging.models import InboundMessage, OutboundMessage
+from returnees.people.identity import country_of_phone
 from returnees.people.models import Phone, Returnee
+from returnees.people.scope import returnee_scope
 
 
 @dataclass(frozen=True)
@@ -29,10 +34,12 @@ def conversation(
     numbers: list[str] | None = None,
     returnee_id: int | None = None,
     limit: int = 200,
+    among: Collection[int] | None = None,
 ) -> list[ConversationLine]:
     """Messages to and from a person (by their record) or a phone (by its numbers), oldest first.
 
-    On a person's record only their own messages show, not a sibling's on a shared phone.
+    On a person's record only their own messages show, not a sibling's on a shared phone; on a
+    phone, `among` keeps only the messages of these people.
     """
     if returnee_id is not None:
         outbound = select(OutboundMessage).where(OutboundMessage.returnee_id == returnee_id)
@@ -40,6 +47,9 @@ def conversation(
     elif numbers:
         outbound = select(OutboundMessage).where(OutboundMessage.phone.in_(numbers))
         inbound = select(InboundMessage).where(InboundMessage.from_number.in_(numbers))
+        if among is not None:
+            outbound = outbound.where(OutboundMessage.returnee_id.in_(among))
+            inbound = inbound.where(InboundMessage.returnee_id.in_(among))
     else:
         return []
     lines = [
@@ -68,20 +78,45 @@ class SimulatedPhone:
     nationality: Country  # its first owner's: whose sending window it waits for
 
 
-def simulated_phones(session: Session, limit: int = 30) -> list[SimulatedPhone]:
-    """The phones of the most recently registered people, each with what it received."""
+def simulated_phones(session: Session, actor: Actor, limit: int = 30) -> list[SimulatedPhone]:
+    """The phones of the most recently registered people the actor reaches, each with what it
+    received: only their names and messages, not those of a sibling outside the actor's scope
+    who shares the phone."""
     rows = session.execute(
-        select(Phone.number, Returnee.given_names, Returnee.family_names, Returnee.nationality)
+        select(
+            Phone.number,
+            Returnee.id,
+            Returnee.given_names,
+            Returnee.family_names,
+            Returnee.nationality,
+        )
         .join(Returnee, Phone.returnee_id == Returnee.id)
+        .where(returnee_scope(actor, session))
         .order_by(Returnee.updated_at.desc(), Phone.id.desc())
         .limit(limit * 3)
     ).all()
     owners: dict[str, list[str]] = {}
+    holders: dict[str, set[int]] = {}
     countries: dict[str, Country] = {}
-    for number, given, family, nationality in rows:
-        owners.setdefault(number, []).append(f"{given} {family}")
+    for number, returnee_id, given, family, nationality in rows:
+        if returnee_id not in holders.setdefault(number, set()):
+            owners.setdefault(number, []).append(f"{given} {family}")
+            holders[number].add(returnee_id)
         countries.setdefault(number, nationality)
     return [
-        SimulatedPhone(n, owners[n], conversation(session, [n], limit=20), countries[n])
+        SimulatedPhone(
+            n, owners[n], conversation(session, [n], limit=20, among=holders[n]), countries[n]
+        )
         for n in list(owners)[:limit]
     ]
+
+
+def may_answer_as(session: Session, actor: Actor, number: str) -> bool:
+    """Whether the actor may answer on the simulator as this number: one held by someone in
+    their scope; one held by nobody (a stranger writing in), a supervisor of the country its
+    calling code names, who reads the unmatched inbox such a message lands in."""
+    holders = select(Phone.returnee_id).where(Phone.number == number)
+    if session.scalar(holders.limit(1)) is None:
+        return actor.role is Role.SUPERVISOR and country_of_phone(number) == actor.country
+    reached = select(Returnee.id).where(Returnee.id.in_(holders), returnee_scope(actor, session))
+    return session.scalar(reached.limit(1)) is not None

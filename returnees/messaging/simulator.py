@@ -10,14 +10,16 @@ from flask_babel import gettext as _
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response
 
-from returnees.auth.access import EVERY_ROLE, requires_role
+from returnees.auth.access import current_actor, requires_role
 from returnees.core.clock import utcnow
 from returnees.core.db import get_session, reads_only
+from returnees.core.errors import Forbidden, InvalidInput
 from returnees.messaging.gateway import SimulatedGateway
-from returnees.messaging.queries import simulated_phones
+from returnees.messaging.queries import may_answer_as, simulated_phones
 from returnees.messaging.services import gateway
 from returnees.messaging.webhooks import signing_token
 from returnees.messaging.window import sending_hold
+from returnees.people.services import PEOPLE_ROLES  # an admin opens no one's record
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 INBOUND_PATH = "/webhooks/twilio/inbound"
@@ -30,20 +32,25 @@ def _only_with_the_simulated_gateway() -> None:
 
 
 @bp.get("/")
-@requires_role(*EVERY_ROLE)
+@requires_role(*PEOPLE_ROLES)
 @reads_only
 def index() -> str:
-    """Each demo phone, what it received, and why nothing more comes at night."""
-    phones, now = simulated_phones(get_session()), utcnow()
+    """Each phone of the people the user reaches, what it received, and why nothing more comes
+    at night. Admins, who open no person's record, have no simulator either."""
+    phones, now = simulated_phones(get_session(), current_actor()), utcnow()
     holds = {phone.number: sending_hold(now, phone.nationality) for phone in phones}
     return render_template("messaging/simulator.html", phones=phones, holds=holds)
 
 
 @bp.post("/reply")
-@requires_role(*EVERY_ROLE)
+@requires_role(*PEOPLE_ROLES)
 def reply() -> Response:
     """Answer as the person holding this phone: a signed request to the inbound webhook."""
     number, body = request.form.get("number", ""), request.form.get("body", "")
+    if not number.strip():
+        raise InvalidInput(_("Say which phone answers."), {"number": [_("Give a number.")]})
+    if not may_answer_as(get_session(), current_actor(), number):
+        raise Forbidden(_("You can answer only as the phones of people you follow."))
     form = {
         "MessageSid": f"SM{secrets.token_hex(16)}",
         "AccountSid": "ACsimulator",

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
+import secrets
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from returnees.core.db import get_session
+from returnees.core.limits import count_refusal, refusal_message
 from returnees.messaging.services import apply_status_callback, record_inbound
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+SIMULATOR_KEY = "returnees.simulator_signing_key"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def signing_token() -> str:
-    """Twilio's auth token; with the simulated gateway, a token derived from SECRET_KEY."""
+    """Twilio's auth token; with the simulated gateway, a random key of this process's own,
+    which only the phone simulator (in the same process) signs with: derived from anything
+    else, whoever knows that could forge a reply (a STOP) as any number."""
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if token:
         return token
-    return hashlib.sha256(f"simulator:{current_app.config['SECRET_KEY']}".encode()).hexdigest()
+    return current_app.extensions.setdefault(SIMULATOR_KEY, secrets.token_urlsafe(32))
 
 
 def public_url() -> str:
@@ -34,8 +40,18 @@ def require_signature() -> dict[str, str]:
     signature = request.headers.get("X-Twilio-Signature", "")
     validator = RequestValidator(signing_token())
     if not signature or not validator.validate(public_url(), request.form, signature):
-        abort(403)
+        _refuse_unsigned()
     return request.form.to_dict()
+
+
+def _refuse_unsigned() -> NoReturn:
+    """403; past RATELIMIT_WEBHOOK_FORGED such refusals from one address, 429 with Retry-After.
+    Only refused requests count, so Twilio's own bursts are never slowed."""
+    wait = count_refusal("RATELIMIT_WEBHOOK_FORGED", "webhook-signature")
+    if wait is None:
+        abort(403)
+    body = {"error": {"code": "too_many_requests", "message": refusal_message(), "fields": {}}}
+    abort(Response(json.dumps(body), 429, {"Retry-After": str(wait)}, "application/json"))
 
 
 @bp.post("/inbound")

@@ -31,6 +31,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/auth/sign-in"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("POST", "/auth/sign-out"): EVERY,
+    ("GET", "/account/password"): EVERY,
+    ("POST", "/account/password"): EVERY,
     ("GET", "/"): EVERY,
     ("GET", "/centres/"): EVERY,
     ("GET", "/centres/<code>"): EVERY,
@@ -77,7 +79,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/returnees/<int:returnee_id>"): PEOPLE,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/webhooks/twilio/inbound"): SIGNED,
-    ("GET", "/simulator/"): EVERY,
+    ("GET", "/simulator/"): PEOPLE,
     ("GET", "/templates/"): ADMIN,
     ("GET", "/templates/new"): ADMIN,
     ("POST", "/templates/new"): ADMIN,
@@ -87,7 +89,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/inbox/unmatched/<int:inbound_id>/attach"): frozenset(
         {Role.SOCIAL_WORKER, Role.SUPERVISOR}
     ),
-    ("POST", "/simulator/reply"): EVERY,
+    ("POST", "/simulator/reply"): PEOPLE,
     ("POST", "/webhooks/twilio/status"): SIGNED,
     ("GET", "/api/v1/returnees"): PEOPLE,
     ("POST", "/api/v1/returnees"): DESK,

@@ -12,7 +12,7 @@ from returnees.messaging.models import OutboundMessage
 from returnees.tasks.alerts import escalate_unacknowledged
 from returnees.tasks.models import Task, TaskKind, UrgentAlert
 from returnees.tasks.services import open_urgent_task
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in_client
 from tests.messaging.test_webhooks import message, post_signed
 
 
@@ -121,10 +121,7 @@ def test_the_task_number_sent_back_from_the_phone_alerted_acknowledges_it(
 
 
 def sign_in_unmatched(app, in_app, user: User) -> str:
-    client = app.test_client()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = user.get_id()
-        cookie["_fresh"] = True
+    client = signed_in_client(app, user)
     return client.get("/inbox/unmatched").get_data(as_text=True)
 
 

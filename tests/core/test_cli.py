@@ -92,7 +92,7 @@ def test_a_printed_token_opens_the_api_and_only_its_hash_is_stored(app, cli, mak
     user = make_user()
     result = cli("users", "token", user.email)
     assert result.exit_code == 0, result.output
-    token = result.output.strip()
+    token = result.stdout.strip()
     response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.get_json()["email"] == user.email
     with in_app() as session:

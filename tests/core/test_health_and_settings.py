@@ -5,6 +5,8 @@ import pytest
 from returnees import create_app
 from returnees.core.settings import SettingsError
 
+SECRET = "s3cret-from-the-environment-and-long-enough"
+
 
 def test_health_answers_200_when_the_database_answers(app):
     response = app.test_client().get("/healthz")
@@ -27,7 +29,7 @@ def test_production_refuses_to_start_without_its_secrets_naming_them(monkeypatch
 
 
 def test_production_names_only_what_is_missing(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.setenv("SECRET_KEY", SECRET)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(SettingsError) as refused:
         create_app({"RETURNEES_ENV": "production"})
@@ -35,9 +37,10 @@ def test_production_names_only_what_is_missing(monkeypatch):
 
 
 def test_production_refuses_to_start_without_twilio_unless_told_to(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.setenv("SECRET_KEY", SECRET)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://redis.internal:6379/0")
     with pytest.raises(SettingsError, match="TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN"):
         create_app({"RETURNEES_ENV": "production"})
     monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
@@ -48,14 +51,45 @@ def test_production_reads_its_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token-from-the-environment")
     monkeypatch.setenv("TWILIO_MESSAGING_SERVICE_SID", "MG" + "1" * 32)
-    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.setenv("SECRET_KEY", SECRET)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://redis.internal:6379/0")
     app = create_app({"RETURNEES_ENV": "production"})
-    assert app.config["SECRET_KEY"] == "s3cret-from-the-environment"
+    assert app.config["SECRET_KEY"] == SECRET
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["PUBLIC_BASE_URL"] == "https://returnees.example.org"
     assert app.config["SCHEDULER_IN_PROCESS"] is False
+
+
+PRODUCTION = {
+    "RETURNEES_ENV": "production",
+    "DATABASE_URL": "postgresql://db.internal/returnees",
+    "PUBLIC_BASE_URL": "https://returnees.example.org",
+    "MESSAGING_REQUIRES_TWILIO": "false",
+    "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("embedded-default-not-secret", "SECRET_KEY is a value shipped in config/"),
+        ("test-secret", "SECRET_KEY is a value shipped in config/"),
+        ("k", "SECRET_KEY is shorter than 32 bytes"),
+        ("x" * 31, "SECRET_KEY is shorter than 32 bytes"),
+    ],
+)
+def test_production_refuses_a_short_or_shipped_secret_key_naming_it(key, said):
+    with pytest.raises(SettingsError, match=said):
+        create_app(PRODUCTION | {"SECRET_KEY": key})
+
+
+def test_production_takes_a_key_of_32_bytes_and_development_its_shipped_one():
+    key = "ñ" * 16  # 32 bytes in UTF-8
+    assert create_app(PRODUCTION | {"SECRET_KEY": key}).config["SECRET_KEY"] == key
+    development = create_app({"RETURNEES_ENV": "development"})
+    assert development.config["SECRET_KEY"] == "embedded-default-not-secret"
 
 
 def test_an_unknown_environment_is_refused(monkeypatch):

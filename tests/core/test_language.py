@@ -14,7 +14,7 @@ from sqlalchemy import select
 from returnees.auth.models import Role
 from returnees.messaging.models import MessageStatus
 from tests.audit.test_audit_trail import record_types_written
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "returnees/translations/es/LC_MESSAGES/messages.po"
@@ -139,10 +139,7 @@ def seeded_case(app, register, in_app, clock, make_user, demo):
     with in_app() as session:
         kinds = set(session.scalars(select(Task.kind)))
     assert kinds >= {TaskKind.HIGH_RISK, TaskKind.URGENT_SAFETY}, "the case is not seeded"
-    client = app.test_client()
-    supervisor = make_user(Role.SUPERVISOR, "GT-AURORA")
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = supervisor.get_id()
+    client = signed_in_client(app, make_user(Role.SUPERVISOR, "GT-AURORA"))
     assert client.get(f"/returnees/{arrival.returnee_id}").status_code == 200
     return client, arrival.returnee_id
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from returnees import create_app
 from returnees.audit.models import AuditEntry
 from returnees.auth.models import ApiToken, User
-from returnees.auth.services import _digest
+from returnees.auth.sessions import key_digest
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION as DB
@@ -34,7 +34,7 @@ from returnees.core.scheduler import periodic_jobs, run_job
 from returnees.demo.services import seed_demo
 from returnees.messaging.models import InboundMessage
 from returnees.people.models import Returnee
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, signed_in_client
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 09:00 in Guatemala: messages go out
 ROUNDS = 12
@@ -63,18 +63,21 @@ def user(app: Flask, email: str) -> User:
 
 
 def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = user(app, email).get_id()
-        cookie["_fresh"] = True
-    return client
+    return signed_in_client(app, user(app, email))
 
 
 def api_headers(app: Flask, email: str) -> dict[str, str]:
     raw = f"writers-{secrets.token_hex(8)}"
     account = user(app, email)
     with app.app_context(), unit_of_work() as session:
-        session.add(ApiToken(user_id=account.id, digest=_digest(raw), created_at=NOW))
+        session.add(
+            ApiToken(
+                user_id=account.id,
+                digest=key_digest(raw),
+                created_at=NOW,
+                expires_at=NOW + timedelta(days=90),
+            )
+        )
     return {"Authorization": f"Bearer {raw}"}
 
 
@@ -168,7 +171,7 @@ def test_a_view_marked_as_only_reading_cannot_write(embedded: Flask) -> None:
     @embedded.get("/writes-though-marked")
     @reads_only
     def writes() -> str:
-        get_session().add(ApiToken(user_id=1, digest="x", created_at=NOW))
+        get_session().add(ApiToken(user_id=1, digest="x", created_at=NOW, expires_at=NOW))
         get_session().flush()
         return "written"
 

@@ -3,14 +3,19 @@ through the signed inbound webhook to the person's record."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from returnees.auth.models import Role
 from returnees.messaging.models import InboundMessage
-from returnees.messaging.services import dispatch_messages, queue_message
+from returnees.messaging.services import dispatch_messages, has_consent, queue_message
+from returnees.reception.intake import PhoneEntry
 from tests.conftest import csrf_token
+from tests.messaging.test_webhooks import INBOUND, PUBLIC
 
 
 def test_a_sent_message_shows_on_the_phone_and_an_answer_reaches_the_record(
@@ -87,3 +92,105 @@ def phone_card(page, number: str) -> str:
     html = page.get_data(as_text=True)
     start = html.index(f'id="phone-{number}"')
     return html[start : html.index("</section>", start)]
+
+
+GT_PHONE, HN_PHONE = "+50255551234", "+50495551234"
+
+
+@pytest.fixture
+def two_countries(register):
+    """A Guatemalan registered at La Aurora and a Honduran at San Pedro Sula, each with a phone."""
+    gt = register(given_names="Lucía", family_names="Xicará", phones=("5555 1234",))
+    hn = register(
+        centre="HN-SPS",
+        nationality="HN",
+        given_names="Marvin",
+        family_names="Zelaya",
+        phones=("9555 1234",),
+    )
+    return gt, hn
+
+
+def answer(client, number: str, body: str):
+    return client.post(
+        "/simulator/reply",
+        data={"number": number, "body": body, "csrf_token": csrf_token(client, "/")},
+    )
+
+
+def test_a_reply_forged_with_a_key_derived_from_the_secret_key_is_refused(
+    app, two_countries, in_app
+):
+    derived = hashlib.sha256(f"simulator:{app.config['SECRET_KEY']}".encode()).hexdigest()
+    form = {"MessageSid": "SMforged", "From": GT_PHONE, "To": "simulator", "Body": "STOP"}
+    signature = RequestValidator(derived).compute_signature(PUBLIC + INBOUND, form)
+    response = app.test_client().post(INBOUND, data=form, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    with in_app() as session:
+        assert has_consent(session, GT_PHONE), "a forged STOP withdrew consent"
+        assert session.scalar(select(InboundMessage)) is None
+
+
+def test_the_simulator_shows_only_the_phones_of_people_in_the_users_scope(
+    app, two_countries, make_user, sign_in_as
+):
+    hn_desk = sign_in_as(make_user(Role.RECEPTION, "HN-SPS"))
+    page = hn_desk.get("/simulator/").get_data(as_text=True)
+    assert HN_PHONE in page and "Marvin Zelaya" in page
+    assert GT_PHONE not in page and "Lucía" not in page
+    gt_supervisor = sign_in_as(make_user(Role.SUPERVISOR, "GT-AURORA"))
+    page = gt_supervisor.get("/simulator/").get_data(as_text=True)
+    assert GT_PHONE in page and HN_PHONE not in page
+
+
+def test_a_desk_cannot_answer_as_a_phone_of_another_countrys_person(
+    app, two_countries, make_user, sign_in_as, in_app
+):
+    hn_desk = sign_in_as(make_user(Role.RECEPTION, "HN-SPS"))
+    assert answer(hn_desk, GT_PHONE, "ALTO").status_code == 403
+    assert answer(hn_desk, HN_PHONE, "1").status_code == 302
+    with in_app() as session:
+        assert has_consent(session, GT_PHONE), "an HN desk withdrew a GT person's consent"
+        senders = session.scalars(select(InboundMessage.from_number)).all()
+    assert senders == [HN_PHONE]
+
+
+def test_on_a_shared_phone_only_the_messages_of_people_in_scope_show(
+    app, register, make_user, sign_in_as, in_app
+):
+    gt = register(given_names="Lucía", family_names="Xicará", phones=("5555 1234",))
+    hn = register(
+        centre="HN-SPS",
+        nationality="HN",
+        given_names="Marvin",
+        family_names="Zelaya",
+        phones=(PhoneEntry(GT_PHONE, owner="shared", consent=True),),
+    )
+    with in_app() as session:
+        queue_message(session, GT_PHONE, "Mensaje para Lucía", returnee_id=gt.returnee_id)
+        queue_message(session, GT_PHONE, "Mensaje para Marvin", returnee_id=hn.returnee_id)
+        dispatch_messages(session)
+    gt_desk = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    card = phone_card(gt_desk.get("/simulator/"), GT_PHONE.lstrip("+"))
+    assert "Lucía" in card and "Mensaje para Lucía" in card
+    assert "Marvin" not in card and "Mensaje para Marvin" not in card
+
+
+def test_a_number_held_by_nobody_is_answered_only_by_a_supervisor_of_its_country(
+    app, demo, make_user, sign_in_as, in_app
+):
+    stranger = "+50497771234"
+    for role, centre in ((Role.RECEPTION, "HN-SPS"), (Role.SUPERVISOR, "GT-AURORA")):
+        refused = answer(sign_in_as(make_user(role, centre)), stranger, "hola")
+        assert refused.status_code == 403, f"{role} at {centre} answered as a stranger"
+    hn_supervisor = sign_in_as(make_user(Role.SUPERVISOR, "HN-SPS"))
+    assert answer(hn_supervisor, stranger, "hola").status_code == 302
+    with in_app() as session:
+        inbound = session.scalars(select(InboundMessage)).all()
+    assert [(m.from_number, m.returnee_id) for m in inbound] == [(stranger, None)]
+
+
+def test_admins_have_no_simulator(app, two_countries, make_user, sign_in_as):
+    admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
+    assert admin.get("/simulator/").status_code == 403
+    assert answer(admin, GT_PHONE, "ALTO").status_code == 403
