@@ -9,17 +9,20 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from returnees.audit.targets import Target, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
 from returnees.core.errors import DomainError
 from returnees.core.web import safe_next
 from returnees.people.models import Returnee
+from returnees.people.targets import people_in_audit
 from returnees.rights.export import as_json, export_person
 from returnees.rights.labels import FIELD_LABELS, SECTION_LABELS
-from returnees.rights.models import ErasureStatus
+from returnees.rights.models import Erasure, ErasureStatus
 from returnees.rights.services import (
     approve_erasure,
     erasures_of,
@@ -143,3 +146,12 @@ def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | N
         "may_act": True,
         "returnee_id": returnee.id,
     }
+
+
+@names_in_audit(bp, "erasure")
+def _erasures_in_audit(session: Session, reader: Actor, ids: set[str]) -> dict[str, Target]:
+    """An erasure request is named as its person (once erased, a dash)."""
+    numbers = number_ids(ids)
+    query = select(Erasure.id, Erasure.returnee_id).where(Erasure.id.in_(numbers.values()))
+    person_of = {str(erasure_id): person for erasure_id, person in session.execute(query)}
+    return people_in_audit(session, reader, person_of)

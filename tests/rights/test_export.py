@@ -45,6 +45,7 @@ def test_the_export_page_holds_everything_about_the_person_and_is_audited(
     ):
         assert held in page, f"the export page does not show {held!r}"
     assert "Todo lo que se guarda" in page, "the page is not in Spanish"
+    assert "<dd>Mujer</dd>" in page, "the sex is shown as a code"
     [entry] = exports_written(in_app, person.returnee_id)
     assert entry.user_id == person.asker.id
     assert entry.detail["restricted"], "the protection referral's id is not in the audit entry"
