@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 class ErasureRequestSchema(Schema):
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=1000),
+        # Some text, no NUL byte: what the service accepts, so the document says the same.
+        validate=[validate.Length(min=1, max=1000), validate.Regexp(r"^[^\x00]*\S[^\x00]*$")],
         metadata={"example": "the person asked, in writing, to be erased"},
     )
 
