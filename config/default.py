@@ -75,6 +75,7 @@ ENVIRONMENT_SETTINGS = (
     "RATELIMIT_API_PER_TOKEN",
     "RATELIMIT_API_PER_ADDRESS",
     "RATELIMIT_WEBHOOK_FORGED",
+    "CASE_RETENTION_YEARS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -177,6 +178,11 @@ WORKER_WAKE_ON_NOTIFY = True
 # The text of messages older than this is erased by the retention job; who, when, which
 # template and what the answer meant are kept for the record.
 MESSAGE_RETENTION_DAYS = 730
+
+# A person whose last case closed this many years ago, with no case open and no arrival since,
+# is erased by the case-retention job (as an approved erasure would), this many people a batch.
+CASE_RETENTION_YEARS = 5
+CASE_RETENTION_BATCH_SIZE = 100
 
 # A desk reaches the people it registered for this many days after their arrival (a child in
 # custody until the handover); the office that follows them up keeps them after.

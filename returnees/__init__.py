@@ -73,10 +73,11 @@ def _init_extensions(app: Flask) -> None:
     from returnees.casework import handlers as casework
     from returnees.followups import handlers as followups
     from returnees.referrals import handlers as referrals
+    from returnees.rights import handlers as rights
     from returnees.risk import handlers as risk
 
     # Cases open before risk is scored: a high score opens a task on the case.
-    for package in (followups, casework, risk, referrals):
+    for package in (followups, casework, risk, referrals, rights):
         package.subscribe()
     limits.init_app(app)
     login.init_app(app)
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.places.views import bp as places_bp
     from returnees.reception.views import bp as reception_bp
     from returnees.referrals.views import bp as referrals_bp
+    from returnees.rights.views import bp as rights_bp
     from returnees.risk.views import bp as risk_bp
 
     for blueprint in (
@@ -146,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         casework_bp,
         referrals_bp,
         risk_bp,
+        rights_bp,
     ):
         app.register_blueprint(blueprint)
     from returnees.messaging.simulator import bp as simulator_bp

@@ -52,6 +52,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
     from returnees.places.schemas import PlaceSchema
     from returnees.reception import schemas as reception
     from returnees.referrals import schemas as referrals
+    from returnees.rights import schemas as rights
     from returnees.risk import schemas as risk
 
     return {
@@ -98,6 +99,9 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.transfers": (None, casework.TransferListingSchema, 200),
         "api.accept": (None, casework.TransferSchema, 200),
         "api.decline": (casework.DeclineSchema, casework.TransferSchema, 200),
+        "api.erasure_request": (rights.ErasureRequestSchema, rights.ErasureSchema, 201),
+        "api.erasure_approve": (None, rights.ErasureSchema, 200),
+        "api.erasure_refuse": (None, rights.ErasureSchema, 200),
     }
 
 

@@ -15,6 +15,7 @@ RECORD_TYPE_LABELS = {
     "case_contact": _("Call or visit"),
     "centre": _("Centre or office"),
     "custody": _("Custody of a child"),
+    "erasure": _("Erasure of a person"),
     "follow_up_plan": _("Follow-up plan"),
     "household": _("Household"),
     "manifest": _("Passenger list"),

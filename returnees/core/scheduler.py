@@ -65,6 +65,7 @@ def periodic_jobs() -> list[PeriodicJob]:
     from returnees.followups.jobs import JOBS as followup_jobs
     from returnees.messaging.jobs import JOBS as messaging_jobs
     from returnees.referrals.jobs import JOBS as referral_jobs
+    from returnees.rights.jobs import JOBS as rights_jobs
     from returnees.risk.jobs import JOBS as risk_jobs
     from returnees.tasks.jobs import JOBS as task_jobs
 
@@ -77,6 +78,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         *risk_jobs,
         *casework_jobs,
         *messaging_jobs,
+        *rights_jobs,
     ]
 
 

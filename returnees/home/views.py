@@ -21,6 +21,7 @@ from returnees.core.db import get_session
 from returnees.reception.manifests import list_manifests
 from returnees.reception.models import HandoverStatus
 from returnees.reception.services import children_in_custody, overdue_handovers
+from returnees.rights.services import erasures_waiting
 
 bp = Blueprint("home", __name__)
 
@@ -59,4 +60,5 @@ def index() -> str:
         context["to_route"] = cases_to_route(session, actor)
         context["to_route_count"] = count_cases_to_route(session, actor)
         context["transfers"] = transfers_waiting(session, actor)
+        context["erasures"] = erasures_waiting(session, actor)
     return render_template(f"home/{actor.role.value}.html", **context)

@@ -141,6 +141,9 @@ def country_of_phone(e164: str) -> str | None:
 
 
 def format_phone(e164: str) -> str:
+    """'+502 5555 1234'; an erased number (empty) stays empty."""
+    if not e164:
+        return ""
     parsed = phonenumbers.parse(e164)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

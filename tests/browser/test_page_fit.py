@@ -137,6 +137,7 @@ def pages_of(role: Role) -> list[str]:
         for (method, rule), allowed in MATRIX.items()
         if method == "GET"
         and not rule.startswith("/api/")
+        and not rule.endswith(".json")  # a file to download, not a page
         and allowed not in (PUBLIC, SIGNED)
         and role in allowed
     )
