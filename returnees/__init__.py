@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from returnees.audit.cli import audit_cli
     from returnees.auth.cli import users_cli
     from returnees.centres.cli import centres_cli
     from returnees.core.migrations import db_cli
@@ -171,6 +172,7 @@ def _register_commands(app: Flask) -> None:
 
     for command in (
         db_cli,
+        audit_cli,
         users_cli,
         centres_cli,
         replies_cli,
