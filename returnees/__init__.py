@@ -69,6 +69,7 @@ def _refuse_out_of_scope() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from returnees.audit import refusals
     from returnees.auth import login
     from returnees.casework import handlers as casework
     from returnees.followups import handlers as followups
@@ -82,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     csrf.init_app(app)
     web.init_app(app)
+    refusals.init_app(app)
     app.context_processor(_labels)
 
 

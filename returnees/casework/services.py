@@ -30,7 +30,7 @@ from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core import events
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
-from returnees.core.errors import Conflict, InvalidInput, NotFound
+from returnees.core.errors import Conflict, HiddenOutOfScope, InvalidInput
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.followups.services import contact_phone
 from returnees.people.models import Phone, Returnee
@@ -298,7 +298,7 @@ def task_in_scope(session: Session, actor: Actor, task_id: int) -> Task:
     if task.returnee_id is None:
         visible = select(Task.id).where(Task.id == task.id, sees_unknown_senders(actor))
         if session.scalar(visible) is None:
-            raise NotFound(missing)
+            raise HiddenOutOfScope(missing, "task", task_id)
     else:
         require_returnee(session, actor, task.returnee_id)
     return task

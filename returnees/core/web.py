@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from returnees.core.db import get_session
-from returnees.core.errors import DomainError, NotAuthenticated
+from returnees.core.errors import DomainError, HiddenOutOfScope, NotAuthenticated, OutOfScope
 
 bp = Blueprint("core", __name__)
+REFUSED_RECORD = "refused_record"  # g: (record type, id) a refusal of this request was about
+
+
+def remember_refusal(record: tuple[str, str]) -> None:
+    """Name the record this request was refused (read by the audit of refusals): the error
+    handler does for a scope refusal, and so does a view that answers one itself."""
+    g.setdefault(REFUSED_RECORD, record)
 
 
 @bp.get("/healthz")
@@ -31,6 +48,8 @@ def _wants_json() -> bool:
 
 
 def _domain_error(error: DomainError) -> Response | tuple[Response | str, int]:
+    if isinstance(error, OutOfScope | HiddenOutOfScope):
+        remember_refusal(error.record)
     if _wants_json():
         return jsonify(error.as_json()), error.status
     if isinstance(error, NotAuthenticated):

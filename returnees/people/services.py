@@ -15,7 +15,7 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Centre, Country
 from returnees.core.db import get_required
-from returnees.core.errors import Forbidden
+from returnees.core.errors import OutOfScope
 from returnees.people.identity import compare_names, fold
 from returnees.people.models import Phone, Returnee
 from returnees.people.scope import covers_returnee, returnee_scope
@@ -164,7 +164,7 @@ def require_returnee(session: Session, actor: Actor, returnee_id: int) -> Return
     missing = _("No returnee has the number %(id)s.", id=returnee_id)
     returnee = get_required(session, Returnee, returnee_id, missing)
     if not covers_returnee(session, actor, returnee):
-        raise Forbidden(_("This person's record is outside your scope."))
+        raise OutOfScope(_("This person's record is outside your scope."), "returnee", returnee_id)
     return returnee
 
 

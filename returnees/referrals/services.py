@@ -22,7 +22,7 @@ from returnees.casework.models import Case, CaseStatus
 from returnees.centres.models import Country
 from returnees.core.clock import utcnow
 from returnees.core.db import separate_unit_of_work
-from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from returnees.core.errors import Conflict, Forbidden, HiddenOutOfScope, InvalidInput, NotFound
 from returnees.followups.models import AnswerType, CheckIn, CheckInState, Indicator
 from returnees.followups.services import contact_phone
 from returnees.people.identity import InvalidValue, normalise_phone
@@ -637,16 +637,22 @@ def referrals_of(session: Session, actor: Actor, returnee: Returnee) -> list[Ref
 
 def _returnee_in_scope(session: Session, actor: Actor, returnee_id: int) -> Returnee:
     returnee = session.get(Returnee, returnee_id)
-    if returnee is None or not covers_returnee(session, actor, returnee):
-        raise NotFound(_("No returnee has the number %(id)s.", id=returnee_id))
+    missing = _("No returnee has the number %(id)s.", id=returnee_id)
+    if returnee is None:
+        raise NotFound(missing)
+    if not covers_returnee(session, actor, returnee):
+        raise HiddenOutOfScope(missing, "returnee", returnee_id)
     return returnee
 
 
 def _referral_in_scope(session: Session, actor: Actor, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id)
     returnee = session.get(Returnee, referral.returnee_id) if referral else None
-    if returnee is None or not covers_returnee(session, actor, returnee):
-        raise NotFound(_("No referral has the number %(id)s.", id=referral_id))
+    missing = _("No referral has the number %(id)s.", id=referral_id)
+    if returnee is None:
+        raise NotFound(missing)
+    if not covers_returnee(session, actor, returnee):
+        raise HiddenOutOfScope(missing, "referral", referral_id)
     return referral  # type: ignore[return-value]
 
 
