@@ -65,15 +65,22 @@ def record_view(
 
 
 def record_list_shown(
-    session: Session, actor: Auditable, record_type: str, people: Iterable[int], **ids: Any
+    session: Session,
+    actor: Auditable,
+    record_type: str,
+    people: Iterable[int | None],
+    record_id: object = "",
+    **ids: Iterable[int],
 ) -> AuditEntry | None:
     """Write ONE entry for a page or answer that listed people: the ids of everyone it showed
-    (and of other records it listed, as `ids`). Nothing when it showed nobody."""
-    shown = sorted(set(people))
-    listed = {key: sorted(set(values)) for key, values in ids.items() if values}
+    (and of the other records it listed, such as a list's passengers, as `ids`). Nothing when
+    it showed nobody."""
+    shown = sorted({person for person in people if person is not None})
+    listed = {key: sorted(set(values)) for key, values in ids.items()}
+    listed = {key: values for key, values in listed.items() if values}
     if not shown and not listed:
         return None
-    return record_view(session, actor, record_type, "", **{PEOPLE_KEY: shown}, **listed)
+    return record_view(session, actor, record_type, record_id, **{PEOPLE_KEY: shown}, **listed)
 
 
 def people_named(record_type: str, record_id: object, detail: dict[str, Any]) -> list[int]:

@@ -100,3 +100,16 @@ def audit_names(session: Session, reader: Actor, entries: list[AuditEntry]) -> d
         "audit_staff": name_staff(session, reader, entries),
         "audit_targets": name_targets(session, reader, entries),
     }
+
+
+def people_shown(entries: Iterable[AuditEntry], targets: dict[tuple[str, str], Target]) -> set[int]:
+    """The people a list of entries names in words for its reader (an entry whose record the
+    reader may not see stays a number, and shows no one)."""
+    from returnees.audit.services import people_named
+
+    return {
+        person
+        for entry in entries
+        if (entry.record_type, entry.record_id) in targets
+        for person in people_named(entry.record_type, entry.record_id, entry.detail)
+    }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from returnees.audit.queries import AuditFilter, search_audit
-from returnees.audit.targets import audit_names
+from returnees.audit.services import record_list_shown
+from returnees.audit.targets import audit_names, people_shown
 from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.auth.on_call import regions_without_on_call
@@ -49,7 +50,7 @@ def index() -> str:
     if actor.role is Role.ADMIN:
         context["users"] = list_users(session, actor)
     if actor.role is Role.SOCIAL_WORKER:
-        return queue_page()[0]
+        return queue_page()[0]  # the queue writes what it showed
     if actor.role is Role.SUPERVISOR:
         context["numbers"] = numbers = programme_numbers(session, actor)
         context |= chart_rows(numbers)
@@ -59,4 +60,17 @@ def index() -> str:
         context["to_route"] = cases_to_route(session, actor)
         context["to_route_count"] = count_cases_to_route(session, actor)
         context["transfers"] = transfers_waiting(session, actor)
+    record_list_shown(session, actor, "home", people_on_home(context))
     return render_template(f"home/{actor.role.value}.html", **context)
+
+
+def people_on_home(context: dict) -> set[int]:
+    """Everyone a home page names: children in custody, cases waiting, closings, cases to
+    route, transfers, and the people the recent activity names."""
+    people = {arrival.returnee_id for arrival in context.get("children", ())}
+    people |= {waiting.returnee.id for waiting in context.get("waiting_cases", ())}
+    people |= {returnee.id for _case, returnee in context.get("closings", ())}
+    people |= {returnee.id for _case, returnee in context.get("to_route", ())}
+    people |= {waiting.transfer.returnee_id for waiting in context.get("transfers", ())}
+    activity = context.get("recent_activity", ())
+    return people | people_shown(activity, context.get("audit_targets", {}))

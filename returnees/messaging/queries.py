@@ -66,22 +66,31 @@ class SimulatedPhone:
     owners: list[str]
     lines: list[ConversationLine]
     nationality: Country  # its first owner's: whose sending window it waits for
+    owner_ids: list[int]  # the people it names, for the audit of the page
 
 
 def simulated_phones(session: Session, limit: int = 30) -> list[SimulatedPhone]:
     """The phones of the most recently registered people, each with what it received."""
     rows = session.execute(
-        select(Phone.number, Returnee.given_names, Returnee.family_names, Returnee.nationality)
+        select(
+            Phone.number,
+            Returnee.given_names,
+            Returnee.family_names,
+            Returnee.nationality,
+            Returnee.id,
+        )
         .join(Returnee, Phone.returnee_id == Returnee.id)
         .order_by(Returnee.updated_at.desc(), Phone.id.desc())
         .limit(limit * 3)
     ).all()
     owners: dict[str, list[str]] = {}
     countries: dict[str, Country] = {}
-    for number, given, family, nationality in rows:
+    ids: dict[str, list[int]] = {}
+    for number, given, family, nationality, person in rows:
         owners.setdefault(number, []).append(f"{given} {family}")
         countries.setdefault(number, nationality)
+        ids.setdefault(number, []).append(person)
     return [
-        SimulatedPhone(n, owners[n], conversation(session, [n], limit=20), countries[n])
+        SimulatedPhone(n, owners[n], conversation(session, [n], limit=20), countries[n], ids[n])
         for n in list(owners)[:limit]
     ]

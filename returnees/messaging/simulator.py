@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response
 
-from returnees.auth.access import EVERY_ROLE, requires_role
+from returnees.audit.services import record_list_shown
+from returnees.auth.access import EVERY_ROLE, current_actor, requires_role
 from returnees.core.clock import utcnow
-from returnees.core.db import get_session, reads_only
+from returnees.core.db import get_session
 from returnees.messaging.gateway import SimulatedGateway
 from returnees.messaging.queries import simulated_phones
 from returnees.messaging.services import gateway
@@ -31,10 +32,11 @@ def _only_with_the_simulated_gateway() -> None:
 
 @bp.get("/")
 @requires_role(*EVERY_ROLE)
-@reads_only
 def index() -> str:
     """Each demo phone, what it received, and why nothing more comes at night."""
     phones, now = simulated_phones(get_session()), utcnow()
+    people = (person for phone in phones for person in phone.owner_ids)
+    record_list_shown(get_session(), current_actor(), "simulator", people)
     holds = {phone.number: sending_hold(now, phone.nationality) for phone in phones}
     return render_template("messaging/simulator.html", phones=phones, holds=holds)
 

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
-from returnees.audit.services import record_event
+from returnees.audit.services import record_event, record_list_shown
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Centre, Country
@@ -205,15 +205,8 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
         query = query.where(Returnee.id.in_(arrivals))
     query = query.order_by(Returnee.updated_at.desc(), Returnee.id.desc()).limit(search.limit)
     found = list(session.scalars(query))
-    record_event(
-        session,
-        actor,
-        AuditAction.VIEW,
-        "returnee_search",
-        "",
-        query=search.text,
-        shown=[returnee.id for returnee in found],
-    )
+    # What was searched for (a name, a number) stays out of the trail: only who was shown.
+    record_list_shown(session, actor, "returnee_search", [returnee.id for returnee in found])
     return found
 
 

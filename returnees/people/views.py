@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from itertools import chain
 
 from flask import Blueprint, render_template, request
 from sqlalchemy.orm import Session
 
+from returnees.audit.services import record_list_shown
 from returnees.audit.targets import Target, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.centres.services import list_shelters
@@ -104,15 +106,21 @@ def record_page(
     arrivals = arrivals_of(session, returnee)
     placement = PlacementForm()
     placement.shelter.choices = options((c.code, c.name) for c in list_shelters(session, actor))
+    households = {a.id: household_members(session, actor, a) for a in arrivals}
+    companions = (
+        {a.id: same_trip_arrivals(session, actor, a) for a in arrivals[:1]}
+        if actor.role in RECEPTION_ROLES
+        else {}
+    )
+    others = [a.returnee_id for shown in (households, companions) for a in chain(*shown.values())]
+    record_list_shown(session, actor, "household", others)
     return render_template(
         "people/record.html",
         returnee=returnee,
         arrivals=arrivals,
         shared=shared_numbers(session, returnee),
-        households={a.id: household_members(session, actor, a) for a in arrivals},
-        companions={a.id: same_trip_arrivals(session, actor, a) for a in arrivals[:1]}
-        if actor.role in RECEPTION_ROLES
-        else {},
+        households=households,
+        companions=companions,
         placement=placement,
         handover=HandoverForm(),
         today=utcnow().date(),
