@@ -61,6 +61,7 @@ ENVIRONMENT_SETTINGS = (
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
     "RECEPTION_SCOPE_DAYS",
+    "BREAK_GLASS_HOURS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -152,6 +153,11 @@ MESSAGE_RETENTION_DAYS = 730
 # A desk reaches the people it registered for this many days after their arrival (a child in
 # custody until the handover); the office that follows them up keeps them after.
 RECEPTION_SCOPE_DAYS = 7
+
+# A supervisor or social worker who opens a record outside their scope, giving a reason, reaches
+# that person for this many hours (the opening is written to the audit trail, flagged there,
+# and shown to the supervisors of the person's country on their home page).
+BREAK_GLASS_HOURS = 24
 
 # Referrals: a task in the queue when one is not accepted this many days after it was made, or
 # not attended this many days after it was made; the check-in asking "were you able to go?" is

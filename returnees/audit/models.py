@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, event
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.core.db import Base, value_enum
@@ -62,9 +62,24 @@ class AuditEntryPerson(Base):
     returnee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
 
+class AccessReason(Base):
+    """The words a member of staff gave for opening what they may open only with a reason (a
+    protection referral, a record outside their scope). The entry that records the opening
+    names it by id: the trail itself carries no text anyone typed."""
+
+    __tablename__ = "access_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
 @event.listens_for(AuditEntryPerson, "before_update")
 @event.listens_for(AuditEntryPerson, "before_delete")
+@event.listens_for(AccessReason, "before_update")
+@event.listens_for(AccessReason, "before_delete")
 def _refuse_change(_mapper: object, _connection: object, row: object) -> None:
     raise PermissionError(f"audit entry {getattr(row, 'id', row)} is append-only")

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnees.audit.chain import track
-from returnees.audit.models import AuditAction, AuditEntry, AuditEntryPerson
+from returnees.audit.models import AccessReason, AuditAction, AuditEntry, AuditEntryPerson
 from returnees.core.clock import utcnow
 
 # Record types whose id is a person's id.
@@ -93,3 +94,20 @@ def people_named(record_type: str, record_id: object, detail: dict[str, Any]) ->
             named.add(detail[key])
     named.update(value for value in detail.get(PEOPLE_KEY, ()) if isinstance(value, int))
     return sorted(named)
+
+
+def state_reason(session: Session, actor: Auditable, text: str) -> int:
+    """Keep the reason given for an opening; its id goes in the entry (`reason_id`)."""
+    reason = AccessReason(given_at=utcnow(), user_id=actor.user_id, text=text)
+    session.add(reason)
+    session.flush()
+    return reason.id
+
+
+def reasons_given(session: Session, entries: Iterable[AuditEntry]) -> dict[int, str]:
+    """The reasons these entries name, by id (for the readers of the trail)."""
+    ids = {entry.detail.get("reason_id") for entry in entries} - {None}
+    if not ids:
+        return {}
+    query = select(AccessReason.id, AccessReason.text).where(AccessReason.id.in_(ids))
+    return {row.id: row.text for row in session.execute(query)}

@@ -95,10 +95,14 @@ def name_staff(session: Session, reader: Actor, entries: Iterable[AuditEntry]) -
 
 
 def audit_names(session: Session, reader: Actor, entries: list[AuditEntry]) -> dict[str, dict]:
-    """What a list of entries needs to name who acted and what they acted on."""
+    """What a list of entries needs to name who acted, what they acted on, and the reasons
+    given for openings."""
+    from returnees.audit.services import reasons_given
+
     return {
         "audit_staff": name_staff(session, reader, entries),
         "audit_targets": name_targets(session, reader, entries),
+        "audit_reasons": reasons_given(session, entries),
     }
 
 

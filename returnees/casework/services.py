@@ -152,7 +152,7 @@ def assign_cases(
             "case",
             case.id,
             returnee=case.returnee_id,
-            worker=worker.email,
+            worker_id=worker.id,
         )
     return cases
 
@@ -179,7 +179,7 @@ def unassign_elsewhere(session: Session, actor: Actor, user_id: int) -> list[Cas
             "case",
             case.id,
             returnee=case.returnee_id,
-            unassigned=user.email,
+            unassigned_id=user.id,
             reason="worker moved",
         )
     session.flush()

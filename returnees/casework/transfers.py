@@ -147,8 +147,7 @@ def decline_transfer(session: Session, actor: Actor, transfer_id: int, reason: s
         AuditAction.UPDATE,
         "transfer",
         transfer.id,
-        status="declined",
-        reason=cleaned,
+        status="declined",  # the reason stays on the transfer
     )
     return transfer
 

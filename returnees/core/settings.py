@@ -18,6 +18,7 @@ INTEGER_SETTINGS = {
     "REPLY_WAIT_HOURS",
     "URGENT_ACK_MINUTES",
     "RECEPTION_SCOPE_DAYS",
+    "BREAK_GLASS_HOURS",
 }
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY"}
 # Comma-separated in the environment: "auxilio, me amenazan, ayuda urgente".

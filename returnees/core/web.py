@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -24,7 +26,15 @@ from returnees.core.db import get_session
 from returnees.core.errors import DomainError, HiddenOutOfScope, NotAuthenticated, OutOfScope
 
 bp = Blueprint("core", __name__)
+V = TypeVar("V", bound=Callable[..., Any])
 REFUSED_RECORD = "refused_record"  # g: (record type, id) a refusal of this request was about
+
+
+def checks_own_scope(view: V) -> V:
+    """Mark a view that checks the scope of the record it names itself, and answers a refusal
+    its own way (the record's break-glass form): the app-wide check before it stands aside."""
+    view.checks_own_scope = True  # type: ignore[attr-defined]
+    return view
 
 
 def remember_refusal(record: tuple[str, str]) -> None:

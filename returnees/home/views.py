@@ -18,7 +18,9 @@ from returnees.casework.stats import chart_rows, programme_numbers
 from returnees.casework.transfers import transfers_waiting
 from returnees.casework.views import queue_page
 from returnees.centres.services import list_centres
+from returnees.core.clock import utcnow
 from returnees.core.db import get_session
+from returnees.people.break_glass import openings_in_country
 from returnees.reception.manifests import list_manifests
 from returnees.reception.models import HandoverStatus
 from returnees.reception.services import children_in_custody, overdue_handovers
@@ -52,6 +54,7 @@ def index() -> str:
     if actor.role is Role.SOCIAL_WORKER:
         return queue_page()[0]  # the queue writes what it showed
     if actor.role is Role.SUPERVISOR:
+        context["now"] = utcnow()
         context["numbers"] = numbers = programme_numbers(session, actor)
         context |= chart_rows(numbers)
         context["waiting_cases"] = cases_waiting_for_assignment(session, actor)
@@ -60,6 +63,7 @@ def index() -> str:
         context["to_route"] = cases_to_route(session, actor)
         context["to_route_count"] = count_cases_to_route(session, actor)
         context["transfers"] = transfers_waiting(session, actor)
+        context["openings"] = openings_in_country(session, actor)
     record_list_shown(session, actor, "home", people_on_home(context))
     return render_template(f"home/{actor.role.value}.html", **context)
 
@@ -72,5 +76,6 @@ def people_on_home(context: dict) -> set[int]:
     people |= {returnee.id for _case, returnee in context.get("closings", ())}
     people |= {returnee.id for _case, returnee in context.get("to_route", ())}
     people |= {waiting.transfer.returnee_id for waiting in context.get("transfers", ())}
+    people |= {opening.person.id for opening in context.get("openings", ())}
     activity = context.get("recent_activity", ())
     return people | people_shown(activity, context.get("audit_targets", {}))

@@ -846,7 +846,7 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
         AuditAction.UPDATE,
         "returnee",
         returnee.id,
-        attached_number=inbound.from_number,
+        inbound_id=inbound.id,
     )
     return inbound
 

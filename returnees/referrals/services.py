@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, u
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
-from returnees.audit.services import record_event, record_view
+from returnees.audit.services import record_event, record_view, state_reason
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus
@@ -144,7 +144,7 @@ def _save_partner(
 ) -> PartnerOrganisation:
     _apply(organisation, clean)
     session.flush()
-    record_event(session, actor, action, "partner_organisation", organisation.id, name=clean.name)
+    record_event(session, actor, action, "partner_organisation", organisation.id)
     return organisation
 
 
@@ -570,9 +570,9 @@ def record_referral_shown(actor: Actor, referral_id: int, returnee_id: int, reas
     """A referral shown beside a refused change: the view is kept although the request is
     rolled back."""
     detail: dict[str, object] = {"returnee_id": returnee_id}
-    if reason:
-        detail |= {"reason": reason, "restricted": True}
     with separate_unit_of_work() as session:
+        if reason:
+            detail |= {"reason_id": state_reason(session, actor, reason), "restricted": True}
         record_view(session, actor, "referral", referral_id, **detail)
 
 
@@ -597,7 +597,7 @@ def _record_opening(session: Session, actor: Actor, referral: Referral, reason: 
         referral.id,
         returnee_id=referral.returnee_id,
         restricted=True,
-        reason=reason,
+        reason_id=state_reason(session, actor, reason),
     )
 
 
