@@ -32,14 +32,16 @@ def test_the_api_pages_the_entries_about_a_person(register, make_user, token_for
     person = register().returnee_id
     with in_app() as session:
         for _ in range(PAGE_SIZE + 2):
-            record_view(session, Actor.system("test"), "returnee", person)
+            record_view(session, Actor.system("viewer"), "returnee", person)
     client, headers = app.test_client(), token_for(make_user(Role.SUPERVISOR, "GT-AURORA"))
     first = client.get(f"/api/v1/returnees/{person}/audit", headers=headers).get_json()
     second = client.get(f"/api/v1/returnees/{person}/audit?page=2", headers=headers).get_json()
     assert len(first) == PAGE_SIZE and first[0]["id"] > first[-1]["id"], "newest first"
     # Reading is written too: page 2, asked after page 1, starts one entry later.
     assert len(second) >= 2 and second[0]["id"] <= first[-1]["id"]
-    assert all(entry["record_id"] == str(person) for entry in first + second)
+    assert all(entry["record_id"] == str(person) for entry in first)
+    views = [entry for entry in first + second if entry["actor"] == "viewer"]
+    assert len({entry["id"] for entry in views}) == PAGE_SIZE + 2, "every view, on two pages"
     bad = client.get(f"/api/v1/returnees/{person}/audit?page=0", headers=headers)
     assert bad.status_code == 422
 
