@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("api_overhead", "reception", "messaging", "followups", "queue", "risk", "urgent")
+BENCHMARKS = (
+    "api_overhead",
+    "audit",
+    "reception",
+    "messaging",
+    "followups",
+    "queue",
+    "risk",
+    "urgent",
+)
 
 
 def main(names: list[str]) -> None:

@@ -76,6 +76,7 @@ ENVIRONMENT_SETTINGS = (
     "RATELIMIT_API_PER_ADDRESS",
     "RATELIMIT_WEBHOOK_FORGED",
     "CASE_RETENTION_YEARS",
+    "BREAK_GLASS_HOURS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -187,6 +188,11 @@ CASE_RETENTION_BATCH_SIZE = 100
 # A desk reaches the people it registered for this many days after their arrival (a child in
 # custody until the handover); the office that follows them up keeps them after.
 RECEPTION_SCOPE_DAYS = 7
+
+# A supervisor or social worker who opens a record outside their scope, giving a reason, reaches
+# that person for this many hours (the opening is written to the audit trail, flagged there,
+# and shown to the supervisors of the person's country on their home page).
+BREAK_GLASS_HOURS = 24
 
 # Referrals: a task in the queue when one is not accepted this many days after it was made, or
 # not attended this many days after it was made; the check-in asking "were you able to go?" is

@@ -55,6 +55,8 @@ def _refuse_out_of_scope() -> None:
     from returnees.referrals.services import require_referral, returnee_for_referral
 
     view = current_app.view_functions[request.endpoint]
+    if getattr(view, "checks_own_scope", False):
+        return
     # Referrals answer 404 to those outside, as if the person had none (people.services: 403).
     in_referrals = view.__module__.startswith("returnees.referrals")
     checks = {
@@ -69,6 +71,7 @@ def _refuse_out_of_scope() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from returnees.audit import refusals
     from returnees.auth import login
     from returnees.casework import handlers as casework
     from returnees.followups import handlers as followups
@@ -84,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     csrf.init_app(app)
     web.init_app(app)
+    refusals.init_app(app)
     app.context_processor(_labels)
 
 
@@ -167,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from returnees.audit.cli import audit_cli
     from returnees.auth.cli import users_cli
     from returnees.centres.cli import centres_cli
     from returnees.core.migrations import db_cli
@@ -176,6 +181,7 @@ def _register_commands(app: Flask) -> None:
 
     for command in (
         db_cli,
+        audit_cli,
         users_cli,
         centres_cli,
         replies_cli,

@@ -82,6 +82,7 @@ def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]
         "api.centre": (None, CentreSchema, 200),
         "api.add_centre": (CentreSchema, CentreSchema, 201),
         "api.audit": (None, AuditEntrySchema, 200),
+        "api.returnee_audit": (None, AuditEntrySchema, 200),
         "api.returnees": (None, ReturneeSummarySchema, 200),
         "api.returnee": (None, ReturneeSchema, 200),
         "api.create_returnee": (reception.ReturneeCreateSchema, ReturneeSchema, 201),

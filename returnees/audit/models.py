@@ -3,8 +3,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.core.db import Base, value_enum
 
@@ -25,10 +25,12 @@ class AuditAction(enum.StrEnum):
     ASSIGN = "assign"
     DENIED = "denied"
     DISCARD = "discard"
+    BREAK_GLASS = "break_glass"
 
 
 class AuditEntry(Base):
-    """One line of the audit trail. Rows are only ever inserted."""
+    """One line of the audit trail. Rows are only ever inserted; the chain's three columns are
+    written once, when the transaction that inserted the row commits (returnees.audit.chain)."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_record", "record_type", "record_id"),)
@@ -42,9 +44,45 @@ class AuditEntry(Base):
     record_type: Mapped[str] = mapped_column(String(40), default="")
     record_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Place in the one chain of entries (1, 2, 3, ... in commit order), the hash of the entry
+    # before it, and this entry's own hash over that and its content.
+    position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    people: Mapped[list[AuditEntryPerson]] = relationship(
+        cascade="all", lazy="raise", passive_deletes=True
+    )
+
+
+class AuditEntryPerson(Base):
+    """A person an entry is about or showed, by id: who looked at someone is one indexed read.
+    Derived from the entry's record and detail, which the chain's hash covers."""
+
+    __tablename__ = "audit_entry_people"
+    __table_args__ = (Index("ix_audit_entry_people_returnee", "returnee_id", "entry_id"),)
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class AccessReason(Base):
+    """The words a member of staff gave for opening what they may open only with a reason (a
+    protection referral, a record outside their scope). The entry that records the opening
+    names it by id: the trail itself carries no text anyone typed."""
+
+    __tablename__ = "access_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
 
 
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_change(_mapper: object, _connection: object, entry: AuditEntry) -> None:
-    raise PermissionError(f"audit entry {entry.id} is append-only")
+@event.listens_for(AuditEntryPerson, "before_update")
+@event.listens_for(AuditEntryPerson, "before_delete")
+@event.listens_for(AccessReason, "before_update")
+@event.listens_for(AccessReason, "before_delete")
+def _refuse_change(_mapper: object, _connection: object, row: object) -> None:
+    raise PermissionError(f"audit entry {getattr(row, 'id', row)} is append-only")

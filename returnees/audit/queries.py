@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from returnees.audit.models import AuditEntry
+from returnees.audit.models import AuditEntry, AuditEntryPerson
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
 from returnees.centres.models import Centre
@@ -49,3 +49,21 @@ def search_audit(session: Session, reader: Actor, wanted: AuditFilter) -> list[A
     offset = (max(wanted.page, 1) - 1) * PAGE_SIZE
     query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     return list(session.scalars(query.offset(offset).limit(PAGE_SIZE)))
+
+
+def entries_about_person(
+    session: Session, reader: Actor, returnee_id: int, page: int = 1
+) -> list[AuditEntry]:
+    """Who looked at or changed a person: every entry that names them (a view of their record,
+    a list that showed them, a change), newest first, a page of PAGE_SIZE at a time. For
+    supervisors; the caller checks that the person is in the reader's scope."""
+    reader.require_role(Role.SUPERVISOR)
+    about = select(AuditEntryPerson.entry_id).where(AuditEntryPerson.returnee_id == returnee_id)
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.id.in_(about))
+        .order_by(AuditEntry.id.desc())
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return list(session.scalars(query))

@@ -1,13 +1,26 @@
-"""Write the audit trail. Every service that shows or changes a record calls `record_event`."""
+"""Write the audit trail. Every service that shows or changes a record calls `record_event`.
+
+An entry names records by their ids and says what happened in codes and numbers: never a
+name, a phone number or a text someone typed (those stay in their own rows, which the reader
+of the trail opens through the record, within their scope)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from returnees.audit.models import AuditAction, AuditEntry
+from returnees.audit.chain import track
+from returnees.audit.models import AccessReason, AuditAction, AuditEntry, AuditEntryPerson
 from returnees.core.clock import utcnow
+
+# Record types whose id is a person's id.
+PERSON_RECORDS = frozenset({"returnee", "returnee_referrals", "risk_flag", "returnee_audit"})
+# Detail keys that name one person, and the one that names several (a list shown).
+PERSON_KEYS = ("returnee", "returnee_id")
+PEOPLE_KEY = "returnees"
 
 
 class Auditable(Protocol):
@@ -26,7 +39,8 @@ def record_event(
     record_id: object = "",
     **detail: Any,
 ) -> AuditEntry:
-    """Append one entry to the audit trail, in the caller's transaction."""
+    """Append one entry to the audit trail, in the caller's transaction; it joins the chain
+    when that transaction commits."""
     entry = AuditEntry(
         at=utcnow(),
         user_id=actor.user_id,
@@ -37,7 +51,10 @@ def record_event(
         record_id=str(record_id),
         detail=detail,
     )
+    named = people_named(record_type, record_id, detail)
+    entry.people = [AuditEntryPerson(returnee_id=person) for person in named]
     session.add(entry)
+    track(session, entry)
     return entry
 
 
@@ -46,3 +63,51 @@ def record_view(
 ) -> AuditEntry:
     """Write that a person's record (or part of it, or a list of people) was shown."""
     return record_event(session, actor, AuditAction.VIEW, record_type, record_id, **detail)
+
+
+def record_list_shown(
+    session: Session,
+    actor: Auditable,
+    record_type: str,
+    people: Iterable[int | None],
+    record_id: object = "",
+    **ids: Iterable[int],
+) -> AuditEntry | None:
+    """Write ONE entry for a page or answer that listed people: the ids of everyone it showed
+    (and of the other records it listed, such as a list's passengers, as `ids`). Nothing when
+    it showed nobody."""
+    shown = sorted({person for person in people if person is not None})
+    listed = {key: sorted(set(values)) for key, values in ids.items()}
+    listed = {key: values for key, values in listed.items() if values}
+    if not shown and not listed:
+        return None
+    return record_view(session, actor, record_type, record_id, **{PEOPLE_KEY: shown}, **listed)
+
+
+def people_named(record_type: str, record_id: object, detail: dict[str, Any]) -> list[int]:
+    """The people an entry is about or showed, by the conventions above."""
+    named: set[int] = set()
+    if record_type in PERSON_RECORDS and str(record_id).isdigit():
+        named.add(int(str(record_id)))
+    for key in PERSON_KEYS:
+        if isinstance(detail.get(key), int):
+            named.add(detail[key])
+    named.update(value for value in detail.get(PEOPLE_KEY, ()) if isinstance(value, int))
+    return sorted(named)
+
+
+def state_reason(session: Session, actor: Auditable, text: str) -> int:
+    """Keep the reason given for an opening; its id goes in the entry (`reason_id`)."""
+    reason = AccessReason(given_at=utcnow(), user_id=actor.user_id, text=text)
+    session.add(reason)
+    session.flush()
+    return reason.id
+
+
+def reasons_given(session: Session, entries: Iterable[AuditEntry]) -> dict[int, str]:
+    """The reasons these entries name, by id (for the readers of the trail)."""
+    ids = {entry.detail.get("reason_id") for entry in entries} - {None}
+    if not ids:
+        return {}
+    query = select(AccessReason.id, AccessReason.text).where(AccessReason.id.in_(ids))
+    return {row.id: row.text for row in session.execute(query)}

@@ -95,8 +95,25 @@ def name_staff(session: Session, reader: Actor, entries: Iterable[AuditEntry]) -
 
 
 def audit_names(session: Session, reader: Actor, entries: list[AuditEntry]) -> dict[str, dict]:
-    """What a list of entries needs to name who acted and what they acted on."""
+    """What a list of entries needs to name who acted, what they acted on, and the reasons
+    given for openings."""
+    from returnees.audit.services import reasons_given
+
     return {
         "audit_staff": name_staff(session, reader, entries),
         "audit_targets": name_targets(session, reader, entries),
+        "audit_reasons": reasons_given(session, entries),
+    }
+
+
+def people_shown(entries: Iterable[AuditEntry], targets: dict[tuple[str, str], Target]) -> set[int]:
+    """The people a list of entries names in words for its reader (an entry whose record the
+    reader may not see stays a number, and shows no one)."""
+    from returnees.audit.services import people_named
+
+    return {
+        person
+        for entry in entries
+        if (entry.record_type, entry.record_id) in targets
+        for person in people_named(entry.record_type, entry.record_id, entry.detail)
     }

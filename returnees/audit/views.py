@@ -8,7 +8,8 @@ from flask import Blueprint, render_template, request
 
 from returnees.audit.forms import AuditFilterForm
 from returnees.audit.queries import PAGE_SIZE, AuditFilter, search_audit
-from returnees.audit.targets import audit_names
+from returnees.audit.services import record_list_shown
+from returnees.audit.targets import audit_names, people_shown
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
@@ -26,6 +27,8 @@ def index() -> tuple[str, int]:
         entries = search_audit(get_session(), current_actor(), audit_filter_from(form))
     status = 200 if not form.errors else 422
     names = audit_names(get_session(), current_actor(), entries)
+    shown = people_shown(entries, names["audit_targets"])
+    record_list_shown(get_session(), current_actor(), "audit_trail", shown)
     return render_template(
         "audit/index.html", form=form, entries=entries, page_size=PAGE_SIZE, **names
     ), status

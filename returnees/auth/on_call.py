@@ -235,7 +235,13 @@ def set_on_call(
     if not on_call:
         session.refresh(user, ["on_call_place"])
     record_event(
-        session, actor, AuditAction.UPDATE, "user", user.id, on_call=on_call, phone=user.phone
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "user",
+        user.id,
+        on_call=on_call,
+        has_phone=bool(user.phone),
     )
     return user
 

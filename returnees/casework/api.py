@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _
 from marshmallow import ValidationError
 
 from returnees.api import bp, load_body
+from returnees.audit.services import record_list_shown
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.casework.queue import QueueCriteria, build_queue, reason_in_words
@@ -81,6 +82,13 @@ def queue() -> Response:
         }
         for item in items
     ]
+    record_list_shown(
+        get_session(),
+        current_actor(),
+        "queue",
+        (item.returnee_id for item in items),
+        tasks=[item.task_id for item in items],
+    )
     return jsonify(QueueItemSchema(many=True).dump(dumped))
 
 
@@ -192,6 +200,7 @@ def cases() -> Response:
     found = cases_of_office(
         get_session(), current_actor(), query["office"], query["limit"], query["after"]
     )
+    record_list_shown(get_session(), current_actor(), "case", (p.id for _case, p in found))
     return jsonify(OfficeCaseSchema(many=True).dump([case for case, _person in found]))
 
 
@@ -223,6 +232,8 @@ def transfers() -> Response:
     """Transfers to or from the token's office (a supervisor: the country's), by status."""
     status = request.args.get("status", "pending")
     found = list_transfers(get_session(), current_actor(), status)
+    people = (waiting.transfer.returnee_id for waiting in found)
+    record_list_shown(get_session(), current_actor(), "transfer", people)
     return jsonify(TransferListingSchema(many=True).dump(found))
 
 

@@ -52,7 +52,7 @@ def save_filter(session: Session, actor: Actor, name: str, criteria: QueueCriter
         session.add(saved)
     saved.criteria = criteria.as_dict()
     session.flush()
-    record_event(session, actor, AuditAction.UPDATE, "saved_filter", saved.id, name=name)
+    record_event(session, actor, AuditAction.UPDATE, "saved_filter", saved.id)
     return saved
 
 

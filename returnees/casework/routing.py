@@ -183,7 +183,7 @@ def route_by_hand(
         )
     if move_case(session, case, office, f"{BY_HAND}: {why.strip()}".rstrip(": "), actor.user_id):
         record_event(
-            session, actor, AuditAction.UPDATE, "case", case.id, office=office.code, why=why
+            session, actor, AuditAction.UPDATE, "case", case.id, office=office.code, by_hand=True
         )
     return case
 

@@ -30,7 +30,7 @@ from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core import events
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
-from returnees.core.errors import Conflict, InvalidInput, NotFound
+from returnees.core.errors import Conflict, HiddenOutOfScope, InvalidInput
 from returnees.core.forms import InvalidDate, read_date
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.followups.services import contact_phone
@@ -153,7 +153,7 @@ def assign_cases(
             "case",
             case.id,
             returnee=case.returnee_id,
-            worker=worker.email,
+            worker_id=worker.id,
         )
     return cases
 
@@ -180,7 +180,7 @@ def unassign_elsewhere(session: Session, actor: Actor, user_id: int) -> list[Cas
             "case",
             case.id,
             returnee=case.returnee_id,
-            unassigned=user.email,
+            unassigned_id=user.id,
             reason="worker moved",
         )
     session.flush()
@@ -299,7 +299,7 @@ def task_in_scope(session: Session, actor: Actor, task_id: int) -> Task:
     if task.returnee_id is None:
         visible = select(Task.id).where(Task.id == task.id, sees_unknown_senders(actor))
         if session.scalar(visible) is None:
-            raise NotFound(missing)
+            raise HiddenOutOfScope(missing, "task", task_id)
     else:
         require_returnee(session, actor, task.returnee_id)
     return task

@@ -30,7 +30,7 @@ from returnees.centres.models import Centre, CentreKind
 from returnees.centres.services import find_centre
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
-from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from returnees.core.errors import Conflict, Forbidden, HiddenOutOfScope, InvalidInput
 from returnees.people.models import Returnee
 from returnees.people.services import require_returnee
 from returnees.risk.models import RiskFlag, RiskLevel
@@ -147,8 +147,7 @@ def decline_transfer(session: Session, actor: Actor, transfer_id: int, reason: s
         AuditAction.UPDATE,
         "transfer",
         transfer.id,
-        status="declined",
-        reason=cleaned,
+        status="declined",  # the reason stays on the transfer
     )
     return transfer
 
@@ -158,7 +157,7 @@ def _decidable(session: Session, actor: Actor, transfer_id: int) -> Transfer:
     missing = _("No transfer has the number %(id)s.", id=transfer_id)
     transfer = get_required(session, Transfer, transfer_id, missing)
     if not _receives(actor, transfer):
-        raise NotFound(missing)
+        raise HiddenOutOfScope(missing, "transfer", transfer_id)
     if transfer.status is not TransferStatus.PENDING:
         raise Conflict(_("This transfer was decided already."))
     case = session.get(Case, transfer.case_id)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from returnees.audit.services import record_list_shown
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.casework.filters import delete_filter, find_filter, list_filters, save_filter
@@ -88,10 +89,18 @@ def queue_page(failed: dict | None = None, status: int = 200) -> tuple[str, int]
         else QueueCriteria.from_mapping(request.args)
     )
     items = build_queue(session, actor, criteria, limit=request.args.get("limit", 50, type=int))
+    transfers = transfers_waiting(session, actor)
+    record_list_shown(
+        session,
+        actor,
+        "queue",
+        [*(item.returnee_id for item in items), *(t.transfer.returnee_id for t in transfers)],
+        tasks=[item.task_id for item in items],
+    )
     return render_template(
         "casework/queue.html",
         items=items,
-        transfers=transfers_waiting(session, actor),
+        transfers=transfers,
         criteria=criteria,
         saved=saved,
         filters=list_filters(session, actor),
@@ -233,9 +242,11 @@ def assign() -> str | tuple[str, int] | Response:
         else:
             flash(_("%(n)s cases assigned.", n=len(assigned)), "success")
             return redirect(safe_next(request.form.get("next") or url_for("casework.assign")))
+    waiting = unassigned_cases(session, actor)
+    record_list_shown(session, actor, "case", (case.returnee.id for case in waiting))
     page = render_template(
         "casework/assign.html",
-        waiting=unassigned_cases(session, actor),
+        waiting=waiting,
         caseloads=caseloads(session, actor),
         error=error,
         chosen=set(request.form.getlist("returnee_ids")),

@@ -50,3 +50,21 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class OutOfScope(Forbidden):
+    """A record that exists but lies outside the actor's scope, answered 403. It names the
+    record, so that the refusal is written to the audit trail with its id."""
+
+    def __init__(self, message: object, record_type: str, record_id: object) -> None:
+        super().__init__(message)
+        self.record = (record_type, str(record_id))
+
+
+class HiddenOutOfScope(NotFound):
+    """The same refusal answered 404, as if the record did not exist (where a 403 would tell
+    that it does)."""
+
+    def __init__(self, message: object, record_type: str, record_id: object) -> None:
+        super().__init__(message)
+        self.record = (record_type, str(record_id))

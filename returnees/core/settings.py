@@ -23,6 +23,7 @@ INTEGER_SETTINGS = {
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "CASE_RETENTION_YEARS",
+    "BREAK_GLASS_HOURS",
 }
 # Whole numbers that must be at least 1: a session that lasts 0 minutes signs nobody in.
 POSITIVE_SETTINGS = {"SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -9,6 +11,7 @@ from flask import (
     Flask,
     Response,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -21,10 +24,25 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from returnees.core.db import get_session
-from returnees.core.errors import DomainError, NotAuthenticated
+from returnees.core.errors import DomainError, HiddenOutOfScope, NotAuthenticated, OutOfScope
 from returnees.core.forms import DATE_PATTERN, day_month_year
 
 bp = Blueprint("core", __name__)
+V = TypeVar("V", bound=Callable[..., Any])
+REFUSED_RECORD = "refused_record"  # g: (record type, id) a refusal of this request was about
+
+
+def checks_own_scope(view: V) -> V:
+    """Mark a view that checks the scope of the record it names itself, and answers a refusal
+    its own way (the record's break-glass form): the app-wide check before it stands aside."""
+    view.checks_own_scope = True  # type: ignore[attr-defined]
+    return view
+
+
+def remember_refusal(record: tuple[str, str]) -> None:
+    """Name the record this request was refused (read by the audit of refusals): the error
+    handler does for a scope refusal, and so does a view that answers one itself."""
+    g.setdefault(REFUSED_RECORD, record)
 
 
 @bp.get("/healthz")
@@ -42,6 +60,8 @@ def _wants_json() -> bool:
 
 
 def _domain_error(error: DomainError) -> Response | tuple[Response | str, int]:
+    if isinstance(error, OutOfScope | HiddenOutOfScope):
+        remember_refusal(error.record)
     if _wants_json():
         return jsonify(error.as_json()), error.status
     if isinstance(error, NotAuthenticated):

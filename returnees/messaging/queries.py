@@ -76,6 +76,7 @@ class SimulatedPhone:
     owners: list[str]
     lines: list[ConversationLine]
     nationality: Country  # its first owner's: whose sending window it waits for
+    owner_ids: list[int]  # the people it names, for the audit of the page
 
 
 def simulated_phones(session: Session, actor: Actor, limit: int = 30) -> list[SimulatedPhone]:
@@ -105,7 +106,11 @@ def simulated_phones(session: Session, actor: Actor, limit: int = 30) -> list[Si
         countries.setdefault(number, nationality)
     return [
         SimulatedPhone(
-            n, owners[n], conversation(session, [n], limit=20, among=holders[n]), countries[n]
+            n,
+            owners[n],
+            conversation(session, [n], limit=20, among=holders[n]),
+            countries[n],
+            sorted(holders[n]),
         )
         for n in list(owners)[:limit]
     ]

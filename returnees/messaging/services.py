@@ -20,7 +20,7 @@ from returnees.auth.models import Role
 from returnees.centres.models import Country
 from returnees.core.clock import utcnow
 from returnees.core.db import among, among_selected, insert_returning_ids
-from returnees.core.errors import Conflict, NotFound
+from returnees.core.errors import Conflict, HiddenOutOfScope
 from returnees.core.events import CONSENT_WITHDRAWN, publish
 from returnees.core.scheduler import drain
 from returnees.core.wake import wake_worker
@@ -822,7 +822,7 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
     missing = _("No message has the number %(id)s.", id=inbound_id)
     inbound = get_required(session, InboundMessage, inbound_id, missing)
     if not inbound.from_number.startswith(_prefix(actor)):
-        raise NotFound(missing)  # another country's: not shown to this actor, so not found
+        raise HiddenOutOfScope(missing, "inbound_message", inbound_id)  # another country's
     returnee = require_returnee(session, actor, returnee_id)
     if inbound.returnee_id is not None:
         raise Conflict(_("This message already belongs to a person."))
@@ -846,7 +846,7 @@ def attach_number(session: Session, actor, inbound_id: int, returnee_id: int) ->
         AuditAction.UPDATE,
         "returnee",
         returnee.id,
-        attached_number=inbound.from_number,
+        inbound_id=inbound.id,
     )
     return inbound
 

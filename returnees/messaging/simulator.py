@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response
 
+from returnees.audit.services import record_list_shown
 from returnees.auth.access import current_actor, requires_role
 from returnees.core.clock import utcnow
-from returnees.core.db import get_session, reads_only
+from returnees.core.db import get_session
 from returnees.core.errors import Forbidden, InvalidInput
 from returnees.messaging.gateway import SimulatedGateway
 from returnees.messaging.queries import may_answer_as, simulated_phones
@@ -33,11 +34,12 @@ def _only_with_the_simulated_gateway() -> None:
 
 @bp.get("/")
 @requires_role(*PEOPLE_ROLES)
-@reads_only
 def index() -> str:
     """Each phone of the people the user reaches, what it received, and why nothing more comes
     at night. Admins, who open no person's record, have no simulator either."""
     phones, now = simulated_phones(get_session(), current_actor()), utcnow()
+    people = (person for phone in phones for person in phone.owner_ids)
+    record_list_shown(get_session(), current_actor(), "simulator", people)
     holds = {phone.number: sending_hold(now, phone.nationality) for phone in phones}
     return render_template("messaging/simulator.html", phones=phones, holds=holds)
 

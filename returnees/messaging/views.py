@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from returnees.audit.services import record_list_shown
 from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
 from returnees.auth.access import CASEWORK_ROLES, Actor, current_actor, requires_role
 from returnees.auth.models import Role
@@ -76,11 +77,10 @@ def edit_template(template_id: int | None = None) -> str | tuple[str, int] | Res
 @requires_role(*CASEWORK_ROLES)
 def unmatched() -> str:
     """Messages from numbers nobody has."""
-    return render_template(
-        "messaging/unmatched.html",
-        messages=unmatched_messages(get_session(), current_actor()),
-        form=AttachForm(),
-    )
+    messages = unmatched_messages(get_session(), current_actor())
+    shown = [message.id for message in messages]
+    record_list_shown(get_session(), current_actor(), "inbound_message", (), messages=shown)
+    return render_template("messaging/unmatched.html", messages=messages, form=AttachForm())
 
 
 @bp.post("/inbox/unmatched/<int:inbound_id>/attach")

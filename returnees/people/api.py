@@ -2,14 +2,29 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 from flask_babel import lazy_gettext as _
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from returnees.api import bp
+from returnees.audit.schemas import AuditEntrySchema
 from returnees.auth.access import current_actor, requires_role
+from returnees.auth.models import Role
 from returnees.core.db import get_session
 from returnees.core.errors import InvalidInput
 from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
-from returnees.people.services import PEOPLE_ROLES, ReturneeSearch, search_returnees, view_returnee
+from returnees.people.services import (
+    MAX_PAGE,
+    PEOPLE_ROLES,
+    ReturneeSearch,
+    looks_at,
+    search_returnees,
+    view_returnee,
+)
+
+
+class PageQuerySchema(Schema):
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=MAX_PAGE), strict=False
+    )
 
 
 class SearchQuerySchema(Schema):
@@ -44,3 +59,16 @@ def returnee(returnee_id: int) -> Response:
     return jsonify(
         ReturneeSchema().dump(view_returnee(get_session(), current_actor(), returnee_id))
     )
+
+
+@bp.get("/returnees/<int:returnee_id>/audit")
+@requires_role(Role.SUPERVISOR)
+def returnee_audit(returnee_id: int) -> Response:
+    """Who looked at or changed this person: the audit entries that name them, newest first,
+    100 a page (?page=2 for older ones). The reading is itself written to the trail."""
+    try:
+        page = PageQuerySchema().load(request.args)["page"]
+    except ValidationError as error:
+        raise InvalidInput(_("Some filters are not valid."), error.messages) from error
+    _person, entries = looks_at(get_session(), current_actor(), returnee_id, page)
+    return jsonify(AuditEntrySchema(many=True).dump(entries))

@@ -123,3 +123,19 @@ class Phone(Base):
     created_at: Mapped[datetime]
 
     returnee: Mapped[Returnee] = relationship(back_populates="phones")
+
+
+class BreakGlassGrant(Base):
+    """A member of staff opened a record outside their scope, giving a reason: they reach that
+    one person until `expires_at` (BREAK_GLASS_HOURS later). The reason is kept with the other
+    reasons given for openings (audit's access_reasons)."""
+
+    __tablename__ = "break_glass_grants"
+    __table_args__ = (Index("ix_break_glass_grants_user_returnee", "user_id", "returnee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
+    reason_id: Mapped[int] = mapped_column(ForeignKey("access_reasons.id"))
+    granted_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]

@@ -8,6 +8,9 @@ record, referral, task and API answer about people applies.
   whose case waits to be routed.
 - A desk reaches the people it registered until RECEPTION_SCOPE_DAYS after their arrival, and
   a child in custody until the handover, from the desk and from the shelter holding them.
+- A supervisor or social worker who opened one record outside their scope by giving a reason
+  (break-glass) reaches that one person, for BREAK_GLASS_HOURS: the record and what hangs on
+  it, not the lists and searches (`covers_returnee`, not `returnee_scope`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from returnees.auth.models import Role
 from returnees.centres.models import Centre, CentreKind
 from returnees.core.clock import utcnow
 from returnees.core.db import Base, among
-from returnees.people.models import Returnee
+from returnees.people.models import BreakGlassGrant, Returnee
+
+BREAK_GLASS_ROLES = (Role.SUPERVISOR, Role.SOCIAL_WORKER)
 
 
 def returnee_scope(
@@ -69,11 +74,34 @@ def _among_centres(session: Session | None, column, centres: Select) -> ColumnEl
 
 
 def covers_returnee(session: Session, actor: Actor, returnee: Returnee) -> bool:
-    """The same rule for one person."""
+    """The same rule for one person, or a break-glass grant on them."""
+    return in_ordinary_scope(session, actor, returnee) or bool(
+        grant_on(session, actor, returnee.id)
+    )
+
+
+def in_ordinary_scope(session: Session, actor: Actor, returnee: Returnee) -> bool:
+    """The rule for one person, without break-glass."""
     if actor.is_system or actor.role is Role.ADMIN:
         return True
     reached = select(Returnee.id).where(Returnee.id == returnee.id, returnee_scope(actor))
     return session.scalar(reached) is not None
+
+
+def grant_on(session: Session, actor: Actor, returnee_id: int) -> int | None:
+    """The break-glass grant through which the actor reaches this person now, if any."""
+    if actor.user_id is None or actor.role not in BREAK_GLASS_ROLES:
+        return None
+    return session.scalar(
+        select(BreakGlassGrant.id)
+        .where(
+            BreakGlassGrant.user_id == actor.user_id,
+            BreakGlassGrant.returnee_id == returnee_id,
+            BreakGlassGrant.expires_at > utcnow(),
+        )
+        .order_by(BreakGlassGrant.expires_at.desc())
+        .limit(1)
+    )
 
 
 def _followed_by(actor: Actor, session: Session | None) -> ColumnElement[bool]:

@@ -9,16 +9,17 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from returnees.audit.models import AuditAction
-from returnees.audit.services import record_event
+from returnees.audit.models import AuditAction, AuditEntry
+from returnees.audit.queries import entries_about_person
+from returnees.audit.services import record_event, record_list_shown, record_view
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Centre, Country
 from returnees.core.db import get_required
-from returnees.core.errors import Forbidden
+from returnees.core.errors import OutOfScope
 from returnees.people.identity import compare_names, fold
 from returnees.people.models import Phone, Returnee
-from returnees.people.scope import covers_returnee, returnee_scope
+from returnees.people.scope import grant_on, in_ordinary_scope, returnee_scope
 
 PEOPLE_ROLES = (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR)
 MAX_CANDIDATES = 10
@@ -160,19 +161,43 @@ def _reasons_for(
 
 def require_returnee(session: Session, actor: Actor, returnee_id: int) -> Returnee:
     """A returnee inside the actor's scope, without writing a view to the audit trail."""
-    actor.require_role(*PEOPLE_ROLES)
-    missing = _("No returnee has the number %(id)s.", id=returnee_id)
-    returnee = get_required(session, Returnee, returnee_id, missing)
-    if not covers_returnee(session, actor, returnee):
-        raise Forbidden(_("This person's record is outside your scope."))
-    return returnee
+    return _reached(session, actor, returnee_id)[0]
 
 
 def view_returnee(session: Session, actor: Actor, returnee_id: int) -> Returnee:
-    """A returnee's record, inside the actor's scope; every view is written to the audit trail."""
-    returnee = require_returnee(session, actor, returnee_id)
-    record_event(session, actor, AuditAction.VIEW, "returnee", returnee.id)
+    """A returnee's record, inside the actor's scope; every view is written to the audit trail,
+    naming the break-glass grant it was opened through, if any."""
+    returnee, grant = _reached(session, actor, returnee_id)
+    detail = {"grant_id": grant} if grant else {}
+    record_event(session, actor, AuditAction.VIEW, "returnee", returnee.id, **detail)
     return returnee
+
+
+MAX_PAGE = 1_000_000  # of the entries about a person: past it, the last page asked for
+
+
+def looks_at(
+    session: Session, actor: Actor, returnee_id: int, page: int = 1
+) -> tuple[Returnee, list[AuditEntry]]:
+    """A person in the supervisor's scope and the entries that name them (a page); the
+    reading is itself written to the audit trail."""
+    returnee = require_returnee(session, actor, returnee_id)
+    entries = entries_about_person(session, actor, returnee.id, page)
+    record_view(session, actor, "returnee_audit", returnee.id, page=page)
+    return returnee, entries
+
+
+def _reached(session: Session, actor: Actor, returnee_id: int) -> tuple[Returnee, int | None]:
+    """The person, and the break-glass grant that reaches them when the scope does not."""
+    actor.require_role(*PEOPLE_ROLES)
+    missing = _("No returnee has the number %(id)s.", id=returnee_id)
+    returnee = get_required(session, Returnee, returnee_id, missing)
+    if in_ordinary_scope(session, actor, returnee):
+        return returnee, None
+    grant = grant_on(session, actor, returnee_id)
+    if grant is None:
+        raise OutOfScope(_("This person's record is outside your scope."), "returnee", returnee_id)
+    return returnee, grant
 
 
 @dataclass(frozen=True)
@@ -205,15 +230,8 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
         query = query.where(Returnee.id.in_(arrivals))
     query = query.order_by(Returnee.updated_at.desc(), Returnee.id.desc()).limit(search.limit)
     found = list(session.scalars(query))
-    record_event(
-        session,
-        actor,
-        AuditAction.VIEW,
-        "returnee_search",
-        "",
-        query=search.text,
-        shown=[returnee.id for returnee in found],
-    )
+    # What was searched for (a name, a number) stays out of the trail: only who was shown.
+    record_list_shown(session, actor, "returnee_search", [returnee.id for returnee in found])
     return found
 
 

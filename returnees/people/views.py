@@ -4,23 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from itertools import chain
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
-from returnees.audit.targets import Target, names_in_audit, number_ids
+from returnees.audit.queries import PAGE_SIZE
+from returnees.audit.services import record_list_shown
+from returnees.audit.targets import Target, audit_names, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
+from returnees.auth.models import Role
 from returnees.centres.services import list_shelters
 from returnees.core.clock import utcnow
 from returnees.core.db import get_session
-from returnees.core.forms import options
+from returnees.core.errors import InvalidInput, NotFound, OutOfScope
+from returnees.core.forms import options, show_errors
+from returnees.core.web import checks_own_scope, remember_refusal
 from returnees.messaging.queries import conversation
 from returnees.messaging.window import sending_hold
+from returnees.people.break_glass import break_glass
+from returnees.people.forms import BreakGlassForm
 from returnees.people.identity import format_document, format_phone
 from returnees.people.models import Returnee
+from returnees.people.scope import BREAK_GLASS_ROLES
 from returnees.people.services import (
+    MAX_PAGE,
     PEOPLE_ROLES,
     ReturneeSearch,
+    looks_at,
     search_returnees,
     shared_numbers,
     view_returnee,
@@ -89,9 +101,64 @@ def search_from(form: ReturneeSearchForm) -> ReturneeSearch:
 
 @bp.get("/<int:returnee_id>")
 @requires_role(*PEOPLE_ROLES)
-def record(returnee_id: int) -> str:
-    """A returnee's record: identity, phones, every arrival, screening, custody, household."""
-    return record_page(returnee_id)[0]
+@checks_own_scope
+def record(returnee_id: int) -> str | tuple[str, int]:
+    """A returnee's record: identity, phones, every arrival, screening, custody, household.
+    Outside the reader's scope, and for a number nobody has alike, a supervisor or social
+    worker is asked for a reason to open it (break-glass)."""
+    try:
+        return record_page(returnee_id)[0]
+    except (OutOfScope, NotFound):
+        if current_actor().role not in BREAK_GLASS_ROLES:
+            raise
+    remember_refusal(("returnee", str(returnee_id)))
+    return break_glass_page(returnee_id, BreakGlassForm(), 403)
+
+
+@bp.post("/<int:returnee_id>/break-glass")
+@requires_role(*BREAK_GLASS_ROLES)
+@checks_own_scope
+def break_glass_view(returnee_id: int) -> Response | tuple[str, int]:
+    """Open a record outside the reader's scope, with the reason they give."""
+    form = BreakGlassForm()
+    if form.validate_on_submit():
+        try:
+            break_glass(get_session(), current_actor(), returnee_id, form.reason.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+            return break_glass_page(returnee_id, form, error.status)
+        return redirect(url_for("people.record", returnee_id=returnee_id))
+    return break_glass_page(returnee_id, form, 422)
+
+
+@bp.get("/<int:returnee_id>/audit")
+@requires_role(Role.SUPERVISOR)
+def who_looked(returnee_id: int) -> str:
+    """Who has looked at or changed this person's record, a page at a time."""
+    session, actor, page = get_session(), current_actor(), audit_page_asked()
+    returnee, entries = looks_at(session, actor, returnee_id, page)
+    return render_template(
+        "people/who_looked.html",
+        returnee=returnee,
+        entries=entries,
+        page=page,
+        page_size=PAGE_SIZE,
+        **audit_names(session, actor, entries),
+    )
+
+
+def audit_page_asked() -> int:
+    """The page of entries asked for: a whole number from 1 (anything else is the first)."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def break_glass_page(returnee_id: int, form: BreakGlassForm, status: int) -> tuple[str, int]:
+    """The reason form: it names only the number asked for, never the person."""
+    hours = current_app.config["BREAK_GLASS_HOURS"]
+    page = render_template(
+        "people/break_glass.html", returnee_id=returnee_id, form=form, hours=hours
+    )
+    return page, status
 
 
 def record_page(
@@ -104,15 +171,21 @@ def record_page(
     arrivals = arrivals_of(session, returnee)
     placement = PlacementForm()
     placement.shelter.choices = options((c.code, c.name) for c in list_shelters(session, actor))
+    households = {a.id: household_members(session, actor, a) for a in arrivals}
+    companions = (
+        {a.id: same_trip_arrivals(session, actor, a) for a in arrivals[:1]}
+        if actor.role in RECEPTION_ROLES
+        else {}
+    )
+    others = [a.returnee_id for shown in (households, companions) for a in chain(*shown.values())]
+    record_list_shown(session, actor, "household", others)
     return render_template(
         "people/record.html",
         returnee=returnee,
         arrivals=arrivals,
         shared=shared_numbers(session, returnee),
-        households={a.id: household_members(session, actor, a) for a in arrivals},
-        companions={a.id: same_trip_arrivals(session, actor, a) for a in arrivals[:1]}
-        if actor.role in RECEPTION_ROLES
-        else {},
+        households=households,
+        companions=companions,
         placement=placement,
         handover=HandoverForm(),
         today=utcnow().date(),

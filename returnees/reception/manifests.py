@@ -98,7 +98,6 @@ def upload_passenger_list(
         manifest.id,
         rows=len(result.added),
         duplicates=result.duplicates,
-        file=filename,
     )
     return result
 

@@ -297,7 +297,7 @@ def _update_known_returnee(
         "returnee",
         returnee.id,
         reason="returned_again",
-        typed=typed,
+        typed=sorted(name for name, value in typed.items() if value),  # which fields, not what
     )
     if moved:
         session.flush()

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from returnees.audit.services import record_view
+from returnees.audit.services import record_list_shown, record_view
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.centres.models import CentreKind
@@ -151,7 +151,9 @@ def register() -> str | tuple[str, int] | Response:
     """The short intake; a likely earlier record is shown for staff to choose."""
     form = _prepare_intake_form()
     if request.method == "GET" and request.args.get("passenger", "").isdigit():
-        fill_from_passenger(form, int(request.args["passenger"]))
+        passenger_id = int(request.args["passenger"])
+        fill_from_passenger(form, passenger_id)
+        record_list_shown(get_session(), current_actor(), "manifest", (), passengers=[passenger_id])
     candidates, status = [], 200
     if request.method == "POST" and form.validate_on_submit():
         match = request.form.get("match") or None
@@ -461,6 +463,15 @@ def manifest(manifest_id: int) -> str:
         for row in preview_page.rows
         if row.status is PassengerStatus.NEEDS_FIXING
     }
+    shown = [*preview_page.rows, *checklist_page.rows]
+    record_list_shown(
+        get_session(),
+        current_actor(),
+        "manifest",
+        (row.arrival.returnee_id for row in checklist_page.rows if row.arrival),
+        record_id=found.id,
+        passengers=[row.id for row in shown],
+    )
     return render_template(
         "reception/manifest.html",
         manifest=found,
@@ -527,10 +538,10 @@ def import_rows(manifest_id: int) -> Response:
 def index() -> str:
     """Passenger lists and children in custody at the desk's centres."""
     session, actor = get_session(), current_actor()
+    children = children_in_custody(session, actor)
+    record_list_shown(session, actor, "desk", (child.returnee_id for child in children))
     return render_template(
-        "reception/index.html",
-        manifests=list_manifests(session, actor),
-        children=children_in_custody(session, actor),
+        "reception/index.html", manifests=list_manifests(session, actor), children=children
     )
 
 

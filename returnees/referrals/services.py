@@ -15,14 +15,14 @@ from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, u
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
-from returnees.audit.services import record_event, record_view
+from returnees.audit.services import record_event, record_view, state_reason
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseStatus
 from returnees.centres.models import Country
 from returnees.core.clock import utcnow
 from returnees.core.db import separate_unit_of_work
-from returnees.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from returnees.core.errors import Conflict, Forbidden, HiddenOutOfScope, InvalidInput, NotFound
 from returnees.followups.models import AnswerType, CheckIn, CheckInState, Indicator
 from returnees.followups.services import contact_phone
 from returnees.people.identity import InvalidValue, normalise_phone
@@ -144,7 +144,7 @@ def _save_partner(
 ) -> PartnerOrganisation:
     _apply(organisation, clean)
     session.flush()
-    record_event(session, actor, action, "partner_organisation", organisation.id, name=clean.name)
+    record_event(session, actor, action, "partner_organisation", organisation.id)
     return organisation
 
 
@@ -570,9 +570,9 @@ def record_referral_shown(actor: Actor, referral_id: int, returnee_id: int, reas
     """A referral shown beside a refused change: the view is kept although the request is
     rolled back."""
     detail: dict[str, object] = {"returnee_id": returnee_id}
-    if reason:
-        detail |= {"reason": reason, "restricted": True}
     with separate_unit_of_work() as session:
+        if reason:
+            detail |= {"reason_id": state_reason(session, actor, reason), "restricted": True}
         record_view(session, actor, "referral", referral_id, **detail)
 
 
@@ -597,7 +597,7 @@ def _record_opening(session: Session, actor: Actor, referral: Referral, reason: 
         referral.id,
         returnee_id=referral.returnee_id,
         restricted=True,
-        reason=reason,
+        reason_id=state_reason(session, actor, reason),
     )
 
 
@@ -637,16 +637,22 @@ def referrals_of(session: Session, actor: Actor, returnee: Returnee) -> list[Ref
 
 def _returnee_in_scope(session: Session, actor: Actor, returnee_id: int) -> Returnee:
     returnee = session.get(Returnee, returnee_id)
-    if returnee is None or not covers_returnee(session, actor, returnee):
-        raise NotFound(_("No returnee has the number %(id)s.", id=returnee_id))
+    missing = _("No returnee has the number %(id)s.", id=returnee_id)
+    if returnee is None:
+        raise NotFound(missing)
+    if not covers_returnee(session, actor, returnee):
+        raise HiddenOutOfScope(missing, "returnee", returnee_id)
     return returnee
 
 
 def _referral_in_scope(session: Session, actor: Actor, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id)
     returnee = session.get(Returnee, referral.returnee_id) if referral else None
-    if returnee is None or not covers_returnee(session, actor, returnee):
-        raise NotFound(_("No referral has the number %(id)s.", id=referral_id))
+    missing = _("No referral has the number %(id)s.", id=referral_id)
+    if returnee is None:
+        raise NotFound(missing)
+    if not covers_returnee(session, actor, returnee):
+        raise HiddenOutOfScope(missing, "referral", referral_id)
     return referral  # type: ignore[return-value]
 
 

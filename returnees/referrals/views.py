@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from returnees.audit.services import record_view
 from returnees.audit.targets import Target, link_for, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.core.clock import utcnow
@@ -96,6 +97,7 @@ def new_referral(returnee_id: int) -> str | tuple[str, int] | Response:
             return _render_new(returnee, form), error.status
         flash(_("Referral made."), "success")
         return redirect(url_for("people.record", returnee_id=returnee.id))
+    record_view(session, actor, "returnee", returnee.id, page="new_referral")
     return _render_new(returnee, form)
 
 

@@ -792,8 +792,7 @@ def set_level(
         AuditAction.UPDATE,
         "risk_flag",
         returnee_id,
-        set_level=chosen.value,
-        reason=reason.strip(),
+        set_level=chosen.value,  # the reason is kept with the change of level, not here
     )
     return session.get(RiskFlag, returnee_id)
 

@@ -20,7 +20,7 @@ from tests.conftest import csrf_token
 from tests.referrals.routes import ROUTES as REFERRAL_ROUTES
 from tests.rights.routes import ROUTES as RIGHTS_ROUTES
 from tests.risk.routes import ROUTES as RISK_ROUTES
-from tests.roles import ADMIN, DESK, EVERY, OVERSIGHT, PEOPLE, SUPERVISOR
+from tests.roles import ADMIN, CASEWORK, DESK, EVERY, OVERSIGHT, PEOPLE, SUPERVISOR
 
 PUBLIC = "public"
 SIGNED = "signed by Twilio"  # no session or token: tests/messaging/test_webhooks.py checks them
@@ -78,6 +78,9 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/reception/manifests/<int:manifest_id>/discard"): DESK,
     ("GET", "/returnees/"): PEOPLE,
     ("GET", "/returnees/<int:returnee_id>"): PEOPLE,
+    ("POST", "/returnees/<int:returnee_id>/break-glass"): CASEWORK,
+    ("GET", "/returnees/<int:returnee_id>/audit"): SUPERVISOR,
+    ("GET", "/api/v1/returnees/<int:returnee_id>/audit"): SUPERVISOR,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/webhooks/twilio/inbound"): SIGNED,
     ("GET", "/simulator/"): PEOPLE,

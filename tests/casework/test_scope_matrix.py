@@ -32,9 +32,11 @@ REACHES = {
 def test_the_routes_about_a_person_are_all_checked():
     assert PERSON_ROUTES == [
         "/api/v1/returnees/<int:returnee_id>",
+        "/api/v1/returnees/<int:returnee_id>/audit",
         "/api/v1/returnees/<int:returnee_id>/referrals",
         "/api/v1/returnees/<int:returnee_id>/risk",
         "/returnees/<int:returnee_id>",
+        "/returnees/<int:returnee_id>/audit",
         "/returnees/<int:returnee_id>/referrals/new",
     ]
 
@@ -66,10 +68,13 @@ def test_each_route_about_a_person_follows_the_one_rule(
 
 
 ABOUT_A_PERSON = ("returnee_id", "arrival_id", "task_id", "referral_id")
+# The one route meant for those outside: without a reason it answers 422 whoever asks and
+# whatever the number, and changes nothing (tests/people/test_break_glass.py).
+BREAK_GLASS = ("POST", "/returnees/<int:returnee_id>/break-glass")
 EVERY_PERSON_ROUTE = sorted(
     (method, rule)
     for method, rule in MATRIX
-    if any(f"<int:{name}>" in rule for name in ABOUT_A_PERSON)
+    if any(f"<int:{name}>" in rule for name in ABOUT_A_PERSON) and (method, rule) != BREAK_GLASS
 )
 OUTSIDE = [who for who, (_centre, _role, reaches) in REACHES.items() if not reaches]
 
