@@ -33,10 +33,13 @@ def test_the_routes_about_a_person_are_all_checked():
     assert PERSON_ROUTES == [
         "/api/v1/returnees/<int:returnee_id>",
         "/api/v1/returnees/<int:returnee_id>/audit",
+        "/api/v1/returnees/<int:returnee_id>/export",
         "/api/v1/returnees/<int:returnee_id>/referrals",
         "/api/v1/returnees/<int:returnee_id>/risk",
         "/returnees/<int:returnee_id>",
         "/returnees/<int:returnee_id>/audit",
+        "/returnees/<int:returnee_id>/export",
+        "/returnees/<int:returnee_id>/export.json",
         "/returnees/<int:returnee_id>/referrals/new",
     ]
 
