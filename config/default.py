@@ -61,6 +61,7 @@ ENVIRONMENT_SETTINGS = (
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
     "RECEPTION_SCOPE_DAYS",
+    "STRICT_TRANSPORT_SECURITY",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -159,3 +160,6 @@ RECEPTION_SCOPE_DAYS = 7
 REFERRAL_ACCEPT_DAYS = 7
 REFERRAL_ATTEND_DAYS = 30
 ATTENDANCE_CHECK_IN_DAYS = 7
+
+# The Strict-Transport-Security header; empty: none (the embedded default serves plain HTTP).
+STRICT_TRANSPORT_SECURITY = ""

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -14,6 +24,21 @@ from returnees.core.db import get_session
 from returnees.core.errors import DomainError, NotAuthenticated
 
 bp = Blueprint("core", __name__)
+# No page uses the browser's powerful features: a script injected into one gets none of them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
 
 
 @bp.get("/healthz")
@@ -40,13 +65,17 @@ def _domain_error(error: DomainError) -> Response | tuple[Response | str, int]:
     ), error.status
 
 
-def _http_error(error: HTTPException) -> Response | tuple[Response | str, int]:
+def _http_error(error: HTTPException) -> tuple[Response | str, int, list[tuple[str, str]]]:
+    """Werkzeug's error in the app's shape, keeping the headers it carries (a 405's `Allow`,
+    a 429's `Retry-After`)."""
     status = error.code or 500
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
     if _wants_json():
         code = (error.name or "error").lower().replace(" ", "_")
         body = {"error": {"code": code, "message": str(error.description), "fields": {}}}
-        return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=error.description), status
+        return jsonify(body), status, headers
+    page = render_template("errors/error.html", status=status, message=error.description)
+    return page, status, headers
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -65,6 +94,9 @@ def _security_headers(response: Response) -> Response:
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     )
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if hsts := current_app.config["STRICT_TRANSPORT_SECURITY"]:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
