@@ -22,6 +22,12 @@ BABEL_DEFAULT_LOCALE = "es"
 BABEL_DEFAULT_TIMEZONE = "America/Guatemala"
 LANGUAGES = ("es", "en")
 
+# PostgreSQL: a connection not made within this many seconds fails (at least 2), and a web
+# request's statement running longer than WEB_STATEMENT_TIMEOUT_SECONDS is cancelled (0: never);
+# either answers 503. Jobs and commands have no statement limit unless they set one.
+DATABASE_CONNECT_TIMEOUT_SECONDS = 2
+WEB_STATEMENT_TIMEOUT_SECONDS = 5
+
 # Sign-in lock-out: this many failures within the window lock the account, and separately the
 # address, for LOCKOUT_MINUTES after the last failure.
 LOCKOUT_FAILURES = 5
@@ -62,6 +68,8 @@ ENVIRONMENT_SETTINGS = (
     "WORKER_WAKE_ON_NOTIFY",
     "RECEPTION_SCOPE_DAYS",
     "STRICT_TRANSPORT_SECURITY",
+    "DATABASE_CONNECT_TIMEOUT_SECONDS",
+    "WEB_STATEMENT_TIMEOUT_SECONDS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.

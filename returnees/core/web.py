@@ -9,6 +9,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -18,6 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from returnees.core.db import get_session
@@ -78,6 +81,21 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int, list[tuple[s
     return page, status, headers
 
 
+def _database_unavailable(
+    error: OperationalError | SqlTimeoutError,
+) -> tuple[Response | str, int, dict[str, str]]:
+    """503 when the database cannot be reached or a statement ran out of time: the worker
+    stays alive and the transaction was rolled back, so nothing was saved."""
+    current_app.logger.warning("database unavailable: %s", error)
+    g._login_user = current_app.login_manager.anonymous_user()  # the page must not ask again
+    message = _("The database is not answering. Nothing was saved: try again in a moment.")
+    headers = {"Retry-After": "30"}
+    if _wants_json():
+        body = {"error": {"code": "unavailable", "message": message, "fields": {}}}
+        return jsonify(body), 503, headers
+    return render_template("errors/error.html", status=503, message=message), 503, headers
+
+
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
     message = _(
         "This form was sent without its security token, or the token has expired. "
@@ -107,6 +125,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(SqlTimeoutError, _database_unavailable)
     app.after_request(_security_headers)
 
 
