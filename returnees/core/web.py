@@ -24,9 +24,10 @@ from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from returnees.core.db import get_session
-from returnees.core.errors import DomainError, NotAuthenticated
+from returnees.core.errors import DomainError, InvalidInput, NotAuthenticated
 
 bp = Blueprint("core", __name__)
+NUL = "\x00"
 # No page uses the browser's powerful features: a script injected into one gets none of them.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -96,6 +97,44 @@ def _database_unavailable(
     return render_template("errors/error.html", status=503, message=message), 503, headers
 
 
+def _refuse_nul_characters() -> None:
+    """Refuse a request whose query, form, JSON body or path holds a NUL character, naming
+    where: no text the app keeps may hold one (PostgreSQL cannot store it), so it is refused
+    here, once, before any view reads it and before anything is changed."""
+    if found := sorted(_nul_carriers()):
+        message = _("The character NUL (\\0) cannot be stored: remove it.")
+        raise InvalidInput(_("Some fields are not valid."), {name: [message] for name in found})
+
+
+def _nul_carriers() -> set[str]:
+    found = {
+        name
+        for values in (request.args, request.form)
+        for name, value in values.items(multi=True)
+        if NUL in name or NUL in value
+    }
+    if NUL in request.path:
+        found.add("_path")
+    if request.is_json:
+        found.update(_nul_paths(request.get_json(silent=True)))
+    return found
+
+
+def _nul_paths(value: object, prefix: str = "") -> list[str]:
+    """The names ("phones.0.number") of the JSON strings, keys included, that hold a NUL."""
+    if isinstance(value, str):
+        return [prefix or "_body"] if NUL in value else []
+    if isinstance(value, list):
+        value = {str(index): inner for index, inner in enumerate(value)}
+    if not isinstance(value, dict):
+        return []
+    found: list[str] = []
+    for key, inner in value.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        found += [name] if NUL in str(key) else _nul_paths(inner, name)
+    return found
+
+
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
     message = _(
         "This form was sent without its security token, or the token has expired. "
@@ -127,6 +166,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(SqlTimeoutError, _database_unavailable)
+    app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
 
 

@@ -1,32 +1,19 @@
 from __future__ import annotations
 
-from flask import Response, jsonify, request
-from flask_babel import lazy_gettext as _
-from marshmallow import Schema, ValidationError, fields
+from flask import Response, jsonify
 
-from returnees.api import bp
+from returnees.api import bp, load_query
 from returnees.auth.access import current_actor, requires_role
 from returnees.core.db import get_session
-from returnees.core.errors import InvalidInput
-from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
+from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema, SearchQuerySchema
 from returnees.people.services import PEOPLE_ROLES, ReturneeSearch, search_returnees, view_returnee
-
-
-class SearchQuerySchema(Schema):
-    q = fields.String(load_default="")
-    centre = fields.String(load_default="")
-    arrived_from = fields.AwareDateTime(load_default=None)
-    arrived_to = fields.AwareDateTime(load_default=None)
 
 
 @bp.get("/returnees")
 @requires_role(*PEOPLE_ROLES)
 def returnees() -> Response:
     """Returnees inside the token's scope, by name, document or phone, centre and arrival time."""
-    try:
-        query = SearchQuerySchema().load(request.args)
-    except ValidationError as error:
-        raise InvalidInput(_("Some filters are not valid."), error.messages) from error
+    query = load_query(SearchQuerySchema())
     search = ReturneeSearch(
         text=query["q"],
         centre=query["centre"],

@@ -3,6 +3,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 
+class SearchQuerySchema(Schema):
+    q = fields.String(load_default="", metadata={"description": "name, document or phone"})
+    centre = fields.String(load_default="", metadata={"description": "a centre's code"})
+    arrived_from = fields.AwareDateTime(load_default=None)
+    arrived_to = fields.AwareDateTime(load_default=None)
+
+
 class DocumentOutSchema(Schema):
     type = fields.Function(lambda person: person.document_type.value)
     number = fields.String(attribute="document_number")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from returnees.centres.models import Country
+from returnees.core.bounds import record_id
 from returnees.referrals.models import OrganisationKind, ReferralStatus, ServiceKind
 from returnees.referrals.services import changes_of, next_statuses
 
@@ -71,7 +72,7 @@ class ReferralChangeSchema(Schema):
 
 
 class ReferralCreateSchema(Schema):
-    organisation_id = fields.Integer(required=True, strict=True)
+    organisation_id = record_id(required=True)
     service = fields.String(required=True, validate=validate.OneOf(SERVICES))
     has_consent = fields.Boolean(required=True)
     is_protection = fields.Boolean(load_default=False)
