@@ -52,7 +52,9 @@ class OfficeCasesQuerySchema(Schema):
         required=True, metadata={"description": "an office's code, or none: waiting to be routed"}
     )
     after = record_id(
-        load_default=None, metadata={"description": "the last case id of the page before"}
+        strict=False,
+        load_default=None,
+        metadata={"description": "the last case id of the page before"},
     )
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 

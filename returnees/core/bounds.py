@@ -22,9 +22,10 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def record_id(**kwargs: Any) -> fields.Integer:
-    """A field holding the id of a row: a whole number a table can hold, or a 422 naming it."""
-    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+def record_id(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
+    """A field holding the id of a row: a whole number a table can hold, or a 422 naming it.
+    Strict (a JSON number, not "12") but in a query string, where every value is text."""
+    return fields.Integer(strict=strict, validate=validate.Range(1, MAX_ID), **kwargs)
 
 
 def in_calendar(value: date | datetime) -> bool:

@@ -49,7 +49,9 @@ class PartnerOutSchema(PartnerSchema):
 class PartnerQuerySchema(Schema):
     service = fields.String(load_default="", validate=validate.OneOf(["", *SERVICES]))
     region = fields.String(load_default="")
-    country = fields.String(load_default="")
+    country = fields.String(
+        load_default="", validate=validate.OneOf(["", *(country.value for country in Country)])
+    )
     include_inactive = fields.Boolean(load_default=False)
 
 
