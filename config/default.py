@@ -29,6 +29,12 @@ BABEL_DEFAULT_LOCALE = "es"
 BABEL_DEFAULT_TIMEZONE = "America/Guatemala"
 LANGUAGES = ("es", "en")
 
+# PostgreSQL: a connection not made within this many seconds fails (at least 2), and a web
+# request's statement running longer than WEB_STATEMENT_TIMEOUT_SECONDS is cancelled (0: never);
+# either answers 503. Jobs and commands have no statement limit unless they set one.
+DATABASE_CONNECT_TIMEOUT_SECONDS = 2
+WEB_STATEMENT_TIMEOUT_SECONDS = 5
+
 # Sign-in lock-out: this many failures within the window lock the account, and separately the
 # address, for LOCKOUT_MINUTES after the last failure.
 LOCKOUT_FAILURES = 5
@@ -77,6 +83,9 @@ ENVIRONMENT_SETTINGS = (
     "RATELIMIT_WEBHOOK_FORGED",
     "CASE_RETENTION_YEARS",
     "BREAK_GLASS_HOURS",
+    "STRICT_TRANSPORT_SECURITY",
+    "DATABASE_CONNECT_TIMEOUT_SECONDS",
+    "WEB_STATEMENT_TIMEOUT_SECONDS",
 )
 REQUIRED_SETTINGS = ()
 # When true, the app refuses to start without Twilio's credentials and a sender.
@@ -200,3 +209,6 @@ BREAK_GLASS_HOURS = 24
 REFERRAL_ACCEPT_DAYS = 7
 REFERRAL_ATTEND_DAYS = 30
 ATTENDANCE_CHECK_IN_DAYS = 7
+
+# The Strict-Transport-Security header; empty: none (the embedded default serves plain HTTP).
+STRICT_TRANSPORT_SECURITY = ""

@@ -7,6 +7,8 @@ PUBLIC_BASE_URL = None
 SESSION_COOKIE_SECURE = True
 REMEMBER_COOKIE_SECURE = True
 PREFERRED_URL_SCHEME = "https"
+# Browsers reach the site only over HTTPS for a year after a visit, its subdomains too.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 # Web processes never run jobs; `flask --app wsgi worker` does.
 SCHEDULER_IN_PROCESS = False

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from returnees.core import clock, db, i18n, limits, settings, web
+from returnees.core.bounds import IdConverter
 from returnees.models import import_all_models
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -20,6 +21,7 @@ csrf = CSRFProtect()
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, database, sign-in, language, blueprints and commands."""
     app = Flask(__name__, template_folder=str(TEMPLATES))
+    app.url_map.converters["int"] = IdConverter
     settings.load_settings(app, overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     hops = app.config["PROXY_FIX_HOPS"]

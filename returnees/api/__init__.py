@@ -13,6 +13,7 @@ from werkzeug.exceptions import BadRequest
 
 from returnees.auth.login import api_refusal
 from returnees.auth.sessions import key_digest
+from returnees.core.bounds import EARLIEST_DATE, LATEST_DATE, dates_out_of_calendar
 from returnees.core.errors import InvalidInput
 from returnees.core.limits import client_address, refusal_message
 
@@ -33,10 +34,36 @@ def load_body(schema: Schema) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest(_("The body must be a JSON object."))
+    return _load(schema, body, _("Some fields are not valid."))
+
+
+def load_query(schema: Schema) -> Any:
+    """Parse the query string with a schema; invalid parameters are a 422 naming each."""
+    return _load(schema, request.args, _("Some parameters are not valid."))
+
+
+def load_form(schema: Schema) -> Any:
+    """Parse a multipart form, its files among its fields, with a schema."""
+    return _load(
+        schema, request.form.to_dict() | request.files.to_dict(), _("Some fields are not valid.")
+    )
+
+
+def _load(schema: Schema, values: Any, message: object) -> Any:
+    """The loaded values; a 422 naming each field that is invalid, or a date outside the
+    calendar the app computes with."""
     try:
-        return schema.load(body)
+        loaded = schema.load(values)
     except ValidationError as error:
-        raise InvalidInput(_("Some fields are not valid."), _flatten(error.messages)) from error
+        raise InvalidInput(message, _flatten(error.messages)) from error
+    if outside := dates_out_of_calendar(loaded):
+        years = _(
+            "Give a date between %(first)s and %(last)s.",
+            first=EARLIEST_DATE.year,
+            last=LATEST_DATE.year,
+        )
+        raise InvalidInput(message, {name: [years] for name in outside})
+    return loaded
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -10,10 +11,12 @@ from flask import Flask, Response, current_app, jsonify
 from marshmallow import Schema, fields
 
 from returnees.api import bp
+from returnees.core.bounds import MAX_ID
 
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 LISTS = {
     "api.users",
+    "api.returnee_audit",
     "api.centres",
     "api.audit",
     "api.returnees",
@@ -25,6 +28,7 @@ LISTS = {
     "api.places",
     "api.cases",
     "api.transfers",
+    "api.loads",
 }
 
 
@@ -41,120 +45,163 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-def _schemas() -> dict[str, tuple[type[Schema] | None, type[Schema] | None, int]]:
-    """endpoint -> (request body schema, response schema, success status)."""
-    from returnees.audit.schemas import AuditEntrySchema
+@dataclass(frozen=True)
+class Contract:
+    """What an operation reads (query string, body) and answers, by marshmallow schema."""
+
+    response: type[Schema] | None = None
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    statuses: tuple[int, ...] = (200,)
+
+
+def _contracts() -> dict[str, Contract]:
+    """endpoint -> its contract: the schemas the view itself loads and dumps with."""
+    from returnees.audit.schemas import AuditEntrySchema, AuditQuerySchema
     from returnees.auth.schemas import UserSchema
     from returnees.casework import schemas as casework
     from returnees.centres.schemas import CentreSchema, CoverageSchema
     from returnees.followups.schemas import PlanSchema
-    from returnees.people.schemas import ReturneeSchema, ReturneeSummarySchema
-    from returnees.places.schemas import PlaceSchema
+    from returnees.people.schemas import (
+        PageQuerySchema,
+        ReturneeSchema,
+        ReturneeSummarySchema,
+        SearchQuerySchema,
+    )
+    from returnees.places.schemas import PlaceQuerySchema, PlaceSchema
     from returnees.reception import schemas as reception
     from returnees.referrals import schemas as referrals
     from returnees.rights import schemas as rights
     from returnees.risk import schemas as risk
 
+    created = (201,)
     return {
-        "api.returnee_referrals": (None, referrals.ReferralSchema, 200),
-        "api.add_referral": (referrals.ReferralCreateSchema, referrals.ReferralSchema, 201),
-        "api.referral": (None, referrals.ReferralSchema, 200),
-        "api.referral_status": (referrals.StatusChangeSchema, referrals.ReferralSchema, 200),
-        "api.partners": (None, referrals.PartnerOutSchema, 200),
-        "api.add_partner": (referrals.PartnerSchema, referrals.PartnerOutSchema, 201),
-        "api.queue": (None, casework.QueueItemSchema, 200),
-        "api.risk_rules": (None, risk.RulesSchema, 200),
-        "api.change_risk_rules": (risk.RulesChangeSchema, risk.RulesSchema, 200),
-        "api.returnee_risk": (None, risk.RiskSchema, 200),
-        "api.set_risk_level": (risk.SetLevelSchema, risk.RiskSchema, 200),
-        "api.add_contact": (casework.ContactSchema, None, 201),
-        "api.reschedule": (casework.RescheduleSchema, casework.TaskSchema, 200),
-        "api.close": (casework.CloseTaskSchema, casework.TaskSchema, 200),
-        "api.assign": (casework.AssignSchema, casework.CaseSchema, 200),
-        "api.close_returnee_case": (casework.CloseCaseSchema, casework.CaseSchema, 200),
-        "api.approve": (None, casework.CaseSchema, 200),
-        "api.plans": (None, PlanSchema, 200),
-        "api.plan": (None, PlanSchema, 200),
-        "api.replace_plan": (PlanSchema, PlanSchema, 200),
-        "api.me": (None, UserSchema, 200),
-        "api.users": (None, UserSchema, 200),
-        "api.centres": (None, CentreSchema, 200),
-        "api.centre": (None, CentreSchema, 200),
-        "api.add_centre": (CentreSchema, CentreSchema, 201),
-        "api.audit": (None, AuditEntrySchema, 200),
-        "api.returnee_audit": (None, AuditEntrySchema, 200),
-        "api.returnees": (None, ReturneeSummarySchema, 200),
-        "api.returnee": (None, ReturneeSchema, 200),
-        "api.create_returnee": (reception.ReturneeCreateSchema, ReturneeSchema, 201),
-        "api.patch_returnee": (reception.ReturneePatchSchema, ReturneeSchema, 200),
-        "api.add_arrival": (reception.NewArrivalSchema, ReturneeSchema, 201),
-        "api.handover": (reception.HandoverSchema, ReturneeSchema, 200),
-        "api.manifests": (reception.ManifestFormSchema, reception.ManifestResultSchema, 200),
-        "api.discard_list": (None, None, 204),
-        "api.places": (None, PlaceSchema, 200),
-        "api.coverage": (None, CoverageSchema, 200),
-        "api.change_coverage": (CoverageSchema, CoverageSchema, 200),
-        "api.cases": (None, casework.OfficeCaseSchema, 200),
-        "api.route": (casework.RouteSchema, casework.OfficeCaseSchema, 200),
-        "api.propose": (casework.TransferCreateSchema, casework.TransferSchema, 201),
-        "api.transfers": (None, casework.TransferListingSchema, 200),
-        "api.accept": (None, casework.TransferSchema, 200),
-        "api.decline": (casework.DeclineSchema, casework.TransferSchema, 200),
-        "api.erasure_request": (rights.ErasureRequestSchema, rights.ErasureSchema, 201),
-        "api.erasure_approve": (None, rights.ErasureSchema, 200),
-        "api.erasure_refuse": (None, rights.ErasureSchema, 200),
+        "api.returnee_referrals": Contract(referrals.ReferralSchema),
+        "api.add_referral": Contract(
+            referrals.ReferralSchema, referrals.ReferralCreateSchema, statuses=created
+        ),
+        "api.referral": Contract(referrals.ReferralSchema, query=referrals.ReasonSchema),
+        "api.referral_status": Contract(referrals.ReferralSchema, referrals.StatusChangeSchema),
+        "api.partners": Contract(referrals.PartnerOutSchema, query=referrals.PartnerQuerySchema),
+        "api.add_partner": Contract(
+            referrals.PartnerOutSchema, referrals.PartnerSchema, statuses=created
+        ),
+        "api.queue": Contract(casework.QueueItemSchema, query=casework.QueueQuerySchema),
+        "api.risk_rules": Contract(risk.RulesSchema),
+        "api.change_risk_rules": Contract(risk.RulesSchema, risk.RulesChangeSchema),
+        "api.returnee_risk": Contract(risk.RiskSchema),
+        "api.set_risk_level": Contract(risk.RiskSchema, risk.SetLevelSchema),
+        "api.add_contact": Contract(
+            casework.ContactOutSchema, casework.ContactSchema, statuses=created
+        ),
+        "api.add_contact_with_person": Contract(
+            casework.ContactOutSchema, casework.ContactSchema, statuses=created
+        ),
+        "api.reschedule": Contract(casework.TaskSchema, casework.RescheduleSchema),
+        "api.acknowledge": Contract(casework.TaskSchema),
+        "api.close": Contract(casework.TaskSchema, casework.CloseTaskSchema),
+        "api.assign": Contract(casework.CaseSchema, casework.AssignSchema),
+        "api.loads": Contract(casework.CaseloadSchema),
+        "api.close_returnee_case": Contract(casework.CaseSchema, casework.CloseCaseSchema),
+        "api.approve": Contract(casework.CaseSchema, casework.ApproveSchema),
+        "api.plans": Contract(PlanSchema),
+        "api.plan": Contract(PlanSchema),
+        "api.replace_plan": Contract(PlanSchema, PlanSchema),
+        "api.me": Contract(UserSchema),
+        "api.users": Contract(UserSchema),
+        "api.centres": Contract(CentreSchema),
+        "api.centre": Contract(CentreSchema),
+        "api.add_centre": Contract(CentreSchema, CentreSchema, statuses=created),
+        "api.audit": Contract(AuditEntrySchema, query=AuditQuerySchema),
+        "api.returnees": Contract(ReturneeSummarySchema, query=SearchQuerySchema),
+        "api.returnee": Contract(ReturneeSchema),
+        "api.create_returnee": Contract(
+            ReturneeSchema, reception.ReturneeCreateSchema, statuses=created
+        ),
+        "api.patch_returnee": Contract(ReturneeSchema, reception.ReturneePatchSchema),
+        "api.add_arrival": Contract(ReturneeSchema, reception.NewArrivalSchema, statuses=created),
+        "api.handover": Contract(ReturneeSchema, reception.HandoverSchema),
+        "api.manifests": Contract(
+            reception.ManifestResultSchema, reception.ManifestFormSchema, statuses=(200, 201)
+        ),
+        "api.places": Contract(PlaceSchema, query=PlaceQuerySchema),
+        "api.coverage": Contract(CoverageSchema),
+        "api.change_coverage": Contract(CoverageSchema, CoverageSchema),
+        "api.cases": Contract(casework.OfficeCaseSchema, query=casework.OfficeCasesQuerySchema),
+        "api.route": Contract(casework.OfficeCaseSchema, casework.RouteSchema),
+        "api.propose": Contract(
+            casework.TransferSchema, casework.TransferCreateSchema, statuses=created
+        ),
+        "api.transfers": Contract(
+            casework.TransferListingSchema, query=casework.TransferQuerySchema
+        ),
+        "api.accept": Contract(casework.TransferSchema),
+        "api.decline": Contract(casework.TransferSchema, casework.DeclineSchema),
+        "api.returnee_audit": Contract(AuditEntrySchema, query=PageQuerySchema),
+        "api.discard_list": Contract(statuses=(204,)),
+        "api.erasure_request": Contract(
+            rights.ErasureSchema, rights.ErasureRequestSchema, statuses=created
+        ),
+        "api.erasure_approve": Contract(rights.ErasureSchema),
+        "api.erasure_refuse": Contract(rights.ErasureSchema),
     }
 
 
 def build_spec(app: Flask) -> dict:
+    """The document: every /api/v1 rule, its path, query and body parameters and its answers
+    generated from the marshmallow schemas the views load and dump with, so the document
+    states the validators' own constraints (required fields, choices, lengths, ranges)."""
     spec = APISpec(
         title="returnees API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
-    known = _schemas()
+    contracts = _contracts()
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
             continue
         path = PATH_PARAMETER.sub(r"{\2}", rule.rule)
+        contract = contracts.get(rule.endpoint, Contract())
         operations = {
-            method.lower(): _operation(app, rule, known.get(rule.endpoint))
+            method.lower(): _operation(app, rule, contract)
             for method in rule.methods - {"HEAD", "OPTIONS"}
         }
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(app: Flask, rule, schemas) -> dict:
+def _path_parameter(kind: str, name: str) -> dict:
+    """A path parameter; an <int:...> id is a database id, so one past MAX_ID finds nothing."""
+    schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID} if kind == "int" else {}
+    return {"in": "path", "name": name, "required": True, "schema": schema or {"type": "string"}}
+
+
+def _operation(app: Flask, rule, contract: Contract) -> dict:
     view = app.view_functions[rule.endpoint]
     summary = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
-    body, response, status = schemas or (None, None, 200)
+    parameters: list = [
+        _path_parameter(kind, name) for kind, name in PATH_PARAMETER.findall(rule.rule)
+    ]
+    if contract.query is not None:
+        parameters.append({"in": "query", "schema": contract.query})
+    responses: dict = {
+        "default": {"description": "Error", "content": {"application/json": {"schema": "Error"}}}
+    }
+    for status in contract.statuses:
+        responses[str(status)] = {"description": "OK"}
+        if contract.response is not None:
+            many = rule.endpoint in LISTS
+            content = {"schema": contract.response(many=True) if many else contract.response}
+            responses[str(status)]["content"] = {"application/json": content}
     operation: dict = {
         "summary": summary,
         "security": [{"bearer": []}],
-        "parameters": [
-            {
-                "in": "path",
-                "name": name,
-                "required": True,
-                "schema": {"type": "integer" if kind == "int" else "string"},
-            }
-            for kind, name in PATH_PARAMETER.findall(rule.rule)
-        ],
-        "responses": {
-            str(status): {"description": "OK"},
-            "default": {
-                "description": "Error",
-                "content": {"application/json": {"schema": "Error"}},
-            },
-        },
+        "parameters": parameters,
+        "responses": responses,
     }
-    if response is not None:
-        schema = response(many=True) if rule.endpoint in LISTS else response
-        operation["responses"][str(status)]["content"] = {"application/json": {"schema": schema}}
-    if body is not None:
+    if contract.body is not None:
         kind = "multipart/form-data" if rule.endpoint == "api.manifests" else "application/json"
-        operation["requestBody"] = {"required": True, "content": {kind: {"schema": body}}}
+        operation["requestBody"] = {"required": True, "content": {kind: {"schema": contract.body}}}
     return operation
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from returnees.core.bounds import MAX_ID
 
 
 class AuditEntrySchema(Schema):
@@ -20,4 +22,4 @@ class AuditQuerySchema(Schema):
     record_id = fields.String(load_default="")
     since = fields.AwareDateTime(load_default=None, default_timezone=None)
     until = fields.AwareDateTime(load_default=None, default_timezone=None)
-    page = fields.Integer(load_default=1, validate=lambda page: page >= 1)
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_ID))

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
-from flask_babel import lazy_gettext as _
-from marshmallow import ValidationError
+from flask import Response, jsonify
 
-from returnees.api import bp, load_body
+from returnees.api import bp, load_body, load_query
 from returnees.audit.services import record_list_shown
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
+from returnees.casework.models import CaseContact
 from returnees.casework.queue import QueueCriteria, build_queue, reason_in_words
 from returnees.casework.routing import cases_of_office, route_by_hand
 from returnees.casework.schemas import (
+    ApproveSchema,
     AssignSchema,
+    CaseloadSchema,
     CaseSchema,
     CloseCaseSchema,
     CloseTaskSchema,
+    ContactOutSchema,
     ContactSchema,
     DeclineSchema,
     OfficeCaseSchema,
     OfficeCasesQuerySchema,
     QueueItemSchema,
+    QueueQuerySchema,
     RescheduleSchema,
     RouteSchema,
     TaskSchema,
     TransferCreateSchema,
     TransferListingSchema,
+    TransferQuerySchema,
     TransferSchema,
 )
 from returnees.casework.services import (
@@ -47,7 +51,6 @@ from returnees.casework.transfers import (
     propose_transfer,
 )
 from returnees.core.db import get_session
-from returnees.core.errors import InvalidInput
 
 CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 
@@ -57,12 +60,9 @@ CASEWORK = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 def queue() -> Response:
     """The token user's queue, in the order of the web page: urgent, overdue, high risk, due
     today, the rest. Filters: mine, region, overdue, children (true/false); limit (at most 200)."""
-    items = build_queue(
-        get_session(),
-        current_actor(),
-        QueueCriteria.from_mapping(request.args),
-        limit=request.args.get("limit", 50, type=int),
-    )
+    query = load_query(QueueQuerySchema())
+    limit = query.pop("limit")
+    items = build_queue(get_session(), current_actor(), QueueCriteria(**query), limit=limit)
     dumped = [
         {
             "task_id": item.task_id,
@@ -100,7 +100,7 @@ def add_contact(task_id: int) -> tuple[Response, int]:
     contact = record_contact(
         get_session(), current_actor(), task_id, body["kind"], body["outcome"], body["note"]
     )
-    return jsonify({"id": contact.id, "task_id": task_id, "outcome": contact.outcome.value}), 201
+    return jsonify(ContactOutSchema().dump(_contact(contact))), 201
 
 
 @bp.post("/returnees/<int:returnee_id>/contacts")
@@ -112,8 +112,11 @@ def add_contact_with_person(returnee_id: int) -> tuple[Response, int]:
     contact = record_contact_with_person(
         get_session(), current_actor(), returnee_id, body["kind"], body["outcome"], body["note"]
     )
-    dumped = {"id": contact.id, "task_id": contact.task_id, "outcome": contact.outcome.value}
-    return jsonify(dumped), 201
+    return jsonify(ContactOutSchema().dump(_contact(contact))), 201
+
+
+def _contact(contact: CaseContact) -> dict:
+    return {"id": contact.id, "task_id": contact.task_id, "outcome": contact.outcome.value}
 
 
 @bp.post("/tasks/<int:task_id>/reschedule")
@@ -155,17 +158,16 @@ def assign() -> Response:
 @requires_role(Role.SUPERVISOR)
 def loads() -> Response:
     """Each social worker's open cases and overdue tasks."""
-    return jsonify(
-        [
-            {
-                "worker_id": load.worker.id,
-                "email": load.worker.email,
-                "open_cases": load.open_cases,
-                "overdue": load.overdue,
-            }
-            for load in caseloads(get_session(), current_actor())
-        ]
-    )
+    dumped = [
+        {
+            "worker_id": load.worker.id,
+            "email": load.worker.email,
+            "open_cases": load.open_cases,
+            "overdue": load.overdue,
+        }
+        for load in caseloads(get_session(), current_actor())
+    ]
+    return jsonify(CaseloadSchema(many=True).dump(dumped))
 
 
 @bp.post("/returnees/<int:returnee_id>/close")
@@ -181,10 +183,8 @@ def close_returnee_case(returnee_id: int) -> Response:
 @requires_role(Role.SUPERVISOR)
 def approve(returnee_id: int) -> Response:
     """Approve closing a child's case (approve: false refuses it)."""
-    body = request.get_json(silent=True) or {}
-    case = approve_closing(
-        get_session(), current_actor(), returnee_id, body.get("approve", True) is not False
-    )
+    approve = load_body(ApproveSchema())["approve"]
+    case = approve_closing(get_session(), current_actor(), returnee_id, approve)
     return jsonify(CaseSchema().dump(case))
 
 
@@ -193,10 +193,7 @@ def approve(returnee_id: int) -> Response:
 def cases() -> Response:
     """Open cases by follow-up office (office=<code>, or none: waiting to be routed), within
     the token's scope, in pages of `limit` (200; at most 1000) after the case id `after`."""
-    try:
-        query = OfficeCasesQuerySchema().load(request.args)
-    except ValidationError as error:
-        raise InvalidInput(_("Some fields are not valid."), error.messages) from error
+    query = load_query(OfficeCasesQuerySchema())
     found = cases_of_office(
         get_session(), current_actor(), query["office"], query["limit"], query["after"]
     )
@@ -230,7 +227,7 @@ def propose(returnee_id: int) -> tuple[Response, int]:
 @requires_role(*CASEWORK)
 def transfers() -> Response:
     """Transfers to or from the token's office (a supervisor: the country's), by status."""
-    status = request.args.get("status", "pending")
+    status = load_query(TransferQuerySchema())["status"]
     found = list_transfers(get_session(), current_actor(), status)
     people = (waiting.transfer.returnee_id for waiting in found)
     record_list_shown(get_session(), current_actor(), "transfer", people)

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from returnees.casework.models import TransferStatus
+from returnees.casework.queue import MAX_ITEMS
+from returnees.core.bounds import record_id
+
 
 class QueueItemSchema(Schema):
     task_id = fields.Integer()
@@ -28,12 +32,29 @@ class QueueItemSchema(Schema):
     )
 
 
+class QueueQuerySchema(Schema):
+    mine = fields.Boolean(load_default=False, metadata={"description": "only my tasks"})
+    region = fields.Boolean(load_default=False, metadata={"description": "my whole region"})
+    overdue = fields.Boolean(load_default=False)
+    children = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_ITEMS))
+
+
+class TransferQuerySchema(Schema):
+    status = fields.String(
+        load_default=TransferStatus.PENDING.value,
+        validate=validate.OneOf([status.value for status in TransferStatus]),
+    )
+
+
 class OfficeCasesQuerySchema(Schema):
     office = fields.String(
         required=True, metadata={"description": "an office's code, or none: waiting to be routed"}
     )
-    after = fields.Integer(
-        load_default=None, metadata={"description": "the last case id of the page before"}
+    after = record_id(
+        strict=False,
+        load_default=None,
+        metadata={"description": "the last case id of the page before"},
     )
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
@@ -54,9 +75,26 @@ class CloseTaskSchema(Schema):
     note = fields.String(load_default="")
 
 
+class ContactOutSchema(Schema):
+    id = fields.Integer()
+    task_id = fields.Integer(allow_none=True, metadata={"description": "null: no task answered"})
+    outcome = fields.String()
+
+
 class AssignSchema(Schema):
-    returnee_ids = fields.List(fields.Integer(), required=True)
-    worker_id = fields.Integer(required=True)
+    returnee_ids = fields.List(record_id(), required=True, validate=validate.Length(min=1))
+    worker_id = record_id(required=True)
+
+
+class CaseloadSchema(Schema):
+    worker_id = fields.Integer()
+    email = fields.String()
+    open_cases = fields.Integer()
+    overdue = fields.Integer()
+
+
+class ApproveSchema(Schema):
+    approve = fields.Boolean(load_default=True, metadata={"description": "false: refuse"})
 
 
 class CloseCaseSchema(Schema):

@@ -39,6 +39,7 @@ from sqlalchemy.types import TypeDecorator
 EXTENSION = "returnees.db"
 SQLITE_BEGIN = "sqlite_begin"  # execution option: how a transaction begins on SQLite
 _PG_TYPE = re.compile(r"\(.*\)")  # VARCHAR(20) -> varchar: the type names COPY BINARY is told
+CONNECT_TIMEOUT_SECONDS = 2
 T = TypeVar("T")
 V = TypeVar("V", bound=Callable[..., Any])
 
@@ -91,8 +92,8 @@ class Base(DeclarativeBase):
 class Database:
     """The engine and the session factory of one application."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = build_engine(url)
+    def __init__(self, url: str, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> None:
+        self.engine = build_engine(url, connect_timeout)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -100,14 +101,16 @@ class Database:
         return self.engine.dialect.name
 
 
-def build_engine(url: str) -> Engine:
+def build_engine(url: str, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
+    """The engine of a database URL. A PostgreSQL server that takes the connection and never
+    answers fails it after `connect_timeout` seconds (libpq counts at least 2), not never."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         _make_sqlite_transactional(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": connect_timeout})
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
@@ -133,7 +136,9 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = Database(app.config["DATABASE_URL"])
+    app.extensions[EXTENSION] = Database(
+        app.config["DATABASE_URL"], app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"]
+    )
     app.after_request(_finish_request)
     app.teardown_appcontext(_close_session)
 
@@ -145,8 +150,42 @@ def database() -> Database:
 def get_session() -> Session:
     """The session of the current request, job or command; created on first use."""
     if "db_session" not in g:
-        g.db_session = _reading_session() if _view_reads_only() else database().sessionmaker()
+        session = _reading_session() if _view_reads_only() else database().sessionmaker()
+        if has_request_context():
+            _limit_statements(session, _request_statement_timeout())
+        g.db_session = session
     return g.db_session
+
+
+def statement_timeout(seconds: int) -> Callable[[V], V]:
+    """Give a view's statements `seconds` each (0: no limit) instead of the
+    WEB_STATEMENT_TIMEOUT_SECONDS of every request: an export that reads a whole country."""
+
+    def mark(view: V) -> V:
+        view.statement_timeout = seconds  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _request_statement_timeout() -> int:
+    view = current_app.view_functions.get(request.endpoint or "")
+    default = current_app.config["WEB_STATEMENT_TIMEOUT_SECONDS"]
+    return getattr(view, "statement_timeout", default)
+
+
+def _limit_statements(session: Session, seconds: int) -> None:
+    """Cancel any statement of this session's transactions that runs longer than `seconds`, on
+    PostgreSQL: a request waiting on a lock or a hung query answers 503 instead of holding a
+    web worker until gunicorn kills it. Jobs and commands (no request) set their own."""
+    if not seconds or database().dialect != "postgresql":
+        return
+
+    @event.listens_for(session, "after_begin")
+    def _set_timeout(_session: Session, _transaction: Any, connection: Any) -> None:
+        connection.execute(
+            text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(seconds * 1000)}
+        )
 
 
 def reads_only(view: V) -> V:

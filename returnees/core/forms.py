@@ -11,8 +11,17 @@ import wtforms
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    DateTimeField,
+    Field,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import ValidationError
 
+from returnees.core.bounds import EARLIEST_DATE, LATEST_DATE, in_calendar
 from returnees.core.errors import DomainError
 
 DAY_FIRST = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
@@ -151,7 +160,8 @@ class DayMonthYearTimeField(DayMonthYearField):
 class NamesItsChoices:
     """Form meta: a choice left empty or not in the list says which field it is ("Choose one of
     the options for “Sex”"), where WTForms says only "Not a valid choice." under it. A field
-    given its own message keeps it."""
+    given its own message keeps it. Every date and time must lie in the calendar the app
+    computes with (a search to 9999-12-31 is an error beside the field, not a 500)."""
 
     def bind_field(self, form: wtforms.Form, unbound_field, options: dict) -> Field:
         field = super().bind_field(form, unbound_field, options)
@@ -159,7 +169,20 @@ class NamesItsChoices:
             field.invalid_choice_message = _(
                 "Choose one of the options for “%(field)s”.", field=field.label.text
             )
+        if isinstance(field, (DateTimeField, DayMonthYearField)):
+            field.validators = [*field.validators, _within_calendar]
         return field
+
+
+def _within_calendar(_form: wtforms.Form, field: Field) -> None:
+    if field.data and not in_calendar(field.data):
+        raise ValidationError(
+            _(
+                "Give a date between %(first)s and %(last)s.",
+                first=EARLIEST_DATE.year,
+                last=LATEST_DATE.year,
+            )
+        )
 
 
 def is_single_choice(field: Field) -> bool:

@@ -24,6 +24,8 @@ INTEGER_SETTINGS = {
     "SESSION_MAX_HOURS",
     "CASE_RETENTION_YEARS",
     "BREAK_GLASS_HOURS",
+    "DATABASE_CONNECT_TIMEOUT_SECONDS",
+    "WEB_STATEMENT_TIMEOUT_SECONDS",
 }
 # Whole numbers that must be at least 1: a session that lasts 0 minutes signs nobody in.
 POSITIVE_SETTINGS = {"SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"}

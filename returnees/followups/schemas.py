@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from flask_babel import lazy_gettext as _
+from marshmallow import Schema, fields, validate
+
+from returnees.core.bounds import record_id
 
 
 class PlanStepSchema(Schema):
     """A step; an unknown answer type or template is the service's clear error, not a 422 here."""
 
     id = fields.Integer(dump_only=True)
-    step_id = fields.Integer(load_only=True, load_default=None, allow_none=True)
+    step_id = record_id(load_only=True, load_default=None, allow_none=True)
     day_offset = fields.Raw(required=True)
     template = fields.String(required=True)
     answer_type = fields.String(required=True)
@@ -19,4 +22,8 @@ class PlanSchema(Schema):
     profile = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
-    steps = fields.List(fields.Nested(PlanStepSchema), required=True)
+    steps = fields.List(
+        fields.Nested(PlanStepSchema),
+        required=True,
+        validate=validate.Length(min=1, error=_("A plan needs at least one step.")),
+    )

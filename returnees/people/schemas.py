@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from returnees.people.services import MAX_PAGE
+
+
+class SearchQuerySchema(Schema):
+    q = fields.String(load_default="", metadata={"description": "name, document or phone"})
+    centre = fields.String(load_default="", metadata={"description": "a centre's code"})
+    arrived_from = fields.AwareDateTime(load_default=None)
+    arrived_to = fields.AwareDateTime(load_default=None)
 
 
 class DocumentOutSchema(Schema):
@@ -87,3 +96,11 @@ class ReturneeSchema(ReturneeSummarySchema):
 class CandidateSchema(ReturneeSummarySchema):
     reasons = fields.List(fields.String())
     arrivals = fields.List(fields.Dict())
+
+
+class PageQuerySchema(Schema):
+    """?page= of a list a hundred to a page (who looked at a person)."""
+
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=MAX_PAGE), strict=False
+    )

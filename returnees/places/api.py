@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
-from returnees.api import bp
+from returnees.api import bp, load_query
 from returnees.auth.access import EVERY_ROLE, requires_role
 from returnees.places.catalogue import search_places
+from returnees.places.schemas import PlaceQuerySchema
 
 
 @bp.get("/places")
 @requires_role(*EVERY_ROLE)
 def places() -> Response:
     """Places matching q (name, department or code; accents and case ignored), in a country."""
-    country = request.args.get("country", "").upper()
-    found = search_places(country or None, request.args.get("q", ""))
+    query = load_query(PlaceQuerySchema())
+    found = search_places(query["country"] or None, query["q"])
     return jsonify([place.as_json() for place in found])

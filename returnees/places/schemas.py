@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from returnees.centres.models import Country
+
+
+class PlaceQuerySchema(Schema):
+    q = fields.String(load_default="", metadata={"description": "name, department or code"})
+    country = fields.String(
+        load_default="", validate=validate.OneOf(["", *(country.value for country in Country)])
+    )
 
 
 class PlaceSchema(Schema):

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from flask_babel import lazy_gettext as _
-from marshmallow import ValidationError
 
-from returnees.api import bp, load_body
+from returnees.api import bp, load_body, load_form
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
-from returnees.core.errors import Conflict, InvalidInput
+from returnees.core.errors import Conflict
 from returnees.people.schemas import ReturneeSchema
 from returnees.people.services import require_returnee
 from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
@@ -176,13 +175,8 @@ def handover(returnee_id: int) -> Response:
 def manifests() -> tuple[Response, int]:
     """Upload a passenger list (multipart: file, centre, reference, expected_at, mode,
     deporting_country, import): answers with the preview, or with the import's result."""
-    try:
-        form = ManifestFormSchema().load(request.form)
-    except ValidationError as error:
-        raise InvalidInput(_("Some fields are not valid."), error.messages) from error
-    upload = request.files.get("file")
-    if upload is None:
-        raise InvalidInput(_("Some fields are not valid."), {"file": [_("Attach the list.")]})
+    form = load_form(ManifestFormSchema())
+    upload = form["file"]
     entry = ManifestEntry(
         form["centre"],
         form["reference"],

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
+from returnees.core.bounds import MAX_ID, record_id
 from returnees.people.identity import DocumentType
 from returnees.people.models import Channel, PhoneOwner, Sex
 from returnees.reception.models import GuardianRelationship, TravelMode
@@ -41,7 +43,8 @@ class MatchField(fields.Field):
     """'new', or the id of the earlier record this person is."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if value == "new" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        is_id = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+        if value == "new" or is_id:
             return value
         raise ValidationError('Use "new" or the id of the earlier record.')
 
@@ -60,11 +63,18 @@ class ReturneeCreateSchema(Schema):
     municipality = fields.String(load_default="", metadata={"description": "as typed; not read"})
     home = fields.Nested(HomeSchema, load_default=None, allow_none=True)
     arrival = fields.Nested(ArrivalSchema, required=True)
-    match = MatchField(load_default=None)
-    # The id of a person who arrived with this one (same centre, within a day): one household.
-    household_with = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1)
+    match = MatchField(
+        load_default=None,
+        metadata={
+            "oneOf": [
+                {"type": "string", "enum": ["new"]},
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            ],
+            "description": "new, or the id of the earlier record this person is",
+        },
     )
+    # The id of a person who arrived with this one (same centre, within a day): one household.
+    household_with = record_id(load_default=None, allow_none=True)
 
 
 class ReturneePatchSchema(Schema):
@@ -84,13 +94,11 @@ class NewArrivalSchema(Schema):
     arrival = fields.Nested(ArrivalSchema, required=True)
     unaccompanied = fields.Boolean(load_default=False)
     phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
-    household_with = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2**31 - 1)
-    )
+    household_with = record_id(load_default=None, allow_none=True)
 
 
 class HandoverSchema(Schema):
-    arrival_id = fields.Integer(load_default=None)
+    arrival_id = record_id(load_default=None)
     guardian_name = fields.String(required=True)
     relationship = fields.String(
         required=True, validate=validate.OneOf(_values(GuardianRelationship))
@@ -103,6 +111,11 @@ class HandoverSchema(Schema):
 
 
 class ManifestFormSchema(Schema):
+    file = fields.Raw(
+        required=True,
+        error_messages={"required": [_("Attach the list.")]},  # a list: kept lazy
+        metadata={"type": "string", "format": "binary", "description": "CSV or XLSX"},
+    )
     centre = fields.String(required=True)
     reference = fields.String(required=True)
     mode = fields.String(load_default="flight")

@@ -6,7 +6,7 @@ from flask import Response, jsonify, request
 from flask_babel import lazy_gettext as _
 from marshmallow import Schema, ValidationError
 
-from returnees.api import bp, load_body
+from returnees.api import bp, load_body, load_query
 from returnees.auth.access import current_actor, requires_role
 from returnees.core.db import get_session
 from returnees.core.errors import InvalidInput
@@ -91,7 +91,7 @@ def referral_status(referral_id: int) -> Response:
 @requires_role(*PARTNER_READERS)
 def partners() -> Response:
     """Partner organisations of the token's country, by `service` and `region`."""
-    query = _load_query(PartnerQuerySchema(), request.args)
+    query = load_query(PartnerQuerySchema())
     found = list_partners(get_session(), current_actor(), **query)
     return jsonify(PartnerOutSchema(many=True).dump(found))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from returnees.centres.models import Country
+from returnees.core.bounds import record_id
 from returnees.referrals.models import OrganisationKind, ReferralStatus, ServiceKind
 from returnees.referrals.services import changes_of, next_statuses
 
@@ -48,7 +49,9 @@ class PartnerOutSchema(PartnerSchema):
 class PartnerQuerySchema(Schema):
     service = fields.String(load_default="", validate=validate.OneOf(["", *SERVICES]))
     region = fields.String(load_default="")
-    country = fields.String(load_default="")
+    country = fields.String(
+        load_default="", validate=validate.OneOf(["", *(country.value for country in Country)])
+    )
     include_inactive = fields.Boolean(load_default=False)
 
 
@@ -71,7 +74,7 @@ class ReferralChangeSchema(Schema):
 
 
 class ReferralCreateSchema(Schema):
-    organisation_id = fields.Integer(required=True, strict=True)
+    organisation_id = record_id(required=True)
     service = fields.String(required=True, validate=validate.OneOf(SERVICES))
     has_consent = fields.Boolean(required=True)
     is_protection = fields.Boolean(load_default=False)

@@ -98,3 +98,17 @@ def test_a_disabled_users_token_stops_working(app, make_user, token_for, in_app)
     with in_app() as session:
         disable_user(session, Actor.system("test"), user.email)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_method_the_api_path_does_not_take_is_405_naming_those_it_does(app, make_user, token_for):
+    response = app.test_client().delete("/api/v1/centres", headers=token_for(make_user()))
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    assert error_of(response)["code"] == "method_not_allowed"
+
+
+def test_a_method_a_page_does_not_take_is_405_naming_those_it_does(app):
+    response = app.test_client().put("/auth/sign-in")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"].split(", ")
+    assert response.mimetype == "text/html"

@@ -104,6 +104,35 @@ def test_pages_carry_security_headers_and_no_third_party_assets(app):
     assert "http://" not in page and "https://" not in page, "every asset is served by the app"
 
 
+def test_every_answer_refuses_the_browsers_powerful_features(app, make_user, token_for):
+    client = app.test_client()
+    for response in (
+        client.get("/auth/sign-in"),
+        client.get("/api/v1/me", headers=token_for(make_user())),
+        client.get("/healthz"),
+    ):
+        policy = dict(
+            feature.strip().split("=")
+            for feature in response.headers["Permissions-Policy"].split(",")
+        )
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert policy[feature] == "()", f"{feature} is not refused on {response.request.path}"
+
+
+def test_only_production_tells_browsers_to_keep_to_https(app, monkeypatch, tmp_path):
+    assert "Strict-Transport-Security" not in app.test_client().get("/auth/sign-in").headers
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-more-than-32-bytes")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
+    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    production = create_app({"RETURNEES_ENV": "production"})
+    hsts = production.test_client().get("/auth/sign-in").headers["Strict-Transport-Security"]
+    directives = [directive.strip() for directive in hsts.split(";")]
+    assert int(directives[0].removeprefix("max-age=")) >= 365 * 24 * 60 * 60
+    assert "includeSubDomains" in directives
+
+
 def test_the_first_load_of_a_page_stays_under_200_kb(app):
     client = app.test_client()
     page = client.get("/auth/sign-in")
