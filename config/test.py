@@ -9,3 +9,6 @@ DEMO_PASSWORD = "demo-returnees"
 ARGON2_TIME_COST = 1
 ARGON2_MEMORY_COST = 1024
 ARGON2_PARALLELISM = 1
+# Fixed keys, so a database built by one run opens in the next; never used anywhere else.
+ENCRYPTION_KEYS = "t1=Q3hidmuyH7krwEkydXMV7sl95k5PgvnsdM6dRI4-nDA"
+BLIND_INDEX_KEY = "YEGo5qjGq7YPnJXWEtJUXMz5w2o-1_7IW27wjAA0d_U"

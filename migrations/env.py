@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from returnees.core.db import Base, UTCDateTime, build_engine
+from returnees.core.encryption import SealedText
 from returnees.models import import_all_models
 
 import_all_models()
@@ -13,9 +14,12 @@ target_metadata = Base.metadata
 
 
 def render_item(type_: str, obj: object, autogen_context) -> str | bool:
-    """Write our UTC timestamp type as the plain timezone-aware DateTime it is stored as."""
+    """Write our UTC timestamp type as the plain timezone-aware DateTime it is stored as, and a
+    sealed column as the text it is."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, SealedText):
+        return "sa.Text()"
     return False
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from returnees.core import clock, db, i18n, settings, web
+from returnees.core import clock, db, encryption, i18n, settings, web
 from returnees.models import import_all_models
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -26,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions[clock.EXTENSION] = clock.SystemClock()
+    encryption.init_app(app)
     import_all_models()  # every table known before the first flush, in any process
     db.init_app(app)
     _init_extensions(app)
@@ -164,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from returnees.auth.cli import users_cli
     from returnees.centres.cli import centres_cli
+    from returnees.core.keys import keys_cli
     from returnees.core.migrations import db_cli
     from returnees.core.scheduler import serve_command, worker_command
     from returnees.demo.cli import seed_demo_command
@@ -171,6 +173,7 @@ def _register_commands(app: Flask) -> None:
 
     for command in (
         db_cli,
+        keys_cli,
         users_cli,
         centres_cli,
         replies_cli,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import Country
+from returnees.core.encryption import phone_index
 from returnees.messaging.models import InboundMessage, OutboundMessage
 from returnees.people.models import Phone, Returnee
 
@@ -38,8 +39,9 @@ def conversation(
         outbound = select(OutboundMessage).where(OutboundMessage.returnee_id == returnee_id)
         inbound = select(InboundMessage).where(InboundMessage.returnee_id == returnee_id)
     elif numbers:
-        outbound = select(OutboundMessage).where(OutboundMessage.phone.in_(numbers))
-        inbound = select(InboundMessage).where(InboundMessage.from_number.in_(numbers))
+        indexes = [phone_index(number) for number in numbers]
+        outbound = select(OutboundMessage).where(OutboundMessage.phone_index.in_(indexes))
+        inbound = select(InboundMessage).where(InboundMessage.from_number_index.in_(indexes))
     else:
         return []
     lines = [
@@ -71,16 +73,16 @@ class SimulatedPhone:
 def simulated_phones(session: Session, limit: int = 30) -> list[SimulatedPhone]:
     """The phones of the most recently registered people, each with what it received."""
     rows = session.execute(
-        select(Phone.number, Returnee.given_names, Returnee.family_names, Returnee.nationality)
+        select(Phone, Returnee.given_names, Returnee.family_names, Returnee.nationality)
         .join(Returnee, Phone.returnee_id == Returnee.id)
         .order_by(Returnee.updated_at.desc(), Phone.id.desc())
         .limit(limit * 3)
     ).all()
     owners: dict[str, list[str]] = {}
     countries: dict[str, Country] = {}
-    for number, given, family, nationality in rows:
-        owners.setdefault(number, []).append(f"{given} {family}")
-        countries.setdefault(number, nationality)
+    for phone, given, family, nationality in rows:
+        owners.setdefault(phone.number, []).append(f"{given} {family}")
+        countries.setdefault(phone.number, nationality)
     return [
         SimulatedPhone(n, owners[n], conversation(session, [n], limit=20), countries[n])
         for n in list(owners)[:limit]

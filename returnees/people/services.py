@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,12 +17,16 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Centre, Country
 from returnees.core.db import get_required
+from returnees.core.encryption import document_index, phone_index
 from returnees.core.errors import Forbidden
-from returnees.people.identity import compare_names, fold
+from returnees.people.identity import InvalidValue, compare_names, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
 from returnees.people.scope import covers_returnee, returnee_scope
 
 PEOPLE_ROLES = (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR)
+# The spaces and dashes between groups of digits ("5555 1234", "2345 67890 0101"): a number
+# is searched whole.
+DIGIT_GROUPS = re.compile(r"(?<=\d)[\s-]+(?=\d)")
 MAX_CANDIDATES = 10
 # People sharing one birth date compared by name; placeholder dates (01/01) can have many.
 BIRTH_DATE_SCAN = 2000
@@ -63,18 +69,19 @@ def find_candidates_for_many(
     Three indexed queries serve a whole passenger list, so the time grows with the list and
     with the people who share a birth date, not with the registry.
     """
-    documents = {p.document_number for p in probes if p.document_type and p.document_number}
+    documents = {document_index(p.document_number) for p in probes if p.document_type}
+    documents.discard(None)
     kinds = {p.document_type for p in probes if p.document_type and p.document_number}
-    numbers = {number for p in probes for number in p.phones}
+    numbers = {phone_index(number) for p in probes for number in p.phones}
     dates = {p.birth_date for p in probes if p.birth_date}
     identity = select(*IDENTITY_COLUMNS)
     by_document = (
         _group(
             session,
             identity.where(
-                Returnee.document_type.in_(kinds), Returnee.document_number.in_(documents)
+                Returnee.document_type.in_(kinds), Returnee.document_number_index.in_(documents)
             ),
-            "document_number",
+            "document_number_index",
             country,
         )
         if documents
@@ -88,10 +95,10 @@ def find_candidates_for_many(
     by_phone = (
         _group(
             session,
-            select(Phone.number, *IDENTITY_COLUMNS)
+            select(Phone.number_index, *IDENTITY_COLUMNS)
             .join(Returnee, Phone.returnee_id == Returnee.id)
-            .where(Phone.number.in_(numbers)),
-            "number",
+            .where(Phone.number_index.in_(numbers)),
+            "number_index",
             country,
         )
         if numbers
@@ -111,7 +118,7 @@ IDENTITY_COLUMNS = (
     Returnee.sex,
     Returnee.birth_date,
     Returnee.document_type,
-    Returnee.document_number,
+    Returnee.document_number_index,
 )
 
 
@@ -140,7 +147,7 @@ def _reasons_for(
         if reason not in reasons:
             reasons.append(reason)
 
-    for row in by_document.get(probe.document_number, []):
+    for row in by_document.get(document_index(probe.document_number), []):
         if row.document_type == probe.document_type:
             add(row.id, "document")
     for row in by_date.get(probe.birth_date, [])[:BIRTH_DATE_SCAN]:
@@ -151,7 +158,7 @@ def _reasons_for(
         ).is_match:
             add(row.id, "name_and_birth_date")
     for number in probe.phones:
-        for row in by_phone.get(number, []):
+        for row in by_phone.get(phone_index(number), []):
             add(row.id, "phone")
     strength = {"document": 3, "name_and_birth_date": 2, "phone": 1}
     ranked = sorted(found.items(), key=lambda item: -sum(strength[r] for r in item[1]))
@@ -194,7 +201,7 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
     )
     if search.centre:
         query = query.where(Centre.code == search.centre.strip().upper())
-    for word in fold(search.text).split():
+    for word in fold(DIGIT_GROUPS.sub("", search.text)).split():
         query = query.where(_matches_word(word))
     if search.arrived_from or search.arrived_to:
         arrivals = select(Arrival.returnee_id)
@@ -211,32 +218,45 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
         AuditAction.VIEW,
         "returnee_search",
         "",
-        query=search.text,
         shown=[returnee.id for returnee in found],
     )
     return found
 
 
 def _matches_word(word: str):
-    pattern = f"%{word}%"
+    """A word of a search: part of a name, or a whole document or phone number (they are
+    sealed: only a whole number's index can be looked up, not its last digits)."""
+    conditions = [Returnee.folded_name.like(f"%{word}%")]
     digits = "".join(char for char in word if char.isdigit())
-    conditions = [Returnee.folded_name.like(pattern)]
     if digits and len(digits) >= 4:
-        conditions.append(Returnee.document_number == digits)
-        conditions.append(
-            Returnee.id.in_(select(Phone.returnee_id).where(Phone.number.like(f"%{digits}")))
-        )
+        conditions.append(Returnee.document_number_index == document_index(word))
+        phones = {phone_index(number) for number in _readings_as_phone(word)}
+        if phones:
+            conditions.append(
+                Returnee.id.in_(select(Phone.returnee_id).where(Phone.number_index.in_(phones)))
+            )
     return or_(*conditions)
+
+
+def _readings_as_phone(word: str) -> set[str]:
+    """A searched number in E.164, read as a number of each country served (8 digits) or as
+    given with its country code."""
+    readings = set()
+    for country in Country:
+        for written in (word, f"+{word}"):  # folding took the + away
+            with suppress(InvalidValue):
+                readings.add(normalise_phone(written, country.value))
+    return readings
 
 
 def shared_numbers(session: Session, returnee: Returnee) -> dict[str, int]:
     """For each of this person's numbers, how many other people have it too."""
-    numbers = [phone.number for phone in returnee.phones]
+    numbers = {phone_index(phone.number): phone.number for phone in returnee.phones}
     if not numbers:
         return {}
     rows = session.execute(
-        select(Phone.number, func.count(func.distinct(Phone.returnee_id)))
-        .where(and_(Phone.number.in_(numbers), Phone.returnee_id != returnee.id))
-        .group_by(Phone.number)
+        select(Phone.number_index, func.count(func.distinct(Phone.returnee_id)))
+        .where(and_(Phone.number_index.in_(numbers), Phone.returnee_id != returnee.id))
+        .group_by(Phone.number_index)
     ).all()
-    return dict(rows)
+    return {numbers[index]: count for index, count in rows}
