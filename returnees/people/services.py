@@ -16,8 +16,13 @@ from returnees.audit.services import record_event
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Centre, Country
-from returnees.core.db import get_required
-from returnees.core.encryption import document_index, phone_index
+from returnees.core.db import among, get_required
+from returnees.core.encryption import (
+    document_index,
+    normalise_document,
+    one_digit_variants,
+    phone_index,
+)
 from returnees.core.errors import Forbidden
 from returnees.people.identity import InvalidValue, compare_names, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
@@ -64,13 +69,15 @@ def find_candidates_for_many(
     """For each probe, earlier records that may be the same person: the same document, the same
     phone, or the same birth date, the same sex and a matching name; limited to records held in
     `country` when given. Ranked by the strength of the evidence (document, then name and birth
-    date, then a phone alone).
+    date or a document one digit apart, then a phone alone).
 
     Three indexed queries serve a whole passenger list, so the time grows with the list and
-    with the people who share a birth date, not with the registry.
+    with the people who share a birth date, not with the registry. Documents are sealed: a
+    document typed with one wrong digit is found by looking up the blind index of each of its
+    one-digit variants (117 for a 13-digit DPI).
     """
-    documents = {document_index(p.document_number) for p in probes if p.document_type}
-    documents.discard(None)
+    keys = [DocumentKeys.of(p) for p in probes]
+    documents = {index for key in keys for index in key.every()}
     kinds = {p.document_type for p in probes if p.document_type and p.document_number}
     numbers = {phone_index(number) for p in probes for number in p.phones}
     dates = {p.birth_date for p in probes if p.birth_date}
@@ -79,7 +86,8 @@ def find_candidates_for_many(
         _group(
             session,
             identity.where(
-                Returnee.document_type.in_(kinds), Returnee.document_number_index.in_(documents)
+                Returnee.document_type.in_(kinds),
+                among(session, Returnee.document_number_index, documents),
             ),
             "document_number_index",
             country,
@@ -104,7 +112,10 @@ def find_candidates_for_many(
         if numbers
         else {}
     )
-    reasons = [_reasons_for(p, by_document, by_date, by_phone) for p in probes]
+    reasons = [
+        _reasons_for(p, k, by_document, by_date, by_phone)
+        for p, k in zip(probes, keys, strict=True)
+    ]
     wanted = {returnee_id for found in reasons for returnee_id in found}
     records = {r.id: r for r in session.scalars(select(Returnee).where(Returnee.id.in_(wanted)))}
     return [[Candidate(records[i], why) for i, why in found.items()] for found in reasons]
@@ -136,8 +147,31 @@ def _group(session: Session, query, key: str, country: Country | None) -> dict:
     return grouped
 
 
+@dataclass(frozen=True)
+class DocumentKeys:
+    """The blind index of a probe's document, and those of its one-digit variants."""
+
+    exact: str | None = None
+    variants: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, probe: IdentityProbe) -> DocumentKeys:
+        if not (probe.document_type and probe.document_number):
+            return cls()
+        number = normalise_document(probe.document_number)
+        variants = frozenset(map(document_index, one_digit_variants(number)))
+        return cls(document_index(number), variants)
+
+    def every(self) -> set[str]:
+        return {self.exact, *self.variants} - {None}
+
+
 def _reasons_for(
-    probe: IdentityProbe, by_document: dict, by_date: dict, by_phone: dict
+    probe: IdentityProbe,
+    keys: DocumentKeys,
+    by_document: dict,
+    by_date: dict,
+    by_phone: dict,
 ) -> dict[int, list[str]]:
     """Candidate ids with the reasons each may be this person, strongest evidence first."""
     found: dict[int, list[str]] = {}
@@ -147,9 +181,13 @@ def _reasons_for(
         if reason not in reasons:
             reasons.append(reason)
 
-    for row in by_document.get(document_index(probe.document_number), []):
+    for row in by_document.get(keys.exact, []):
         if row.document_type == probe.document_type:
             add(row.id, "document")
+    for variant in keys.variants:
+        for row in by_document.get(variant, []):
+            if row.document_type == probe.document_type:
+                add(row.id, "document_one_digit")
     for row in by_date.get(probe.birth_date, [])[:BIRTH_DATE_SCAN]:
         if probe.sex and row.sex != probe.sex:
             continue
@@ -160,7 +198,7 @@ def _reasons_for(
     for number in probe.phones:
         for row in by_phone.get(phone_index(number), []):
             add(row.id, "phone")
-    strength = {"document": 3, "name_and_birth_date": 2, "phone": 1}
+    strength = {"document": 3, "name_and_birth_date": 2, "document_one_digit": 2, "phone": 1}
     ranked = sorted(found.items(), key=lambda item: -sum(strength[r] for r in item[1]))
     return dict(ranked[:MAX_CANDIDATES])
 

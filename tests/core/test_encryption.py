@@ -28,7 +28,12 @@ from returnees.core.encryption import (
 from returnees.core.settings import SettingsError
 from returnees.messaging.services import queue_message, record_inbound
 from returnees.people.models import Phone, Returnee
-from returnees.people.services import ReturneeSearch, search_returnees
+from returnees.people.services import (
+    IdentityProbe,
+    ReturneeSearch,
+    find_candidates,
+    search_returnees,
+)
 from returnees.reception.intake import PhoneEntry
 from returnees.reception.manifests import ManifestEntry, upload_passenger_list
 from returnees.reception.services import (
@@ -262,3 +267,23 @@ def test_the_embedded_default_makes_its_own_keys_under_instance_once(tmp_path):
     assert set(stored) == {"ENCRYPTION_KEYS", "BLIND_INDEX_KEY"}
     assert (tmp_path / "encryption-keys.json").stat().st_mode & 0o077 == 0
     assert load_keyring(default) == made
+
+
+def test_the_match_finds_a_document_typed_with_one_wrong_digit_by_its_variants(stored, in_app):
+    def reasons(number: str) -> dict[int, list[str]]:
+        probe = IdentityProbe("Otra", "Persona", None, "DPI", number)
+        with in_app() as session:
+            return {c.returnee.id: c.reasons for c in find_candidates(session, probe)}
+
+    assert reasons(DOCUMENT) == {stored.returnee_id: ["document"]}
+    assert reasons(DOCUMENT[:5] + "9" + DOCUMENT[6:]) == {
+        stored.returnee_id: ["document_one_digit"]
+    }
+    assert reasons(DOCUMENT[:5] + "99" + DOCUMENT[7:]) == {}, "two digits apart is someone else"
+
+
+def test_the_desk_finds_an_earlier_record_by_the_whole_phone(stored, in_app):
+    probe = IdentityProbe("Otra", "Persona", phones=(PHONE,))
+    with in_app() as session:
+        found = find_candidates(session, probe)
+    assert [(c.returnee.id, c.reasons) for c in found] == [(stored.returnee_id, ["phone"])]
