@@ -71,6 +71,9 @@ REQUIRED_SETTINGS = ()
 # start without them.
 ENCRYPTION_KEYS = None
 BLIND_INDEX_KEY = None
+# False stores personal data unsealed: only for the benches' comparison runs, refused unless
+# RETURNEES_ENV=test.
+ENCRYPTION_ENABLED = True
 # When true, the app refuses to start without Twilio's credentials and a sender.
 MESSAGING_REQUIRES_TWILIO = False
 

@@ -174,9 +174,14 @@ def _instance_keys(app: Flask) -> tuple[str, str]:
     path = Path(app.instance_path) / KEYS_FILE
     if not path.exists():
         made = {"ENCRYPTION_KEYS": f"k1={new_key()}", "BLIND_INDEX_KEY": new_key()}
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(made, file, indent=2)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made them first: theirs are read below
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                json.dump(made, file, indent=2)
     stored = json.loads(path.read_text())
     return stored["ENCRYPTION_KEYS"], stored["BLIND_INDEX_KEY"]
 

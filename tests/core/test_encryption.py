@@ -259,6 +259,11 @@ def test_production_refuses_to_start_without_its_keys_naming_them(monkeypatch):
     assert create_app({"RETURNEES_ENV": "production"}).extensions[EXTENSION].current == "k1"
 
 
+def test_encryption_can_be_turned_off_only_for_the_benches_comparison():
+    with pytest.raises(SettingsError, match="only for the bench"):
+        create_app({"RETURNEES_ENV": "development", "ENCRYPTION_ENABLED": False})
+
+
 def test_the_embedded_default_makes_its_own_keys_under_instance_once(tmp_path):
     default = Flask("returnees", instance_path=str(tmp_path))
     default.config.update(RETURNEES_ENV="development", ENCRYPTION_KEYS=None, BLIND_INDEX_KEY=None)
