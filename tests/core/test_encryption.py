@@ -292,3 +292,62 @@ def test_the_desk_finds_an_earlier_record_by_the_whole_phone(stored, in_app):
     with in_app() as session:
         found = find_candidates(session, probe)
     assert [(c.returnee.id, c.reasons) for c in found] == [(stored.returnee_id, ["phone"])]
+
+
+def test_the_migration_seals_what_was_stored_in_plaintext(tmp_path):
+    from alembic import command
+
+    from returnees.core.db import get_session
+    from returnees.core.migrations import alembic_config
+    from returnees.messaging.models import InboundMessage
+
+    before = create_app(
+        {"RETURNEES_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}"}
+    )
+    now = "2026-12-01 14:00:00"
+    with before.app_context():
+        command.upgrade(alembic_config(), "0029_discreet_staff_alerts")
+        session = get_session()
+        for statement in (
+            "INSERT INTO centres (id, code, name, kind, country, region, municipality, timezone,"
+            " created_at) VALUES (1, 'GT-X', 'X', 'airport', 'GT', '', '', 'America/Guatemala',"
+            " :now)",
+            "INSERT INTO returnees (id, given_names, family_names, folded_name, sex, nationality,"
+            " document_type, document_number, language, municipality, centre_id, arrivals_count,"
+            " created_at, updated_at) VALUES (1, 'Lucía', 'Xicará', 'lucia xicara', 'F', 'GT',"
+            " 'DPI', :document, 'es', '', 1, 1, :now, :now)",
+            "INSERT INTO phones (id, returnee_id, number, owner, channel, has_consent, is_usable,"
+            " created_at) VALUES (1, 1, :phone, 'self', 'sms', true, true, :now)",
+            "INSERT INTO inbound_messages (id, message_sid, from_number, channel, body,"
+            " media_count, keyword, received_at, payload) VALUES (1, 'SM1', '+50444443333',"
+            " 'sms', 'auxilio', 0, '', :now, '{\"Body\": \"auxilio\"}')",
+            "INSERT INTO tasks (id, returnee_id, kind, status, priority, reason, subject, due_at,"
+            " created_at, close_note, phone) VALUES (1, NULL, 'urgent_safety', 'open', 0,"
+            " 'unknown number: auxilio', 'reply:1', :now, :now, '', '+50444443333')",
+        ):
+            session.execute(text(statement), {"now": now, "document": DOCUMENT, "phone": PHONE})
+        session.commit()
+        command.upgrade(alembic_config(), "head")
+    with before.app_context():
+        session = get_session()
+        dump = " ".join(
+            str(row)
+            for table in ("returnees", "phones", "inbound_messages", "tasks")
+            for row in session.execute(text(f"SELECT * FROM {table}"))
+        )
+        for plain in (DOCUMENT, PHONE, "+50444443333", "auxilio"):
+            assert plain not in dump
+        person = session.get(Returnee, 1)
+        assert (person.document_number, person.phones[0].number) == (DOCUMENT, PHONE)
+        inbound = session.get(InboundMessage, 1)
+        assert (inbound.from_number, inbound.body, inbound.payload) == (
+            "+50444443333",
+            "auxilio",
+            {"Body": "auxilio"},
+        )
+        assert inbound.sender_country.value == "HN"
+        task = session.get(Task, 1)
+        assert (task.reason, task.phone) == ("unknown number: auxilio", "+50444443333")
+        found = select(Phone.returnee_id).where(Phone.number_index == phone_index(PHONE))
+        assert session.scalar(found) == 1
+    before.extensions["returnees.db"].engine.dispose()
