@@ -509,9 +509,6 @@ def _walk_column(
 ) -> int:
     table = model.__table__
     column = table.c[sealed.column]
-    values: dict[str, Any] = {sealed.column: bindparam("envelope", type_=SealedText())}
-    if sealed.index_kind:
-        values[f"{sealed.index_attr}"] = bindparam("blind", required=False)
     update = table.update().where(table.c.id == bindparam("row_id"))
     after, done = 0, 0
     while budget is None or done < budget:
@@ -525,14 +522,10 @@ def _walk_column(
         if not rows:
             break
         changes = [{"row_id": row_id} | change(sealed, model, row_id, env) for row_id, env in rows]
-        names = set(changes[0]) - {"row_id"}
-        session.execute(
-            update.values({k: v for k, v in values.items() if _param(k, sealed) in names}), changes
-        )
+        values = {sealed.column: bindparam("envelope", type_=SealedText())}
+        if "blind" in changes[0]:
+            values[sealed.index_attr] = bindparam("blind")
+        session.execute(update.values(values), changes)
         session.commit()
         after, done = rows[-1][0], done + len(rows)
     return done
-
-
-def _param(column: str, sealed: Sealed) -> str:
-    return "envelope" if column == sealed.column else "blind"

@@ -351,3 +351,23 @@ def test_the_migration_seals_what_was_stored_in_plaintext(tmp_path):
         found = select(Phone.returnee_id).where(Phone.number_index == phone_index(PHONE))
         assert session.scalar(found) == 1
     before.extensions["returnees.db"].engine.dispose()
+
+
+def test_a_new_index_key_finds_nothing_until_the_indexes_are_computed_again(
+    app, stored, in_app, cli
+):
+    first: Keyring = app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = Keyring(first.current, first.keys, new_key_bytes())
+
+    def holder() -> int | None:
+        with in_app() as session:
+            query = select(Phone.returnee_id).where(Phone.number_index == phone_index(PHONE))
+            return session.scalar(query)
+
+    try:
+        assert holder() is None
+        result = cli("keys", "reindex", "--batch-size", "2")
+        assert result.exit_code == 0 and "phones.number:" in result.output, result.output
+        assert holder() == stored.returnee_id
+    finally:
+        app.extensions[EXTENSION] = first
