@@ -47,6 +47,7 @@ from bench.populate import ensure_database
 from returnees import create_app
 from returnees.auth.access import Actor
 from returnees.core.db import EXTENSION, unit_of_work
+from returnees.core.encryption import phone_index
 from returnees.core.migrations import alembic_config
 from returnees.core.scheduler import run_job
 from returnees.demo.services import seed_demo
@@ -85,7 +86,9 @@ def prepared_app(url: str, overrides: dict[str, object] | None = None) -> tuple[
         command.upgrade(alembic_config(), "head")
         with unit_of_work() as session:
             seed_demo(session, app.config["DEMO_PASSWORD"])
-            known = set(session.scalars(select(Phone.number).where(Phone.number.in_(numbers))))
+            indexes = [phone_index(number) for number in numbers]
+            held = select(Phone).where(Phone.number_index.in_(indexes))
+            known = {phone.number for phone in session.scalars(held)}
             actor = Actor.system("bench")
             for n, number in enumerate(numbers):
                 if number in known:

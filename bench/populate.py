@@ -3,6 +3,10 @@
 `python -m bench.populate [N]` loads N people (default BENCH_PEOPLE, else 1,000,000) into the
 bench database (BENCH_DATABASE_URL, default postgresql://127.0.0.1:5432/returnees_bench), which
 is created, migrated and seeded with the demo centres and users first.
+
+Documents and phones are sealed and indexed as the app seals them (core.encryption), with the
+keyring of the app built last: the bench's own test keys, or none at all for the comparison run
+without encryption (`bench_app(url, encrypted=False)`), which stores the same values unsealed.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy import Engine, event, make_url, text
 from bench.generator import Generator
 from returnees import create_app
 from returnees.core.db import EXTENSION, build_engine, unit_of_work
+from returnees.core.encryption import document_index, keyring, phone_index
 from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
 from returnees.people.identity import fold
@@ -30,10 +35,12 @@ DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_bench"
 BATCH = 50_000
 RETURNEE_COLUMNS = (
     "id, given_names, family_names, folded_name, birth_date, sex, nationality, document_type, "
-    "document_number, language, municipality, centre_id, arrivals_count, created_at, updated_at"
+    "document_number, document_number_index, language, municipality, centre_id, arrivals_count, "
+    "created_at, updated_at"
 )
 PHONE_COLUMNS = (
-    "returnee_id, number, owner, channel, has_consent, consent_at, is_usable, created_at"
+    "id, returnee_id, number, number_index, owner, channel, has_consent, consent_at, is_usable, "
+    "created_at"
 )
 
 
@@ -62,9 +69,11 @@ def ensure_database(url: str, recreate: bool = False) -> None:
     server.dispose()
 
 
-def migrated_app(url: str) -> tuple[Flask, bool]:
+def migrated_app(url: str, encrypted: bool = True) -> tuple[Flask, bool]:
     """The app on `url` migrated to head, and whether the schema still differs from the models."""
-    app = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": url})
+    app = create_app(
+        {"RETURNEES_ENV": "test", "DATABASE_URL": url, "ENCRYPTION_ENABLED": encrypted}
+    )
     with app.app_context():
         command.upgrade(alembic_config(), "head")
         config = alembic_config()
@@ -76,7 +85,7 @@ def migrated_app(url: str) -> tuple[Flask, bool]:
     return app, False
 
 
-def bench_app(url: str | None = None) -> Flask:
+def bench_app(url: str | None = None, encrypted: bool = True) -> Flask:
     """The app on the bench database, migrated to head, with the demo centres and users.
 
     A migration edited in place leaves an existing database behind the models: then the bench
@@ -84,12 +93,12 @@ def bench_app(url: str | None = None) -> Flask:
     """
     url = url or bench_url()
     ensure_database(url)
-    app, drifted = migrated_app(url)
+    app, drifted = migrated_app(url, encrypted)
     if drifted:
         print("bench: schema differs from the models, rebuilding", file=sys.stderr, flush=True)
         app.extensions[EXTENSION].engine.dispose()
         ensure_database(url, recreate=True)
-        app, _drifted = migrated_app(url)
+        app, _drifted = migrated_app(url, encrypted)
     with app.app_context(), unit_of_work() as session:
         seed_demo(session, app.config["DEMO_PASSWORD"])
     return app
@@ -112,7 +121,12 @@ def populate(engine: Engine, count: int, seed: int = 1) -> float:
         sequence = "pg_get_serial_sequence('returnees', 'id')"
         first = connection.scalar(text(f"SELECT nextval({sequence})"))
         connection.execute(text(f"SELECT setval({sequence}, :last)"), {"last": first + count - 1})
+        phone_ids = "pg_get_serial_sequence('phones', 'id')"
+        phone_id = connection.scalar(text(f"SELECT nextval({phone_ids})"))
+        # At most one phone a person: ids for all of them, some left unused.
+        connection.execute(text(f"SELECT setval({phone_ids}, :last)"), {"last": phone_id + count})
     generator, now = Generator(seed=seed + first), datetime.now(UTC)
+    keys = keyring()
     started = time.perf_counter()
     for start in range(first, first + count, BATCH):
         phones = []
@@ -123,6 +137,10 @@ def populate(engine: Engine, count: int, seed: int = 1) -> float:
                     person = generator.person()
                     name = f"{person.given_names} {person.family_names}"
                     centre = generator.rng.choice(centres[person.nationality])
+                    document = person.document_number
+                    sealed = document and keys.seal(
+                        document, f"returnees.document_number.{returnee_id}"
+                    )
                     copy.write_row(
                         (
                             returnee_id,
@@ -133,7 +151,8 @@ def populate(engine: Engine, count: int, seed: int = 1) -> float:
                             person.sex,
                             person.nationality,
                             person.document_type,
-                            person.document_number,
+                            sealed or None,
+                            document_index(document),
                             "es",
                             "",
                             centre,
@@ -143,10 +162,15 @@ def populate(engine: Engine, count: int, seed: int = 1) -> float:
                         )
                     )
                     if person.phone:
-                        phones.append((returnee_id, person.phone, "self", "sms", True, now))
+                        phones.append((phone_id, returnee_id, person.phone))
+                        phone_id += 1
             with cursor.copy(f"COPY phones ({PHONE_COLUMNS}) FROM STDIN") as copy:
-                for returnee_id, number, owner, channel, consent, at in phones:
-                    copy.write_row((returnee_id, number, owner, channel, consent, at, True, at))
+                for row_id, returnee_id, number in phones:
+                    sealed = keys.seal(number, f"phones.number.{row_id}")
+                    index = phone_index(number)
+                    copy.write_row(
+                        (row_id, returnee_id, sealed, index, "self", "sms", True, now, True, now)
+                    )
         done = min(start + BATCH, first + count) - first
         rate = done / (time.perf_counter() - started)
         print(f"  populate: {done:>9,} people ({rate:,.0f}/s)", file=sys.stderr, flush=True)

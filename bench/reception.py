@@ -10,6 +10,11 @@ c. find_candidates(session, probe) with BENCH_PEOPLE people (default 1,000,000) 
 Every figure is a ratio against a baseline measured in the same run. The bench database is
 BENCH_DATABASE_URL (default postgresql://127.0.0.1:5432/returnees_bench, created when missing);
 it is populated once and reused, BENCH_REPOPULATE=1 empties and refills it.
+
+d. Encryption at rest: a, b and c run twice, first on a twin database (the same name ending in
+   `_plain`) whose app stores documents, phones and the rest unsealed and indexes them by
+   themselves (ENCRYPTION_ENABLED=false, refused outside the tests), then on the bench database
+   as deployed; the run ends with each figure with encryption on as a ratio to it off.
 """
 
 from __future__ import annotations
@@ -28,14 +33,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, func, insert, select, text
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import selectinload
 
 from bench.generator import Generator, Person, passenger_list_csv, spelling_variant
-from bench.populate import bench_app, count_people, people_wanted, populate
+from bench.populate import bench_app, bench_url, count_people, people_wanted, populate
 from returnees.auth.access import Actor
 from returnees.auth.services import find_user
-from returnees.core.db import EXTENSION, get_session, unit_of_work
+from returnees.core.db import EXTENSION, bulk_insert, get_session, unit_of_work
 from returnees.people.models import Returnee
 from returnees.people.services import IdentityProbe, find_candidates
 from returnees.reception.manifests import ManifestEntry, import_ready_rows, upload_passenger_list
@@ -77,7 +82,7 @@ def spread(values: list[float]) -> str:
 # a. passenger list -------------------------------------------------------------------------
 
 
-def list_figures(app: Flask, actor: Actor, token: str) -> None:
+def list_figures(app: Flask, actor: Actor, token: str) -> dict[str, float]:
     generator = Generator(seed=135)
     content = passenger_list_csv([generator.person() for _ in range(LIST_ROWS)])
     parsed = read_passenger_list("vuelo.csv", content)
@@ -117,6 +122,7 @@ def list_figures(app: Flask, actor: Actor, token: str) -> None:
                     "problems": row.problems,
                     "status": PassengerStatus.EXPECTED,
                     "is_unaccompanied": bool(row.passenger and row.passenger.is_unaccompanied),
+                    "earlier_record_ids": [],
                 }
                 for row in parsed
             ]
@@ -125,7 +131,7 @@ def list_figures(app: Flask, actor: Actor, token: str) -> None:
 
     def bare_insert() -> None:
         with app.app_context(), unit_of_work() as session:
-            session.execute(insert(ExpectedPassenger), next(batches))
+            bulk_insert(session, ExpectedPassenger, next(batches))
 
     ours = p50(sample(full_import, LIST_RUNS))
     parse = p50(sample(lambda: read_passenger_list("vuelo.csv", content), LIST_RUNS))
@@ -136,6 +142,7 @@ def list_figures(app: Flask, actor: Actor, token: str) -> None:
     print(f"     bare INSERT of the same rows : {bare:8.1f} ms")
     print(f"     ratio to the bare INSERT     : {ours / bare:8.2f}")
     print(f"     ratio to parse + bare INSERT : {ours / (parse + bare):8.2f}")
+    return {"passenger list import (p50)": ours}
 
 
 # b. registration form ----------------------------------------------------------------------
@@ -203,7 +210,7 @@ def new_person_forms(app: Flask, count: int) -> list[dict[str, str]]:
     return forms
 
 
-def form_figures(app: Flask) -> None:
+def form_figures(app: Flask) -> dict[str, float]:
     client = signed_in_client(app)
     token = csrf_of(client, "/reception/register")
     forms = iter(new_person_forms(app, FORM_RUNS + 3))
@@ -223,6 +230,10 @@ def form_figures(app: Flask) -> None:
     print(f"     POST /reception/register     : {spread(saved)}  ({p50(saved) / base:.1f}x)")
     answers = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
     print(f"     POST answers (302 = saved)   : {answers}")
+    return {
+        "POST /reception/register (p50)": p50(saved),
+        "GET /reception/register (p50)": p50(page),
+    }
 
 
 # c. the match ------------------------------------------------------------------------------
@@ -320,7 +331,7 @@ def run_probes(app: Flask, cases: list[Case], scoped: bool) -> tuple[list[float]
     return times, found
 
 
-def match_figures(app: Flask, people: int) -> None:
+def match_figures(app: Flask, people: int) -> dict[str, float]:
     rng = random.Random(2026)
     cases = probes(app, rng)
     totals = Counter(kind for *_, kind in cases)
@@ -333,8 +344,11 @@ def match_figures(app: Flask, people: int) -> None:
             session.expunge_all()
     print(f"  c. find_candidates at {people:,} people ({PROBES} probes: p50 / p95 / max)")
     print(f"     session.get by id (baseline) : {spread(baseline)} / {max(baseline):7.2f} ms")
+    figures: dict[str, float] = {}
     for scoped, label in ((False, "(session, probe)"), (True, "country= as the desk")):
         times, found = run_probes(app, cases, scoped)
+        figures[f"find_candidates {label} p50"] = p50(times)
+        figures[f"find_candidates {label} p95"] = p95(times)
         recalled = sum(found[kind] for kind in variants)
         print(f"     {label:<29}: {spread(times)} / {max(times):7.2f} ms")
         print(f"       ratio p50 to the baseline  : {p50(times) / p50(baseline):8.1f}")
@@ -357,10 +371,12 @@ def match_figures(app: Flask, people: int) -> None:
         print(f"     EXPLAIN of the birth-date query (country={scope}):")
         for line in explain_birth_date_query(app, variant, scope):
             print(f"       {line}")
+    return figures
 
 
-def main() -> None:
-    app = bench_app()
+def run(url: str, encrypted: bool) -> dict[str, float]:
+    """a, b and c on the database at `url`, its app sealing personal data or not."""
+    app = bench_app(url, encrypted)
     engine = app.extensions[EXTENSION].engine
     wanted = people_wanted()
     if os.environ.get("BENCH_REPOPULATE") == "1":
@@ -368,13 +384,28 @@ def main() -> None:
             connection.exec_driver_sql("TRUNCATE returnees RESTART IDENTITY CASCADE")
     existing = count_people(engine)
     if existing < wanted:
-        rate = populate(engine, wanted - existing)
+        with app.app_context():
+            rate = populate(engine, wanted - existing)
         print(f"reception: populated {wanted - existing:,} people at {rate:,.0f} people/s")
     people = count_people(engine)
     with app.app_context():
         actor = Actor.for_user(find_user(get_session(), RECEPTION))
     token = f"{int(time.time()) % 10**8}"
-    print(f"reception (postgresql, {people:,} people in the registry)")
-    list_figures(app, actor, token)
-    form_figures(app)
-    match_figures(app, people)
+    said = "encryption on" if encrypted else "encryption OFF, for the comparison"
+    print(f"reception (postgresql, {people:,} people in the registry, {said})")
+    figures = list_figures(app, actor, token) | form_figures(app) | match_figures(app, people)
+    engine.dispose()
+    return figures
+
+
+def main() -> None:
+    url = bench_url()
+    plain = run(f"{url}_plain", encrypted=False)
+    sealed = run(url, encrypted=True)
+    print("  d. encryption at rest: each figure with it on, as a ratio to the same run with it off")
+    for name, off in plain.items():
+        print(
+            f"     {name:<45}: {sealed[name]:8.2f} ms / {off:8.2f} ms = {sealed[name] / off:5.2f}"
+        )
+    desk = sealed["find_candidates country= as the desk p95"]
+    print(f"     desk lookup p95, encryption on : {desk / TARGET_MS:8.2f} of the target")

@@ -88,9 +88,11 @@ INPUTS_SQL = [
     " :now - make_interval(days => (b.h3 % 120)), 'check-in'"
     " FROM bench_people b WHERE b.h1 % 5 = 0",
     # Four check-ins with an outcome for each person with a phone; a quarter go unanswered.
-    "INSERT INTO check_ins (returnee_id, arrival_id, plan_version, due_at, phone, channel,"
+    # Their numbers are sealed: only the blind index is copied (the risk run reads neither).
+    "INSERT INTO check_ins (returnee_id, arrival_id, plan_version, due_at, phone_index, channel,"
     " template, answer_type, state, answer, created_at)"
-    " SELECT a.returnee_id, a.id, 1, a.arrived_at + make_interval(days => d), p.number, 'sms',"
+    " SELECT a.returnee_id, a.id, 1, a.arrived_at + make_interval(days => d), p.number_index,"
+    " 'sms',"
     " 'arrived_safe', 'yes_no',"
     " CASE WHEN ((a.returnee_id::bigint * 31 + d) * 2654435761) % 1000 < 250 THEN 'unanswered'"
     " ELSE 'answered' END, '', :now"

@@ -86,8 +86,19 @@ ENVIRONMENT_SETTINGS = (
     "STRICT_TRANSPORT_SECURITY",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "WEB_STATEMENT_TIMEOUT_SECONDS",
+    "ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
 )
 REQUIRED_SETTINGS = ()
+# Encryption at rest (returnees/core/encryption.py): "k2=<base64 key>,k1=<base64 key>", the first
+# seals and every one opens; the blind index of phones and documents has its own key. Unset here,
+# the embedded default makes its own in instance/encryption-keys.json; production refuses to
+# start without them.
+ENCRYPTION_KEYS = None
+BLIND_INDEX_KEY = None
+# False stores personal data unsealed: only for the benches' comparison runs, refused unless
+# RETURNEES_ENV=test.
+ENCRYPTION_ENABLED = True
 # When true, the app refuses to start without Twilio's credentials and a sender.
 MESSAGING_REQUIRES_TWILIO = False
 

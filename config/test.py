@@ -16,3 +16,6 @@ RATELIMIT_ENABLED = False
 # sets the real limits where it checks them.
 SESSION_IDLE_MINUTES = 10 * 365 * 24 * 60
 SESSION_MAX_HOURS = 10 * 365 * 24
+# Fixed keys, so a database built by one run opens in the next; never used anywhere else.
+ENCRYPTION_KEYS = "t1=Q3hidmuyH7krwEkydXMV7sl95k5PgvnsdM6dRI4-nDA"
+BLIND_INDEX_KEY = "YEGo5qjGq7YPnJXWEtJUXMz5w2o-1_7IW27wjAA0d_U"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from returnees.core.db import Base, UTCDateTime, build_engine
+from returnees.core.encryption import SealedText
 from returnees.models import import_all_models
 
 import_all_models()
@@ -13,9 +14,12 @@ target_metadata = Base.metadata
 
 
 def render_item(type_: str, obj: object, autogen_context) -> str | bool:
-    """Write our UTC timestamp type as the plain timezone-aware DateTime it is stored as."""
+    """Write our UTC timestamp type as the plain timezone-aware DateTime it is stored as, and a
+    sealed column as the text it is."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, SealedText):
+        return "sa.Text()"
     return False
 
 
@@ -34,6 +38,12 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = build_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        on_sqlite = connection.dialect.name == "sqlite"
+        if on_sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename): with foreign keys enforced,
+            # dropping a table that stored rows refer to fails. They are checked at the end
+            # instead (the pragma must be set before the transaction begins).
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -43,6 +53,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if on_sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                raise RuntimeError("the migration left rows referring to rows that are gone")
     engine.dispose()
 
 

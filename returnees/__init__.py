@@ -10,7 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from returnees.core import clock, db, i18n, limits, settings, web
+from returnees.core import clock, db, encryption, i18n, limits, settings, web
 from returnees.core.bounds import IdConverter
 from returnees.models import import_all_models
 
@@ -28,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions[clock.EXTENSION] = clock.SystemClock()
+    encryption.init_app(app)
     import_all_models()  # every table known before the first flush, in any process
     db.init_app(app)
     _init_extensions(app)
@@ -176,6 +177,7 @@ def _register_commands(app: Flask) -> None:
     from returnees.audit.cli import audit_cli
     from returnees.auth.cli import users_cli
     from returnees.centres.cli import centres_cli
+    from returnees.core.keys import keys_cli
     from returnees.core.migrations import db_cli
     from returnees.core.scheduler import serve_command, worker_command
     from returnees.demo.cli import seed_demo_command
@@ -184,6 +186,7 @@ def _register_commands(app: Flask) -> None:
     for command in (
         db_cli,
         audit_cli,
+        keys_cli,
         users_cli,
         centres_cli,
         replies_cli,

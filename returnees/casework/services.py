@@ -433,7 +433,7 @@ def _mark_number_wrong(session: Session, returnee_id: int, task: Task | None) ->
         session.execute(
             update(CheckIn)
             .where(
-                CheckIn.phone == phone.number,
+                CheckIn.phone_index == phone.number_index,
                 CheckIn.returnee_id == returnee_id,
                 CheckIn.state == CheckInState.SCHEDULED,
             )

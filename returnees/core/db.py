@@ -36,6 +36,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from returnees.core.encryption import SEALED, Envelope, SealedText, reserve_ids, sealed_row
+
 EXTENSION = "returnees.db"
 SQLITE_BEGIN = "sqlite_begin"  # execution option: how a transaction begins on SQLite
 _PG_TYPE = re.compile(r"\(.*\)")  # VARCHAR(20) -> varchar: the type names COPY BINARY is told
@@ -286,6 +288,8 @@ def bulk_insert(session: Session, model: type[Base], rows: list[dict[str, Any]])
     keys; values go in as the column types would bind them (enums as their values)."""
     if not rows:
         return
+    if model in SEALED:
+        rows = _sealed_rows(session, model, rows)
     columns = list(rows[0])
     if session.get_bind().dialect.name != "postgresql":
         session.execute(model.__table__.insert(), rows)
@@ -365,6 +369,10 @@ def insert_returning_ids(
     executemany with RETURNING."""
     if not rows:
         return []
+    if model in SEALED:
+        ids = reserve_ids(session, model, len(rows))
+        bulk_insert(session, model, [{"id": id_} | row for id_, row in zip(ids, rows, strict=True)])
+        return ids
     if session.get_bind().dialect.name != "postgresql":
         inserted = session.execute(
             model.__table__.insert().returning(model.__table__.c.id, sort_by_parameter_order=True),
@@ -383,6 +391,20 @@ def insert_returning_ids(
     return ids
 
 
+def _sealed_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[dict]:
+    """Rows of a model with sealed fields, their values sealed to their ids (drawn when the
+    rows have none yet). The keys become column names: a sealed field's attribute
+    (`number_sealed`) is mapped to the column of the field's name."""
+    if "id" not in rows[0]:
+        ids = reserve_ids(session, model, len(rows))
+        rows = [{"id": id_} | row for id_, row in zip(ids, rows, strict=True)]
+    columns = {attr.key: attr.columns[0].name for attr in model.__mapper__.column_attrs}
+    return [
+        {columns.get(key, key): value for key, value in sealed_row(model, row).items()}
+        for row in rows
+    ]
+
+
 def _copy_converter(column_type: object) -> Callable[[Any], Any] | None:
     """What a value of this column type must become for COPY: an enum its stored value, JSON
     its text; None when psycopg takes the value as it is."""
@@ -390,4 +412,12 @@ def _copy_converter(column_type: object) -> Callable[[Any], Any] | None:
         return lambda value: getattr(value, "value", value)
     if isinstance(column_type, JSON):
         return lambda value: Json(value, dumps=json_text)
+    if isinstance(column_type, SealedText):
+        return _envelope_only
     return None
+
+
+def _envelope_only(value: object) -> str:
+    if not isinstance(value, Envelope):
+        raise TypeError("a sealed column takes envelopes: bulk rows go through sealed_row")
+    return str(value)

@@ -14,6 +14,7 @@ from sqlalchemy import Date, Table, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from returnees.core.db import Base, UTCDateTime
+from returnees.core.encryption import phone_index
 from returnees.demo.models import DemoSeed
 from returnees.demo.offices import DEMO_OFFICES
 from returnees.people.identity import normalise_phone
@@ -32,7 +33,8 @@ STILL_TO_COME = {
 # Dates of the history (the flight's day); birth dates are not history.
 HISTORY_DATES = {("manifests", "expected_on")}
 # Messages to and from the demo's staff phones (on-call alerts, acknowledgements) about no one.
-BY_PHONE = {"outbound_messages": "phone", "inbound_messages": "from_number"}
+# Sealed numbers: found by their blind index.
+BY_PHONE = {"outbound_messages": "phone_index", "inbound_messages": "from_number_index"}
 
 
 def staff_phones() -> set[str]:
@@ -56,7 +58,8 @@ def demo_rows(
             if owned.get(key.column.table.name)
         ]
         if table.name in BY_PHONE and phones:
-            belongs.append(table.c[BY_PHONE[table.name]].in_(phones))
+            indexes = {phone_index(phone) for phone in phones}
+            belongs.append(table.c[BY_PHONE[table.name]].in_(indexes))
         if belongs:
             (key,) = table.primary_key.columns
             owned[table.name] = set(session.scalars(select(key).where(or_(*belongs))))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from returnees.core import events
 from returnees.core.clock import utcnow
 from returnees.core.db import among
+from returnees.core.encryption import open_rows, phone_index
 from returnees.core.errors import Conflict
 from returnees.core.scheduler import drain
 from returnees.followups.households import asked_with_family, family_template
@@ -69,12 +70,15 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
     """
     limit = limit or current_app.config["CHECK_IN_BATCH_SIZE"]
     now = utcnow()
-    due = session.execute(
-        due_check_ins()
-        .where(CheckIn.due_at <= now)
-        .order_by(CheckIn.due_at, CheckIn.id)
-        .limit(limit)
-    ).all()
+    due = open_rows(
+        session.execute(
+            due_check_ins()
+            .where(CheckIn.due_at <= now)
+            .order_by(CheckIn.due_at, CheckIn.id)
+            .limit(limit)
+        ),
+        CheckIn,
+    )
     if not due:
         return 0, False
     people = _people(session, {c.returnee_id for c in due})
@@ -123,7 +127,7 @@ def due_check_ins(locked: bool = True) -> Select:
         select(
             CheckIn.id,
             CheckIn.returnee_id,
-            CheckIn.phone,
+            CheckIn.phone_sealed,
             CheckIn.channel,
             CheckIn.template,
             CheckIn.answer_type,
@@ -275,16 +279,17 @@ def _numbers_asked_today(session: Session, zones: dict[str, ZoneInfo], now: date
     """Which of these numbers were sent a routine message today (a question, a reminder), in
     the local day of the person they were about."""
     starts = {number: start_of_day(now, zone) for number, zone in zones.items()}
+    numbers = {phone_index(number): number for number in starts}
     latest = session.execute(
-        select(OutboundMessage.phone, func.max(OutboundMessage.created_at))
+        select(OutboundMessage.phone_index, func.max(OutboundMessage.created_at))
         .where(
-            among(session, OutboundMessage.phone, starts),
+            among(session, OutboundMessage.phone_index, numbers),
             OutboundMessage.priority >= ROUTINE,
             OutboundMessage.created_at >= min(starts.values()),
         )
-        .group_by(OutboundMessage.phone)
+        .group_by(OutboundMessage.phone_index)
     ).all()
-    return {number for number, at in latest if at >= starts[number]}
+    return {numbers[index] for index, at in latest if at >= starts[numbers[index]]}
 
 
 def follow_sent_messages(session: Session, limit: int = 500) -> int:

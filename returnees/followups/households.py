@@ -14,6 +14,7 @@ from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from returnees.core.db import among
+from returnees.core.encryption import open_rows
 from returnees.followups.models import CheckIn
 from returnees.messaging.models import MessageTemplate
 from returnees.messaging.window import local_zone, start_of_day
@@ -77,15 +78,18 @@ def asked_with_family(
     taken = {c.id for c in due}
 
     def siblings(locked: bool) -> list[Row]:
-        found = session.execute(
-            query(locked)
-            .where(
-                among(session, Arrival.household_id, households),
-                CheckIn.due_at < max(ends.values()),
-                CheckIn.id.not_in(taken),
-            )
-            .order_by(CheckIn.due_at, CheckIn.id)
-        ).all()
+        found = open_rows(
+            session.execute(
+                query(locked)
+                .where(
+                    among(session, Arrival.household_id, households),
+                    CheckIn.due_at < max(ends.values()),
+                    CheckIn.id.not_in(taken),
+                )
+                .order_by(CheckIn.due_at, CheckIn.id)
+            ),
+            CheckIn,
+        )
         return [c for c in found if c.due_at < ends[c.household_id]]
 
     later = siblings(locked=True)

@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import INDEX_LENGTH, Sealed, SealedText
 from returnees.messaging.models import InboundMessage, OutboundMessage
 from returnees.people.models import Channel
 
@@ -103,7 +104,7 @@ class CheckIn(Base):
     __table_args__ = (
         Index("ix_check_ins_due", "state", "due_at"),
         # Opting out cancels a number's pending check-ins: found without reading the table.
-        Index("ix_check_ins_phone", "phone"),
+        Index("ix_check_ins_phone_index", "phone_index"),
         # One check-in per step of an arrival (the arrival fixes the person); leading with the
         # person, it is also the index that finds a person's check-ins.
         UniqueConstraint("returnee_id", "arrival_id", "step_id"),
@@ -127,7 +128,10 @@ class CheckIn(Base):
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
     plan_version: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
-    phone: Mapped[str] = mapped_column(String(20))
+    # Sealed (core.encryption); a number's check-ins are found by its index.
+    phone = Sealed(index="phone")
+    phone_sealed: Mapped[str | None] = mapped_column("phone", SealedText)
+    phone_index: Mapped[str | None] = mapped_column(String(INDEX_LENGTH))
     channel: Mapped[Channel] = mapped_column(value_enum(Channel))
     template: Mapped[str] = mapped_column(String(60))
     answer_type: Mapped[AnswerType] = mapped_column(value_enum(AnswerType))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from returnees.centres.models import Country
 from returnees.core import events
 from returnees.core.clock import utcnow
+from returnees.core.encryption import phone_index
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.followups.replies import contains_danger, read_reply
 from returnees.messaging.models import REPLY, InboundMessage, OutboundMessage
@@ -148,7 +149,7 @@ def awaiting_question(session: Session, reply: InboundMessage) -> CheckIn | None
     return session.scalar(
         select(CheckIn)
         .outerjoin(OutboundMessage, CheckIn.message_id == OutboundMessage.id)
-        .where(CheckIn.phone == reply.from_number, AWAITING_REPLY)
+        .where(CheckIn.phone_index == reply.from_number_index, AWAITING_REPLY)
         .order_by(
             case((_went_out <= reply.received_at, 0), else_=1),
             CheckIn.queued_at.desc(),
@@ -265,7 +266,7 @@ def _holders(session: Session, number: str) -> list[int]:
     holders = holders_of(session, number)
     last_asked = session.scalar(
         select(CheckIn.returnee_id)
-        .where(CheckIn.phone == number, CheckIn.queued_at.is_not(None))
+        .where(CheckIn.phone_index == phone_index(number), CheckIn.queued_at.is_not(None))
         .order_by(CheckIn.queued_at.desc(), CheckIn.id.desc())
         .limit(1)
     )
@@ -294,7 +295,7 @@ def _open_alarm_from(session: Session, number: str) -> Task | None:
         .where(
             Task.kind == TaskKind.URGENT_SAFETY,
             Task.status == TaskStatus.OPEN,
-            Task.phone == number,
+            Task.phone_index == phone_index(number),
         )
         .order_by(Task.id.desc())
         .limit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import TypeVar
 
 from flask import current_app
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from returnees.core.clock import utcnow
 from returnees.core.db import among, bulk_insert
+from returnees.core.encryption import open_rows, phone_index
 from returnees.followups.models import (
     Asked,
     CheckIn,
@@ -23,7 +25,7 @@ from returnees.people.models import Channel, Phone, PhoneOwner, Returnee, age_on
 from returnees.reception.intake import ADULT_AGE
 from returnees.reception.models import Arrival
 
-PhoneOrRow = TypeVar("PhoneOrRow", Phone, Row)
+PhoneOrRow = TypeVar("PhoneOrRow", Phone, SimpleNamespace)
 # A step of a plan in force: its day after arrival, who it asks, and its check-ins' columns.
 PlannedStep = tuple[timedelta, Asked, dict]
 
@@ -73,7 +75,7 @@ def contact_phones(session: Session, returnee_ids: set[int]) -> dict[int, dict[A
     """contact_phone of many people in one query: by person, the number and channel each of
     them is asked on, by who is asked."""
     rows = session.execute(
-        select(Phone.returnee_id, Phone.number, Phone.channel, Phone.owner)
+        select(Phone.id, Phone.returnee_id, Phone.number_sealed, Phone.channel, Phone.owner)
         .where(
             among(session, Phone.returnee_id, returnee_ids),
             Phone.has_consent.is_(True),
@@ -82,8 +84,8 @@ def contact_phones(session: Session, returnee_ids: set[int]) -> dict[int, dict[A
         )
         .order_by(Phone.returnee_id, Phone.id)
     )
-    phones: dict[int, list[Row]] = {}
-    for row in rows:
+    phones: dict[int, list[SimpleNamespace]] = {}
+    for row in open_rows(rows, Phone):
         phones.setdefault(row.returnee_id, []).append(row)
     return {
         returnee_id: {asked: phone_columns(_preferred(held, asked)) for asked in Asked}
@@ -91,7 +93,7 @@ def contact_phones(session: Session, returnee_ids: set[int]) -> dict[int, dict[A
     }
 
 
-def phone_columns(phone: Phone | Row) -> dict:
+def phone_columns(phone: Phone | SimpleNamespace) -> dict:
     return {"phone": phone.number, "channel": phone.channel}
 
 
@@ -268,7 +270,7 @@ def cancel_pending_for_number(session: Session, number: str, returnee_id: int | 
     """Consent withdrawn or opted out: nothing still pending on that number is sent (to this
     person only, when consent was withdrawn on their record alone)."""
     pending = update(CheckIn).where(
-        CheckIn.phone == number, CheckIn.state == CheckInState.SCHEDULED
+        CheckIn.phone_index == phone_index(number), CheckIn.state == CheckInState.SCHEDULED
     )
     if returnee_id is not None:
         pending = pending.where(CheckIn.returnee_id == returnee_id)

@@ -3,10 +3,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from returnees.centres.models import Country
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import INDEX_LENGTH, JSON_VALUE, Sealed, SealedText
 from returnees.people.models import Channel
 
 
@@ -44,14 +46,20 @@ class OutboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
-    phone: Mapped[str] = mapped_column(String(20), index=True)
+    # Sealed (core.encryption); a conversation's messages are found by the number's index.
+    phone = Sealed(index="phone")
+    phone_sealed: Mapped[str | None] = mapped_column("phone", SealedText)
+    phone_index: Mapped[str | None] = mapped_column(String(INDEX_LENGTH), index=True)
     channel: Mapped[Channel] = mapped_column(value_enum(Channel))
     template: Mapped[str] = mapped_column(String(60), default="")
     language: Mapped[str] = mapped_column(String(8), default="es")
-    body: Mapped[str] = mapped_column(Text)
-    # An approved WhatsApp template (outside the 24-hour window) and its variables.
+    # Sealed (core.encryption): the text names the person; NULL once retention erased it.
+    body = Sealed()
+    body_sealed: Mapped[str | None] = mapped_column("body", SealedText)
+    # An approved WhatsApp template (outside the 24-hour window) and its variables (sealed).
     content_sid: Mapped[str] = mapped_column(String(40), default="")
-    content_variables: Mapped[dict] = mapped_column(JSON, default=dict)
+    content_variables = Sealed(JSON_VALUE, default=dict)
+    content_variables_sealed: Mapped[str | None] = mapped_column("content_variables", SealedText)
     # Found by ix_outbound_messages_due, which leads with it.
     status: Mapped[MessageStatus] = mapped_column(
         value_enum(MessageStatus), default=MessageStatus.QUEUED
@@ -81,16 +89,25 @@ class InboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(40), unique=True)
-    from_number: Mapped[str] = mapped_column(String(40), index=True)
+    # Sealed (core.encryption): E.164, or as Twilio sent it when it is not a number.
+    from_number = Sealed(index="phone")
+    from_number_sealed: Mapped[str | None] = mapped_column("from_number", SealedText)
+    from_number_index: Mapped[str | None] = mapped_column(String(INDEX_LENGTH), index=True)
+    # The country the number calls from (its prefix): whose staff see it while nobody holds it;
+    # None for another country's number, seen by admins only.
+    sender_country: Mapped[Country | None] = mapped_column(value_enum(Country, length=2))
     channel: Mapped[Channel] = mapped_column(value_enum(Channel))
-    body: Mapped[str] = mapped_column(Text, default="")
+    # Sealed, as is the whole request Twilio sent (payload), which repeats the text.
+    body = Sealed()
+    body_sealed: Mapped[str | None] = mapped_column("body", SealedText)
     media_count: Mapped[int] = mapped_column(Integer, default=0)
     # None: nobody has this number; it waits in the unmatched inbox for staff.
     returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
     keyword: Mapped[str] = mapped_column(String(10), default="")
     received_at: Mapped[datetime] = mapped_column(index=True)
     handled_at: Mapped[datetime | None]
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    payload = Sealed(JSON_VALUE, default=dict)
+    payload_sealed: Mapped[str | None] = mapped_column("payload", SealedText)
 
 
 class ConsentChange(Base):
@@ -99,7 +116,9 @@ class ConsentChange(Base):
     __tablename__ = "consent_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), index=True)
+    phone = Sealed(index="phone")
+    phone_sealed: Mapped[str | None] = mapped_column("phone", SealedText)
+    phone_index: Mapped[str | None] = mapped_column(String(INDEX_LENGTH), index=True)
     returnee_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"), index=True)
     has_consent: Mapped[bool]
     source: Mapped[str] = mapped_column(String(60))

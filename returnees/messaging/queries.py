@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Country
+from returnees.core.encryption import phone_index
 from returnees.messaging.models import InboundMessage, OutboundMessage
 from returnees.people.identity import country_of_phone
 from returnees.people.models import Phone, Returnee
@@ -45,8 +46,9 @@ def conversation(
         outbound = select(OutboundMessage).where(OutboundMessage.returnee_id == returnee_id)
         inbound = select(InboundMessage).where(InboundMessage.returnee_id == returnee_id)
     elif numbers:
-        outbound = select(OutboundMessage).where(OutboundMessage.phone.in_(numbers))
-        inbound = select(InboundMessage).where(InboundMessage.from_number.in_(numbers))
+        indexes = [phone_index(number) for number in numbers]
+        outbound = select(OutboundMessage).where(OutboundMessage.phone_index.in_(indexes))
+        inbound = select(InboundMessage).where(InboundMessage.from_number_index.in_(indexes))
         if among is not None:
             outbound = outbound.where(OutboundMessage.returnee_id.in_(among))
             inbound = inbound.where(InboundMessage.returnee_id.in_(among))
@@ -85,11 +87,7 @@ def simulated_phones(session: Session, actor: Actor, limit: int = 30) -> list[Si
     who shares the phone."""
     rows = session.execute(
         select(
-            Phone.number,
-            Returnee.id,
-            Returnee.given_names,
-            Returnee.family_names,
-            Returnee.nationality,
+            Phone, Returnee.id, Returnee.given_names, Returnee.family_names, Returnee.nationality
         )
         .join(Returnee, Phone.returnee_id == Returnee.id)
         .where(returnee_scope(actor, session))
@@ -99,7 +97,8 @@ def simulated_phones(session: Session, actor: Actor, limit: int = 30) -> list[Si
     owners: dict[str, list[str]] = {}
     holders: dict[str, set[int]] = {}
     countries: dict[str, Country] = {}
-    for number, returnee_id, given, family, nationality in rows:
+    for phone, returnee_id, given, family, nationality in rows:
+        number = phone.number
         if returnee_id not in holders.setdefault(number, set()):
             owners.setdefault(number, []).append(f"{given} {family}")
             holders[number].add(returnee_id)
@@ -120,7 +119,7 @@ def may_answer_as(session: Session, actor: Actor, number: str) -> bool:
     """Whether the actor may answer on the simulator as this number: one held by someone in
     their scope; one held by nobody (a stranger writing in), a supervisor of the country its
     calling code names, who reads the unmatched inbox such a message lands in."""
-    holders = select(Phone.returnee_id).where(Phone.number == number)
+    holders = select(Phone.returnee_id).where(Phone.number_index == phone_index(number))
     if session.scalar(holders.limit(1)) is None:
         return actor.role is Role.SUPERVISOR and country_of_phone(number) == actor.country
     reached = select(Returnee.id).where(Returnee.id.in_(holders), returnee_scope(actor, session))

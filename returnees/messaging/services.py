@@ -7,12 +7,23 @@ import random
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Row, String, and_, bindparam, case, cast, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +31,7 @@ from returnees.auth.models import Role
 from returnees.centres.models import Country
 from returnees.core.clock import utcnow
 from returnees.core.db import among, among_selected, insert_returning_ids
+from returnees.core.encryption import open_rows, phone_index
 from returnees.core.errors import Conflict, HiddenOutOfScope
 from returnees.core.events import CONSENT_WITHDRAWN, publish
 from returnees.core.scheduler import drain
@@ -45,7 +57,7 @@ from returnees.messaging.models import (
     OutboundMessage,
 )
 from returnees.messaging.window import window_opens
-from returnees.people.identity import InvalidValue, normalise_phone
+from returnees.people.identity import InvalidValue, country_of_phone, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.tasks.models import Task, TaskKind
 from returnees.tasks.services import open_task
@@ -60,11 +72,11 @@ STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 CLAIMED = (
     OutboundMessage.id,
     OutboundMessage.priority,
-    OutboundMessage.phone,
+    OutboundMessage.phone_sealed,
     OutboundMessage.channel,
-    OutboundMessage.body,
+    OutboundMessage.body_sealed,
     OutboundMessage.content_sid,
-    OutboundMessage.content_variables,
+    OutboundMessage.content_variables_sealed,
 )
 MAX_ATTEMPTS = 5
 # A phone that may be written to: its holder agreed, and it works.
@@ -217,7 +229,7 @@ def in_whatsapp_window(session: Session, phone: str) -> bool:
     query = (
         select(InboundMessage.id)
         .where(
-            InboundMessage.from_number == phone,
+            InboundMessage.from_number_index == phone_index(phone),
             InboundMessage.channel == Channel.WHATSAPP,
             InboundMessage.received_at >= since,
         )
@@ -236,7 +248,7 @@ def claim_due_messages(session: Session, limit: int) -> list[int]:
     return [message.id for message in _claim(session, limit)[0]]
 
 
-def _claim(session: Session, limit: int) -> tuple[list[Row], int]:
+def _claim(session: Session, limit: int) -> tuple[list[SimpleNamespace], int]:
     """claim_due_messages, giving what the gateway needs of each message (CLAIMED), and how
     many were claimed, those handed back included (a full batch: more may be due).
 
@@ -258,7 +270,7 @@ def _claim(session: Session, limit: int) -> tuple[list[Row], int]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    may_write = exists().where(Phone.number == OutboundMessage.phone, CONSENTING)
+    may_write = exists().where(Phone.number_index == OutboundMessage.phone_index, CONSENTING)
     country = select(Returnee.nationality).where(Returnee.id == OutboundMessage.returnee_id)
     claimed = session.execute(
         update(OutboundMessage)
@@ -281,6 +293,7 @@ def _claim(session: Session, limit: int) -> tuple[list[Row], int]:
         )
         .execution_options(synchronize_session=False)
     ).all()
+    claimed = open_rows(claimed, OutboundMessage)
     refused = {row.id for row in claimed if row.needs_consent and not row.may_write}
     _hand_back(
         session,
@@ -297,7 +310,7 @@ def _claim(session: Session, limit: int) -> tuple[list[Row], int]:
     return sorted(sending, key=lambda message: (message.priority, message.id)), len(claimed)
 
 
-def _outside_window(claimed: list[Row], now: datetime) -> dict[int, datetime]:
+def _outside_window(claimed: list[SimpleNamespace], now: datetime) -> dict[int, datetime]:
     """The routine messages to a person (their check-ins) that may not go out now, each with
     when their window opens: a retry, or a worker stopped overnight, must not carry a question
     into the night. Replies and urgent alerts go at any hour."""
@@ -309,11 +322,14 @@ def _outside_window(claimed: list[Row], now: datetime) -> dict[int, datetime]:
 def numbers_with_consent(session: Session, numbers: set[str]) -> set[str]:
     if not numbers:
         return set()
-    query = select(Phone.number).where(among(session, Phone.number, numbers), CONSENTING)
-    return set(session.scalars(query))
+    indexes = {phone_index(number): number for number in numbers}
+    query = select(Phone.number_index).where(
+        among(session, Phone.number_index, indexes), CONSENTING
+    )
+    return {indexes[index] for index in session.scalars(query)}
 
 
-def outgoing(message: OutboundMessage | Row) -> OutgoingMessage:
+def outgoing(message: OutboundMessage | SimpleNamespace) -> OutgoingMessage:
     """What the gateway sends; our own id rides in the StatusCallback URL."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return OutgoingMessage(
@@ -376,14 +392,15 @@ def handle_failure(session: Session, message: OutboundMessage) -> None:
     """Act on what a failure means: a bad number, an opt-out, or WhatsApp not getting through."""
     code = message.error_code
     if code in INVALID_NUMBER:
-        for phone in session.scalars(select(Phone).where(Phone.number == message.phone)):
+        query = select(Phone).where(Phone.number_index == message.phone_index)
+        for phone in session.scalars(query):
             phone.is_usable = False
             open_task(
                 session,
                 TaskKind.FIND_NEW_NUMBER,
                 phone.returnee_id,
                 f"{phone.number}: {message.error_message or code}",
-                subject=phone.number,
+                subject=f"phone:{phone.id}",
             )
     elif code in OPTED_OUT:
         change_consent(session, message.phone, False, f"twilio:{code}")
@@ -466,10 +483,11 @@ def change_consent(session: Session, number: str, has_consent: bool, source: str
     """Record a change of consent for every record that holds this number; False if nothing
     changed (a second STOP), so that it is confirmed only once."""
     now = utcnow()
-    phones = list(session.scalars(select(Phone).where(Phone.number == number)))
+    index = phone_index(number)
+    phones = list(session.scalars(select(Phone).where(Phone.number_index == index)))
     last = session.scalar(
         select(ConsentChange)
-        .where(ConsentChange.phone == number)
+        .where(ConsentChange.phone_index == index)
         .order_by(ConsentChange.id.desc())
         .limit(1)
     )
@@ -515,7 +533,8 @@ def sender_number(raw: str) -> str | None:
 
 def holders_of(session: Session, number: str) -> set[int]:
     """Everyone who holds this number (a shared phone, a guardian's on a child's record)."""
-    return set(session.scalars(select(Phone.returnee_id).where(Phone.number == number)))
+    index = phone_index(number)
+    return set(session.scalars(select(Phone.returnee_id).where(Phone.number_index == index)))
 
 
 def holder_of(session: Session, number: str) -> int | None:
@@ -543,6 +562,7 @@ def record_inbound(session: Session, form: dict[str, str]) -> InboundMessage | N
     inbound = InboundMessage(
         message_sid=sid,
         from_number=number or raw_from[:40],
+        sender_country=country_of_phone(number) if number else None,
         channel=Channel.WHATSAPP if raw_from.startswith("whatsapp:") else Channel.SMS,
         body=form.get("Body", "")[:5000],
         media_count=_count(form.get("NumMedia")),
@@ -760,7 +780,8 @@ def _resolve(session: Session, message_id: int) -> None:
     ours = frozenset(
         session.scalars(
             select(OutboundMessage.twilio_sid).where(
-                OutboundMessage.phone == message.phone, OutboundMessage.twilio_sid.is_not(None)
+                OutboundMessage.phone_index == message.phone_index,
+                OutboundMessage.twilio_sid.is_not(None),
             )
         )
     )
@@ -799,15 +820,27 @@ def unmatched_messages(session: Session, actor, limit: int = 100) -> list[Inboun
     query = select(InboundMessage).where(
         InboundMessage.returnee_id.is_(None),
         InboundMessage.keyword != FROM_STAFF,
-        InboundMessage.from_number.startswith(_prefix(actor)),
+        _seen_by(actor),
     )
     return list(session.scalars(query.order_by(InboundMessage.received_at.desc()).limit(limit)))
+
+
+def _seen_by(actor) -> ColumnElement[bool]:
+    """The messages from numbers nobody has that this actor sees (see _prefix); the sender's
+    country is kept beside the sealed number for this."""
+    if _sees_every_sender(actor):
+        return true()
+    return InboundMessage.sender_country == Country(actor.country)
+
+
+def _sees_every_sender(actor) -> bool:
+    return actor.is_system or actor.role is Role.ADMIN or not actor.country
 
 
 def _prefix(actor) -> str:
     """A number nobody has is seen by staff of the country it calls from (its calling code: a
     message from +504 is for Honduras's staff); admins see every one."""
-    if actor.is_system or actor.role is Role.ADMIN or not actor.country:
+    if _sees_every_sender(actor):
         return "+"
     return f"+{phonenumbers.country_code_for_region(actor.country)}"
 
@@ -855,15 +888,16 @@ def _attach_messages_and_tasks(session: Session, number: str, returnee_id: int) 
     """The number's messages nobody owned go to the person, and what was opened about the
     number (an urgent task) goes on their record; a message no task came of is read again,
     now that it is known whose it is."""
+    index = phone_index(number)
     tasks = session.scalars(
-        select(Task).where(Task.phone == number, Task.returnee_id.is_(None))
+        select(Task).where(Task.phone_index == index, Task.returnee_id.is_(None))
     ).all()
     for task in tasks:
         task.returnee_id, task.country = returnee_id, None
     acted_on = {task.subject for task in tasks}
     for message in session.scalars(
         select(InboundMessage).where(
-            InboundMessage.from_number == number, InboundMessage.returnee_id.is_(None)
+            InboundMessage.from_number_index == index, InboundMessage.returnee_id.is_(None)
         )
     ):
         message.returnee_id = returnee_id
@@ -872,23 +906,23 @@ def _attach_messages_and_tasks(session: Session, number: str, returnee_id: int) 
 
 
 def apply_retention(session: Session) -> int:
-    """Erase the text of messages older than the retention period, and the provider's copy of
-    what came in (the inbound payload holds the text too); who, when, which template and what
-    an answer meant stay on the record. Returns how many messages were erased."""
+    """Erase the text of messages older than the retention period, and of an inbound one the
+    request Twilio sent with it; who, when, which template and what an answer meant stay on
+    the record. Returns how many messages were erased. (A sealed value erased is NULL.)"""
     cutoff = utcnow() - timedelta(days=current_app.config["MESSAGE_RETENTION_DAYS"])
     outbound = session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.created_at < cutoff, OutboundMessage.body != "")
-        .values(body="", content_variables={})
+        .where(OutboundMessage.created_at < cutoff, OutboundMessage.body_sealed.is_not(None))
+        .values({OutboundMessage.body_sealed: None, OutboundMessage.content_variables_sealed: None})
         .execution_options(synchronize_session=False)
     )
     inbound = session.execute(
         update(InboundMessage)
         .where(
             InboundMessage.received_at < cutoff,
-            or_(InboundMessage.body != "", cast(InboundMessage.payload, String) != "{}"),
+            InboundMessage.body_sealed.is_not(None) | InboundMessage.payload_sealed.is_not(None),
         )
-        .values(body="", payload={})
+        .values({InboundMessage.body_sealed: None, InboundMessage.payload_sealed: None})
         .execution_options(synchronize_session=False)
     )
     return (outbound.rowcount or 0) + (inbound.rowcount or 0)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.centres.models import Centre, Country
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import INDEX_LENGTH, Sealed, SealedText
 from returnees.people.identity import DocumentType
 from returnees.places.catalogue import Place, find_place
 
@@ -47,7 +48,7 @@ class Returnee(Base):
 
     __tablename__ = "returnees"
     __table_args__ = (
-        Index("ix_returnees_document", "document_type", "document_number"),
+        Index("ix_returnees_document", "document_type", "document_number_index"),
         Index("ix_returnees_birth_date", "birth_date"),
     )
 
@@ -61,7 +62,10 @@ class Returnee(Base):
     sex: Mapped[Sex] = mapped_column(value_enum(Sex, length=1))
     nationality: Mapped[Country] = mapped_column(value_enum(Country, length=2))
     document_type: Mapped[DocumentType | None] = mapped_column(value_enum(DocumentType, length=10))
-    document_number: Mapped[str | None] = mapped_column(String(20))
+    # Sealed (core.encryption); found by its blind index, whole numbers only.
+    document_number = Sealed(default=lambda: None, index="document")
+    document_number_sealed: Mapped[str | None] = mapped_column("document_number", SealedText)
+    document_number_index: Mapped[str | None] = mapped_column(String(INDEX_LENGTH))
     language: Mapped[str] = mapped_column(String(8), default="es")
     # Where they said they were going, as typed before homes had codes; kept, never read.
     municipality: Mapped[str] = mapped_column(String(120), default="")
@@ -114,7 +118,10 @@ class Phone(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
-    number: Mapped[str] = mapped_column(String(20), index=True)
+    # In E.164, sealed (core.encryption); found by its blind index.
+    number = Sealed(index="phone")
+    number_sealed: Mapped[str | None] = mapped_column("number", SealedText)
+    number_index: Mapped[str | None] = mapped_column(String(INDEX_LENGTH), index=True)
     owner: Mapped[PhoneOwner] = mapped_column(value_enum(PhoneOwner))
     channel: Mapped[Channel] = mapped_column(value_enum(Channel))
     has_consent: Mapped[bool] = mapped_column(default=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,13 +17,22 @@ from returnees.audit.services import record_event, record_list_shown, record_vie
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Centre, Country
-from returnees.core.db import get_required
+from returnees.core.db import among, get_required
+from returnees.core.encryption import (
+    document_index,
+    normalise_document,
+    one_digit_variants,
+    phone_index,
+)
 from returnees.core.errors import OutOfScope
-from returnees.people.identity import compare_names, fold
+from returnees.people.identity import InvalidValue, compare_names, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
 from returnees.people.scope import grant_on, in_ordinary_scope, returnee_scope
 
 PEOPLE_ROLES = (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR)
+# The spaces and dashes between groups of digits ("5555 1234", "2345 67890 0101"): a number
+# is searched whole.
+DIGIT_GROUPS = re.compile(r"(?<=\d)[\s-]+(?=\d)")
 MAX_CANDIDATES = 10
 # People sharing one birth date compared by name; placeholder dates (01/01) can have many.
 BIRTH_DATE_SCAN = 2000
@@ -59,23 +70,27 @@ def find_candidates_for_many(
     """For each probe, earlier records that may be the same person: the same document, the same
     phone, or the same birth date, the same sex and a matching name; limited to records held in
     `country` when given. Ranked by the strength of the evidence (document, then name and birth
-    date, then a phone alone).
+    date or a document one digit apart, then a phone alone).
 
     Three indexed queries serve a whole passenger list, so the time grows with the list and
-    with the people who share a birth date, not with the registry.
+    with the people who share a birth date, not with the registry. Documents are sealed: a
+    document typed with one wrong digit is found by looking up the blind index of each of its
+    one-digit variants (117 for a 13-digit DPI).
     """
-    documents = {p.document_number for p in probes if p.document_type and p.document_number}
+    keys = [DocumentKeys.of(p) for p in probes]
+    documents = {index for key in keys for index in key.every()}
     kinds = {p.document_type for p in probes if p.document_type and p.document_number}
-    numbers = {number for p in probes for number in p.phones}
+    numbers = {phone_index(number) for p in probes for number in p.phones}
     dates = {p.birth_date for p in probes if p.birth_date}
     identity = select(*IDENTITY_COLUMNS)
     by_document = (
         _group(
             session,
             identity.where(
-                Returnee.document_type.in_(kinds), Returnee.document_number.in_(documents)
+                Returnee.document_type.in_(kinds),
+                among(session, Returnee.document_number_index, documents),
             ),
-            "document_number",
+            "document_number_index",
             country,
         )
         if documents
@@ -89,16 +104,19 @@ def find_candidates_for_many(
     by_phone = (
         _group(
             session,
-            select(Phone.number, *IDENTITY_COLUMNS)
+            select(Phone.number_index, *IDENTITY_COLUMNS)
             .join(Returnee, Phone.returnee_id == Returnee.id)
-            .where(Phone.number.in_(numbers)),
-            "number",
+            .where(Phone.number_index.in_(numbers)),
+            "number_index",
             country,
         )
         if numbers
         else {}
     )
-    reasons = [_reasons_for(p, by_document, by_date, by_phone) for p in probes]
+    reasons = [
+        _reasons_for(p, k, by_document, by_date, by_phone)
+        for p, k in zip(probes, keys, strict=True)
+    ]
     wanted = {returnee_id for found in reasons for returnee_id in found}
     records = {r.id: r for r in session.scalars(select(Returnee).where(Returnee.id.in_(wanted)))}
     return [[Candidate(records[i], why) for i, why in found.items()] for found in reasons]
@@ -112,7 +130,7 @@ IDENTITY_COLUMNS = (
     Returnee.sex,
     Returnee.birth_date,
     Returnee.document_type,
-    Returnee.document_number,
+    Returnee.document_number_index,
 )
 
 
@@ -130,8 +148,31 @@ def _group(session: Session, query, key: str, country: Country | None) -> dict:
     return grouped
 
 
+@dataclass(frozen=True)
+class DocumentKeys:
+    """The blind index of a probe's document, and those of its one-digit variants."""
+
+    exact: str | None = None
+    variants: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, probe: IdentityProbe) -> DocumentKeys:
+        if not (probe.document_type and probe.document_number):
+            return cls()
+        number = normalise_document(probe.document_number)
+        variants = frozenset(map(document_index, one_digit_variants(number)))
+        return cls(document_index(number), variants)
+
+    def every(self) -> set[str]:
+        return {self.exact, *self.variants} - {None}
+
+
 def _reasons_for(
-    probe: IdentityProbe, by_document: dict, by_date: dict, by_phone: dict
+    probe: IdentityProbe,
+    keys: DocumentKeys,
+    by_document: dict,
+    by_date: dict,
+    by_phone: dict,
 ) -> dict[int, list[str]]:
     """Candidate ids with the reasons each may be this person, strongest evidence first."""
     found: dict[int, list[str]] = {}
@@ -141,9 +182,13 @@ def _reasons_for(
         if reason not in reasons:
             reasons.append(reason)
 
-    for row in by_document.get(probe.document_number, []):
+    for row in by_document.get(keys.exact, []):
         if row.document_type == probe.document_type:
             add(row.id, "document")
+    for variant in keys.variants:
+        for row in by_document.get(variant, []):
+            if row.document_type == probe.document_type:
+                add(row.id, "document_one_digit")
     for row in by_date.get(probe.birth_date, [])[:BIRTH_DATE_SCAN]:
         if probe.sex and row.sex != probe.sex:
             continue
@@ -152,9 +197,9 @@ def _reasons_for(
         ).is_match:
             add(row.id, "name_and_birth_date")
     for number in probe.phones:
-        for row in by_phone.get(number, []):
+        for row in by_phone.get(phone_index(number), []):
             add(row.id, "phone")
-    strength = {"document": 3, "name_and_birth_date": 2, "phone": 1}
+    strength = {"document": 3, "name_and_birth_date": 2, "document_one_digit": 2, "phone": 1}
     ranked = sorted(found.items(), key=lambda item: -sum(strength[r] for r in item[1]))
     return dict(ranked[:MAX_CANDIDATES])
 
@@ -219,7 +264,7 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
     )
     if search.centre:
         query = query.where(Centre.code == search.centre.strip().upper())
-    for word in fold(search.text).split():
+    for word in fold(DIGIT_GROUPS.sub("", search.text)).split():
         query = query.where(_matches_word(word))
     if search.arrived_from or search.arrived_to:
         arrivals = select(Arrival.returnee_id)
@@ -236,25 +281,39 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
 
 
 def _matches_word(word: str):
-    pattern = f"%{word}%"
+    """A word of a search: part of a name, or a whole document or phone number (they are
+    sealed: only a whole number's index can be looked up, not its last digits)."""
+    conditions = [Returnee.folded_name.like(f"%{word}%")]
     digits = "".join(char for char in word if char.isdigit())
-    conditions = [Returnee.folded_name.like(pattern)]
     if digits and len(digits) >= 4:
-        conditions.append(Returnee.document_number == digits)
-        conditions.append(
-            Returnee.id.in_(select(Phone.returnee_id).where(Phone.number.like(f"%{digits}")))
-        )
+        conditions.append(Returnee.document_number_index == document_index(word))
+        phones = {phone_index(number) for number in _readings_as_phone(word)}
+        if phones:
+            conditions.append(
+                Returnee.id.in_(select(Phone.returnee_id).where(Phone.number_index.in_(phones)))
+            )
     return or_(*conditions)
+
+
+def _readings_as_phone(word: str) -> set[str]:
+    """A searched number in E.164, read as a number of each country served (8 digits) or as
+    given with its country code."""
+    readings = set()
+    for country in Country:
+        for written in (word, f"+{word}"):  # folding took the + away
+            with suppress(InvalidValue):
+                readings.add(normalise_phone(written, country.value))
+    return readings
 
 
 def shared_numbers(session: Session, returnee: Returnee) -> dict[str, int]:
     """For each of this person's numbers, how many other people have it too."""
-    numbers = [phone.number for phone in returnee.phones]
+    numbers = {phone_index(phone.number): phone.number for phone in returnee.phones}
     if not numbers:
         return {}
     rows = session.execute(
-        select(Phone.number, func.count(func.distinct(Phone.returnee_id)))
-        .where(and_(Phone.number.in_(numbers), Phone.returnee_id != returnee.id))
-        .group_by(Phone.number)
+        select(Phone.number_index, func.count(func.distinct(Phone.returnee_id)))
+        .where(and_(Phone.number_index.in_(numbers), Phone.returnee_id != returnee.id))
+        .group_by(Phone.number_index)
     ).all()
-    return dict(rows)
+    return {numbers[index]: count for index, count in rows}

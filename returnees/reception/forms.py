@@ -78,6 +78,7 @@ RELATIONSHIP_CHOICES = [
 ]
 MATCH_REASONS = {
     "document": _("same document"),
+    "document_one_digit": _("a document one digit apart"),
     "phone": _("same phone"),
     "name_and_birth_date": _("same birth date and a similar name"),
 }

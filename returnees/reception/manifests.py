@@ -18,6 +18,7 @@ from returnees.audit.services import record_event
 from returnees.auth.access import Actor
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
+from returnees.core.encryption import keyring
 from returnees.core.errors import Conflict, Forbidden, InvalidInput
 from returnees.people.services import IdentityProbe, find_candidates_for_many
 from returnees.reception.models import (
@@ -190,9 +191,15 @@ def _find_or_create_manifest(
 
 def _row_key(row: ListRow) -> str:
     if row.passenger is not None:
-        return row.passenger.row_key()
+        return passenger_key(row.passenger.row_key())
     digest = hashlib.sha1(json.dumps(row.values, sort_keys=True).encode()).hexdigest()[:16]
-    return f"unreadable:{digest}"
+    return passenger_key(f"unreadable:{digest}")
+
+
+def passenger_key(key: str) -> str:
+    """What recognises a row (its document, or its names and birth date) as a keyed digest:
+    the row's values are sealed, and so must be what is compared of them."""
+    return keyring().index("passenger", key)
 
 
 def _new_passenger(manifest: Manifest, row: ListRow, key: str) -> ExpectedPassenger:
@@ -322,7 +329,7 @@ def fix_passenger(
     if cleaned is None:
         passenger.status = PassengerStatus.NEEDS_FIXING
         return passenger
-    key = cleaned.row_key()
+    key = passenger_key(cleaned.row_key())
     twin = session.scalar(
         select(ExpectedPassenger).where(
             ExpectedPassenger.manifest_id == passenger.manifest_id,

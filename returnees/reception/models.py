@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from returnees.auth.models import User
 from returnees.centres.models import Centre
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import JSON_VALUE, Sealed, SealedText
 from returnees.people.models import Returnee
 
 
@@ -89,12 +90,17 @@ class ExpectedPassenger(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)
+    # Keyed digests of what recognises the row (its document, or names and birth date):
+    # manifests.passenger_key.
     row_key: Mapped[str] = mapped_column(String(200))
     # The key the row had when it was read, kept after a fix so the same list read again
     # is still recognised row by row.
     source_key: Mapped[str] = mapped_column(String(200))
-    values: Mapped[dict] = mapped_column(JSON)
-    problems: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Sealed (core.encryption): the row as read, and its problems, which quote it.
+    values = Sealed(JSON_VALUE, default=dict)
+    values_sealed: Mapped[str | None] = mapped_column("values", SealedText)
+    problems = Sealed(JSON_VALUE, default=dict)
+    problems_sealed: Mapped[str | None] = mapped_column("problems", SealedText)
     status: Mapped[PassengerStatus] = mapped_column(value_enum(PassengerStatus))
     is_unaccompanied: Mapped[bool] = mapped_column(default=False)
     # Records of people who may be this passenger, found when the row was read or fixed.
@@ -139,7 +145,12 @@ class Screening(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     arrival_id: Mapped[int] = mapped_column(ForeignKey("arrivals.id"), unique=True)
-    reasons_for_leaving: Mapped[list] = mapped_column(JSON, default=list)
+    # The narrative and the indicators are sealed (core.encryption); the answers the risk rules
+    # read in SQL each night (victim, threatened, months abroad, ...) are not.
+    reasons_for_leaving = Sealed(JSON_VALUE, default=list)
+    reasons_for_leaving_sealed: Mapped[str | None] = mapped_column(
+        "reasons_for_leaving", SealedText
+    )
     was_crime_victim: Mapped[bool | None]
     was_threatened: Mapped[bool | None]
     family_abroad: Mapped[list] = mapped_column(JSON, default=list)
@@ -147,13 +158,19 @@ class Screening(Base):
     months_abroad: Mapped[int | None] = mapped_column(Integer)
     has_journey_debt: Mapped[bool | None]
     intends_to_migrate_again: Mapped[bool | None]
-    health_needs: Mapped[str] = mapped_column(Text, default="")
-    psychosocial_needs: Mapped[str] = mapped_column(Text, default="")
-    trafficking_indicators: Mapped[list] = mapped_column(JSON, default=list)
+    health_needs = Sealed()
+    health_needs_sealed: Mapped[str | None] = mapped_column("health_needs", SealedText)
+    psychosocial_needs = Sealed()
+    psychosocial_needs_sealed: Mapped[str | None] = mapped_column("psychosocial_needs", SealedText)
+    trafficking_indicators = Sealed(JSON_VALUE, default=list)
+    trafficking_indicators_sealed: Mapped[str | None] = mapped_column(
+        "trafficking_indicators", SealedText
+    )
     school_status: Mapped[str] = mapped_column(String(20), default="")
     occupation: Mapped[str] = mapped_column(String(120), default="")
     skills: Mapped[str] = mapped_column(Text, default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes = Sealed()
+    notes_sealed: Mapped[str | None] = mapped_column("notes", SealedText)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime]
 
@@ -195,12 +212,16 @@ class Custody(Base):
     status: Mapped[HandoverStatus] = mapped_column(
         value_enum(HandoverStatus), default=HandoverStatus.IN_CUSTODY, index=True
     )
-    guardian_name: Mapped[str] = mapped_column(String(200), default="")
+    guardian_name = Sealed()
+    guardian_name_sealed: Mapped[str | None] = mapped_column("guardian_name", SealedText)
     guardian_relationship: Mapped[GuardianRelationship | None] = mapped_column(
         value_enum(GuardianRelationship)
     )
-    guardian_document: Mapped[str] = mapped_column(String(40), default="")
-    guardian_phone: Mapped[str] = mapped_column(String(20), default="")
+    # Sealed (core.encryption), as are the guardian's name and phone.
+    guardian_document = Sealed()
+    guardian_document_sealed: Mapped[str | None] = mapped_column("guardian_document", SealedText)
+    guardian_phone = Sealed()
+    guardian_phone_sealed: Mapped[str | None] = mapped_column("guardian_phone", SealedText)
     is_guardian_verified: Mapped[bool] = mapped_column(default=False)
     guardian_consents: Mapped[bool] = mapped_column(default=False, server_default=false())
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -3,12 +3,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.auth.models import User
 from returnees.centres.models import Country
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import Sealed, SealedText
 
 
 class ServiceKind(enum.StrEnum):
@@ -89,8 +90,11 @@ class Referral(Base):
     # logged.
     is_protection: Mapped[bool] = mapped_column(default=False)
     has_consent: Mapped[bool] = mapped_column(default=False)
-    note: Mapped[str] = mapped_column(Text, default="")
-    outcome: Mapped[str] = mapped_column(Text, default="")
+    # Sealed (core.encryption), as are the notes of each change: danger at home, in words.
+    note = Sealed()
+    note_sealed: Mapped[str | None] = mapped_column("note", SealedText)
+    outcome = Sealed()
+    outcome_sealed: Mapped[str | None] = mapped_column("outcome", SealedText)
     made_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     made_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
@@ -110,6 +114,7 @@ class ReferralChange(Base):
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
     from_status: Mapped[ReferralStatus | None] = mapped_column(value_enum(ReferralStatus))
     to_status: Mapped[ReferralStatus] = mapped_column(value_enum(ReferralStatus))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note = Sealed()
+    note_sealed: Mapped[str | None] = mapped_column("note", SealedText)
     changed_by: Mapped[str] = mapped_column(String(254))
     changed_at: Mapped[datetime]

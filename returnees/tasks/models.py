@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.centres.models import Country
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import INDEX_LENGTH, Sealed, SealedText
 
 
 class TaskKind(enum.StrEnum):
@@ -56,7 +57,9 @@ class Task(Base):
     status: Mapped[TaskStatus] = mapped_column(value_enum(TaskStatus), default=TaskStatus.OPEN)
     # Lower sorts first: 0 urgent safety, 10 overdue, 20 high risk, 50 routine.
     priority: Mapped[int] = mapped_column(Integer, default=50)
-    reason: Mapped[str] = mapped_column(String(300))
+    # Sealed (core.encryption): a reason may quote a message or name people.
+    reason = Sealed()
+    reason_sealed: Mapped[str | None] = mapped_column("reason", SealedText)
     # What the task is about, so the same cause opens one task, not one per event.
     subject: Mapped[str] = mapped_column(String(80), default="")
     due_at: Mapped[datetime]
@@ -65,7 +68,9 @@ class Task(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     close_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The number a danger signal came from: where the sender's acknowledgement goes.
-    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    phone = Sealed(index="phone")
+    phone_sealed: Mapped[str | None] = mapped_column("phone", SealedText)
+    phone_index: Mapped[str | None] = mapped_column(String(INDEX_LENGTH))
     # A task about no known person (a number nobody holds): the country whose staff see it,
     # read from the number's prefix; None: every country's.
     country: Mapped[Country | None] = mapped_column(value_enum(Country, length=2))

@@ -89,7 +89,7 @@ def test_a_wrong_number_on_a_guardians_call_marks_the_guardians_number(
         ).id
     post(sign_in_as(worker), f"/tasks/{task_id}/contact", kind="call", outcome="wrong_number")
     with in_app() as session:
-        usable = dict(session.execute(select(Phone.number, Phone.is_usable)).all())
+        usable = {phone.number: phone.is_usable for phone in session.scalars(select(Phone))}
     assert usable == {"+50255551111": True, "+50255552222": False}
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from returnees.auth.models import Role, User
+from returnees.core.encryption import phone_index
 from returnees.messaging.models import OutboundMessage
 from returnees.tasks.alerts import escalate_unacknowledged
 from returnees.tasks.models import Task, TaskKind, UrgentAlert
@@ -40,10 +41,15 @@ def urgent(register, in_app, clock):
     return open_one
 
 
+def messages_to(session, number: str) -> list[OutboundMessage]:
+    query = select(OutboundMessage).where(OutboundMessage.phone_index == phone_index(number))
+    return list(session.scalars(query.order_by(OutboundMessage.id)))
+
+
 def alerted(in_app) -> list[str]:
     with in_app() as session:
-        query = select(OutboundMessage.phone).where(OutboundMessage.template == "on_call_alert")
-        return list(session.scalars(query.order_by(OutboundMessage.id)))
+        query = select(OutboundMessage).where(OutboundMessage.template == "on_call_alert")
+        return [message.phone for message in session.scalars(query.order_by(OutboundMessage.id))]
 
 
 def escalate(in_app) -> int:
@@ -71,11 +77,12 @@ def test_the_alert_moves_down_the_rota_every_15_minutes_then_to_the_supervisors(
         steps = session.scalars(
             select(UrgentAlert.step).where(UrgentAlert.task_id == task.id).order_by(UrgentAlert.id)
         ).all()
-        bodies = set(
-            session.scalars(
-                select(OutboundMessage.body).where(OutboundMessage.template == "on_call_alert")
+        bodies = {
+            message.body
+            for message in session.scalars(
+                select(OutboundMessage).where(OutboundMessage.template == "on_call_alert")
             )
-        )
+        }
     assert steps == [1, 2, 3]
     assert bodies == {f"Tiene un caso urgente en su cola, ref. {task.id}. Revíselo ya."}
 
@@ -110,9 +117,7 @@ def test_the_task_number_sent_back_from_the_phone_alerted_acknowledges_it(
     with in_app() as session:
         done = session.get(Task, task.id)
         assert (done.acknowledged_at, done.acknowledged_by_id) == (clock.now(), first.id)
-        confirmations = session.scalars(
-            select(OutboundMessage.body).where(OutboundMessage.phone == first.phone)
-        ).all()
+        confirmations = [message.body for message in messages_to(session, first.phone)]
     assert confirmations[-1] == f"Confirmado: la ref. {task.id} queda a su cargo. Gracias."
     clock.advance(minutes=30)
     assert escalate(in_app) == 0
@@ -147,9 +152,7 @@ def test_a_reply_from_the_alerted_phone_naming_no_task_is_answered_with_how(
     run_reader(in_app)
     with in_app() as session:
         assert session.get(Task, task.id).acknowledged_at is None
-        said = session.scalars(
-            select(OutboundMessage.body).where(OutboundMessage.phone == first.phone)
-        ).all()
+        said = [message.body for message in messages_to(session, first.phone)]
     assert said[-1] == ("Para confirmar, responda con el número de referencia del caso.")
 
 

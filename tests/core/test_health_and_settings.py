@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from returnees import create_app
+from returnees.core.encryption import new_key
 from returnees.core.settings import SettingsError
 
 SECRET = "s3cret-from-the-environment-and-long-enough"
@@ -36,7 +37,16 @@ def test_production_names_only_what_is_missing(monkeypatch):
     assert "DATABASE_URL" in str(refused.value) and "SECRET_KEY" not in str(refused.value)
 
 
-def test_production_refuses_to_start_without_twilio_unless_told_to(monkeypatch):
+@pytest.fixture
+def keys_in_the_environment(monkeypatch):
+    """Production's encryption keys (tests/core/test_encryption.py shows it refuses without)."""
+    monkeypatch.setenv("ENCRYPTION_KEYS", f"k1={new_key()}")
+    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
+
+
+def test_production_refuses_to_start_without_twilio_unless_told_to(
+    monkeypatch, keys_in_the_environment
+):
     monkeypatch.setenv("SECRET_KEY", SECRET)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
@@ -47,7 +57,7 @@ def test_production_refuses_to_start_without_twilio_unless_told_to(monkeypatch):
     assert create_app({"RETURNEES_ENV": "production"}).config["MESSAGING_REQUIRES_TWILIO"] is False
 
 
-def test_production_reads_its_settings_from_the_environment(monkeypatch):
+def test_production_reads_its_settings_from_the_environment(monkeypatch, keys_in_the_environment):
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token-from-the-environment")
     monkeypatch.setenv("TWILIO_MESSAGING_SERVICE_SID", "MG" + "1" * 32)

@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from returnees import create_app
 from returnees.centres.models import Centre, CentreKind, Country
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION as DB
-from returnees.core.db import get_session
+from returnees.core.db import get_session, insert_returning_ids
+from returnees.core.encryption import open_rows, phone_index
 from returnees.followups.dispatch import dispatch_check_ins, queue_due_check_ins
 from returnees.followups.models import (
     CheckIn,
@@ -167,7 +168,7 @@ def delete_rows(app: Flask) -> None:
         session.execute(delete(CheckIn).where(CheckIn.returnee_id.in_(people)))
         session.execute(
             delete(OutboundMessage).where(
-                OutboundMessage.returnee_id.in_(people) | OutboundMessage.phone.startswith(PREFIX)
+                OutboundMessage.returnee_id.in_(people) | OutboundMessage.id.in_(ours(session))
             )
         )
         session.execute(delete(Task).where(Task.returnee_id.in_(people)))
@@ -207,9 +208,15 @@ def worker_app(database_url, app, fake_twilio_server) -> Iterator[Flask]:
 
 
 def bulk_insert(session, model, rows: list[dict]) -> list[int]:
-    """Insert these rows in few statements; their ids, in the order of the rows."""
-    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
+    """Insert these rows in few statements (sealing what is sealed); their ids, in order."""
+    return insert_returning_ids(session, model, rows)
+
+
+def ours(session) -> list[int]:
+    """The messages to this file's numbers (their numbers are sealed: opened to be told)."""
+    query = select(OutboundMessage.id, OutboundMessage.phone_sealed)
+    opened = open_rows(session.execute(query), OutboundMessage)
+    return [message.id for message in opened if message.phone.startswith(PREFIX)]
 
 
 def seed_due_check_ins(app: Flask, count: int) -> dict[str, int]:
@@ -330,7 +337,7 @@ def messages_per_returnee(app: Flask) -> Counter[int]:
         session = get_session()
         query = (
             select(OutboundMessage.returnee_id, func.count())
-            .where(OutboundMessage.phone.startswith(PREFIX))
+            .where(OutboundMessage.id.in_(ours(session)))
             .group_by(OutboundMessage.returnee_id)
         )
         return Counter(dict(session.execute(query).all()))
@@ -377,12 +384,12 @@ def held_messages(app: Flask) -> dict[int, str]:
     """Messages claimed (under a lease) and not known to be sent: {id: number}."""
     with app.app_context():
         session = get_session()
-        query = select(OutboundMessage.id, OutboundMessage.phone).where(
-            OutboundMessage.phone.startswith(PREFIX),
+        query = select(OutboundMessage).where(
+            OutboundMessage.id.in_(ours(session)),
             OutboundMessage.status == MessageStatus.SENDING,
             OutboundMessage.twilio_sid.is_(None),
         )
-        return dict(session.execute(query).all())
+        return {message.id: message.phone for message in session.scalars(query)}
 
 
 def test_four_workers_send_each_due_check_in_exactly_once(
@@ -423,7 +430,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         recorded = set(
             get_session().scalars(
                 select(OutboundMessage.twilio_sid).where(
-                    OutboundMessage.phone.startswith(PREFIX),
+                    OutboundMessage.id.in_(ours(get_session())),
                     OutboundMessage.twilio_sid.is_not(None),
                 )
             )
@@ -534,7 +541,8 @@ def test_two_workers_holding_check_ins_of_two_people_on_one_phone_ask_once_that_
     with worker_app.app_context():
         session = get_session()
         session.get(CheckIn, numbers[other]).phone = shared
-        session.scalars(select(Phone).where(Phone.number == other)).one().number = shared
+        held = session.scalars(select(Phone).where(Phone.number_index == phone_index(other)))
+        held.one().number = shared
         session.commit()
     with worker_app.app_context():
         worker_a = get_session()
@@ -549,9 +557,12 @@ def test_two_workers_holding_check_ins_of_two_people_on_one_phone_ask_once_that_
         session = get_session()
         assert dispatch_check_ins(session) == 0, "the number was written to today"
         session.commit()
-        sent = session.scalars(
-            select(OutboundMessage.phone).where(OutboundMessage.phone == shared)
-        ).all()
+        sent = [
+            message.phone
+            for message in session.scalars(
+                select(OutboundMessage).where(OutboundMessage.phone_index == phone_index(shared))
+            )
+        ]
         waiting = session.get(CheckIn, numbers[other])
     assert sent == [shared]
     assert waiting.state is CheckInState.SCHEDULED and waiting.due_at > NOW

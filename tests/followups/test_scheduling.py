@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from returnees.core.db import EXTENSION as DB
+from returnees.core.encryption import phone_index
 from returnees.followups.models import CheckIn, CheckInState, FollowUpPlan, PlanProfile
 from returnees.followups.services import schedule_follow_ups
 
@@ -188,7 +189,7 @@ def test_withdrawing_consent_on_a_record_cancels_that_persons_pending_check_ins(
 
         logged = session.execute(
             select(ConsentChange.returnee_id, ConsentChange.has_consent, ConsentChange.source)
-            .where(ConsentChange.phone == "+50255551234")
+            .where(ConsentChange.phone_index == phone_index("+50255551234"))
             .order_by(ConsentChange.id)
         ).all()
     assert [tuple(row) for row in logged] == [

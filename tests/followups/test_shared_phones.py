@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.core.encryption import phone_index
 from returnees.followups.dispatch import follow_sent_messages, remind_and_escalate
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.followups.reading import read_replies
@@ -36,8 +37,8 @@ def reply(app, body: str, sender: str) -> None:
 
 def sent_to(in_app, number: str) -> list[str]:
     with in_app() as session:
-        query = select(OutboundMessage.body).where(OutboundMessage.phone == number)
-        return list(session.scalars(query.order_by(OutboundMessage.id)))
+        query = select(OutboundMessage).where(OutboundMessage.phone_index == phone_index(number))
+        return [message.body for message in session.scalars(query.order_by(OutboundMessage.id))]
 
 
 def check_ins(in_app, returnee_id: int) -> list[CheckIn]:
@@ -66,8 +67,8 @@ def open_tasks(in_app) -> list[Task]:
 
 def alerts(in_app) -> list[str]:
     with in_app() as session:
-        query = select(OutboundMessage.phone).where(OutboundMessage.template == "on_call_alert")
-        return list(session.scalars(query.order_by(OutboundMessage.id)))
+        query = select(OutboundMessage).where(OutboundMessage.template == "on_call_alert")
+        return [message.phone for message in session.scalars(query.order_by(OutboundMessage.id))]
 
 
 def next_morning(clock) -> None:
@@ -164,7 +165,9 @@ def test_two_questions_never_go_to_one_number_the_same_day(app, two_adults, in_a
         sent_on = [
             at.date()
             for at in session.scalars(
-                select(OutboundMessage.created_at).where(OutboundMessage.phone == SHARED_NUMBER)
+                select(OutboundMessage.created_at).where(
+                    OutboundMessage.phone_index == phone_index(SHARED_NUMBER)
+                )
             )
         ]
     assert len(sent_on) == len(set(sent_on)) == 1
@@ -518,8 +521,13 @@ def test_replies_left_in_the_unmatched_inbox_are_read_once_the_change_is_in(
                 payload={},
             )
         )
+    # 0022 compared the numbers in plaintext; since 0030 they are sealed, compared by index.
+    keep = load_migration("0022_unmatched_replies").KEEP_IN_THE_INBOX.replace(
+        "c.phone = inbound_messages.from_number",
+        "c.phone_index = inbound_messages.from_number_index",
+    )
     with in_app() as session:
-        session.execute(text(load_migration("0022_unmatched_replies").KEEP_IN_THE_INBOX))
+        session.execute(text(keep))
     result = cli("replies", "read")
     assert result.exit_code == 0 and "2 replies read" in result.output, result.output
     assert day(in_app, ana.returnee_id, 0).state is CheckInState.ANSWERED

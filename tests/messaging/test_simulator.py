@@ -151,7 +151,7 @@ def test_a_desk_cannot_answer_as_a_phone_of_another_countrys_person(
     assert answer(hn_desk, HN_PHONE, "1").status_code == 302
     with in_app() as session:
         assert has_consent(session, GT_PHONE), "an HN desk withdrew a GT person's consent"
-        senders = session.scalars(select(InboundMessage.from_number)).all()
+        senders = [message.from_number for message in session.scalars(select(InboundMessage))]
     assert senders == [HN_PHONE]
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.core.encryption import phone_index
 from returnees.core.errors import Forbidden
 from returnees.reception.models import HandoverStatus
 from returnees.reception.services import (
@@ -265,7 +266,7 @@ def test_a_guardian_who_agrees_is_asked_about_the_child_from_the_handover_on(
     with in_app() as session:
         from returnees.people.models import Phone, PhoneOwner
 
-        phone = session.query(Phone).filter_by(number="+50255559876").one()
+        phone = session.query(Phone).filter_by(number_index=phone_index("+50255559876")).one()
         assert (phone.returnee_id, phone.owner, phone.has_consent) == (
             child.returnee_id,
             PhoneOwner.RELATIVE,
@@ -273,7 +274,9 @@ def test_a_guardian_who_agrees_is_asked_about_the_child_from_the_handover_on(
         )
         from returnees.messaging.models import ConsentChange
 
-        logged = session.query(ConsentChange).filter_by(phone="+50255559876").one()
+        logged = (
+            session.query(ConsentChange).filter_by(phone_index=phone_index("+50255559876")).one()
+        )
         assert (logged.returnee_id, logged.has_consent, logged.source) == (
             child.returnee_id,
             True,

@@ -192,9 +192,12 @@ def test_a_no_leaves_it_accepted_with_a_note_and_the_30_day_task_follows(
     run_jobs(in_app)
     assert referral_row(in_app, referral.id).status is ReferralStatus.ACCEPTED
     with in_app() as session:
-        notes = session.scalars(
-            select(ReferralChange.note).where(ReferralChange.changed_by == "check-in")
-        ).all()
+        notes = [
+            change.note
+            for change in session.scalars(
+                select(ReferralChange).where(ReferralChange.changed_by == "check-in")
+            )
+        ]
     assert notes == ["check-in: not attended yet"]
     clock.advance(days=23)
     assert run_follow_up_job(in_app) == 1
