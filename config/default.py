@@ -10,7 +10,7 @@ PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 # Settings holding a secret of ours: production refuses any shorter than 32 bytes, or equal to a
 # value written in a file of config/.
-SECRET_SETTINGS = ("SECRET_KEY",)
+SECRET_SETTINGS = ("SECRET_KEY", "ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -332,3 +332,13 @@ def register(demo, in_app, clock):
         return arrival
 
     return make
+
+
+@pytest.fixture
+def keys_in_the_environment(monkeypatch):
+    """Production's encryption keys, fresh (tests/core/test_encryption.py shows it refuses
+    without them, and refuses the keys written in config/)."""
+    from returnees.core.encryption import new_key
+
+    monkeypatch.setenv("ENCRYPTION_KEYS", f"k1={new_key()}")
+    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())

@@ -250,7 +250,7 @@ def test_production_refuses_to_start_without_its_keys_naming_them(monkeypatch):
     monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
     with pytest.raises(SettingsError, match="set ENCRYPTION_KEYS in the environment"):
         create_app({"RETURNEES_ENV": "production"})
-    monkeypatch.setenv("ENCRYPTION_KEYS", "k1=" + new_key()[:22])  # 16 bytes
+    monkeypatch.setenv("ENCRYPTION_KEYS", f"k1={new_key()[:22]},k0={new_key()}")  # k1: 16 bytes
     with pytest.raises(
         SettingsError,
         match="ENCRYPTION_KEYS \\(k1\\) must be 32 random bytes, base64 \\(it has 16\\)",
@@ -372,3 +372,19 @@ def test_a_new_index_key_finds_nothing_until_the_indexes_are_computed_again(
         assert holder() == stored.returnee_id
     finally:
         app.extensions[EXTENSION] = first
+
+
+@pytest.mark.parametrize("setting", ["ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
+def test_production_refuses_the_keys_written_in_config(
+    monkeypatch, keys_in_the_environment, setting
+):
+    from config import test as shipped
+
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-more-than-32-bytes")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
+    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv(setting, getattr(shipped, setting))
+    with pytest.raises(SettingsError, match=f"{setting} is a value shipped in config/"):
+        create_app({"RETURNEES_ENV": "production"})

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from returnees import create_app
-from returnees.core.encryption import new_key
 from returnees.core.settings import SettingsError
 
 SECRET = "s3cret-from-the-environment-and-long-enough"
@@ -35,13 +34,6 @@ def test_production_names_only_what_is_missing(monkeypatch):
     with pytest.raises(SettingsError) as refused:
         create_app({"RETURNEES_ENV": "production"})
     assert "DATABASE_URL" in str(refused.value) and "SECRET_KEY" not in str(refused.value)
-
-
-@pytest.fixture
-def keys_in_the_environment(monkeypatch):
-    """Production's encryption keys (tests/core/test_encryption.py shows it refuses without)."""
-    monkeypatch.setenv("ENCRYPTION_KEYS", f"k1={new_key()}")
-    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
 
 
 def test_production_refuses_to_start_without_twilio_unless_told_to(
@@ -95,7 +87,9 @@ def test_production_refuses_a_short_or_shipped_secret_key_naming_it(key, said):
         create_app(PRODUCTION | {"SECRET_KEY": key})
 
 
-def test_production_takes_a_key_of_32_bytes_and_development_its_shipped_one():
+def test_production_takes_a_key_of_32_bytes_and_development_its_shipped_one(
+    keys_in_the_environment,
+):
     key = "ñ" * 16  # 32 bytes in UTF-8
     assert create_app(PRODUCTION | {"SECRET_KEY": key}).config["SECRET_KEY"] == key
     development = create_app({"RETURNEES_ENV": "development"})
@@ -129,7 +123,9 @@ def test_every_answer_refuses_the_browsers_powerful_features(app, make_user, tok
             assert policy[feature] == "()", f"{feature} is not refused on {response.request.path}"
 
 
-def test_only_production_tells_browsers_to_keep_to_https(app, monkeypatch, tmp_path):
+def test_only_production_tells_browsers_to_keep_to_https(
+    app, monkeypatch, tmp_path, keys_in_the_environment
+):
     assert "Strict-Transport-Security" not in app.test_client().get("/auth/sign-in").headers
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-more-than-32-bytes")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")

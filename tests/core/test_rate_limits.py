@@ -113,7 +113,9 @@ def test_a_limit_that_cannot_be_read_stops_the_start_and_says_which(monkeypatch)
         create_app({"RETURNEES_ENV": "test"})
 
 
-def test_limits_are_counted_in_memory_here_and_where_production_says(monkeypatch):
+def test_limits_are_counted_in_memory_here_and_where_production_says(
+    monkeypatch, keys_in_the_environment
+):
     assert create_app({"RETURNEES_ENV": "development"}).config["RATELIMIT_STORAGE_URI"] == (
         "memory://"
     )
