@@ -62,17 +62,7 @@ def refuse_erasure(session: Session, actor: Actor, erasure_id: int) -> Erasure:
     """A supervisor refuses the request (the one who asked may withdraw it so); nothing is
     erased."""
     erasure = _pending(session, actor, erasure_id)
-    erasure.status = ErasureStatus.REFUSED
-    erasure.decided_by_id, erasure.decided_at = actor.user_id, utcnow()
-    record_event(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        "erasure",
-        erasure.id,
-        returnee_id=erasure.returnee_id,
-        outcome=erasure.status.value,
-    )
+    _decide(session, actor, erasure, ErasureStatus.REFUSED)
     return erasure
 
 
@@ -151,7 +141,11 @@ def retention_due(cutoff: datetime):
 
 def _erase(session: Session, actor: Actor, erasure: Erasure) -> None:
     erasure.age_band = erase_person(session, erasure.returnee_id)
-    erasure.status = ErasureStatus.DONE
+    _decide(session, actor, erasure, ErasureStatus.DONE)
+
+
+def _decide(session: Session, actor: Actor, erasure: Erasure, status: ErasureStatus) -> None:
+    erasure.status = status
     erasure.decided_by_id, erasure.decided_at = actor.user_id, utcnow()
     session.flush()
     record_event(
