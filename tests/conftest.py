@@ -342,3 +342,14 @@ def keys_in_the_environment(monkeypatch):
 
     monkeypatch.setenv("ENCRYPTION_KEYS", f"k1={new_key()}")
     monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
+
+
+@pytest.fixture
+def production_environment(monkeypatch, keys_in_the_environment):
+    """Everything production needs to start, but Twilio: a test takes one setting away (or
+    changes it) to see what production says."""
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-more-than-32-bytes")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
+    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")

@@ -240,14 +240,10 @@ def new_key_bytes() -> bytes:
     return base64.urlsafe_b64decode(new_key() + "=")
 
 
-def test_production_refuses_to_start_without_its_keys_naming_them(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-more-than-32-bytes")
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
-    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
+def test_production_refuses_to_start_without_its_keys_naming_them(
+    monkeypatch, production_environment
+):
     monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
-    monkeypatch.setenv("BLIND_INDEX_KEY", new_key())
     with pytest.raises(SettingsError, match="set ENCRYPTION_KEYS in the environment"):
         create_app({"RETURNEES_ENV": "production"})
     monkeypatch.setenv("ENCRYPTION_KEYS", f"k1={new_key()[:22]},k0={new_key()}")  # k1: 16 bytes
@@ -376,15 +372,10 @@ def test_a_new_index_key_finds_nothing_until_the_indexes_are_computed_again(
 
 @pytest.mark.parametrize("setting", ["ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
 def test_production_refuses_the_keys_written_in_config(
-    monkeypatch, keys_in_the_environment, setting
+    monkeypatch, production_environment, setting
 ):
     from config import test as shipped
 
-    monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-more-than-32-bytes")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
-    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     monkeypatch.setenv(setting, getattr(shipped, setting))
     with pytest.raises(SettingsError, match=f"{setting} is a value shipped in config/"):
         create_app({"RETURNEES_ENV": "production"})

@@ -124,14 +124,10 @@ def test_every_answer_refuses_the_browsers_powerful_features(app, make_user, tok
 
 
 def test_only_production_tells_browsers_to_keep_to_https(
-    app, monkeypatch, tmp_path, keys_in_the_environment
+    app, monkeypatch, tmp_path, production_environment
 ):
     assert "Strict-Transport-Security" not in app.test_client().get("/auth/sign-in").headers
-    monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-more-than-32-bytes")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
-    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
-    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     production = create_app({"RETURNEES_ENV": "production"})
     hsts = production.test_client().get("/auth/sign-in").headers["Strict-Transport-Security"]
     directives = [directive.strip() for directive in hsts.split(";")]

@@ -114,15 +114,11 @@ def test_a_limit_that_cannot_be_read_stops_the_start_and_says_which(monkeypatch)
 
 
 def test_limits_are_counted_in_memory_here_and_where_production_says(
-    monkeypatch, keys_in_the_environment
+    monkeypatch, production_environment
 ):
     assert create_app({"RETURNEES_ENV": "development"}).config["RATELIMIT_STORAGE_URI"] == (
         "memory://"
     )
-    monkeypatch.setenv("SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/returnees")
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://returnees.example.org")
-    monkeypatch.setenv("MESSAGING_REQUIRES_TWILIO", "false")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     with pytest.raises(SettingsError, match="RATELIMIT_STORAGE_URI"):
         create_app({"RETURNEES_ENV": "production"})
