@@ -6,6 +6,8 @@ more than 200 KB or loads anything from another server (centres have weak connec
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -30,6 +32,7 @@ from tests.browser.test_sign_in_journeys import sign_in_by_keyboard
 pytestmark = pytest.mark.browser
 
 PHONE, DESKTOP = 390, 1280
+SCREEN_HEIGHT = 844
 DESK_SCREEN = 1024
 
 OUT_OF_PLACE = """() => {
@@ -171,14 +174,26 @@ def test_the_desk_pages_fit_a_small_desktop(browser, live_server, fit_world):
     assert not problems, "\n".join(problems)
 
 
-def _visit_every_page(
-    browser, live_server, world: FitWorld, email: str, rules: list[str], width: int
-) -> list[str]:
-    context = browser.new_context(viewport={"width": width, "height": 800}, base_url=live_server)
+@contextmanager
+def on_screen(browser, live_server, width: int, email: str | None = None) -> Iterator:
+    """A page in a browser `width` px wide (a phone's height), signed in as `email` if given."""
+    context = browser.new_context(
+        viewport={"width": width, "height": SCREEN_HEIGHT}, base_url=live_server
+    )
     try:
         page = context.new_page()
         page.set_default_timeout(15_000)
-        sign_in_by_keyboard(page, email)
+        if email:
+            sign_in_by_keyboard(page, email)
+        yield page
+    finally:
+        context.close()
+
+
+def _visit_every_page(
+    browser, live_server, world: FitWorld, email: str, rules: list[str], width: int
+) -> list[str]:
+    with on_screen(browser, live_server, width, email) as page:
         problems = []
         for rule in rules:
             path = concrete(rule, world)
@@ -194,19 +209,14 @@ def _visit_every_page(
             if len(found) > 4:
                 problems.append(f"{path} at {width} px: and {len(found) - 4} more")
         return problems
-    finally:
-        context.close()
 
 
 def test_a_phone_shows_the_queue_as_cards_for_the_thumb(browser, live_server, fit_world):
     """On a phone the header is one short line, each task is a card that starts with its
     reason and offers the call by a tap, and the outcome buttons are big enough for a thumb."""
-    context = browser.new_context(viewport={"width": PHONE, "height": 844}, base_url=live_server)
-    try:
-        page = context.new_page()
-        sign_in_by_keyboard(page, "social_worker@demo.returnees.test")
+    with on_screen(browser, live_server, PHONE, "social_worker@demo.returnees.test") as page:
         page.goto("/queue")
-        assert page.locator("header.top").bounding_box()["height"] < 844 * 0.1
+        assert page.locator("header.top").bounding_box()["height"] < SCREEN_HEIGHT * 0.1
         card = page.locator("table.queue tbody tr[data-task]").first
         first_line = card.locator("td").first.inner_text()
         assert "no answer" in first_line or "sin respuesta" in first_line, first_line
@@ -214,15 +224,9 @@ def test_a_phone_shows_the_queue_as_cards_for_the_thumb(browser, live_server, fi
         for button in card.locator("button[name=outcome]").all():
             box = button.bounding_box()
             assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE
-    finally:
-        context.close()
 
 
 def test_the_sign_in_page_fits_a_phone(browser, live_server):
-    context = browser.new_context(viewport={"width": PHONE, "height": 844}, base_url=live_server)
-    try:
-        page = context.new_page()
+    with on_screen(browser, live_server, PHONE) as page:
         page.goto("/auth/sign-in")
         assert page.evaluate(OUT_OF_PLACE) == []
-    finally:
-        context.close()
