@@ -191,7 +191,7 @@ def _households(session: Session, actor: Actor, people: set[int]) -> dict[int, t
         .where(
             theirs.returnee_id.in_(people),
             theirs.household_id.is_not(None),
-            returnee_scope(actor, session),
+            returnee_scope(actor),  # a subquery: the page's few people need no list read first
         )
         .distinct()
         .order_by(theirs.returnee_id, Returnee.given_names)
