@@ -133,7 +133,7 @@ def _act(task_id: int, action) -> Response | tuple[str, int]:
         action(get_session(), current_actor())
     except DomainError as error:
         get_session().rollback()
-        messages = [str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]
+        messages = [error.in_words()]
         return queue_page(
             {"task_id": task_id, "form": dict(request.form), "messages": messages}, error.status
         )
@@ -209,7 +209,7 @@ def add_filter() -> Response | tuple[str, int]:
         )
     except DomainError as error:
         get_session().rollback()
-        messages = [str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]
+        messages = [error.in_words()]
         return queue_page(
             {"task_id": "filter", "form": dict(request.form), "messages": messages}, error.status
         )
@@ -287,7 +287,7 @@ def contact_from_record(returnee_id: int) -> Response | tuple[str, int]:
         )
     except DomainError as error:
         get_session().rollback()
-        messages = [str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]
+        messages = [error.in_words()]
         return record_page(returnee_id, {"form": dict(form), "messages": messages}, error.status)
     flash(_("Recorded."), "success")
     return redirect(url_for("people.record", returnee_id=returnee_id) + "#case")

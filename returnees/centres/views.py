@@ -89,10 +89,7 @@ def change_on_call(code: str) -> Response:
         flash(_("On-call rota saved."), "success")
     except DomainError as error:
         session.rollback()
-        flash(
-            " ".join([str(error.message), *(str(m) for ms in error.fields.values() for m in ms)]),
-            "error",
-        )
+        flash(error.in_words(), "error")
     return redirect(url_for("centres.detail", code=centre.code, _anchor="on-call"))
 
 
