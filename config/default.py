@@ -31,9 +31,22 @@ LANGUAGES = ("es", "en")
 
 # PostgreSQL: a connection not made within this many seconds fails (at least 2), and a web
 # request's statement running longer than WEB_STATEMENT_TIMEOUT_SECONDS is cancelled (0: never);
-# either answers 503. Jobs and commands have no statement limit unless they set one.
+# either answers 503. A person's export, each background job and each batch of `flask keys
+# rotate`/`reindex` have their own limit; other commands have none.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 2
 WEB_STATEMENT_TIMEOUT_SECONDS = 5
+EXPORT_STATEMENT_TIMEOUT_SECONDS = 20
+JOB_STATEMENT_TIMEOUT_SECONDS = 120
+KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS = 60
+# A server gone under an open connection (its host down, the network cut): TCP keepalive probes
+# start after this many idle seconds, repeat every interval, and after this many unanswered the
+# connection fails; data the server does not acknowledge within DATABASE_TCP_USER_TIMEOUT_SECONDS
+# fails it too (0: the system's default, for each). Neither notices a server that is up but
+# does not answer: the statement timeouts above are for that.
+DATABASE_KEEPALIVE_IDLE_SECONDS = 5
+DATABASE_KEEPALIVE_INTERVAL_SECONDS = 2
+DATABASE_KEEPALIVE_COUNT = 3
+DATABASE_TCP_USER_TIMEOUT_SECONDS = 11
 
 # Sign-in lock-out: this many failures within the window lock the account, and separately the
 # address, for LOCKOUT_MINUTES after the last failure.
@@ -86,6 +99,13 @@ ENVIRONMENT_SETTINGS = (
     "STRICT_TRANSPORT_SECURITY",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "WEB_STATEMENT_TIMEOUT_SECONDS",
+    "EXPORT_STATEMENT_TIMEOUT_SECONDS",
+    "JOB_STATEMENT_TIMEOUT_SECONDS",
+    "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS",
+    "DATABASE_KEEPALIVE_IDLE_SECONDS",
+    "DATABASE_KEEPALIVE_INTERVAL_SECONDS",
+    "DATABASE_KEEPALIVE_COUNT",
+    "DATABASE_TCP_USER_TIMEOUT_SECONDS",
     "ENCRYPTION_KEYS",
     "BLIND_INDEX_KEY",
 )

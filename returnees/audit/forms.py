@@ -40,6 +40,7 @@ RECORD_TYPE_LABELS = {
     "simulator": _("Phone simulator"),
     "task": _("Task"),
     "transfer": _("Transfer"),
+    "unknown_account": _("E-mail with no account"),
     "user": _("User"),
 }
 

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,12 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
 from returnees.core.clock import as_of
-from returnees.core.db import unit_of_work
+from returnees.core.db import (
+    limit_statements,
+    postgres_connect_args,
+    ran_out_of_time,
+    unit_of_work,
+)
 from returnees.core.heap import settle_heap
 from returnees.core.wake import listen_for_wakes
 
@@ -83,22 +89,45 @@ def periodic_jobs() -> list[PeriodicJob]:
 
 
 def run_job(app: Flask, job: PeriodicJob) -> object:
-    """Run one job in its own app context and transaction."""
-    with app.app_context(), unit_of_work() as session:
-        result = job.run(session)
+    """Run one job in its own app context and transaction, each of its statements limited to
+    JOB_STATEMENT_TIMEOUT_SECONDS: a job stuck behind a lock or on a database that stopped
+    answering fails, is logged by its name and runs again at its next interval, instead of
+    holding its place (one instance at a time) for ever. What it committed before stays."""
+    try:
+        with app.app_context(), unit_of_work() as session:
+            limit_statements(session, "JOB_STATEMENT_TIMEOUT_SECONDS")
+            result = job.run(session)
+    except Exception as error:
+        _log_failure(app, job, error)
+        raise
     log.info("job %s done: %s", job.id, result)
     return result
 
 
+def _log_failure(app: Flask, job: PeriodicJob, error: Exception) -> None:
+    if ran_out_of_time(error):
+        log.error(
+            "job %s failed: a statement ran longer than JOB_STATEMENT_TIMEOUT_SECONDS (%s s) "
+            "and was cancelled; what it did since its last commit is rolled back",
+            job.id,
+            app.config["JOB_STATEMENT_TIMEOUT_SECONDS"],
+        )
+    else:
+        log.exception("job %s failed", job.id)
+
+
+def run_logged(app: Flask, job: PeriodicJob) -> None:
+    """Run a job from the scheduler or a wake: one that fails is logged (by run_job) and runs
+    again at its next interval."""
+    with suppress(Exception):
+        run_job(app, job)
+
+
 def run_urgent_jobs(app: Flask) -> None:
-    """Run the urgent jobs once, in order (read the replies, then send what they queued); one
-    that fails is logged and left to its periodic run."""
+    """Run the urgent jobs once, in order (read the replies, then send what they queued)."""
     for job in periodic_jobs():
         if job.urgent:
-            try:
-                run_job(app, job)
-            except Exception:
-                log.exception("urgent run of %s failed", job.id)
+            run_logged(app, job)
 
 
 def wakes_on_notify(app: Flask) -> bool:
@@ -110,7 +139,7 @@ def wakes_on_notify(app: Flask) -> bool:
 def schedule_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
     for job in periodic_jobs():
         scheduler.add_job(
-            run_job,
+            run_logged,
             "interval",
             seconds=job.seconds,
             args=[app, job],
@@ -170,7 +199,12 @@ def worker_command(once: bool, now_text: str | None) -> None:
     click.echo(f"worker: {len(periodic_jobs())} periodic jobs; Ctrl+C to stop.")
     stop = threading.Event()
     if wakes_on_notify(app):
-        listen_for_wakes(app.config["DATABASE_URL"], lambda: run_urgent_jobs(app), stop)
+        listen_for_wakes(
+            app.config["DATABASE_URL"],
+            lambda: run_urgent_jobs(app),
+            stop,
+            postgres_connect_args(app.config),
+        )
         click.echo("worker: urgent work wakes it at once (LISTEN/NOTIFY).")
     try:
         schedule_jobs(app, BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])).start()

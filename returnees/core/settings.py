@@ -26,8 +26,16 @@ INTEGER_SETTINGS = {
     "BREAK_GLASS_HOURS",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "WEB_STATEMENT_TIMEOUT_SECONDS",
+    "EXPORT_STATEMENT_TIMEOUT_SECONDS",
+    "JOB_STATEMENT_TIMEOUT_SECONDS",
+    "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS",
+    "DATABASE_KEEPALIVE_IDLE_SECONDS",
+    "DATABASE_KEEPALIVE_INTERVAL_SECONDS",
+    "DATABASE_KEEPALIVE_COUNT",
+    "DATABASE_TCP_USER_TIMEOUT_SECONDS",
 }
-# Whole numbers that must be at least 1: a session that lasts 0 minutes signs nobody in.
+# Whole numbers that must be at least 1 (a session that lasts 0 minutes signs nobody in); the
+# others must be at least 0 (a timeout of -1 second is refused by PostgreSQL at every statement).
 POSITIVE_SETTINGS = {"SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"}
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY", "RATELIMIT_ENABLED"}
 # Flask-Limiter's notation: "600 per minute", several separated by ";".
@@ -99,8 +107,9 @@ def _coerce(app: Flask) -> None:
             raise SettingsError(
                 f"{key} must be a whole number, not {app.config[key]!r}."
             ) from error
-        if key in POSITIVE_SETTINGS and app.config[key] < 1:
-            raise SettingsError(f"{key} must be 1 or more, not {app.config[key]}.")
+        least = 1 if key in POSITIVE_SETTINGS else 0
+        if app.config[key] < least:
+            raise SettingsError(f"{key} must be {least} or more, not {app.config[key]}.")
     for key in RATE_LIMIT_SETTINGS:
         try:
             parse_many(app.config[key])

@@ -289,13 +289,7 @@ def discard_manifest(session: Session, actor: Actor, manifest_id: int) -> Manife
             _("People of this list are on the arrival checklist: the list cannot be discarded.")
         )
     record_event(
-        session,
-        actor,
-        AuditAction.DISCARD,
-        "manifest",
-        manifest.id,
-        reference=manifest.reference,
-        rows=len(manifest.passengers),
+        session, actor, AuditAction.DISCARD, "manifest", manifest.id, rows=len(manifest.passengers)
     )
     for row in manifest.passengers:
         session.delete(row)
