@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from returnees.audit.models import AuditEntry, AuditEntryPerson
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
-from returnees.auth.services import UNKNOWN_ACCOUNT, normalise_email, unknown_account_digest
+from returnees.auth.services import UNKNOWN_ACCOUNT, email_digest, normalise_email
 from returnees.centres.models import Centre
 
 PAGE_SIZE = 100
@@ -60,7 +60,7 @@ def by_actor(email: str) -> ColumnElement[bool]:
         AuditEntry.actor == normalise_email(email),
         and_(
             AuditEntry.record_type == UNKNOWN_ACCOUNT,
-            AuditEntry.record_id == unknown_account_digest(email),
+            AuditEntry.record_id == email_digest(email),
         ),
     )
 

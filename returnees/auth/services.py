@@ -144,7 +144,12 @@ def authenticate(session: Session, email: str, password: str, address: str) -> U
     is_valid = verify_password(user.password_hash if user else None, password)
     is_success = bool(user and user.is_enabled and is_valid)
     session.add(
-        SignInAttempt(email=email, address=address, attempted_at=now, is_success=is_success)
+        SignInAttempt(
+            email_digest=email_digest(email),
+            address=address,
+            attempted_at=now,
+            is_success=is_success,
+        )
     )
     if not is_success:
         _record_refusal(session, AuditAction.SIGN_IN_FAILED, email, user, address)
@@ -165,14 +170,16 @@ def _record_refusal(
         record_event(session, Actor.for_user(user, address), action, "user", user.id)
         return
     nobody = Actor(None, "", None, None, "", None, address)
-    record_event(session, nobody, action, UNKNOWN_ACCOUNT, unknown_account_digest(email))
+    record_event(session, nobody, action, UNKNOWN_ACCOUNT, email_digest(email))
 
 
-def unknown_account_digest(email: str) -> str:
-    """The keyed digest (HMAC under the blind-index key) that stands in the audit trail for an
-    e-mail no account has: the same address always gives the same digest, so attempts at it
-    are found together (the audit filter by e-mail computes it), but the trail cannot be read
-    back into addresses without the key."""
+def email_digest(email: str) -> str:
+    """The keyed digest (HMAC under the blind-index key) that stands for an e-mail typed at
+    sign-in, in the lock-out's attempts and in the audit trail when no account has it: the same
+    address always gives the same digest, so attempts at it are counted and found together
+    (the audit filter by e-mail computes it), but neither table can be read back into addresses
+    without the key. What was typed may be a stranger's address or a password in the wrong
+    field."""
     return keyring().index("sign-in e-mail", normalise_email(email))
 
 
@@ -183,7 +190,7 @@ def lockout_ends_at(session: Session, email: str, address: str, now: datetime) -
     `LOCKOUT_MINUTES`; attempts during a lock are refused unchecked and not counted.
     """
     ends = [
-        _lock_end(session, SignInAttempt.email == email, True, now),
+        _lock_end(session, SignInAttempt.email_digest == email_digest(email), True, now),
         _lock_end(session, SignInAttempt.address == address, False, now),
     ]
     return max((end for end in ends if end is not None), default=None)
