@@ -80,6 +80,7 @@ ENVIRONMENT_SETTINGS = (
     "MESSAGING_REQUIRES_TWILIO",
     "ON_CALL_FALLBACK_PHONE",
     "MESSAGE_RETENTION_DAYS",
+    "MESSAGE_RETENTION_BATCH_SIZE",
     "FOLLOW_UP_GRACE_HOURS",
     "SENDING_WINDOW",
     "DANGER_WORDS",
@@ -216,9 +217,10 @@ URGENT_ACK_MINUTES = 15
 # the periodic jobs stay as the safety net. False: the worker only polls.
 WORKER_WAKE_ON_NOTIFY = True
 
-# The text of messages older than this is erased by the retention job; who, when, which
-# template and what the answer meant are kept for the record.
+# The text of messages older than this is erased by the retention job, this many messages of
+# each direction a batch; who, when, which template and what the answer meant are kept.
 MESSAGE_RETENTION_DAYS = 730
+MESSAGE_RETENTION_BATCH_SIZE = 1000
 
 # A person whose last case closed this many years ago, with no case open and no arrival since,
 # is erased by the case-retention job (as an approved erasure would), this many people a batch.

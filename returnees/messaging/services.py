@@ -908,21 +908,39 @@ def _attach_messages_and_tasks(session: Session, number: str, returnee_id: int) 
 def apply_retention(session: Session) -> int:
     """Erase the text of messages older than the retention period, and of an inbound one the
     request Twilio sent with it; who, when, which template and what an answer meant stay on
-    the record. Returns how many messages were erased. (A sealed value erased is NULL.)"""
+    the record. Batch after batch (MESSAGE_RETENTION_BATCH_SIZE, each committed), so a first
+    run over years of messages finishes within the job's statement limit. Returns how many
+    messages were erased. (A sealed value erased is NULL.)"""
+    return drain(session, erase_old_message_texts)
+
+
+def erase_old_message_texts(session: Session) -> tuple[int, bool]:
+    """One batch of `apply_retention`: how many were erased, and whether more may wait."""
+    size = current_app.config["MESSAGE_RETENTION_BATCH_SIZE"]
     cutoff = utcnow() - timedelta(days=current_app.config["MESSAGE_RETENTION_DAYS"])
-    outbound = session.execute(
-        update(OutboundMessage)
+    outbound = session.scalars(
+        select(OutboundMessage.id)
         .where(OutboundMessage.created_at < cutoff, OutboundMessage.body_sealed.is_not(None))
-        .values({OutboundMessage.body_sealed: None, OutboundMessage.content_variables_sealed: None})
-        .execution_options(synchronize_session=False)
-    )
-    inbound = session.execute(
-        update(InboundMessage)
+        .limit(size)
+    ).all()
+    inbound = session.scalars(
+        select(InboundMessage.id)
         .where(
             InboundMessage.received_at < cutoff,
             InboundMessage.body_sealed.is_not(None) | InboundMessage.payload_sealed.is_not(None),
         )
+        .limit(size)
+    ).all()
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(outbound))
+        .values({OutboundMessage.body_sealed: None, OutboundMessage.content_variables_sealed: None})
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id.in_(inbound))
         .values({InboundMessage.body_sealed: None, InboundMessage.payload_sealed: None})
         .execution_options(synchronize_session=False)
     )
-    return (outbound.rowcount or 0) + (inbound.rowcount or 0)
+    return len(outbound) + len(inbound), size in (len(outbound), len(inbound))
