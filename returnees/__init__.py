@@ -33,9 +33,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _register_jobs(app)
     app.before_request(_refuse_out_of_scope)
     _register_commands(app)
     return app
+
+
+def run_worker() -> None:
+    """Console script `returnees-worker`: the same as `flask --app wsgi worker`."""
+    from returnees.core.scheduler import worker_command
+
+    app = create_app()
+    with app.app_context():
+        worker_command.main(standalone_mode=True, prog_name="returnees-worker")
 
 
 def _refuse_out_of_scope() -> None:
@@ -126,6 +136,31 @@ def _labels() -> dict[str, object]:
         "message_status_labels": MESSAGE_STATUS_LABELS,
         "document_labels": reception.DOCUMENT_NAMES,
     }
+
+
+def _register_jobs(app: Flask) -> None:
+    from returnees.auth.jobs import JOBS as auth_jobs
+    from returnees.casework.jobs import JOBS as casework_jobs
+    from returnees.core.scheduler import register_jobs
+    from returnees.followups.jobs import JOBS as followup_jobs
+    from returnees.messaging.jobs import JOBS as messaging_jobs
+    from returnees.referrals.jobs import JOBS as referral_jobs
+    from returnees.rights.jobs import JOBS as rights_jobs
+    from returnees.risk.jobs import JOBS as risk_jobs
+    from returnees.tasks.jobs import JOBS as task_jobs
+
+    # Replies are read first and check-ins queued before messages are sent, in one --once run.
+    for jobs in (
+        auth_jobs,
+        followup_jobs,
+        task_jobs,
+        referral_jobs,
+        risk_jobs,
+        casework_jobs,
+        messaging_jobs,
+        rights_jobs,
+    ):
+        register_jobs(app, jobs)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -34,6 +34,7 @@ from returnees.core.heap import settle_heap
 from returnees.core.wake import listen_for_wakes
 
 log = logging.getLogger(__name__)
+JOBS_EXTENSION = "returnees.periodic_jobs"
 
 
 @dataclass(frozen=True)
@@ -65,27 +66,15 @@ def drain(session: Session, batch: Callable[[Session], tuple[int, bool]]) -> int
             return done
 
 
-def periodic_jobs() -> list[PeriodicJob]:
-    from returnees.auth.jobs import JOBS as auth_jobs
-    from returnees.casework.jobs import JOBS as casework_jobs
-    from returnees.followups.jobs import JOBS as followup_jobs
-    from returnees.messaging.jobs import JOBS as messaging_jobs
-    from returnees.referrals.jobs import JOBS as referral_jobs
-    from returnees.rights.jobs import JOBS as rights_jobs
-    from returnees.risk.jobs import JOBS as risk_jobs
-    from returnees.tasks.jobs import JOBS as task_jobs
+def register_jobs(app: Flask, jobs: list[PeriodicJob]) -> None:
+    """Add a package's periodic jobs to the app's, as its blueprint is added: the worker runs
+    them in the order they were registered (the app factory registers the packages in order)."""
+    app.extensions.setdefault(JOBS_EXTENSION, []).extend(jobs)
 
-    # Replies are read first and check-ins queued before messages are sent, in one --once run.
-    return [
-        *auth_jobs,
-        *followup_jobs,
-        *task_jobs,
-        *referral_jobs,
-        *risk_jobs,
-        *casework_jobs,
-        *messaging_jobs,
-        *rights_jobs,
-    ]
+
+def periodic_jobs(app: Flask | None = None) -> list[PeriodicJob]:
+    """The jobs registered with `app` (the current one when not given), in order."""
+    return list((app or current_app).extensions.get(JOBS_EXTENSION, []))
 
 
 def run_job(app: Flask, job: PeriodicJob) -> object:
@@ -125,7 +114,7 @@ def run_logged(app: Flask, job: PeriodicJob) -> None:
 
 def run_urgent_jobs(app: Flask) -> None:
     """Run the urgent jobs once, in order (read the replies, then send what they queued)."""
-    for job in periodic_jobs():
+    for job in periodic_jobs(app):
         if job.urgent:
             run_logged(app, job)
 
@@ -137,7 +126,7 @@ def wakes_on_notify(app: Flask) -> bool:
 
 
 def schedule_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
-    for job in periodic_jobs():
+    for job in periodic_jobs(app):
         scheduler.add_job(
             run_logged,
             "interval",
@@ -175,9 +164,9 @@ def parse_now(value: str | None) -> datetime | None:
 def run_once(app: Flask, now: datetime | None) -> dict[str, object]:
     """Run every job once, as if it were `now` when given."""
     if now is None:
-        return {job.id: run_job(app, job) for job in periodic_jobs()}
+        return {job.id: run_job(app, job) for job in periodic_jobs(app)}
     with as_of(app, now):
-        return {job.id: run_job(app, job) for job in periodic_jobs()}
+        return {job.id: run_job(app, job) for job in periodic_jobs(app)}
 
 
 @click.command("worker")
@@ -196,7 +185,7 @@ def worker_command(once: bool, now_text: str | None) -> None:
             click.echo(f"{job_id}: {result}")
         return
     logging.basicConfig(level=logging.INFO)
-    click.echo(f"worker: {len(periodic_jobs())} periodic jobs; Ctrl+C to stop.")
+    click.echo(f"worker: {len(periodic_jobs(app))} periodic jobs; Ctrl+C to stop.")
     stop = threading.Event()
     if wakes_on_notify(app):
         listen_for_wakes(
@@ -223,11 +212,3 @@ def serve_command(host: str, port: int) -> None:
         start_in_process(app)
     run_simple(host, port, app, use_reloader=False, threaded=True)
 
-
-def main() -> None:
-    """Console script `returnees-worker`: the same as `flask --app wsgi worker`."""
-    from returnees import create_app
-
-    app = create_app()
-    with app.app_context():
-        worker_command.main(standalone_mode=True, prog_name="returnees-worker")
