@@ -81,9 +81,10 @@ def _init_extensions(app: Flask) -> None:
     from returnees.referrals import handlers as referrals
     from returnees.rights import handlers as rights
     from returnees.risk import handlers as risk
+    from returnees.surveys import handlers as surveys
 
     # Cases open before risk is scored: a high score opens a task on the case.
-    for package in (followups, casework, risk, referrals, rights):
+    for package in (followups, casework, risk, referrals, surveys, rights):
         package.subscribe()
     limits.init_app(app)
     login.init_app(app)
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.referrals.views import bp as referrals_bp
     from returnees.rights.views import bp as rights_bp
     from returnees.risk.views import bp as risk_bp
+    from returnees.surveys.views import bp as surveys_bp
 
     for blueprint in (
         home_bp,
@@ -155,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
         casework_bp,
         referrals_bp,
         risk_bp,
+        surveys_bp,
         rights_bp,
     ):
         app.register_blueprint(blueprint)

@@ -67,6 +67,7 @@ def periodic_jobs() -> list[PeriodicJob]:
     from returnees.referrals.jobs import JOBS as referral_jobs
     from returnees.rights.jobs import JOBS as rights_jobs
     from returnees.risk.jobs import JOBS as risk_jobs
+    from returnees.surveys.jobs import JOBS as survey_jobs
     from returnees.tasks.jobs import JOBS as task_jobs
 
     # Replies are read first and check-ins queued before messages are sent, in one --once run.
@@ -77,6 +78,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         *referral_jobs,
         *risk_jobs,
         *casework_jobs,
+        *survey_jobs,
         *messaging_jobs,
         *rights_jobs,
     ]
