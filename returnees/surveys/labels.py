@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _
 from returnees.surveys.models import DECLINED, DONT_KNOW, SurveyItem
 
 DIMENSION_LABELS = {
-    "economic": _("Economic"),
-    "social": _("Social"),
-    "psychosocial": _("Psychosocial"),
+    "economic": _("Economic dimension"),
+    "social": _("Social dimension"),
+    "psychosocial": _("Psychosocial dimension"),
 }
 UNSCORED_LABELS = {DECLINED: _("Declined to answer"), DONT_KNOW: _("Doesn't know")}
 KIND_LABELS = {"yes_no": _("Yes or no"), "scale": _("Scale"), "choice": _("Choice")}

@@ -20,8 +20,8 @@ from tests.conftest import csrf_token
 from tests.referrals.routes import ROUTES as REFERRAL_ROUTES
 from tests.rights.routes import ROUTES as RIGHTS_ROUTES
 from tests.risk.routes import ROUTES as RISK_ROUTES
-from tests.surveys.routes import ROUTES as SURVEY_ROUTES
 from tests.roles import ADMIN, CASEWORK, DESK, EVERY, OVERSIGHT, PEOPLE, SUPERVISOR
+from tests.surveys.routes import ROUTES as SURVEY_ROUTES
 
 PUBLIC = "public"
 SIGNED = "signed by Twilio"  # no session or token: tests/messaging/test_webhooks.py checks them
