@@ -62,9 +62,7 @@ def take(returnee_id: int, wave_id: int) -> str:
     the summary to complete the wave when every item has an answer."""
     session, actor = get_session(), current_actor()
     wave = open_wave(session, actor, returnee_id, wave_id)
-    asked = request.args.get("item", "")
-    item = _item(wave, asked) if asked else next_item(wave)
-    return _render(wave, item)
+    return _render(wave, _item(wave, request.args.get("item", "")) or next_item(wave))
 
 
 @bp.post("/returnees/<int:returnee_id>/surveys/<int:wave_id>")
@@ -79,7 +77,8 @@ def answer(returnee_id: int, wave_id: int) -> str | tuple[str, int] | Response:
         session.rollback()
         wave = open_wave(session, actor, returnee_id, wave_id)
         problems = [str(m) for messages in error.fields.values() for m in messages]
-        return _render(wave, _item(wave, code), problems or [str(error.message)]), error.status
+        asked = _item(wave, code) or next_item(wave)
+        return _render(wave, asked, problems or [str(error.message)]), error.status
     return redirect(url_for("surveys.take", returnee_id=returnee_id, wave_id=wave_id))
 
 

@@ -75,6 +75,8 @@ def test_a_dropped_call_keeps_every_answer_and_resumes_at_the_first_unanswered(
     # The call drops here; later the form is opened again, in a new session.
     again = sign_in_as(world.worker).get(path).get_data(as_text=True)
     assert 'name="item" value="can_borrow"' in again
+    unknown = sign_in_as(world.worker).get(f"{path}?item=nonsense").get_data(as_text=True)
+    assert 'name="item" value="can_borrow"' in unknown
     assert "2 of 21 answered" in again or "2 de 21" in again
     with in_app() as session:
         wave = session.get(SurveyWave, wave_id)
