@@ -228,3 +228,19 @@ def test_the_api_reads_a_persons_waves_and_the_audit_keeps_ids_only(
             assert set(entry.detail) <= {"returnee_id", "waves", "completed"}
             assert "Rosa" not in str(entry.detail) and "yes" not in str(entry.detail)
         assert session.scalar(select(func.count(AuditEntry.id))) > 0
+
+
+def test_the_persons_own_export_holds_their_waves_and_answers(
+    app, world, wave_id, answer, sign_in_as
+):
+    answer(wave_id, working="yes", distress="declined")
+    download = sign_in_as(world.supervisor).get(f"/returnees/{world.returnee_id}/export.json")
+    assert download.status_code == 200
+    (wave,) = download.get_json()["survey_waves"]
+    assert (wave["id"], wave["day"], wave["survey_version"]) == (wave_id, 30, 1)
+    assert [(a["value"], a["score"]) for a in wave["survey_answers"]] == [
+        ("yes", 1.0),
+        ("declined", None),
+    ]
+    page = sign_in_as(world.supervisor).get(f"/returnees/{world.returnee_id}/export")
+    assert "Encuestas de reintegración" in page.get_data(as_text=True)
