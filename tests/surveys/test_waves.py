@@ -244,3 +244,9 @@ def test_the_persons_own_export_holds_their_waves_and_answers(
     ]
     page = sign_in_as(world.supervisor).get(f"/returnees/{world.returnee_id}/export")
     assert "Encuestas de reintegración" in page.get_data(as_text=True)
+
+
+def test_opening_the_waves_due_is_a_periodic_job(app):
+    from returnees.core.scheduler import periodic_jobs
+
+    assert "survey-waves" in {job.id for job in periodic_jobs()}
