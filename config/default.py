@@ -88,6 +88,8 @@ ENVIRONMENT_SETTINGS = (
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
     "RECEPTION_SCOPE_DAYS",
+    "SURVEY_WAVE_WINDOW_DAYS",
+    "SURVEY_PREFILL_DAYS",
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "RATELIMIT_ENABLED",
@@ -242,6 +244,15 @@ BREAK_GLASS_HOURS = 24
 REFERRAL_ACCEPT_DAYS = 7
 REFERRAL_ATTEND_DAYS = 30
 ATTENDANCE_CHECK_IN_DAYS = 7
+
+# The reintegration survey (returnees/surveys): a wave is opened, with a social worker's task to
+# take it by phone, on each of these days after a person's latest arrival while their case is
+# open; a day passed by more than SURVEY_WAVE_WINDOW_DAYS opens nothing (a survey at day 30
+# asked at day 120 would measure something else). The items safe to ask by SMS take a check-in
+# answer given since the arrival and within SURVEY_PREFILL_DAYS.
+SURVEY_WAVE_DAYS = (30, 180)
+SURVEY_WAVE_WINDOW_DAYS = 30
+SURVEY_PREFILL_DAYS = 30
 
 # The Strict-Transport-Security header; empty: none (the embedded default serves plain HTTP).
 STRICT_TRANSPORT_SECURITY = ""

@@ -91,9 +91,10 @@ def _init_extensions(app: Flask) -> None:
     from returnees.referrals import handlers as referrals
     from returnees.rights import handlers as rights
     from returnees.risk import handlers as risk
+    from returnees.surveys import handlers as surveys
 
     # Cases open before risk is scored: a high score opens a task on the case.
-    for package in (followups, casework, risk, referrals, rights):
+    for package in (followups, casework, risk, referrals, surveys, rights):
         package.subscribe()
     limits.init_app(app)
     login.init_app(app)
@@ -147,6 +148,7 @@ def _register_jobs(app: Flask) -> None:
     from returnees.referrals.jobs import JOBS as referral_jobs
     from returnees.rights.jobs import JOBS as rights_jobs
     from returnees.risk.jobs import JOBS as risk_jobs
+    from returnees.surveys.jobs import JOBS as survey_jobs
     from returnees.tasks.jobs import JOBS as task_jobs
 
     # Replies are read first and check-ins queued before messages are sent, in one --once run.
@@ -157,6 +159,7 @@ def _register_jobs(app: Flask) -> None:
         referral_jobs,
         risk_jobs,
         casework_jobs,
+        survey_jobs,
         messaging_jobs,
         rights_jobs,
     ):
@@ -177,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.referrals.views import bp as referrals_bp
     from returnees.rights.views import bp as rights_bp
     from returnees.risk.views import bp as risk_bp
+    from returnees.surveys.views import bp as surveys_bp
 
     for blueprint in (
         home_bp,
@@ -190,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
         casework_bp,
         referrals_bp,
         risk_bp,
+        surveys_bp,
         rights_bp,
     ):
         app.register_blueprint(blueprint)

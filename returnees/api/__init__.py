@@ -114,5 +114,6 @@ def register_routes() -> Blueprint:
     from returnees.referrals import api as referrals_api  # noqa: F401
     from returnees.rights import api as rights_api  # noqa: F401
     from returnees.risk import api as risk_api  # noqa: F401
+    from returnees.surveys import api as surveys_api  # noqa: F401
 
     return bp

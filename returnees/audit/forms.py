@@ -38,6 +38,8 @@ RECORD_TYPE_LABELS = {
     "saved_filter": _("Saved queue filter"),
     "screening": _("Screening"),
     "simulator": _("Phone simulator"),
+    "survey_instrument": _("Reintegration survey questions"),
+    "survey_wave": _("Reintegration survey"),
     "task": _("Task"),
     "transfer": _("Transfer"),
     "unknown_account": _("E-mail with no account"),

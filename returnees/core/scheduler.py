@@ -211,4 +211,3 @@ def serve_command(host: str, port: int) -> None:
     if app.config["SCHEDULER_IN_PROCESS"]:
         start_in_process(app)
     run_simple(host, port, app, use_reloader=False, threaded=True)
-

@@ -19,6 +19,7 @@ SECTION_LABELS = {
     "messages": _("Messages"),
     "referrals": _("Referrals"),
     "risk": _("Risk of leaving again"),
+    "survey_waves": _("Reintegration surveys"),
 }
 
 FIELD_LABELS = {
@@ -113,6 +114,14 @@ FIELD_LABELS = {
     "indicator": _("Indicator"),
     "value": _("Value"),
     "observed_at": _("Observed"),
+    "day": _("Day after the arrival"),
+    "economic_score": _("Economic dimension"),
+    "social_score": _("Social dimension"),
+    "psychosocial_score": _("Psychosocial dimension"),
+    "composite_score": _("Composite"),
+    "survey_version": _("Survey version"),
+    "survey_answers": _("Answers"),
+    "question": _("Question"),
     "direction": _("Direction"),
     "body": _("Text"),
     "service": _("Service"),

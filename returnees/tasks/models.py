@@ -20,6 +20,7 @@ class TaskKind(enum.StrEnum):
     HIGH_RISK = "high_risk"
     REFERRAL_FOLLOW_UP = "referral_follow_up"
     APPROVE_CLOSING = "approve_closing"
+    SURVEY = "survey"
 
 
 class TaskStatus(enum.StrEnum):

@@ -21,6 +21,7 @@ from tests.referrals.routes import ROUTES as REFERRAL_ROUTES
 from tests.rights.routes import ROUTES as RIGHTS_ROUTES
 from tests.risk.routes import ROUTES as RISK_ROUTES
 from tests.roles import ADMIN, CASEWORK, DESK, EVERY, OVERSIGHT, PEOPLE, SUPERVISOR
+from tests.surveys.routes import ROUTES as SURVEY_ROUTES
 
 PUBLIC = "public"
 SIGNED = "signed by Twilio"  # no session or token: tests/messaging/test_webhooks.py checks them
@@ -113,6 +114,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     **REFERRAL_ROUTES,
     **RISK_ROUTES,
     **RIGHTS_ROUTES,
+    **SURVEY_ROUTES,
 }
 
 GUARDED = [(m, r) for (m, r), allowed in MATRIX.items() if allowed not in (PUBLIC, SIGNED)]
