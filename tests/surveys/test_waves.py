@@ -249,4 +249,4 @@ def test_the_persons_own_export_holds_their_waves_and_answers(
 def test_opening_the_waves_due_is_a_periodic_job(app):
     from returnees.core.scheduler import periodic_jobs
 
-    assert "survey-waves" in {job.id for job in periodic_jobs()}
+    assert "survey-waves" in {job.id for job in periodic_jobs(app)}
