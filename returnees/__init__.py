@@ -113,6 +113,7 @@ def _labels() -> dict[str, object]:
         "channel_labels": dict(reception.CHANNEL_CHOICES),
         "mode_labels": dict(reception.MODE_CHOICES),
         "deporting_labels": dict(reception.DEPORTING_CHOICES),
+        "return_type_labels": dict(reception.RETURN_TYPE_CHOICES),
         "task_labels": TASK_LABELS,
         "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
         "match_reasons": reception.MATCH_REASONS,
