@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.places.views import bp as places_bp
     from returnees.reception.views import bp as reception_bp
     from returnees.referrals.views import bp as referrals_bp
+    from returnees.reports.views import bp as reports_bp
     from returnees.rights.views import bp as rights_bp
     from returnees.risk.views import bp as risk_bp
 
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         followups_bp,
         casework_bp,
         referrals_bp,
+        reports_bp,
         risk_bp,
         rights_bp,
     ):

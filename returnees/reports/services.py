@@ -110,6 +110,13 @@ def outcome_trend(session: Session, actor: Actor, criteria: OutcomeCriteria) -> 
     return _table(months, counted, ends | {(): cohort.ends_at})
 
 
+def default_period() -> dict[str, date]:
+    """The last whole month: what a page opens on."""
+    today = utcnow().date()
+    first = add_months(today.replace(day=1), -1)
+    return {"from_": first, "to": today.replace(day=1) - timedelta(days=1)}
+
+
 def resolve_cohort(session: Session, actor: Actor, criteria: OutcomeCriteria) -> Cohort:
     """The cohort the criteria name, or InvalidInput naming each criterion that names
     nothing the actor reaches (nothing said of what lies outside their scope)."""

@@ -1,0 +1,35 @@
+"""The report page's filters, sent by GET."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from returnees.core.forms import DayMonthYearField, Form, options
+from returnees.reports.cohorts import DIMENSIONS
+from returnees.reports.labels import DIMENSION_LABELS
+
+
+class GroupsField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ReportFilterForm(Form):
+    """Filters sent by GET: no CSRF token needed, nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    from_ = DayMonthYearField(_("Arrived from"), validators=[InputRequired()], name="from")
+    to = DayMonthYearField(_("to (inclusive)"), validators=[InputRequired()])
+    centre = StringField(_("Centre of arrival (code)"), validators=[Optional()])
+    office = StringField(_("Office (code)"), validators=[Optional()])
+    department = StringField(_("Department of home (code, such as GT-12)"), validators=[Optional()])
+    by = GroupsField(
+        _("Group by"),
+        choices=options((name, DIMENSION_LABELS[name]) for name in DIMENSIONS),
+        validators=[Optional()],
+    )

@@ -1,0 +1,44 @@
+"""The /reports/ page: filters, the cohort table with its hidden cells, and the trend charts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from returnees.auth.models import Role
+
+
+@pytest.fixture
+def supervisor(demo, make_user, sign_in_as):
+    return sign_in_as(make_user(Role.SUPERVISOR, "GT-AURORA"))
+
+
+def test_the_page_shows_the_cohort_by_group_and_twelve_months_of_charts(supervisor, cohort):
+    page = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=age_group")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Arrivals from 01/03/2026 to 31/03/2026" in html
+    assert "&lt;5" in html and "pending" in html
+    charts = re.findall(r'<svg role="img"[^>]*>\s*<title>([^<]+)</title>', html)
+    assert "Reached (answered within 7 days)" in charts and len(charts) == 6
+    assert "Month of arrival" in html and ">People<" in html, "both axes are named"
+    assert html.count('class="month-table"') == 6, "each chart has its table beside it"
+
+
+def test_the_page_opens_on_last_month_and_refuses_a_reversed_period(supervisor, cohort):
+    opened = supervisor.get("/reports/")
+    assert opened.status_code == 200 and "01/11/2026" in opened.get_data(as_text=True)
+    reversed_ = supervisor.get("/reports/?from=31/03/2026&to=01/03/2026")
+    assert reversed_.status_code == 422
+    assert "The end of the period comes before its start." in reversed_.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTION, Role.SOCIAL_WORKER])
+def test_the_page_is_for_supervisors_and_admins(demo, make_user, sign_in_as, role):
+    assert sign_in_as(make_user(role, "GT-AURORA")).get("/reports/").status_code == 403
+
+
+def test_an_admin_reads_the_page(demo, make_user, sign_in_as, cohort):
+    admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
+    assert admin.get("/reports/?from=01/03/2026&to=31/03/2026").status_code == 200
