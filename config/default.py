@@ -235,3 +235,7 @@ REPORT_SMALL_CELL = 5
 REPORT_REACHED_DAYS = 7
 REPORT_SCHOOL_WINDOWS = {30: (15, 45), 90: (60, 120), 180: (150, 210)}
 REPORT_TREND_MONTHS = 12
+# Pseudonymised exports: each recipient (a donor, a researcher) and the key of its pseudonyms,
+# "ministry-gt=<base64 key>,research-x=<base64 key>" (`flask --app wsgi keys new` makes a key).
+# A recipient's files join among themselves by pseudonym; two recipients' files do not.
+EXPORT_RECIPIENT_KEYS = ""

@@ -146,6 +146,7 @@ def _contracts() -> dict[str, Contract]:
         "api.erasure_approve": Contract(rights.ErasureSchema),
         "api.erasure_refuse": Contract(rights.ErasureSchema),
         "api.outcomes": Contract(reports.OutcomeReportSchema, query=reports.OutcomeQuerySchema),
+        "api.export": Contract(query=reports.ExportQuerySchema),
         "api.monthly_outcomes": Contract(
             reports.OutcomeReportSchema, query=reports.TrendQuerySchema
         ),

@@ -62,3 +62,16 @@ class OutcomeReportSchema(Schema):
     surveys = fields.Raw(
         allow_none=True, metadata={"description": "survey scores: not yet available (null)"}
     )
+
+
+class ExportQuerySchema(CohortFiltersSchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    pseudonymised = fields.Boolean(load_default=False)
+    recipient = fields.String(
+        load_default="",
+        validate=validate.Length(max=60),
+        metadata={"description": "whose keyed pseudonyms (EXPORT_RECIPIENT_KEYS)"},
+    )
+    from_ = fields.Date(load_default=None, data_key="from")
+    to = fields.Date(load_default=None)
+    by = fields.String(load_default="", validate=validate.Regexp(rf"^$|{BY_PATTERN}"))

@@ -170,9 +170,13 @@ def _is_department(code: str) -> bool:
 
 
 def _timezone(actor: Actor, criteria: OutcomeCriteria) -> str:
+    return report_timezone(actor, criteria.country)
+
+
+def report_timezone(actor: Actor, country: str) -> str:
     """Local dates of the country asked for, else of the reader's country (all three are
     UTC-6 today), else the app's default."""
-    country = criteria.country.strip().upper() or (actor.country.value if actor.country else "")
+    country = country.strip().upper() or (actor.country.value if actor.country else "")
     if country in {c.value for c in Country}:
         return COUNTRY_TIMEZONES[Country(country)]
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
