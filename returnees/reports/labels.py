@@ -62,3 +62,10 @@ TREND_FIGURES = (
     "adults_working_or_referred",
     "returned_3_months",
 )
+EXPORT_LABELS = {
+    "cases": _("Cases"),
+    "arrivals": _("Arrivals"),
+    "check-ins": _("Check-ins and answers"),
+    "referrals": _("Referrals"),
+    "outcomes": _("Outcome table"),
+}

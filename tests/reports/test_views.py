@@ -42,3 +42,45 @@ def test_the_page_is_for_supervisors_and_admins(demo, make_user, sign_in_as, rol
 def test_an_admin_reads_the_page(demo, make_user, sign_in_as, cohort):
     admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
     assert admin.get("/reports/?from=01/03/2026&to=31/03/2026").status_code == 200
+
+
+def export_form(client, **fields: str):
+    from tests.conftest import csrf_token
+
+    data = {"what": "arrivals", "format": "csv", "from": "01/03/2026", "to": "31/03/2026"}
+    data |= fields
+    data["csrf_token"] = csrf_token(client, "/reports/export")
+    return client.post("/reports/export", data=data)
+
+
+def test_an_identifying_download_is_an_encrypted_zip_that_opens_with_the_passphrase(
+    supervisor, cohort
+):
+    import io
+
+    import pyzipper
+
+    refused = export_form(supervisor, passphrase="short")
+    assert refused.status_code == 422
+    assert "at least 12 characters" in refused.get_data(as_text=True)
+    answer = export_form(supervisor, passphrase="correct horse battery")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/zip"
+    body = answer.get_data()
+    assert b"Ana" not in body, "the names are encrypted"
+    with pyzipper.AESZipFile(io.BytesIO(body)) as archive:
+        archive.setpassword(b"correct horse battery")
+        text = archive.read("arrivals.csv").decode()
+    assert "Ana" in text and text.count("\n") == 6
+
+
+def test_a_pseudonymised_download_needs_no_passphrase(supervisor, cohort):
+    answer = export_form(supervisor, pseudonymised="y", recipient="donor")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
+    assert "Ana" not in answer.get_data(as_text=True)
+
+
+def test_list_and_report_pages_offer_the_export(supervisor, cohort):
+    people = supervisor.get("/returnees/").get_data(as_text=True)
+    assert "/reports/export?what=arrivals" in people
+    report = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=sex").get_data(as_text=True)
+    assert "what=outcomes" in report and "by=sex" in report
