@@ -185,6 +185,7 @@ def _register_commands(app: Flask) -> None:
     from returnees.core.scheduler import serve_command, worker_command
     from returnees.demo.cli import seed_demo_command
     from returnees.followups.cli import replies_cli
+    from returnees.reports.cli import reports_cli
 
     for command in (
         db_cli,
@@ -193,6 +194,7 @@ def _register_commands(app: Flask) -> None:
         users_cli,
         centres_cli,
         replies_cli,
+        reports_cli,
         seed_demo_command,
         worker_command,
         serve_command,
