@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.orm import Session, aliased
@@ -104,6 +105,7 @@ def count_outcomes(
 ) -> dict[Group, dict[str, int]]:
     """Every figure of the cohort for each group of `by` (and for each month of `months`, a
     label and the instant it starts, when "month" is among `by`)."""
+    _without_jit(session)
     arrivals = _cohort_arrivals(session, actor, cohort, months)
     counted: dict[Group, dict[str, int]] = {}
     width = len(by)
@@ -118,6 +120,14 @@ def count_outcomes(
         group: {name: figures.get(name, 0) for name in FIGURES}
         for group, figures in counted.items()
     }
+
+
+def _without_jit(session: Session) -> None:
+    """PostgreSQL would compile this query's hundreds of expressions to machine code first
+    (its cost passes jit_above_cost): 7.5 s of 8.6 s for a year of 20,000 people, to save
+    milliseconds. Off for the rest of this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def _group(values: Sequence[object]) -> Group:
@@ -255,7 +265,12 @@ def _school_windows(config: Mapping) -> dict[int, tuple[int, int]]:
 
 
 def _answered_within(session: Session, c: Subquery, days: int | None) -> ColumnElement[int]:
-    answered = [CheckIn.arrival_id == c.c.arrival_id, CheckIn.answered_at.is_not(None)]
+    # The person first: the index of a person's check-ins leads with it.
+    answered = [
+        CheckIn.returnee_id == c.c.returnee_id,
+        CheckIn.arrival_id == c.c.arrival_id,
+        CheckIn.answered_at.is_not(None),
+    ]
     if days is not None:
         answered.append(CheckIn.answered_at <= shifted(session, c.c.arrived_at, days=days))
     return case((exists().where(*answered), 1), else_=0)
