@@ -454,7 +454,7 @@ def test_the_type_of_return_is_recorded_at_the_desk_and_deported_when_not_given(
 
     saved = submit(desk, return_type="assisted")
     assert saved.status_code == 302
-    assert "Assisted return" in desk.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Retorno asistido" in desk.get(saved.headers["Location"]).get_data(as_text=True)
     assert submit(desk, given_names="Pedro", return_type="").status_code == 422
     with in_app() as session:
         assert session.scalars(select(Arrival.return_type)).all() == [ReturnType.ASSISTED]

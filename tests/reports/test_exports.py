@@ -174,4 +174,4 @@ def test_unknown_exports_recipients_and_surveys_are_refused_plainly(export_as, c
     assert export("arrivals", pseudonymised="true", recipient="nobody").status_code == 422
     assert export("payments").status_code == 404
     later = export("surveys")
-    assert later.status_code == 404 and "not yet" in later.get_json()["error"]["message"]
+    assert later.status_code == 404 and "todavía no" in later.get_json()["error"]["message"]

@@ -18,11 +18,11 @@ def test_the_page_shows_the_cohort_by_group_and_twelve_months_of_charts(supervis
     page = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=age_group")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Arrivals from 01/03/2026 to 31/03/2026" in html
-    assert "&lt;5" in html and "pending" in html
+    assert "Llegadas del 01/03/2026 al 31/03/2026" in html
+    assert "&lt;5" in html and "pendiente" in html
     charts = re.findall(r'<svg role="img"[^>]*>\s*<title>([^<]+)</title>', html)
-    assert "Reached (answered within 7 days)" in charts and len(charts) == 6
-    assert "Month of arrival" in html and ">People<" in html, "both axes are named"
+    assert "Contactados (respondieron en 7 días)" in charts and len(charts) == 6
+    assert "Mes de llegada" in html and ">Personas<" in html, "both axes are named"
     assert html.count('class="month-table"') == 6, "each chart has its table beside it"
 
 
@@ -31,7 +31,7 @@ def test_the_page_opens_on_last_month_and_refuses_a_reversed_period(supervisor, 
     assert opened.status_code == 200 and "01/11/2026" in opened.get_data(as_text=True)
     reversed_ = supervisor.get("/reports/?from=31/03/2026&to=01/03/2026")
     assert reversed_.status_code == 422
-    assert "The end of the period comes before its start." in reversed_.get_data(as_text=True)
+    assert "El fin del periodo es anterior a su inicio." in reversed_.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", [Role.RECEPTION, Role.SOCIAL_WORKER])
@@ -62,7 +62,7 @@ def test_an_identifying_download_is_an_encrypted_zip_that_opens_with_the_passphr
 
     refused = export_form(supervisor, passphrase="short")
     assert refused.status_code == 422
-    assert "at least 12 characters" in refused.get_data(as_text=True)
+    assert "al menos 12 caracteres" in refused.get_data(as_text=True)
     answer = export_form(supervisor, passphrase="correct horse battery")
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/zip"
     body = answer.get_data()
