@@ -111,6 +111,10 @@ ENVIRONMENT_SETTINGS = (
     "DATABASE_TCP_USER_TIMEOUT_SECONDS",
     "ENCRYPTION_KEYS",
     "BLIND_INDEX_KEY",
+    "REPORT_SMALL_CELL",
+    "REPORT_REACHED_DAYS",
+    "REPORT_TREND_MONTHS",
+    "EXPORT_RECIPIENT_KEYS",
 )
 REQUIRED_SETTINGS = ()
 # Encryption at rest (returnees/core/encryption.py): "k2=<base64 key>,k1=<base64 key>", the first
@@ -256,3 +260,15 @@ SURVEY_PREFILL_DAYS = 30
 
 # The Strict-Transport-Security header; empty: none (the embedded default serves plain HTTP).
 STRICT_TRANSPORT_SECURITY = ""
+
+# Outcome reports (returnees/reports; the README defines each figure). A count under
+# REPORT_SMALL_CELL is shown as "<5". "Reached" is an answer within REPORT_REACHED_DAYS of the
+# arrival; "in school at day N" reads the latest school answer between the two days given.
+REPORT_SMALL_CELL = 5
+REPORT_REACHED_DAYS = 7
+REPORT_SCHOOL_WINDOWS = {30: (15, 45), 90: (60, 120), 180: (150, 210)}
+REPORT_TREND_MONTHS = 12
+# Pseudonymised exports: each recipient (a donor, a researcher) and the key of its pseudonyms,
+# "ministry-gt=<base64 key>,research-x=<base64 key>" (`flask --app wsgi keys new` makes a key).
+# A recipient's files join among themselves by pseudonym; two recipients' files do not.
+EXPORT_RECIPIENT_KEYS = ""

@@ -124,6 +124,7 @@ def _labels() -> dict[str, object]:
         "channel_labels": dict(reception.CHANNEL_CHOICES),
         "mode_labels": dict(reception.MODE_CHOICES),
         "deporting_labels": dict(reception.DEPORTING_CHOICES),
+        "return_type_labels": dict(reception.RETURN_TYPE_CHOICES),
         "task_labels": TASK_LABELS,
         "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
         "match_reasons": reception.MATCH_REASONS,
@@ -178,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.places.views import bp as places_bp
     from returnees.reception.views import bp as reception_bp
     from returnees.referrals.views import bp as referrals_bp
+    from returnees.reports.views import bp as reports_bp
     from returnees.rights.views import bp as rights_bp
     from returnees.risk.views import bp as risk_bp
     from returnees.surveys.views import bp as surveys_bp
@@ -193,6 +195,7 @@ def _register_blueprints(app: Flask) -> None:
         followups_bp,
         casework_bp,
         referrals_bp,
+        reports_bp,
         risk_bp,
         surveys_bp,
         rights_bp,
@@ -222,6 +225,7 @@ def _register_commands(app: Flask) -> None:
     from returnees.core.scheduler import serve_command, worker_command
     from returnees.demo.cli import seed_demo_command
     from returnees.followups.cli import replies_cli
+    from returnees.reports.cli import reports_cli
 
     for command in (
         db_cli,
@@ -230,6 +234,7 @@ def _register_commands(app: Flask) -> None:
         users_cli,
         centres_cli,
         replies_cli,
+        reports_cli,
         seed_demo_command,
         worker_command,
         serve_command,

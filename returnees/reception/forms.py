@@ -34,6 +34,11 @@ DOCUMENT_NAMES = {"DPI": "DPI", "DNI": "DNI", "DUI": "DUI", "PASSPORT": _("Passp
 OWNER_CHOICES = [("self", _("Own")), ("relative", _("A relative's")), ("shared", _("Shared"))]
 CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp"), ("none", _("Do not contact"))]
 MODE_CHOICES = [("flight", _("Flight")), ("bus", _("Bus")), ("land", _("On foot / land crossing"))]
+RETURN_TYPE_CHOICES = [
+    ("deported", _("Deported")),
+    ("assisted", _("Assisted return")),
+    ("voluntary", _("Voluntary return")),
+]
 DEPORTING_CHOICES = [
     ("US", _("United States")),
     ("MX", _("Mexico")),
@@ -121,6 +126,9 @@ class IntakeForm(Form):
     arrived_at = DayMonthYearTimeField(_("Arrived at (local time)"), validators=[Optional()])
     mode = SelectField(_("Travelled by"), choices=options(MODE_CHOICES))
     deporting_country = SelectField(_("Returned from"), choices=options(DEPORTING_CHOICES))
+    return_type = SelectField(
+        _("Type of return"), choices=options(RETURN_TYPE_CHOICES), default="deported"
+    )
     reference = StringField(_("Flight or bus"))
     passenger_id = HiddenField()
 

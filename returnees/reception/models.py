@@ -29,6 +29,14 @@ class TravelMode(enum.StrEnum):
     LAND = "land"
 
 
+class ReturnType(enum.StrEnum):
+    """Whether the return was forced or chosen: outcomes differ with it (shared/outcomes.md)."""
+
+    DEPORTED = "deported"
+    ASSISTED = "assisted"
+    VOLUNTARY = "voluntary"
+
+
 class Household(Base):
     """People who arrived together as one family."""
 
@@ -124,6 +132,9 @@ class Arrival(Base):
     arrived_at: Mapped[datetime] = mapped_column(index=True)
     mode: Mapped[TravelMode] = mapped_column(value_enum(TravelMode))
     deporting_country: Mapped[str] = mapped_column(String(2))
+    return_type: Mapped[ReturnType] = mapped_column(
+        value_enum(ReturnType, length=10), default=ReturnType.DEPORTED, server_default="deported"
+    )
     reference: Mapped[str] = mapped_column(String(40), default="")
     manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
     is_unaccompanied: Mapped[bool] = mapped_column(default=False)

@@ -358,6 +358,7 @@ def _add_arrival(
         arrived_at=clean.arrived_at,
         mode=clean.mode,
         deporting_country=clean.deporting_country,
+        return_type=clean.return_type,
         reference=clean.reference,
         is_unaccompanied=clean.is_unaccompanied,
         registered_by_id=actor.user_id,

@@ -192,6 +192,7 @@ def _arrival(session: Session, arrival: Arrival) -> dict[str, Any]:
         "arrived_at",
         "mode",
         "deporting_country",
+        "return_type",
         "reference",
         "is_unaccompanied",
         "household_id",

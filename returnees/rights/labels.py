@@ -58,6 +58,7 @@ FIELD_LABELS = {
     "arrived_at": _("Arrived"),
     "mode": _("Travel"),
     "deporting_country": _("Returned from"),
+    "return_type": _("Type of return"),
     "reference": _("Flight or bus"),
     "is_unaccompanied": _("Travelling alone"),
     "household_id": _("Household"),

@@ -445,3 +445,27 @@ def test_the_desk_names_a_known_persons_document_type_in_words(desk, clock):
     submit(desk, document_type="PASSPORT", document_number="G1234567")
     page = submit(desk, document_type="PASSPORT", document_number="G1234567").get_data(as_text=True)
     assert "Pasaporte G1234567" in page and "PASSPORT G1234567" not in page
+
+
+def test_the_type_of_return_is_recorded_at_the_desk_and_deported_when_not_given(
+    app, desk, in_app, clock
+):
+    from returnees.reception.models import Arrival, ReturnType
+
+    saved = submit(desk, return_type="assisted")
+    assert saved.status_code == 302
+    assert "Retorno asistido" in desk.get(saved.headers["Location"]).get_data(as_text=True)
+    assert submit(desk, given_names="Pedro", return_type="").status_code == 422
+    with in_app() as session:
+        assert session.scalars(select(Arrival.return_type)).all() == [ReturnType.ASSISTED]
+    other = {
+        "given_names": "Pedro",
+        "birth_date": "2001-07-02",
+        "document_type": "",
+        "document_number": "",
+        "phones-0-number": "",
+    }
+    assert submit(desk, **other).status_code == 302
+    with in_app() as session:
+        kinds = session.scalars(select(Arrival.return_type).order_by(Arrival.id)).all()
+    assert kinds == [ReturnType.ASSISTED, ReturnType.DEPORTED]
