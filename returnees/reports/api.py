@@ -45,7 +45,7 @@ def monthly_outcomes() -> Response:
 
 
 @bp.get("/exports/<what>")
-@statement_timeout(0)
+@statement_timeout("BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS")
 @requires_role(*PSEUDONYMISED_ROLES)
 def export(what: str) -> Response:
     """One row per record (cases, arrivals, check-ins, referrals) or per group (outcomes),

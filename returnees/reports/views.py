@@ -87,7 +87,7 @@ def _show_errors(form: ReportFilterForm | ExportForm, error: InvalidInput) -> No
 
 
 @bp.route("/export", methods=["GET", "POST"])
-@statement_timeout(0)
+@statement_timeout("BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS")
 @requires_role(*PSEUDONYMISED_ROLES)
 def export() -> Response | tuple[str, int]:
     """Choose an export (the list or report's filters come along) and download it; an
