@@ -109,5 +109,6 @@ def reasons_given(session: Session, entries: Iterable[AuditEntry]) -> dict[int, 
     ids = {entry.detail.get("reason_id") for entry in entries} - {None}
     if not ids:
         return {}
-    query = select(AccessReason.id, AccessReason.text).where(AccessReason.id.in_(ids))
-    return {row.id: row.text for row in session.execute(query)}
+    reasons = session.scalars(select(AccessReason).where(AccessReason.id.in_(ids)))
+    return {reason.id: reason.text for reason in reasons}
+
