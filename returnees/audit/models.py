@@ -69,7 +69,8 @@ class AuditEntryPerson(Base):
 class AccessReason(Base):
     """The words a member of staff gave for opening what they may open only with a reason (a
     protection referral, a record outside their scope). The entry that records the opening
-    names it by id: the trail itself carries no text anyone typed."""
+    names it by id: the trail itself carries no text anyone typed. Append-only, but for one
+    change: erasing the person it was given about replaces the words (services.erase_reasons)."""
 
     __tablename__ = "access_reasons"
 
