@@ -311,7 +311,7 @@ def load_cases(engine: Engine, now: datetime) -> None:
             "opened_at, close_note) "
             "SELECT id, 'open', child, CASE WHEN draw < :assigned THEN "
             "(CAST(:workers AS integer[]))[1 + id % :n] END, "
-            "CASE WHEN draw < :assigned THEN opened + interval '1 day' END, opened, '' "
+            "CASE WHEN draw < :assigned THEN opened + interval '1 day' END, opened, NULL "
             "FROM (SELECT r.id, a.arrived_at AS opened, random() AS draw, "
             "coalesce(r.birth_date > CAST(:now AS date) - 18 * 365, false) OR a.is_unaccompanied "
             "AS child "
@@ -329,7 +329,7 @@ def load_cases(engine: Engine, now: datetime) -> None:
         "INSERT INTO cases (returnee_id, status, is_child, opened_at, close_reason, close_note, "
         "closed_at) "
         "SELECT returnee_id, 'closed', false, opened_at - interval '400 days', 'migrated_again', "
-        "'', opened_at - interval '200 days' FROM cases WHERE random() < :share",
+        "NULL, opened_at - interval '200 days' FROM cases WHERE random() < :share",
         share=EARLIER_CASES,
     )
 
@@ -355,7 +355,7 @@ def load_risk_flags(engine: Engine, now: datetime) -> None:
         "ELSE id % 20 END, "
         "CASE WHEN draw < 0.10 THEN 'high' WHEN draw < 0.35 THEN 'medium' ELSE 'low' END, "
         "CAST(CASE WHEN draw < 0.10 THEN :high WHEN draw < 0.35 THEN :medium ELSE '[]' END "
-        "AS json), 1, '', :now "
+        "AS json), 1, NULL, :now "
         "FROM (SELECT id, random() AS draw FROM returnees) drawn ORDER BY id",
         high=HIGH_REASONS,
         medium=MEDIUM_REASONS,
@@ -413,7 +413,7 @@ def load_tasks(engine: Engine, now: datetime, people: int) -> None:
             label,
             f"INSERT INTO tasks ({TASK_COLUMNS}) "
             f"SELECT returnee_id, kind, 'open', {PRIORITIES}, NULL, kind, due, created, "
-            f"NULL, '' FROM (SELECT returnee_id, kind, created, {due} AS due FROM ("
+            f"NULL, NULL FROM (SELECT returnee_id, kind, created, {due} AS due FROM ("
             f"SELECT returnee_id, kind, d, {created} AS created FROM ("
             f"SELECT returnee_id, {kinds} AS kind, random() AS d FROM ({source}) chosen) kinded"
             ") created) timed ORDER BY due",
@@ -459,7 +459,7 @@ def load_tasks(engine: Engine, now: datetime, people: int) -> None:
         f"INSERT INTO tasks ({TASK_COLUMNS}) "
         f"SELECT returnee_id, kind, CASE WHEN d < 0.9 THEN 'done' ELSE 'cancelled' END, "
         f"{PRIORITIES}, NULL, kind, created + interval '1 day', created, "
-        "created + interval '2 days', 'done' "
+        "created + interval '2 days', NULL "
         "FROM (SELECT id AS returnee_id, d, "
         f"{ROUTINE_KINDS} AS kind, "
         ":now - (7 + d * 700) * interval '1 day' AS created "

@@ -38,7 +38,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from returnees.core.encryption import SEALED, Envelope, SealedText, reserve_ids, sealed_row
+from returnees.core.encryption import (
+    SEALED,
+    Envelope,
+    SealedText,
+    reserve_ids,
+    row_key,
+    sealed_row,
+)
 
 EXTENSION = "returnees.db"
 SQLITE_BEGIN = "sqlite_begin"  # execution option: how a transaction begins on SQLite
@@ -434,11 +441,33 @@ def insert_returning_ids(
     return ids
 
 
+def update_each(
+    session: Session, model: type[Base], row_ids: Iterable[Any], values: dict[str, Any]
+) -> None:
+    """Give these rows the same values in one executemany, past the ORM (loaded objects are
+    not refreshed). What an UPDATE of a sealed field must be: its value sealed to each row,
+    since an envelope opens only in the row it was sealed for."""
+    ids = list(row_ids)
+    if not ids:
+        return
+    key = row_key(model)
+    rows = _sealed_rows(session, model, [{key: row_id} | values for row_id in ids])
+    table = model.__table__
+    names = [name for name in rows[0] if name != key]
+    statement = (
+        table.update()
+        .where(table.c[key] == bindparam("row_key"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names})
+    )
+    parameters = [{"row_key": row[key]} | {f"new_{n}": row[n] for n in names} for row in rows]
+    session.execute(statement, parameters)
+
+
 def _sealed_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[dict]:
     """Rows of a model with sealed fields, their values sealed to their ids (drawn when the
     rows have none yet). The keys become column names: a sealed field's attribute
     (`number_sealed`) is mapped to the column of the field's name."""
-    if "id" not in rows[0]:
+    if row_key(model) not in rows[0]:
         ids = reserve_ids(session, model, len(rows))
         rows = [{"id": id_} | row for id_, row in zip(ids, rows, strict=True)]
     columns = {attr.key: attr.columns[0].name for attr in model.__mapper__.column_attrs}

@@ -8,9 +8,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
-    Text,
     UniqueConstraint,
     false,
 )
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from returnees.auth.models import User
 from returnees.centres.models import Centre
 from returnees.core.db import Base, value_enum
-from returnees.core.encryption import JSON_VALUE, Sealed, SealedText
+from returnees.core.encryption import BYTES, JSON_VALUE, Sealed, SealedText
 from returnees.people.models import Returnee
 
 
@@ -78,7 +76,9 @@ class PendingUpload(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sealed (core.encryption): the file names everyone on a flight.
+    content = Sealed(BYTES, default=bytes)
+    content_sealed: Mapped[str | None] = mapped_column("content", SealedText)
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -178,8 +178,10 @@ class Screening(Base):
         "trafficking_indicators", SealedText
     )
     school_status: Mapped[str] = mapped_column(String(20), default="")
-    occupation: Mapped[str] = mapped_column(String(120), default="")
-    skills: Mapped[str] = mapped_column(Text, default="")
+    occupation = Sealed()
+    occupation_sealed: Mapped[str | None] = mapped_column("occupation", SealedText)
+    skills = Sealed()
+    skills_sealed: Mapped[str | None] = mapped_column("skills", SealedText)
     notes = Sealed()
     notes_sealed: Mapped[str | None] = mapped_column("notes", SealedText)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -67,7 +67,7 @@ def test_the_json_download_and_the_api_hold_the_same_sections(
     assert answer.get_json().keys() == held.keys()
     assert held["person"]["document_number"] == "ZQ4471902"
     assert held["person"]["birth_date"] == "1990-03-14"
-    assert [phone["number"] for phone in held["phones"]] == ["+50255507788"]
+    assert [phone["number"] for phone in held["phones"]] == ["+50255507788", "+50255504455"]
     [arrival] = held["arrivals"]
     assert arrival["screening"]["health_needs"] == "asma severa"
     assert {m["body"] for m in held["messages"]} >= {"gracias, Herminia", "Hola Zoila"}
