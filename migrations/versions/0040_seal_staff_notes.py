@@ -8,8 +8,8 @@ A kept passenger list's bytes are sealed as base64. Risk level changes are seale
 level set by staff is among their reasons with its reason in words. The keys come from the app
 running the upgrade, as for 0035.
 
-Revision ID: 0036_seal_staff_notes
-Revises: 0035_encryption_at_rest
+Revision ID: 0040_seal_staff_notes
+Revises: 0039_arrival_return_type
 Create Date: 2026-12-10
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 from returnees.core.encryption import keyring
 
-revision = "0036_seal_staff_notes"
-down_revision = "0035_encryption_at_rest"
+revision = "0040_seal_staff_notes"
+down_revision = "0039_arrival_return_type"
 branch_labels = None
 depends_on = None
 
