@@ -197,12 +197,10 @@ def worker_app(database_url, app, fake_twilio_server) -> Iterator[Flask]:
     if not database_url.startswith("postgresql"):
         pytest.skip("concurrent workers need PostgreSQL; SQLite is the single-writer default")
     worker = worker_app_for(database_url, fake_twilio_server.base_url, NOW)
-    fake_twilio_server.requests.clear()
-    fake_twilio_server.messages.clear()
-    fake_twilio_server.script.clear()
+    fake_twilio_server.reset()
     delete_rows(worker)
     yield worker
-    fake_twilio_server.script.clear()
+    fake_twilio_server.reset()
     delete_rows(worker)
     worker.extensions[DB].engine.dispose()
 
