@@ -26,9 +26,11 @@ INTEGER_SETTINGS = {
     "BREAK_GLASS_HOURS",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "WEB_STATEMENT_TIMEOUT_SECONDS",
+    "SEND_CONCURRENCY",
 }
-# Whole numbers that must be at least 1: a session that lasts 0 minutes signs nobody in.
-POSITIVE_SETTINGS = {"SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"}
+# Whole numbers that must be at least 1: a session that lasts 0 minutes signs nobody in, and a
+# worker with no send in flight sends nothing.
+POSITIVE_SETTINGS = {"SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "SEND_CONCURRENCY"}
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY", "RATELIMIT_ENABLED"}
 # Flask-Limiter's notation: "600 per minute", several separated by ";".
 RATE_LIMIT_SETTINGS = (

@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -629,32 +632,59 @@ def dispatch_messages(session: Session) -> int:
 
 
 def send_due_messages(session: Session, limit: int | None = None) -> tuple[int, bool]:
-    """Claim a batch and commit; send each outside any transaction; record the outcomes.
-    Returns how many were sent and whether the batch was full (more may be due).
+    """Claim a batch and commit; send it outside any transaction, SEND_CONCURRENCY sends in
+    flight at once; record the outcomes. Returns how many were sent and whether the batch was
+    full (more may be due).
 
-    Outcomes are written every OUTCOME_BATCH sends: a worker killed in between leaves those
-    messages under their lease, to be resolved by lookup, never resent blindly. A batch that
-    has taken half the lease (a slow provider) hands back what it has not sent yet, so that no
-    lease runs out on a message still waiting its turn here.
+    Outcomes are recorded every OUTCOME_BATCH answers, by this thread, while the next sends are
+    in flight: a worker killed in between leaves the messages whose answers it has not recorded
+    under their lease, to be resolved by lookup, never resent blindly. A batch that has taken
+    half the lease (a slow provider) sends nothing more and hands back what it has not sent, so
+    that no lease runs out on a message still waiting its turn here.
     """
     limit = limit or current_app.config["SEND_BATCH_SIZE"]
     claimed_at = time.monotonic()
     claimed, taken = _claim(session, limit)
-    requests = {message.id: outgoing(message) for message in claimed}
-    ids = [message.id for message in claimed]
+    waiting = deque((message.id, outgoing(message)) for message in claimed)
     session.commit()
     sent, outcomes = 0, []
-    for position, message_id in enumerate(ids):
-        if time.monotonic() - claimed_at > LEASE.total_seconds() / 2:
-            _record_outcomes(session, outcomes)
-            _hand_back(session, ids[position:])
-            session.commit()
-            return sent + _sent(outcomes), False
-        outcomes.append((message_id, send_safely(requests[message_id])))
-        if len(outcomes) == OUTCOME_BATCH or position == len(ids) - 1:
+    for answered in _send_all(partial(send_safely, gateway()), waiting, claimed_at):
+        outcomes += answered
+        if len(outcomes) >= OUTCOME_BATCH:
             _record_outcomes(session, outcomes)
             sent, outcomes = sent + _sent(outcomes), []
+    _record_outcomes(session, outcomes)
+    sent += _sent(outcomes)
+    if waiting:
+        _hand_back(session, [message_id for message_id, _request in waiting])
+        session.commit()
+        return sent, False
     return sent, taken == limit
+
+
+def _send_all(
+    send: Callable[[OutgoingMessage], SendOutcome],
+    waiting: deque[tuple[int, OutgoingMessage]],
+    claimed_at: float,
+) -> Iterator[list[tuple[int, SendOutcome]]]:
+    """Send what is waiting, SEND_CONCURRENCY at once, and give the answers as they come, by
+    message id. Only the sends run in other threads: a session is not for sharing between
+    threads. Once half the lease is gone nothing more is sent; the rest stays in `waiting`."""
+    most = current_app.config["SEND_CONCURRENCY"]
+    in_flight: dict[Future[SendOutcome], int] = {}
+    with ThreadPoolExecutor(most, thread_name_prefix="send") as pool:
+        while True:
+            while waiting and len(in_flight) < most and not _half_the_lease_gone(claimed_at):
+                message_id, request = waiting.popleft()
+                in_flight[pool.submit(send, request)] = message_id
+            if not in_flight:
+                return
+            answered, _in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            yield [(in_flight.pop(future), future.result()) for future in answered]
+
+
+def _half_the_lease_gone(claimed_at: float) -> bool:
+    return time.monotonic() - claimed_at > LEASE.total_seconds() / 2
 
 
 def _record_outcomes(session: Session, outcomes: list[tuple[int, SendOutcome]]) -> None:
@@ -735,10 +765,10 @@ def _hand_back(session: Session, ids: list[int], **values: object) -> None:
     )
 
 
-def send_safely(request: OutgoingMessage) -> SendOutcome:
+def send_safely(sender: Gateway, request: OutgoingMessage) -> SendOutcome:
     """The gateway's answer; anything unforeseen counts as a send that may have gone out."""
     try:
-        return gateway().send(request)
+        return sender.send(request)
     except Exception as error:
         return SendOutcome(error_message=f"{type(error).__name__}: {error}"[:500], ambiguous=True)
 

@@ -56,6 +56,12 @@ class FakeTwilio:
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
 
+    def __repr__(self) -> str:
+        return (
+            f"<FakeTwilio {len(self.messages)} messages, {self.in_flight} in flight (at most "
+            f"{self.peak_in_flight}), {self.refused} refused past its limit>"
+        )
+
     def answer_next(self, *answers: Scripted) -> None:
         self.script.extend(answers)
 
@@ -166,7 +172,8 @@ class FakeTwilio:
         return Response(json.dumps(message), status=201, content_type="application/json")
 
     def _list(self, to: str) -> Response:
-        found = [m for m in self.messages.values() if not to or m["to"] == to]
+        with self.lock:
+            found = [m for m in self.messages.values() if not to or m["to"] == to]
         page = {
             "messages": found,
             "end": len(found),

@@ -114,6 +114,8 @@ class CallbackFirst:
 def test_a_callback_that_beats_the_recording_of_the_send_keeps_its_status(
     app, fake_twilio, person, in_app, monkeypatch
 ):
+    # One send at a time: each callback writes through the test's one database connection.
+    monkeypatch.setitem(app.config, "SEND_CONCURRENCY", 1)
     monkeypatch.setitem(app.extensions, GATEWAY, CallbackFirst(app, app.extensions[GATEWAY]))
     [message_id, *_] = queue_five(in_app)
     assert dispatch(in_app) == 5
