@@ -10,8 +10,9 @@ a. A 135-person flight's plans: schedule_follow_ups(session, arrival_ids) and it
 b. Dispatch throughput: the day-0 check-ins of DISPATCHED people (one each: one a day per
    person), queued by dispatch_check_ins and sent by dispatch_messages (their jobs through
    run_job, in turn, until neither does anything) by TwilioGateway to the fake Twilio API of
-   tests/messaging/fake_twilio.py, the clock fixed at 10:00 in Guatemala; against the bare
-   twilio Client sending the very requests our pipeline sent to the same fake. In
+   tests/messaging/fake_twilio.py answering at once, the clock fixed at 10:00 in Guatemala;
+   against the bare twilio Client sending the very requests our pipeline sent to the same
+   fake, as many at once as the send job (SEND_CONCURRENCY). In
    DISPATCH_ROUNDS rounds, each ours then the bare client's replay of it, so that both see the
    same load on the machine; the median of the rounds' ratios.
 c. The worker's peak memory: `flask --app wsgi worker --once --now ...` in a fresh subprocess
@@ -46,9 +47,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import Engine, create_engine, event, make_url, select, text
-from twilio.rest import Client
 
-from bench.messaging import SMS_FROM, show_profile
+from bench.messaging import SMS_FROM, bare_rate, show_profile
 from bench.populate import StatementTimer, bench_app, ensure_database, populate
 from bench.reception import p50, p95, spread
 from returnees.core.clock import EXTENSION as CLOCK
@@ -67,7 +67,7 @@ from returnees.messaging.services import GATEWAY
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio
 
 ROOT = Path(__file__).resolve().parents[1]
-FLASK = ROOT / ".venv" / "bin" / "flask"
+FLASK = Path(sys.executable).parent / "flask"  # of the interpreter running the bench
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_bench_followups"
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Guatemala
 FLIGHT, STEPS, PLAN_RUNS, APS_RUNS, WARMUP = 135, 12, 30, 5, 3
@@ -398,26 +398,21 @@ def plan_for(app: Flask, returnee_ids: list[int], reference: str) -> None:
         schedule_follow_ups(session, arrivals)
 
 
-def bare_replay_rate(fake_url: str, forms: list[dict[str, str]]) -> float:
-    """The bare twilio Client sending these requests again, as our pipeline sent them."""
-    client = Client(ACCOUNT_SID, AUTH_TOKEN)
-    client.api.base_url = fake_url
-
-    def send(form: dict[str, str]) -> None:
-        client.messages.create(
-            to=form["To"],
-            from_=form["From"],
-            body=form["Body"],
-            status_callback=form["StatusCallback"],
-            validity_period=int(form["ValidityPeriod"]),
-        )
-
-    for form in forms[:DISPATCH_WARMUP]:
-        send(form)
-    started = time.perf_counter()
-    for form in forms:
-        send(form)
-    return len(forms) / (time.perf_counter() - started)
+def bare_replay_rate(fake_url: str, forms: list[dict[str, str]], concurrency: int) -> float:
+    """The bare twilio Client sending these requests again, as our pipeline sent them and as
+    many at once (after as many of them again as a warm-up)."""
+    replayed = [
+        {
+            "to": form["To"],
+            "from_": form["From"],
+            "body": form["Body"],
+            "status_callback": form["StatusCallback"],
+            "validity_period": int(form["ValidityPeriod"]),
+        }
+        for form in forms
+    ]
+    warmup = replayed[:DISPATCH_WARMUP]
+    return bare_rate(fake_url, warmup + replayed, concurrency, warmup=len(warmup))
 
 
 def dispatch_round(
@@ -430,7 +425,7 @@ def dispatch_round(
     done = dispatch_all(app)
     forms = fake.created()
     fake.requests.clear()
-    return done, bare_replay_rate(fake.base_url, forms)
+    return done, bare_replay_rate(fake.base_url, forms, app.config["SEND_CONCURRENCY"])
 
 
 def dispatch_figures(app: Flask, pools: Pools) -> None:

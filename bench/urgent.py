@@ -22,6 +22,7 @@ import os
 import random
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -50,7 +51,7 @@ from returnees.tasks.models import Task, UrgentAlert
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio
 
 ROOT = Path(__file__).resolve().parents[1]
-FLASK = ROOT / ".venv" / "bin" / "flask"
+FLASK = Path(sys.executable).parent / "flask"  # of the interpreter running the bench
 URL = "postgresql://127.0.0.1:5432/returnees_bench_urgent"
 SAMPLES, SPREAD_S, DEADLINE_S, TARGET_S = 20, 40.0, 90.0, 10.0
 ON_CALL_PHONE = "+50244449999"
