@@ -62,7 +62,8 @@ from bench.populate import (
     people_wanted,
     populate,
 )
-from bench.reception import csrf_of, p50, p95, spread, timed
+from bench.reception import p50, p95, signed_in, spread, timed
+from bench.sizes import sized
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.auth.services import NewUser, create_user, find_user
@@ -77,7 +78,7 @@ from returnees.people.models import Returnee
 
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_queue_bench"
 CHECK_INS_PER_PERSON = 10
-RUNS, WARMUP = 100, 5
+RUNS, WARMUP = sized(100, 3), sized(5, 1)
 TARGET_MS = 150.0
 CHUNK = 100_000  # arrivals per INSERT ... SELECT of check-ins
 ASSIGNED, EARLIER_CASES, CLOSED_TASKS = 0.30, 0.10, 0.30
@@ -768,16 +769,6 @@ def show_plan(connection: Connection, result: Measured, bucket: str, title: str)
 
 
 # b. the pages ------------------------------------------------------------------------------
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    form = {"email": email, "password": app.config["DEMO_PASSWORD"]}
-    response = client.post(
-        "/auth/sign-in", data=form | {"csrf_token": csrf_of(client, "/auth/sign-in")}
-    )
-    assert response.status_code == 302, f"sign-in answered {response.status_code}"
-    return client
 
 
 @dataclass

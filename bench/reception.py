@@ -38,6 +38,7 @@ from sqlalchemy.orm import selectinload
 
 from bench.generator import Generator, Person, passenger_list_csv, spelling_variant
 from bench.populate import bench_app, bench_url, count_people, people_wanted, populate
+from bench.sizes import sized
 from returnees.auth.access import Actor
 from returnees.auth.services import find_user
 from returnees.core.db import EXTENSION, bulk_insert, get_session, unit_of_work
@@ -49,8 +50,8 @@ from returnees.reception.passenger_lists import read_passenger_list
 
 RECEPTION = "reception@demo.returnees.test"
 CENTRE = "GT-AURORA"
-LIST_ROWS, LIST_RUNS = 135, 10
-FORM_RUNS, PROBES = 100, 200
+LIST_ROWS, LIST_RUNS = sized(135, 5), sized(10, 3)
+FORM_RUNS, PROBES = sized(100, 3), sized(200, 4)
 TARGET_MS = 50.0
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -154,9 +155,10 @@ def csrf_of(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def signed_in_client(app: Flask) -> FlaskClient:
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A test client signed in through the sign-in form as this demo user."""
     client = app.test_client()
-    form = {"email": RECEPTION, "password": app.config["DEMO_PASSWORD"]}
+    form = {"email": email, "password": app.config["DEMO_PASSWORD"]}
     response = client.post(
         "/auth/sign-in", data=form | {"csrf_token": csrf_of(client, "/auth/sign-in")}
     )
@@ -211,7 +213,7 @@ def new_person_forms(app: Flask, count: int) -> list[dict[str, str]]:
 
 
 def form_figures(app: Flask) -> dict[str, float]:
-    client = signed_in_client(app)
+    client = signed_in(app, RECEPTION)
     token = csrf_of(client, "/reception/register")
     forms = iter(new_person_forms(app, FORM_RUNS + 3))
     statuses: Counter[int] = Counter()

@@ -30,6 +30,7 @@ from sqlalchemy import make_url, select, text
 
 from bench.populate import bench_app, count_people, people_wanted, populate
 from bench.reception import p95, spread
+from bench.sizes import sized
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
 from returnees.core.db import EXTENSION, get_session, unit_of_work
@@ -40,7 +41,7 @@ from returnees.reports.services import OutcomeCriteria, outcome_table, outcome_t
 
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_reports_bench"
 CHECK_INS_PER_ARRIVAL = 9
-RUNS, WARMUP = 20, 2
+RUNS, WARMUP = sized(20, 2), sized(2, 0)
 TARGET_MS = 500
 
 

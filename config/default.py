@@ -90,6 +90,7 @@ ENVIRONMENT_SETTINGS = (
     "REPLY_WAIT_HOURS",
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
+    "SEND_CONCURRENCY",
     "RECEPTION_SCOPE_DAYS",
     "SURVEY_WAVE_WINDOW_DAYS",
     "SURVEY_PREFILL_DAYS",
@@ -195,6 +196,10 @@ JOB_BUDGET_SECONDS = 10
 # Due check-ins queued, and messages sent, per batch (each batch one transaction).
 CHECK_IN_BATCH_SIZE = 500
 SEND_BATCH_SIZE = 100
+# Sends a worker has in flight at once: Twilio takes 150-300 ms a call, so one at a time is 3-6
+# messages a second. Every worker's together must stay under the Twilio account's concurrency
+# limit (past it Twilio answers 429, and those messages wait for their backoff).
+SEND_CONCURRENCY = 8
 
 # Follow-ups: a step already past when an arrival is registered is still sent within this many
 # hours of its due time, and marked missed after.

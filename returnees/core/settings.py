@@ -40,15 +40,18 @@ INTEGER_SETTINGS = {
     "REPORT_SMALL_CELL",
     "REPORT_REACHED_DAYS",
     "REPORT_TREND_MONTHS",
+    "SEND_CONCURRENCY",
 }
-# Whole numbers that must be at least 1 (a session that lasts 0 minutes signs nobody in); the
-# others must be at least 0 (a timeout of -1 second is refused by PostgreSQL at every statement).
+# Whole numbers that must be at least 1 (a session that lasts 0 minutes signs nobody in, a worker
+# with no send in flight sends nothing); the others must be at least 0 (a timeout of -1 second
+# is refused by PostgreSQL at every statement).
 POSITIVE_SETTINGS = {
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "REPORT_SMALL_CELL",
     "REPORT_REACHED_DAYS",
     "REPORT_TREND_MONTHS",
+    "SEND_CONCURRENCY",
 }
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY", "RATELIMIT_ENABLED"}
 # Flask-Limiter's notation: "600 per minute", several separated by ";".
