@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, insert, literal, select
 from sqlalchemy.orm import Session
 
 from returnees.audit.chain import track
@@ -83,6 +83,20 @@ def record_list_shown(
     if not shown and not listed:
         return None
     return record_view(session, actor, record_type, record_id, **{PEOPLE_KEY: shown}, **listed)
+
+
+def name_people_shown(session: Session, entry: AuditEntry, people: Select) -> None:
+    """Name on `entry` every person `people` (a query of one column of returnee ids) selects,
+    in the database itself: a bulk export shows up to a whole country, far too many ids to
+    carry through Python, and each person's "who looked" must still find it."""
+    session.flush()
+    chosen = people.subquery()
+    session.execute(
+        insert(AuditEntryPerson).from_select(
+            ["entry_id", "returnee_id"],
+            select(literal(entry.id), chosen.c[0]).where(chosen.c[0].is_not(None)).distinct(),
+        )
+    )
 
 
 def people_named(record_type: str, record_id: object, detail: dict[str, Any]) -> list[int]:

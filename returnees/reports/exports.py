@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from returnees.audit.models import AuditAction
-from returnees.audit.services import record_event
+from returnees.audit.services import name_people_shown, record_event
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case
@@ -74,6 +74,8 @@ class Export:
     header: list[str]
     count: int
     rows: Iterator[Sequence[Any]] = field(repr=False)
+    # The ids of the people in the file, as a query: the export's audit entry names them.
+    people: Select | None = field(default=None, repr=False)
 
     @property
     def filename(self) -> str:
@@ -119,7 +121,7 @@ def prepare_export(session: Session, actor: Actor, asked: ExportRequest) -> Expo
         export = _outcomes(session, actor, asked)
     else:
         export = _records(session, actor, asked, pseudonyms)
-    record_event(
+    entry = record_event(
         session,
         actor,
         AuditAction.EXPORT,
@@ -133,6 +135,8 @@ def prepare_export(session: Session, actor: Actor, asked: ExportRequest) -> Expo
             "to": asked.last_day.isoformat() if asked.last_day else "",
         },
     )
+    if export.people is not None:
+        name_people_shown(session, entry, export.people)
     return export
 
 
@@ -191,7 +195,8 @@ def _records(session: Session, actor: Actor, asked: ExportRequest, ids: Pseudony
     chosen = columns.pseudonymised if asked.pseudonymised else columns.identifying
     stream = session.execute(query.order_by(columns.order).execution_options(yield_per=BATCH))
     rows = ([give(row, ids) for _name, give in chosen] for row in stream)
-    return Export(asked.what, [name for name, _give in chosen], int(count or 0), rows)
+    people = select(query.subquery().c.returnee_id)
+    return Export(asked.what, [name for name, _give in chosen], int(count or 0), rows, people)
 
 
 def _period(actor: Actor, asked: ExportRequest) -> tuple[datetime | None, datetime | None]:

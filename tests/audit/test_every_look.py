@@ -102,6 +102,7 @@ def world(app, demo, register, make_user, in_app, clock):
             "<profile>": "adult",
             "<int:wave_id>": wave.id,
             "<int:version>": 1,
+            "<what>": "arrivals",
         },
         # What shows that a page showed someone, and how an entry names them.
         "people": {"Rosa Amalia": adult.returnee_id, "Mateo Andrés": child.returnee_id},

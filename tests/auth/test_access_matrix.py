@@ -18,6 +18,7 @@ from returnees.reception.services import HandoverEntry, hand_over_child
 from tests.casework.routes import ROUTES as CASEWORK_ROUTES
 from tests.conftest import csrf_token
 from tests.referrals.routes import ROUTES as REFERRAL_ROUTES
+from tests.reports.routes import ROUTES as REPORT_ROUTES
 from tests.rights.routes import ROUTES as RIGHTS_ROUTES
 from tests.risk.routes import ROUTES as RISK_ROUTES
 from tests.roles import ADMIN, CASEWORK, DESK, EVERY, OVERSIGHT, PEOPLE, SUPERVISOR
@@ -115,6 +116,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     **RISK_ROUTES,
     **RIGHTS_ROUTES,
     **SURVEY_ROUTES,
+    **REPORT_ROUTES,
 }
 
 GUARDED = [(m, r) for (m, r), allowed in MATRIX.items() if allowed not in (PUBLIC, SIGNED)]
