@@ -13,7 +13,13 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from returnees.people.identity import InvalidValue, dui_check_digit, normalise_phone
+from returnees.people.identity import (
+    InvalidValue,
+    cui_check_digit,
+    dui_check_digit,
+    normalise_phone,
+)
+from returnees.places.catalogue import places_of
 
 FEMALE = (
     "María", "Ana", "Rosa", "Marta", "Carmen", "Gloria", "Sandra", "Yesenia", "Karla", "Brenda",
@@ -84,20 +90,24 @@ class Generator:
     def __init__(self, seed: int = 1, today: date | None = None) -> None:
         self.rng = random.Random(seed)
         self.today = today or date.today()
+        self.places = {
+            country: [p.code[3:] for p in places_of(country)] for country in ("GT", "HN")
+        }
 
     def person(self) -> Person:
         rng = self.rng
         sex = rng.choice("FM")
         nationality = rng.choices(NATIONALITIES, NATIONALITY_WEIGHTS)[0]
         has_document = rng.random() < 0.7
+        given, family, born = self.given_names(sex), self.family_names(), self.birth_date()
         return Person(
-            given_names=self.given_names(sex),
-            family_names=self.family_names(),
-            birth_date=self.birth_date(),
+            given_names=given,
+            family_names=family,
+            birth_date=born,
             sex=sex,
             nationality=nationality,
             document_type=DOCUMENT_TYPES[nationality] if has_document else None,
-            document_number=self.document(nationality) if has_document else None,
+            document_number=self.document(nationality, born) if has_document else None,
             phone=self.phone(nationality) if rng.random() < 0.8 else None,
         )
 
@@ -118,11 +128,19 @@ class Generator:
         )[0]
         return self.today - timedelta(days=age * 365 + rng.randint(0, 364))
 
-    def document(self, nationality: str) -> str:
+    def document(self, nationality: str, born: date) -> str:
+        """A number that passes the desk's checks: a DUI's or a CUI's check digit, the place
+        of registration a CUI ends with and a DNI begins with (then the DNI's year of birth)."""
+        rng = self.rng
         if nationality == "SV":
-            first = f"{self.rng.randrange(10**8):08d}"
+            first = f"{rng.randrange(10**8):08d}"
             return f"{first}{dui_check_digit(first)}"
-        return f"{self.rng.randrange(10**12, 10**13)}"
+        place = rng.choice(self.places[nationality])
+        if nationality == "HN":
+            return f"{place}{born.year}{rng.randrange(10**5):05d}"
+        while (check := cui_check_digit(first := f"{rng.randrange(10**7, 10**8)}")) is None:
+            pass
+        return f"{first}{check}{place}"
 
     def phone(self, nationality: str) -> str:
         while True:

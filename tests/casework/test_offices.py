@@ -12,6 +12,9 @@ from returnees.auth.models import Role
 from returnees.casework.models import Case, CaseOfficeChange
 from tests.casework.conftest import HUEHUETENANGO, SAN_MARCOS
 from tests.conftest import csrf_token
+from tests.documents import cui
+
+MARTA_DPI = cui("23456789", "1301")
 
 
 def office_of(in_app, returnee_id: int) -> str | None:
@@ -417,7 +420,7 @@ def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
         given_names="Marta",
         home="GT-1301",
         document_type="DPI",
-        document_number="2345678901301",
+        document_number=MARTA_DPI,
         phones=(PhoneEntry("5555 7777", consent=True),),
     ).returnee_id
     desk = token_for(make_user(Role.RECEPTION, "GT-TECUN"))
@@ -440,7 +443,7 @@ def test_a_desk_elsewhere_cannot_take_over_a_record_through_the_match(
     )
     assert taken.status_code == 201
     record = taken.get_json()
-    assert (record["given_names"], record["document"]["number"]) == ("Marta", "2345678901301")
+    assert (record["given_names"], record["document"]["number"]) == ("Marta", MARTA_DPI)
     assert record["office"] == "GT-HUE-01" and record["returns_count"] == 1
     with in_app() as session:
         from returnees.casework.models import Transfer
@@ -747,7 +750,7 @@ def test_the_desks_form_shows_a_person_outside_its_scope_by_what_tells_them_apar
         given_names="Marta",
         home="GT-1301",
         document_type="DPI",
-        document_number="2345678901301",
+        document_number=MARTA_DPI,
         phones=("5555 1234",),
     ).returnee_id
     clock.advance(days=1)
@@ -758,6 +761,6 @@ def test_the_desks_form_shows_a_person_outside_its_scope_by_what_tells_them_apar
     )
     page = shown.get_data(as_text=True)
     candidates = page.split('class="card candidates"')[1].split("</section>")[0]
-    assert "Marta López" in candidates and "2345678901301" not in candidates
+    assert "Marta López" in candidates and MARTA_DPI not in candidates
     assert "(la última)" in candidates and candidates.count("GT-AURORA") == 1
     assert "5555" not in candidates

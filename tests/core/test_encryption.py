@@ -45,8 +45,9 @@ from returnees.reception.services import (
 from returnees.referrals.models import PartnerOrganisation
 from returnees.referrals.services import change_referral_status, make_referral
 from returnees.tasks.models import Task
+from tests.documents import cui
 
-PHONE, DOCUMENT = "+50255551234", "2345678900101"
+PHONE, DOCUMENT = "+50255551234", cui("23456789", "0101")
 GUARDIAN = {
     "guardian_name": "Rosa Elvira Mejía",
     "relationship": "mother",
