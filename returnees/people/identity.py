@@ -5,8 +5,6 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 import phonenumbers
@@ -235,39 +233,20 @@ def sound_key(token: str) -> str:
     return token
 
 
-def tokens_match(left: str, right: str) -> bool:
-    """Two name parts are the same when equal, alike in sound, or one small spelling apart."""
-    if left == right or sound_key(left) == sound_key(right):
-        return True
-    if min(len(left), len(right)) < 4 or abs(len(left) - len(right)) > 2:
-        return False
-    return SequenceMatcher(None, left, right).ratio() >= 0.8
-
-
-@dataclass(frozen=True)
-class NameComparison:
-    given_matches: bool
-    family_matches: int
-
-    @property
-    def is_match(self) -> bool:
-        return self.given_matches and self.family_matches >= 1
-
-
-def compare_names(given_a: str, family_a: str, given_b: str, family_b: str) -> NameComparison:
-    """Compare two names, ignoring accents, case, the order of names and small typos.
-
-    "Jose Hernandez" and "José Hernández Pérez" match: a given name matches ("Luis José" and
-    "José" too), and one family name matches whatever its position.
-    """
-    families_b = name_tokens(family_b)
-    matched = sum(
-        1
-        for token in name_tokens(family_a)
-        if any(tokens_match(token, other) for other in families_b)
-    )
-    if not matched:
-        return NameComparison(False, 0)
-    givens_b = name_tokens(given_b)
-    given = any(tokens_match(token, other) for token in name_tokens(given_a) for other in givens_b)
-    return NameComparison(given, matched)
+def match_keys(
+    given_names: str, family_names: str, birth_year: int | None, estimated: bool = False
+) -> list[str]:
+    """What finds a person among names alike without a birth date to go by: each of the first
+    two given names with each of the first two family names, and the two family names
+    together, as they sound, with the year of birth, `~` before it when estimated:
+    ['ernandes+lopes.1990', 'jose.ernandes.1990', 'jose.lopes.1990']. A typo in one name, two
+    family names swapped or one left out still leave a key in common."""
+    if birth_year is None:
+        return []
+    year = f"~{birth_year}" if estimated else str(birth_year)
+    given = [sound_key(token) for token in name_tokens(given_names)[:2]]
+    family = [sound_key(token) for token in name_tokens(family_names)[:2]]
+    keys = {f"{g}.{f}" for g in given for f in family}
+    if len(family) == 2:
+        keys.add("+".join(sorted(family)))
+    return sorted(f"{key}.{year}" for key in keys)

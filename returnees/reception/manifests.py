@@ -20,7 +20,7 @@ from returnees.core.clock import utcnow
 from returnees.core.db import get_required
 from returnees.core.encryption import keyring
 from returnees.core.errors import Conflict, Forbidden, InvalidInput
-from returnees.people.services import IdentityProbe, find_candidates_for_many
+from returnees.people.matching import IdentityProbe, find_candidates_for_many
 from returnees.reception.models import (
     ExpectedPassenger,
     Manifest,
@@ -235,6 +235,7 @@ def _look_for_earlier_records(
                     document_number=cleaned.document_number,
                     phones=(cleaned.phone,) if cleaned.phone else (),
                     sex=cleaned.sex,
+                    on=manifest.expected_on,
                 )
             )
     with session.no_autoflush:
