@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, Integer, Text, and_, bindparam, column, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from returnees.centres.models import Centre, Country
 from returnees.core.db import among, among_selected
@@ -98,14 +98,11 @@ def _numbers_by(numbered: Numbered, keys_of) -> dict[Any, set[int]]:
     return found
 
 
-def _in_country(session: Session, query, country: Country | None):
+def _in_country(session: Session, query, country: Country | None, people=Returnee):
     if country is None:
         return query
-    return query.where(
-        among_selected(
-            session, Returnee.centre_id, select(Centre.id).where(Centre.country == country)
-        )
-    )
+    centres = select(Centre.id).where(Centre.country == country)
+    return query.where(among_selected(session, people.centre_id, centres))
 
 
 def _rows(session: Session, query, country: Country | None) -> list[Any]:
@@ -159,30 +156,28 @@ def _unnest(*columns: tuple[str, Any, list]):
 def _by_birth_date_postgres(session, numbered: Numbered, country, blocks: Blocks) -> None:
     """The people of the days a probe's birth date may have been typed as, whose names share
     enough trigrams with the probe's: compared in the birth-date index alone (it holds the
-    folded name), then only those rows read."""
+    folded name and the centre), then only the rows of those alike read."""
     pairs = [(n, day, _folded(p)) for n, p in numbered for day in p.birth_dates]
     if not pairs:
         return
     wanted = _unnest(
-        ("number", Integer, [i for i, _d, _n in pairs]),
-        ("day", Date, [d for _i, d, _n in pairs]),
-        ("name", Text, [n for _i, _d, n in pairs]),
+        ("number", Integer, [n for n, _d, _f in pairs]),
+        ("day", Date, [d for _n, d, _f in pairs]),
+        ("name", Text, [f for _n, _d, f in pairs]),
     )
-    alike = (
-        select(wanted.c.number, Returnee.id)
+    born = aliased(Returnee, name="born")
+    alike = _in_country(
+        session,
+        select(wanted.c.number, born.id)
         .select_from(wanted)
-        .join(Returnee, Returnee.birth_date == wanted.c.day)
-        .where(func.similarity(Returnee.folded_name, wanted.c.name) >= NAME_FLOOR)
-    )
-    numbers: dict[int, set[int]] = {}
-    for number, record_id in _rows(session, alike, country):
-        numbers.setdefault(record_id, set()).add(number)
-    if not numbers:
-        return
-    rows = select(*IDENTITY_COLUMNS).where(among(session, Returnee.id, numbers))
-    for row in session.execute(rows):
-        for number in numbers[row.id]:
-            blocks.add(number, row)
+        .join(born, born.birth_date == wanted.c.day)
+        .where(func.similarity(born.folded_name, wanted.c.name) >= NAME_FLOOR),
+        country,
+        born,
+    ).subquery("alike")
+    query = select(alike.c.number, *IDENTITY_COLUMNS).join(Returnee, Returnee.id == alike.c.id)
+    for row in session.execute(query):
+        blocks.add(row.number, row)
 
 
 def _by_keys_postgres(session, numbered: Numbered, country, blocks: Blocks) -> None:
