@@ -21,13 +21,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, Integer, Text, and_, bindparam, column, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session, aliased
 
 from returnees.centres.models import Centre, Country
 from returnees.core.db import among, among_selected
 from returnees.people.identity import fold, match_keys, name_tokens
-from returnees.people.models import Phone, Returnee
+from returnees.people.models import MATCH_KEY, Phone, Returnee
 
 if TYPE_CHECKING:
     from returnees.people.matching import IdentityProbe
@@ -183,19 +183,25 @@ def _by_birth_date_postgres(session, numbered: Numbered, country, blocks: Blocks
 def _by_keys_postgres(session, numbered: Numbered, country, blocks: Blocks) -> None:
     """People alike by their match keys (names as they sound, paired, with the year of birth):
     recorded with an estimated age alone, for a probe with a birth date; anyone born within the
-    years an estimate allows, for a probe without one."""
-    wanted = _numbers_by(numbered, _keys)
-    if not wanted:
+    years an estimate allows, for a probe without one. One lookup of the GIN index a key: an
+    overlap with all of a passenger list's keys at once would be planned as a scan of the
+    table, comparing each person's keys with thousands."""
+    pairs = [(number, key) for number, probe in numbered for key in _keys(probe)]
+    if not pairs:
         return
-    probes = dict(numbered)
-    query = select(*IDENTITY_COLUMNS, Returnee.match_keys).where(
-        Returnee.match_keys.overlap(sorted(wanted))
+    wanted = _unnest(
+        ("number", Integer, [number for number, _key in pairs]),
+        ("key", MATCH_KEY, [key for _number, key in pairs]),
     )
+    query = (
+        select(wanted.c.number, *IDENTITY_COLUMNS)
+        .select_from(wanted)
+        .join(Returnee, Returnee.match_keys.contains(array([wanted.c.key])))
+    )
+    probes = dict(numbered)
     for row in _rows(session, query, country):
-        numbers = set().union(*(wanted.get(key, ()) for key in row.match_keys))
-        for number in numbers:
-            if _within_estimate(probes[number], row):
-                blocks.add(number, row)
+        if _within_estimate(probes[row.number], row):
+            blocks.add(row.number, row)
 
 
 def _keys(probe: IdentityProbe) -> set[str]:

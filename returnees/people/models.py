@@ -45,7 +45,8 @@ LANGUAGES = {
 }
 
 
-MATCH_KEYS = ARRAY(String(60)).with_variant(JSON(), "sqlite")
+MATCH_KEY = String(60)
+MATCH_KEYS = ARRAY(MATCH_KEY).with_variant(JSON(), "sqlite")
 
 
 class Returnee(Base):

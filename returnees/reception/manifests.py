@@ -223,7 +223,7 @@ def _look_for_earlier_records(
     probes, valid = [], []
     for passenger in passengers:
         cleaned, _problems = validate_passenger(passenger.values)
-        passenger.earlier_record_ids = []
+        passenger.earlier_record_ids, passenger.earlier_match_reasons = [], []
         if cleaned is not None:
             valid.append(passenger)
             probes.append(
@@ -242,6 +242,7 @@ def _look_for_earlier_records(
         found = find_candidates_for_many(session, probes, country=manifest.centre.country)
     for passenger, candidates in zip(valid, found, strict=True):
         passenger.earlier_record_ids = [candidate.returnee.id for candidate in candidates]
+        passenger.earlier_match_reasons = candidates[0].reasons if candidates else []
 
 
 def keep_pending_upload(session: Session, actor: Actor, filename: str, content: bytes) -> str:
