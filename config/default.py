@@ -242,6 +242,14 @@ MESSAGE_RETENTION_BATCH_SIZE = 1000
 CASE_RETENTION_YEARS = 5
 CASE_RETENTION_BATCH_SIZE = 100
 
+# Recognising people who came back (people/matching.py scores each earlier record in bits):
+# the desk and a passenger list's import are shown those scoring MATCH_SHOW_WEIGHT or more,
+# best first, at most MATCH_SHOWN_AT_MOST; the nightly search for people registered twice
+# proposes pairs scoring DUPLICATE_WEIGHT or more.
+MATCH_SHOW_WEIGHT = 16.0
+MATCH_SHOWN_AT_MOST = 5
+DUPLICATE_WEIGHT = 20.0
+
 # A desk reaches the people it registered for this many days after their arrival (a child in
 # custody until the handover); the office that follows them up keeps them after.
 RECEPTION_SCOPE_DAYS = 7

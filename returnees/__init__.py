@@ -113,6 +113,7 @@ def _labels() -> dict[str, object]:
     from returnees.auth.forms import ROLE_LABELS
     from returnees.centres.forms import COUNTRY_LABELS, KIND_LABELS
     from returnees.messaging.labels import STATUS_LABELS as MESSAGE_STATUS_LABELS
+    from returnees.people.matching import REASON_WORDS, reasons_in_words
     from returnees.people.models import LANGUAGES
     from returnees.reception import forms as reception
     from returnees.tasks.labels import RISK_LABELS, TASK_LABELS
@@ -127,7 +128,8 @@ def _labels() -> dict[str, object]:
         "return_type_labels": dict(reception.RETURN_TYPE_CHOICES),
         "task_labels": TASK_LABELS,
         "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
-        "match_reasons": reception.MATCH_REASONS,
+        "match_reasons": REASON_WORDS,
+        "match_reasons_in_words": reasons_in_words,
         "language_labels": LANGUAGES,
         "current_locale": str(get_locale() or "es"),
         "role_labels": ROLE_LABELS,

@@ -81,12 +81,6 @@ RELATIONSHIP_CHOICES = [
     ("other_relative", _("Other relative")),
     ("other", _("Someone else")),
 ]
-MATCH_REASONS = {
-    "document": _("same document"),
-    "document_one_digit": _("a document one digit apart"),
-    "phone": _("same phone"),
-    "name_and_birth_date": _("same birth date and a similar name"),
-}
 YES_NO_UNKNOWN = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
 
 

@@ -111,8 +111,10 @@ class ExpectedPassenger(Base):
     problems_sealed: Mapped[str | None] = mapped_column("problems", SealedText)
     status: Mapped[PassengerStatus] = mapped_column(value_enum(PassengerStatus))
     is_unaccompanied: Mapped[bool] = mapped_column(default=False)
-    # Records of people who may be this passenger, found when the row was read or fixed.
+    # Records of people who may be this passenger, found when the row was read or fixed, the
+    # likeliest first, and why the likeliest may be (people.matching's reason codes).
     earlier_record_ids: Mapped[list] = mapped_column(JSON, default=list)
+    earlier_match_reasons: Mapped[list] = mapped_column(JSON, default=list)
     arrival_id: Mapped[int | None] = mapped_column(ForeignKey("arrivals.id"), unique=True)
 
     manifest: Mapped[Manifest] = relationship(back_populates="passengers")

@@ -136,6 +136,7 @@ class PassengerRowSchema(Schema):
     values = fields.Dict()
     problems = fields.Dict()
     earlier_record_ids = fields.List(fields.Integer())
+    earlier_match_reasons = fields.List(fields.String())
 
 
 class ManifestResultSchema(Schema):

@@ -28,15 +28,10 @@ from returnees.core.events import (
 )
 from returnees.messaging.services import record_consent
 from returnees.people.identity import InvalidValue, fold, normalise_phone
+from returnees.people.matching import Candidate, IdentityProbe, find_candidates
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.people.scope import covers_returnee, returnee_scope
-from returnees.people.services import (
-    PEOPLE_ROLES,
-    Candidate,
-    IdentityProbe,
-    find_candidates,
-    require_returnee,
-)
+from returnees.people.services import PEOPLE_ROLES, require_returnee
 from returnees.reception.intake import CleanIntake, Intake, check_intake
 from returnees.reception.models import (
     PARENTAL,
@@ -241,12 +236,15 @@ def probe_for(clean: CleanIntake) -> IdentityProbe:
         document_number=clean.document_number,
         phones=tuple(phone.number for phone in clean.phones),
         sex=clean.sex.value,
+        estimated_age=clean.estimated_age,
+        on=clean.arrived_at.date(),
     )
 
 
 def _new_returnee(session: Session, clean: CleanIntake, centre: Centre, now: datetime) -> Returnee:
     returnee = Returnee(
         **{name: getattr(clean, name) for name in IDENTITY_FIELDS},
+        age_estimated_on=clean.arrived_at.date() if clean.estimated_age is not None else None,
         folded_name=fold(f"{clean.given_names} {clean.family_names}"),
         nationality=clean.nationality,
         centre_id=centre.id,
@@ -816,6 +814,8 @@ def update_returnee(
     now = utcnow()
     clean = check_intake(intake_for(returnee, **changes), now, returnee.centre.timezone)
     moved = clean.home_code != returnee.home_code
+    if clean.estimated_age != returnee.estimated_age:
+        returnee.age_estimated_on = now.date() if clean.estimated_age is not None else None
     for name in IDENTITY_FIELDS:
         setattr(returnee, name, getattr(clean, name))
     returnee.folded_name = fold(f"{clean.given_names} {clean.family_names}")

@@ -78,6 +78,7 @@ def _erase_identity(session: Session, returnee: Returnee) -> str:
     returnee.folded_name = ""
     returnee.birth_date = None
     returnee.estimated_age = lower if lower >= 0 else None
+    returnee.age_estimated_on = day if lower >= 0 else None
     returnee.document_number = None
     returnee.municipality = ""
     returnee.updated_at = utcnow()

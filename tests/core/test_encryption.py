@@ -31,13 +31,9 @@ from returnees.core.encryption import (
 )
 from returnees.core.settings import SettingsError
 from returnees.messaging.services import queue_message, record_inbound
+from returnees.people.matching import IdentityProbe, find_candidates
 from returnees.people.models import Phone, Returnee
-from returnees.people.services import (
-    IdentityProbe,
-    ReturneeSearch,
-    find_candidates,
-    search_returnees,
-)
+from returnees.people.services import ReturneeSearch, search_returnees
 from returnees.reception.intake import PhoneEntry
 from returnees.reception.manifests import (
     ManifestEntry,
@@ -56,8 +52,9 @@ from returnees.rights.services import request_erasure
 from returnees.risk.services import set_level
 from returnees.tasks.models import Task, TaskKind
 from returnees.tasks.services import open_task
+from tests.documents import cui
 
-PHONE, DOCUMENT = "+50255551234", "2345678900101"
+PHONE, DOCUMENT = "+50255551234", cui("23456789", "0101")
 GUARDIAN = {
     "guardian_name": "Rosa Elvira Mejía",
     "relationship": "mother",
@@ -328,22 +325,24 @@ def test_the_embedded_default_makes_its_own_keys_under_instance_once(tmp_path):
 
 def test_the_match_finds_a_document_typed_with_one_wrong_digit_by_its_variants(stored, in_app):
     def reasons(number: str) -> dict[int, list[str]]:
-        probe = IdentityProbe("Otra", "Persona", None, "DPI", number)
+        probe = IdentityProbe("Lucía", "Xicará", None, "DPI", number)
         with in_app() as session:
             return {c.returnee.id: c.reasons for c in find_candidates(session, probe)}
 
-    assert reasons(DOCUMENT) == {stored.returnee_id: ["document"]}
+    assert reasons(DOCUMENT) == {stored.returnee_id: ["document", "same_name"]}
     assert reasons(DOCUMENT[:5] + "9" + DOCUMENT[6:]) == {
-        stored.returnee_id: ["document_one_digit"]
+        stored.returnee_id: ["document_one_digit", "same_name"]
     }
     assert reasons(DOCUMENT[:5] + "99" + DOCUMENT[7:]) == {}, "two digits apart is someone else"
 
 
 def test_the_desk_finds_an_earlier_record_by_the_whole_phone(stored, in_app):
-    probe = IdentityProbe("Otra", "Persona", phones=(PHONE,))
+    probe = IdentityProbe("Lucía", "Xicara", phones=(PHONE,))
     with in_app() as session:
         found = find_candidates(session, probe)
-    assert [(c.returnee.id, c.reasons) for c in found] == [(stored.returnee_id, ["phone"])]
+    assert [(c.returnee.id, c.reasons) for c in found] == [
+        (stored.returnee_id, ["phone", "same_name"])
+    ]
 
 
 def test_the_migration_seals_what_was_stored_in_plaintext(tmp_path):

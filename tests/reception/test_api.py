@@ -49,7 +49,7 @@ def test_a_likely_earlier_record_is_a_409_with_candidates_and_match_decides(api,
     error = again.get_json()["error"]
     assert again.status_code == 409 and error["code"] == "possible_match"
     assert error["candidates"][0]["id"] == first["id"]
-    assert error["candidates"][0]["reasons"] == ["name_and_birth_date"]
+    assert error["candidates"][0]["reasons"] == ["similar_name", "birth_date"]
     assert error["candidates"][0]["arrivals"][0]["centre"] == "GT-AURORA"
 
     same = api("POST", "/returnees", BODY | {"match": first["id"], "document": None})
