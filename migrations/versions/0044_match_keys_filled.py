@@ -1,7 +1,6 @@
 """the match keys of the people registered so far
 
-Computed in Python (people.identity.match_keys), a batch of people at a time; then every
-person has them.
+Computed in Python (people.identity.match_keys), a batch of people at a time.
 
 Revision ID: 0044_match_keys_filled
 Revises: 0043_match_keys
@@ -50,8 +49,6 @@ def upgrade() -> None:
         ]
         connection.execute(write, changes)
         after = rows[-1].id
-    with op.batch_alter_table("returnees") as batch:
-        batch.alter_column("match_keys", existing_type=MATCH_KEYS, nullable=False)
 
 
 def _day(value):

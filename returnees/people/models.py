@@ -84,8 +84,9 @@ class Returnee(Base):
     # Names without accents or case, for search: "jose hernandez perez".
     folded_name: Mapped[str] = mapped_column(String(250), default="")
     # people.identity.match_keys, kept by every flush that changes the person (an array on
-    # PostgreSQL, where an index finds those sharing one, JSON on SQLite).
-    match_keys: Mapped[list[str]] = mapped_column(MATCH_KEYS, default=list)
+    # PostgreSQL, where an index finds those sharing one, JSON on SQLite); NULL for rows
+    # written past the ORM (a bench's or a test's bulk insert), whom no key finds.
+    match_keys: Mapped[list[str] | None] = mapped_column(MATCH_KEYS, default=list)
     birth_date: Mapped[date | None] = mapped_column(Date)
     estimated_age: Mapped[int | None] = mapped_column(Integer)
     # The day the estimated age was true (the arrival it was estimated at): years later the
