@@ -62,6 +62,7 @@ def drain(session: Session, batch: Callable[[Session], tuple[int, bool]]) -> int
 def periodic_jobs() -> list[PeriodicJob]:
     from returnees.auth.jobs import JOBS as auth_jobs
     from returnees.casework.jobs import JOBS as casework_jobs
+    from returnees.duplicates.jobs import JOBS as duplicate_jobs
     from returnees.followups.jobs import JOBS as followup_jobs
     from returnees.messaging.jobs import JOBS as messaging_jobs
     from returnees.referrals.jobs import JOBS as referral_jobs
@@ -79,6 +80,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         *casework_jobs,
         *messaging_jobs,
         *rights_jobs,
+        *duplicate_jobs,
     ]
 
 

@@ -79,6 +79,9 @@ class Returnee(Base):
     arrivals_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The record this one was merged into (a person registered twice): everything about the
+    # person is there now, and this id answers with a pointer to it. None: not merged.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"))
 
     centre: Mapped[Centre] = relationship(lazy="joined", foreign_keys=[centre_id])
     office: Mapped[Centre | None] = relationship(foreign_keys=[office_id])

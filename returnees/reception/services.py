@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from returnees.audit.models import AuditAction
@@ -827,3 +827,20 @@ def update_returnee(
         session.flush()
         publish(HOME_CHANGED, session, returnee_id=returnee.id, by=actor.user_id)
     return returnee
+
+
+def recount_arrivals(session: Session, returnee_ids: list[int]) -> None:
+    """Set each person's count of arrivals from their arrivals (after arrivals moved from one
+    record to another): the returns count and the repeat-migration flag read it."""
+    counted = (
+        select(func.count(Arrival.id))
+        .where(Arrival.returnee_id == Returnee.id)
+        .correlate(Returnee)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Returnee)
+        .where(Returnee.id.in_(returnee_ids))
+        .values(arrivals_count=counted)
+        .execution_options(synchronize_session=False)
+    )
