@@ -11,19 +11,14 @@ from flask import Response, current_app, flash, g, jsonify, redirect, request, u
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from returnees.auth.access import current_actor
 from returnees.core.db import get_session
 from returnees.core.errors import Conflict
-from returnees.people.models import Returnee
-from returnees.people.services import require_returnee
+from returnees.people.services import kept_record, require_returnee
 
 V = TypeVar("V", bound=Callable[..., Any])
 READS = ("GET", "HEAD")
-# A chain of merges is short (A into B, then B into C); a longer one is a loop, left alone.
-LONGEST_CHAIN = 20
 
 
 class MergedRecord(Conflict):
@@ -51,20 +46,6 @@ def answers_merged_itself(view: V) -> V:
     """Mark a view that answers for a merged record its own way (the merge: a 422)."""
     view.answers_merged_itself = True  # type: ignore[attr-defined]
     return view
-
-
-def kept_record(session: Session, returnee_id: int) -> int | None:
-    """The record a merged one's history is on now (following merges of merges); None when
-    `returnee_id` was never merged."""
-    kept, seen = None, 0
-    while seen < LONGEST_CHAIN:
-        pointer = session.scalar(
-            select(Returnee.merged_into_id).where(Returnee.id == (kept or returnee_id))
-        )
-        if pointer is None:
-            return kept
-        kept, seen = pointer, seen + 1
-    return None
 
 
 def follow_merged_records() -> Response | None:

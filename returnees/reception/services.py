@@ -35,6 +35,7 @@ from returnees.people.services import (
     Candidate,
     IdentityProbe,
     find_candidates,
+    kept_record,
     require_returnee,
 )
 from returnees.reception.intake import CleanIntake, Intake, check_intake
@@ -119,7 +120,7 @@ def register_arrival(
             returnee = _new_returnee(session, clean, centre, now)
             record_event(session, actor, AuditAction.CREATE, "returnee", returnee.id)
         else:
-            returnee = _chosen_candidate(candidates, match)
+            returnee = _current_record(session, _chosen_candidate(candidates, match))
             _update_known_returnee(session, actor, returnee, clean, centre, now)
     return _record_arrival(session, actor, returnee, clean, centre, intake.passenger_id, now)
 
@@ -143,6 +144,12 @@ def _chosen_candidate(candidates: list[Candidate], match: int | str) -> Returnee
             {"match": [_("Choose one of the earlier records shown, or a new person.")]},
         )
     return chosen
+
+
+def _current_record(session: Session, returnee: Returnee) -> Returnee:
+    """A record merged into another since it was found stands for the one it was merged into."""
+    kept = kept_record(session, returnee.id) if returnee.merged_into_id else None
+    return session.get(Returnee, kept) if kept else returnee
 
 
 def _record_arrival(

@@ -21,8 +21,10 @@ from returnees.duplicates.merging import (
 from returnees.duplicates.models import Merge
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.people.models import Returnee
+from returnees.people.services import ReturneeSearch, search_returnees
 from returnees.reception.models import Arrival, Custody
 from returnees.tasks.models import Task, TaskKind, TaskStatus
+from tests.duplicates.conftest import BRENDA
 
 
 def snapshot(in_app, people: tuple[int, ...]) -> dict[tuple[str, int], tuple]:
@@ -211,3 +213,18 @@ def test_a_merge_that_cannot_be_is_refused_and_changes_nothing(in_app, twins, re
         merge(in_app, twins, merged, kept)
     assert refused.value.fields["into"], refused.value.fields
     assert snapshot(in_app, (twins.older, twins.newer)) == before
+
+
+def test_a_merged_record_found_at_the_desk_stands_for_the_kept_one(in_app, twins, register):
+    merge(in_app, twins, twins.newer, twins.older)
+    again = register(**BRENDA, match=twins.newer)
+    assert again.returnee_id == twins.older
+    with in_app() as session:
+        assert session.get(Returnee, twins.older).arrivals_count == 3
+
+
+def test_a_search_for_people_shows_the_kept_record_only(in_app, twins):
+    merge(in_app, twins, twins.newer, twins.older)
+    with in_app() as session:
+        found = search_returnees(session, Actor.for_user(twins.supervisor), ReturneeSearch("Coc"))
+        assert [person.id for person in found] == [twins.older]

@@ -77,7 +77,7 @@ def test_same_person_merges_and_the_undo_page_lists_what_stayed(
     ]
     undone = client.post(f"/people/duplicates/merges/{merge.id}/undo", data={"csrf_token": token})
     page = client.get(undone.headers["Location"]).get_data(as_text=True)
-    assert "Nada se añadió al registro conservado" in page
+    assert "Nada se añadió al expediente conservado" in page
     with in_app() as session:
         assert session.get(Returnee, twins.older).merged_into_id is None
         assert session.get(DuplicatePair, pair.id).status is PairStatus.PENDING
@@ -101,7 +101,7 @@ def test_a_refused_decision_says_why_and_merges_nothing(twins, search, sign_in_a
         f"/people/duplicates/{pair.id}/same", data={"keep": "999", "csrf_token": token},
         follow_redirects=True,
     )  # fmt: skip
-    assert "Elija uno de los dos registros" in answer.get_data(as_text=True)
+    assert "Elija uno de los dos expedientes" in answer.get_data(as_text=True)
     with in_app() as session:
         assert session.scalars(select(Merge)).all() == []
 
