@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from bench.generator import Person, spelling_variant
+from bench.generator import Person, strip_accents, typo
 from bench.populate import bench_app, count_people, people_wanted, populate
 from returnees.core.db import EXTENSION, get_session, unit_of_work
 from returnees.duplicates.finding import find_duplicates_everywhere
@@ -66,9 +66,32 @@ def person_of(returnee: Returnee) -> Person:
     )
 
 
+def respelt(rng: random.Random, person: Person) -> Person:
+    """The names as another desk may type them: without accents, one sound-alike letter
+    changed, family names swapped or the second left out; as they were when none applies
+    (generator.spelling_variant looks for one for ever)."""
+    families = person.family_names.split()
+    ways = [
+        (strip_accents(person.given_names), strip_accents(person.family_names)),
+        (typo(rng, person.given_names), person.family_names),
+        (person.given_names, typo(rng, person.family_names)),
+    ]
+    if len(families) == 2:
+        ways += [(person.given_names, families[0]), (person.given_names, " ".join(families[::-1]))]
+    changed = [
+        (given, family)
+        for given, family in ways
+        if given and family and (given, family) != (person.given_names, person.family_names)
+    ]
+    if not changed:
+        return person
+    given, family = rng.choice(changed)
+    return replace(person, given_names=given, family_names=family)
+
+
 def again(rng: random.Random, first: Person, kind: str) -> Person:
     """The same person as a desk may register them a second time."""
-    variant, _change = spelling_variant(rng, first)
+    variant = respelt(rng, first)
     born = first.birth_date
     if kind == "document" and first.document_number:
         return variant

@@ -29,14 +29,14 @@ from returnees.core.db import EXTENSION, build_engine, unit_of_work
 from returnees.core.encryption import document_index, keyring, phone_index
 from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
-from returnees.people.identity import fold
+from returnees.people.identity import family_keys, fold
 
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_bench"
 BATCH = 50_000
 RETURNEE_COLUMNS = (
     "id, given_names, family_names, folded_name, birth_date, sex, nationality, document_type, "
     "document_number, document_number_index, language, municipality, centre_id, arrivals_count, "
-    "created_at, updated_at"
+    "created_at, updated_at, family_key, second_family_key"
 )
 PHONE_COLUMNS = (
     "id, returnee_id, number, number_index, owner, channel, has_consent, consent_at, is_usable, "
@@ -159,6 +159,7 @@ def populate(engine: Engine, count: int, seed: int = 1) -> float:
                             1,
                             now,
                             now,
+                            *family_keys(person.family_names),
                         )
                     )
                     if person.phone:

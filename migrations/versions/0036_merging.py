@@ -4,7 +4,10 @@ The nightly search stores the pairs of records that may be one person (duplicate
 supervisors to decide. A merge (merges) keeps one record; every value it changed is a row of
 merge_moves (table, row, column, the value before), which its undo writes back. A merged
 record points to the kept one (returnees.merged_into_id). An arrival moved to another record
-takes its check-ins along: their key to it now cascades on update.
+takes its check-ins along: their key to it now cascades on update. The search blocks on the
+birth date and the sound keys of the first two family names (returnees.family_key and
+second_family_key, people.identity.family_keys), computed here for the people already held:
+once per distinct family name, then written in one UPDATE.
 
 Revision ID: 0036_merging
 Revises: 0035_encryption_at_rest
@@ -13,6 +16,41 @@ Create Date: 2026-12-07
 
 from alembic import op
 import sqlalchemy as sa
+
+from returnees.people.identity import KEY_LENGTH, family_keys
+
+BATCH = 5000
+
+
+def fill_family_keys(connection) -> int:
+    """Give every person the sound keys of their family names; how many distinct family names
+    there were. Run by upgrade() and by its test."""
+    names = [
+        row[0] for row in connection.execute(sa.text("SELECT DISTINCT family_names FROM returnees"))
+    ]
+    connection.execute(
+        sa.text(
+            "CREATE TEMPORARY TABLE family_keys_known "
+            "(family_names VARCHAR(120) PRIMARY KEY, family_key VARCHAR(40), second_key VARCHAR(40))"
+        )
+    )
+    insert = sa.text("INSERT INTO family_keys_known VALUES (:names, :first, :second)")
+    for start in range(0, len(names), BATCH):
+        connection.execute(
+            insert,
+            [
+                dict(zip(("names", "first", "second"), (name, *family_keys(name)), strict=True))
+                for name in names[start : start + BATCH]
+            ],
+        )
+    connection.execute(
+        sa.text(
+            "UPDATE returnees SET family_key = known.family_key, second_family_key = known.second_key "
+            "FROM family_keys_known AS known WHERE known.family_names = returnees.family_names"
+        )
+    )
+    connection.execute(sa.text("DROP TABLE family_keys_known"))
+    return len(names)
 
 
 revision = "0036_merging"
@@ -125,14 +163,19 @@ def upgrade() -> None:
 
     with op.batch_alter_table("returnees", schema=None) as batch_op:
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("family_key", sa.String(KEY_LENGTH), nullable=True))
+        batch_op.add_column(sa.Column("second_family_key", sa.String(KEY_LENGTH), nullable=True))
         batch_op.create_foreign_key(
             "fk_returnees_merged_into_id_returnees", "returnees", ["merged_into_id"], ["id"]
         )
+    fill_family_keys(op.get_bind())
 
 
 def downgrade() -> None:
     with op.batch_alter_table("returnees", schema=None) as batch_op:
         batch_op.drop_constraint("fk_returnees_merged_into_id_returnees", type_="foreignkey")
+        batch_op.drop_column("second_family_key")
+        batch_op.drop_column("family_key")
         batch_op.drop_column("merged_into_id")
 
     with op.batch_alter_table("check_ins", schema=None) as batch_op:

@@ -1,9 +1,11 @@
 """Find people registered twice within each country's registry: the nightly search.
 
-Candidate pairs come from blocks the database joins: the same document, the same phone, the
-same birth date and sex, the same year with day and month swapped, the same written name and
-sex. Only the pairs of a block are compared, never the whole registry with itself (a million
-people are half a million million pairs; their blocks, a few million). Each pair is scored by
+Candidate pairs come from blocks the database joins: the same document; the same phone; the
+same birth date and sex and a family name that sounds the same (its sound key, in either
+place: swapped or missing family names are found); the same year, sex and family name with day
+and month swapped; the same written name and sex. Only the pairs of a block are compared,
+never the whole registry with itself (a million people are half a million million pairs; a
+birth date alone, 26 million; these blocks, a few hundred thousand). Each pair is scored by
 `_score`, the one place that weighs the evidence, and kept when it reaches DUPLICATE_WEIGHT.
 
 The pairs found are stored for the country's supervisors: a new pair waits for a decision, a
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 from returnees.centres.models import Centre, Country
 from returnees.core.clock import utcnow
 from returnees.duplicates.models import DuplicatePair, PairStatus
-from returnees.people.identity import compare_names
+from returnees.people.identity import compare_names, name_tokens, tokens_match
 from returnees.people.models import Phone, Returnee, age_on
 
 # The namespace of the advisory locks that keep two workers from searching one country at once.
@@ -34,7 +36,8 @@ STREAM_ROWS = 20_000
 # Weights of agreement (positive) and disagreement (negative), in the spirit of Fellegi and
 # Sunter: how much likelier the finding is for one person registered twice than for two people.
 SAME_DOCUMENT, OTHER_DOCUMENT = 10, -6
-SAME_NAME, SIMILAR_NAME, ONE_FAMILY_NAME, FAMILY_ONLY, OTHER_NAME = 6, 5, 4, -4, -10
+SAME_NAME, SIMILAR_NAME, ONE_FAMILY_NAME, PARTLY_SAME_NAME = 6, 5, 4, 1
+FAMILY_ONLY, OTHER_NAME = -4, -10
 SAME_DATE, SWAPPED_DATE, ONE_DIGIT_DATE, CLOSE_AGE, OTHER_DATE, OTHER_AGE = 6, 4, 3, 1, -6, -3
 OTHER_SEX, SAME_PHONE = -4, 2
 AGE_TOLERANCE = 2  # years between an estimated age and another age or birth date
@@ -71,6 +74,8 @@ PERSON_COLUMNS = (
     Returnee.sex,
     Returnee.document_type,
     Returnee.document_number_index,
+    Returnee.family_key,
+    Returnee.second_family_key,
 )
 
 
@@ -107,13 +112,23 @@ def candidate_blocks(country: Country, limit: int) -> dict[str, Select]:
             a.c.document_type == b.c.document_type,
             a.c.document_number_index == b.c.document_number_index,
         ),
-        "birth_date": pairs(a.c.birth_date == b.c.birth_date, a.c.sex == b.c.sex),
+        **{
+            f"birth_date_{mine.name}_{theirs.name}": pairs(
+                a.c.birth_date == b.c.birth_date, a.c.sex == b.c.sex, mine == theirs
+            )
+            for mine, theirs in (
+                (a.c.family_key, b.c.family_key),
+                (a.c.family_key, b.c.second_family_key),
+                (a.c.second_family_key, b.c.family_key),
+            )
+        },
         "day_month_swapped": pairs(
             extract("year", a.c.birth_date) == extract("year", b.c.birth_date),
             extract("month", a.c.birth_date) == extract("day", b.c.birth_date),
             extract("day", a.c.birth_date) == extract("month", b.c.birth_date),
             extract("day", a.c.birth_date) != extract("month", a.c.birth_date),
             a.c.sex == b.c.sex,
+            a.c.family_key == b.c.family_key,
         ),
         "name": pairs(
             a.c.folded_name == b.c.folded_name,
@@ -168,21 +183,30 @@ def _score(a, b, shares_phone: bool = False) -> PairScore:
 
 
 def _names(a, b) -> tuple[int, str]:
+    """Names compared as the desk compares them; agreeing fully only when each word of the
+    shorter given name, and of the shorter family name, is found in the other record's: "José
+    López" and "José Luis López Pérez" may be one person, "José Luis López Pérez" and "José
+    Antonio López García" are more likely two."""
     names = compare_names(a.given_names, a.family_names, b.given_names, b.family_names)
     if not names.family_matches:
         return OTHER_NAME, "other_name"
     if not names.given_matches:
         return FAMILY_ONLY, "other_given_name"
-    if names.family_matches >= 2:
-        return (
-            (SAME_NAME, "same_name")
-            if a.folded_name == b.folded_name
-            else (
-                SIMILAR_NAME,
-                "similar_name",
-            )
-        )
-    return ONE_FAMILY_NAME, "one_family_name"
+    if not (
+        _all_found(a.given_names, b.given_names) and _all_found(a.family_names, b.family_names)
+    ):
+        return PARTLY_SAME_NAME, "partly_same_name"
+    if names.family_matches < 2:
+        return ONE_FAMILY_NAME, "one_family_name"
+    if a.folded_name == b.folded_name:
+        return SAME_NAME, "same_name"
+    return SIMILAR_NAME, "similar_name"
+
+
+def _all_found(first: str, second: str) -> bool:
+    """Whether every word of the shorter name has its match among the other's words."""
+    shorter, longer = sorted((name_tokens(first), name_tokens(second)), key=len)
+    return all(any(tokens_match(word, other) for other in longer) for word in shorter)
 
 
 def _documents(a, b) -> tuple[int, str] | None:

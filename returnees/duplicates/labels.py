@@ -10,6 +10,7 @@ REASON_LABELS = {
     "same_name": _("same name"),
     "similar_name": _("similar name"),
     "one_family_name": _("same given name and one family name"),
+    "partly_same_name": _("name partly the same"),
     "other_given_name": _("same family name, other given name"),
     "other_name": _("different names"),
     "same_birth_date": _("same birth date"),

@@ -182,13 +182,26 @@ def sound_key(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=2**18)
 def tokens_match(left: str, right: str) -> bool:
-    """Two name parts are the same when equal, alike in sound, or one small spelling apart."""
+    """Two name parts are the same when equal, alike in sound, or one small spelling apart.
+    Cached: names are made of few words, and the nightly search compares millions of pairs."""
     if left == right or sound_key(left) == sound_key(right):
         return True
     if min(len(left), len(right)) < 4 or abs(len(left) - len(right)) > 2:
         return False
     return SequenceMatcher(None, left, right).ratio() >= 0.8
+
+
+KEY_LENGTH = 40
+
+
+def family_keys(family_names: str) -> tuple[str | None, str | None]:
+    """The sound keys of the first two family names, particles aside: "Hernández de Pérez" ->
+    ("ernandes", "peres"). A person registered twice keeps at least one of them, whatever
+    the spelling, order or a missing second name."""
+    keys = [sound_key(token)[:KEY_LENGTH] for token in name_tokens(family_names)][:2]
+    return (*keys, None, None)[0], (*keys, None, None)[1]
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.centres.models import Centre, Country
 from returnees.core.db import Base, value_enum
 from returnees.core.encryption import INDEX_LENGTH, Sealed, SealedText
-from returnees.people.identity import DocumentType
+from returnees.people.identity import KEY_LENGTH, DocumentType, family_keys
 from returnees.places.catalogue import Place, find_place
 
 
@@ -79,6 +79,11 @@ class Returnee(Base):
     arrivals_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The sound keys of the first two family names (identity.family_keys), kept from
+    # family_names on every write: the nightly search for people registered twice blocks on
+    # them beside the birth date.
+    family_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
+    second_family_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
     # The record this one was merged into (a person registered twice): everything about the
     # person is there now, and this id answers with a pointer to it. None: not merged.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"))
@@ -104,6 +109,12 @@ class Returnee(Base):
 
     def age_on(self, day: date) -> int | None:
         return age_on(day, self.birth_date, self.estimated_age)
+
+
+@event.listens_for(Returnee, "before_insert")
+@event.listens_for(Returnee, "before_update")
+def _keep_family_keys(_mapper: object, _connection: object, returnee: Returnee) -> None:
+    returnee.family_key, returnee.second_family_key = family_keys(returnee.family_names)
 
 
 def age_on(day: date, birth_date: date | None, estimated_age: int | None) -> int | None:

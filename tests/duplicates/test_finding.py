@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from returnees.auth.access import Actor
+from returnees.core.scheduler import periodic_jobs
 from returnees.duplicates.jobs import find_duplicates
 from returnees.duplicates.merging import merge_returnees
 from returnees.duplicates.services import decide_different, pairs_to_review
+from tests.conftest import load_migration
 
 
 def cui(first_eight: str, place: str = "0101") -> str:
@@ -138,3 +141,16 @@ def test_a_pending_pair_whose_record_was_merged_since_is_withdrawn(
         merge_returnees(session, Actor.for_user(supervisor), third, first)
     statuses = sorted((a, b, status) for a, b, status, _w, _r in search())
     assert statuses == [(first, second, "pending"), (first, third, "same")]
+
+
+def test_the_search_is_one_of_the_workers_periodic_jobs():
+    assert "find-duplicates" in {job.id for job in periodic_jobs()}
+
+
+def test_the_people_already_held_get_the_keys_of_their_family_names(in_app, register):
+    register(family_names="Hernández de Pérez")
+    with in_app() as session:
+        session.execute(text("UPDATE returnees SET family_key = NULL, second_family_key = NULL"))
+        assert load_migration("0036_merging").fill_family_keys(session.connection()) == 1
+        keys = session.execute(text("SELECT family_key, second_family_key FROM returnees")).one()
+    assert tuple(keys) == ("ernandes", "peres")
