@@ -99,9 +99,17 @@ def again(rng: random.Random, first: Person, kind: str) -> Person:
     if kind == "day_month_swapped" and born.day <= 12 and born.day != born.month:
         return replace(variant, birth_date=date(born.year, born.day, born.month), phone=None)
     if kind == "phone_and_one_digit" and first.phone:
-        day = born.day + 1 if born.day % 10 < 8 and born.day < 28 else born.day - 1
-        return replace(first, birth_date=born.replace(day=day), document_number=None)
+        return replace(first, birth_date=one_digit_off(born), document_number=None)
     return replace(variant, phone=None)
+
+
+def one_digit_off(born: date) -> date:
+    """The birth date with the last digit of its day typed wrong."""
+    tens = born.day - born.day % 10
+    for day in (tens + digit for digit in range(10)):
+        if day != born.day and 1 <= day <= 28:
+            return born.replace(day=day)
+    return born
 
 
 def register_twice(app: Flask, count: int, seed: int = 18) -> int:

@@ -168,11 +168,19 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             "fk_returnees_merged_into_id_returnees", "returnees", ["merged_into_id"], ["id"]
         )
+        batch_op.create_index(
+            "ix_returnees_merged_into",
+            ["merged_into_id"],
+            unique=False,
+            postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+            sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+        )
     fill_family_keys(op.get_bind())
 
 
 def downgrade() -> None:
     with op.batch_alter_table("returnees", schema=None) as batch_op:
+        batch_op.drop_index("ix_returnees_merged_into")
         batch_op.drop_constraint("fk_returnees_merged_into_id_returnees", type_="foreignkey")
         batch_op.drop_column("second_family_key")
         batch_op.drop_column("family_key")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Select, and_, extract, func, select, text
+from sqlalchemy import CompoundSelect, Select, and_, extract, func, select, text, union_all
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import Centre, Country
@@ -38,7 +38,7 @@ STREAM_ROWS = 20_000
 SAME_DOCUMENT, OTHER_DOCUMENT = 10, -6
 SAME_NAME, SIMILAR_NAME, ONE_FAMILY_NAME, PARTLY_SAME_NAME = 6, 5, 4, 1
 FAMILY_ONLY, OTHER_NAME = -4, -10
-SAME_DATE, SWAPPED_DATE, ONE_DIGIT_DATE, CLOSE_AGE, OTHER_DATE, OTHER_AGE = 6, 4, 3, 1, -6, -3
+SAME_DATE, SWAPPED_DATE, ONE_DIGIT_DATE, CLOSE_AGE, OTHER_DATE, OTHER_AGE = 6, 5, 3, 1, -6, -3
 OTHER_SEX, SAME_PHONE = -4, 2
 AGE_TOLERANCE = 2  # years between an estimated age and another age or birth date
 
@@ -93,7 +93,7 @@ def registry(country: Country) -> Select:
     )
 
 
-def candidate_blocks(country: Country, limit: int) -> dict[str, Select]:
+def candidate_blocks(country: Country, limit: int) -> dict[str, Select | CompoundSelect]:
     """Each block's query of (lower id, higher id) pairs of records of the country."""
     people = registry(country).cte("people")
     a, b = people.alias("a"), people.alias("b")
@@ -107,29 +107,30 @@ def candidate_blocks(country: Country, limit: int) -> dict[str, Select]:
         .having(func.count() > limit)
         .scalar_subquery()
     )
+    same_day = (a.c.birth_date == b.c.birth_date,)
+    swapped = (
+        extract("year", a.c.birth_date) == extract("year", b.c.birth_date),
+        extract("month", a.c.birth_date) == extract("day", b.c.birth_date),
+        extract("day", a.c.birth_date) == extract("month", b.c.birth_date),
+        extract("day", a.c.birth_date) != extract("month", a.c.birth_date),
+    )
+    # A family name in common, in either place (swapped, or the other one missing or misspelt).
+    keys = [
+        (mine, theirs)
+        for mine in (a.c.family_key, a.c.second_family_key)
+        for theirs in (b.c.family_key, b.c.second_family_key)
+    ]
     return {
         "document": pairs(
             a.c.document_type == b.c.document_type,
             a.c.document_number_index == b.c.document_number_index,
         ),
         **{
-            f"birth_date_{mine.name}_{theirs.name}": pairs(
-                a.c.birth_date == b.c.birth_date, a.c.sex == b.c.sex, mine == theirs
+            dates: union_all(
+                *(pairs(*agree, a.c.sex == b.c.sex, mine == theirs) for mine, theirs in keys)
             )
-            for mine, theirs in (
-                (a.c.family_key, b.c.family_key),
-                (a.c.family_key, b.c.second_family_key),
-                (a.c.second_family_key, b.c.family_key),
-            )
+            for dates, agree in (("birth_date", same_day), ("day_month_swapped", swapped))
         },
-        "day_month_swapped": pairs(
-            extract("year", a.c.birth_date) == extract("year", b.c.birth_date),
-            extract("month", a.c.birth_date) == extract("day", b.c.birth_date),
-            extract("day", a.c.birth_date) == extract("month", b.c.birth_date),
-            extract("day", a.c.birth_date) != extract("month", a.c.birth_date),
-            a.c.sex == b.c.sex,
-            a.c.family_key == b.c.family_key,
-        ),
         "name": pairs(
             a.c.folded_name == b.c.folded_name,
             a.c.sex == b.c.sex,
@@ -196,10 +197,10 @@ def _names(a, b) -> tuple[int, str]:
         _all_found(a.given_names, b.given_names) and _all_found(a.family_names, b.family_names)
     ):
         return PARTLY_SAME_NAME, "partly_same_name"
-    if names.family_matches < 2:
-        return ONE_FAMILY_NAME, "one_family_name"
     if a.folded_name == b.folded_name:
         return SAME_NAME, "same_name"
+    if len(name_tokens(a.family_names)) != len(name_tokens(b.family_names)):
+        return ONE_FAMILY_NAME, "one_family_name"
     return SIMILAR_NAME, "similar_name"
 
 
@@ -278,7 +279,7 @@ def _hold_country(session: Session, country: Country) -> bool:
     )
 
 
-def _stream(session: Session, query: Select) -> Iterator[tuple[int, int]]:
+def _stream(session: Session, query: Select | CompoundSelect) -> Iterator[tuple[int, int]]:
     """The pairs of a block, read a few thousand at a time (a block may hold millions)."""
     result = session.execute(query, execution_options={"yield_per": STREAM_ROWS})
     for partition in result.partitions():

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, event
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.centres.models import Centre, Country
@@ -50,6 +50,13 @@ class Returnee(Base):
     __table_args__ = (
         Index("ix_returnees_document", "document_type", "document_number_index"),
         Index("ix_returnees_birth_date", "birth_date"),
+        # The records merged into one: what deleting or checking a record's key reads.
+        Index(
+            "ix_returnees_merged_into",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -58,6 +58,13 @@ FOUND = {
     "day and month swapped": (
         person(), person(birth_date=date(1994, 8, 3)), "day_month_swapped"
     ),
+    "day and month swapped, family names too": (
+        person(), person(family_names="Chavajay Tzoc", birth_date=date(1994, 8, 3)),
+        "day_month_swapped",
+    ),
+    "a single family name spelt as it sounds": (
+        person(family_names="Vásquez"), person(family_names="Basques"), "similar_name"
+    ),
     "one digit of the date wrong, the same phone": (
         person(phones=("+50255550180",)),
         person(birth_date=date(1994, 3, 9), phones=("+50255550180",)),
@@ -74,6 +81,10 @@ NOT_FOUND = {
         person(given_names="Wilmer", birth_date=date(1999, 11, 2), phones=("+50255550190",)),
     ),
     "a common name, another birth date": (person(), person(birth_date=date(1987, 6, 21))),
+    "a given and a family name in common, the others different": (
+        person(given_names="José Luis", family_names="López Pérez"),
+        person(given_names="José Antonio", family_names="López García"),
+    ),
     "the same name and date, other documents": (
         person(document_type="DPI", document_number=cui("12345678")),
         person(document_type="DPI", document_number=cui("23456789")),
