@@ -165,10 +165,24 @@ def pairs_planted(app: Flask) -> set[tuple[int, int]]:
         return {tuple(sorted((int(mark.removeprefix(MARK)), id_))) for id_, mark in rows}
 
 
-def pairs_found(app: Flask) -> set[tuple[int, int]]:
+def pairs_found(app: Flask) -> dict[tuple[int, int], int]:
+    """The pairs stored, with their weight."""
     with app.app_context():
-        rows = get_session().execute(select(DuplicatePair.first_id, DuplicatePair.second_id))
-        return {(first, second) for first, second in rows}
+        rows = get_session().execute(
+            select(DuplicatePair.first_id, DuplicatePair.second_id, DuplicatePair.weight)
+        )
+        return {(first, second): weight for first, second, weight in rows}
+
+
+def by_threshold(found: dict[tuple[int, int], int], planted: set, lowest: int) -> None:
+    """What a higher DUPLICATE_WEIGHT would have proposed: recall, and pairs alike by chance."""
+    for threshold in (lowest, lowest + 1, lowest + 2):
+        kept = {pair for pair, weight in found.items() if weight >= threshold}
+        share = len(kept & planted) / max(len(planted), 1)
+        print(
+            f"     from weight {threshold:>2}                : recall {share:.3f}, "
+            f"{len(kept - planted):,} alike by chance"
+        )
 
 
 def timed_job(app: Flask) -> float:
@@ -225,9 +239,10 @@ def main() -> None:
     print("  b. self-join on birth date alone (counted in the database)")
     print(f"     time                        : {base_s:8.1f} s  ({base_pairs:,} pairs)")
     print(f"     ratio, first run to it      : {first_s / base_s:8.1f}")
-    recalled = len(planted & found)
+    recalled = len(planted & set(found))
     share = recalled / max(len(planted), 1)
     print(f"  registered twice, pair found  : {recalled:,}/{len(planted):,} ({share:.3f})")
-    chance = len(found - planted)
+    chance = len(set(found) - planted)
     print(f"  pairs found in all            : {len(found):,} ({chance:,} alike by chance)")
+    by_threshold(found, planted, app.config["DUPLICATE_WEIGHT"])
     engine.dispose()

@@ -6,9 +6,9 @@ from returnees.api import bp, load_body, load_query
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
+from returnees.core.web import answers_merged_itself
 from returnees.duplicates.merging import merge_returnees
 from returnees.duplicates.models import PairStatus
-from returnees.duplicates.pointers import answers_merged_itself
 from returnees.duplicates.schemas import (
     DuplicatePairSchema,
     DuplicateQuerySchema,

@@ -4,9 +4,6 @@ an API write 409 naming the kept id (the client decides whether the write still 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from flask import Response, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
@@ -15,9 +12,9 @@ from flask_login import current_user
 from returnees.auth.access import current_actor
 from returnees.core.db import get_session
 from returnees.core.errors import Conflict
+from returnees.core.web import ANSWERS_MERGED_ITSELF
 from returnees.people.services import kept_record, require_returnee
 
-V = TypeVar("V", bound=Callable[..., Any])
 READS = ("GET", "HEAD")
 
 
@@ -42,12 +39,6 @@ class MergedRecord(Conflict):
         return body
 
 
-def answers_merged_itself(view: V) -> V:
-    """Mark a view that answers for a merged record its own way (the merge: a 422)."""
-    view.answers_merged_itself = True  # type: ignore[attr-defined]
-    return view
-
-
 def follow_merged_records() -> Response | None:
     """Before a view that names a merged person runs: send the reader to the kept record.
     The reader must reach the kept record; otherwise the refusal is the kept record's."""
@@ -57,7 +48,7 @@ def follow_merged_records() -> Response | None:
     if request.blueprint == "api" and not g.get("authenticated_by_token"):
         return None
     view = current_app.view_functions[request.endpoint]
-    if getattr(view, "answers_merged_itself", False):
+    if getattr(view, ANSWERS_MERGED_ITSELF, False):
         return None
     session = get_session()
     kept = kept_record(session, named["returnee_id"])

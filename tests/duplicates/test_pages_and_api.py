@@ -172,6 +172,8 @@ def test_a_merged_id_points_to_the_kept_record(twins, sign_in_as, token_for, app
     assert done.status_code == 200
     page = sign_in_as(twins.supervisor).get(f"/returnees/{twins.newer}")
     assert (page.status_code, page.headers["Location"]) == (302, f"/returnees/{twins.older}")
+    looked = sign_in_as(twins.supervisor).get(f"/returnees/{twins.newer}/audit")
+    assert looked.status_code == 200, "who looked at the merged record stays readable"
     read = api.get(f"/api/v1/returnees/{twins.newer}", headers=headers)
     assert read.status_code == 301
     assert read.headers["Location"] == f"/api/v1/returnees/{twins.older}"
