@@ -252,6 +252,9 @@ class MergeView:
     moved: dict[str, int] = field(default_factory=dict)
     undo_until: datetime | None = None
     can_undo: bool = False
+    # The cases the merge closed ("merged") and the check-ins of the later plan it cancelled.
+    closed_cases: int = 0
+    cancelled_check_ins: int = 0
 
 
 def require_merge(session: Session, actor: Actor, merge_id: int) -> Merge:
@@ -275,7 +278,25 @@ def view_merge(session: Session, actor: Actor, merge_id: int) -> MergeView:
         returnees=[merge.kept_id, merge.merged_id],
     )  # fmt: skip
     refusal = _why_not_undone(merge)
-    return MergeView(merge, moved_by(session, merge), undo_deadline(merge), refusal is None)
+    return MergeView(
+        merge,
+        moved_by(session, merge),
+        undo_deadline(merge),
+        refusal is None,
+        _changed(session, merge, "cases", "status"),
+        _changed(session, merge, "check_ins", "state"),
+    )
+
+
+def _changed(session: Session, merge: Merge, table: str, column: str) -> int:
+    """How many rows of `table` the merge changed `column` of."""
+    return session.scalar(
+        select(func.count()).where(
+            MergeMove.merge_id == merge.id,
+            MergeMove.table_name == table,
+            MergeMove.column_name == column,
+        )
+    )
 
 
 def moved_by(session: Session, merge: Merge) -> dict[str, int]:

@@ -72,6 +72,8 @@ def test_same_person_merges_and_the_undo_page_lists_what_stayed(
     assert merged.headers["Location"] == f"/people/duplicates/merges/{merge.id}"
     page = client.get(merged.headers["Location"]).get_data(as_text=True)
     assert "Llegadas: 1" in page and "Deshacer esta fusión" in page
+    assert "1 caso abierto cerrado como fusionado" in page
+    assert "seguimientos del plan posterior cancelados" in page
     assert people_named(in_app, twins.supervisor.id, AuditAction.MERGE) == [
         {twins.older, twins.newer}
     ]
