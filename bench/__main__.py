@@ -15,6 +15,7 @@ BENCHMARKS = (
     "risk",
     "urgent",
     "duplicates",
+    "reports",
 )
 
 

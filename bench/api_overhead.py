@@ -16,6 +16,7 @@ from collections.abc import Callable
 from alembic import command
 from flask import Flask, jsonify
 
+from bench.sizes import sized
 from returnees import create_app
 from returnees.auth.access import Actor
 from returnees.auth.tokens import issue_api_token
@@ -23,11 +24,11 @@ from returnees.core.db import unit_of_work
 from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
 
-REQUESTS = 2000
+REQUESTS = sized(2000, 20)
 
 
 def rate(call: Callable[[], object], requests: int = REQUESTS) -> float:
-    for _ in range(50):
+    for _ in range(sized(50, 2)):
         call()
     started = time.perf_counter()
     for _ in range(requests):

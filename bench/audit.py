@@ -22,6 +22,9 @@ from alembic import command
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from bench.populate import ensure_database
+from bench.reception import signed_in
+from bench.sizes import sized
 from returnees import create_app
 from returnees.audit import chain
 from returnees.audit.models import AuditAction
@@ -35,7 +38,8 @@ from returnees.reception.intake import ArrivalEntry, Intake
 from returnees.reception.services import register_arrival
 
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_bench_audit"
-REQUESTS, BLOCKS, WRITERS, TRANSACTIONS = 300, 4, 8, 150
+REQUESTS, BLOCKS = sized(300, 4), sized(4, 2)
+WRITERS, TRANSACTIONS = sized(8, 2), sized(150, 3)
 
 
 def chained(on: bool) -> None:
@@ -49,6 +53,7 @@ def chained(on: bool) -> None:
 def fresh_schema(url: str) -> None:
     if not url.startswith("postgresql"):
         return
+    ensure_database(url)
     engine = build_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -91,7 +96,7 @@ def main() -> None:
     with app.app_context():
         command.upgrade(alembic_config(), "head")
         with unit_of_work() as session:
-            seed_demo(session, "bench-password")
+            seed_demo(session, app.config["DEMO_PASSWORD"])
             intake = Intake(
                 given_names="Ana",
                 family_names="López",
@@ -101,11 +106,8 @@ def main() -> None:
                 arrival=ArrivalEntry(centre="GT-AURORA"),
             )
             person = register_arrival(session, Actor.system("bench"), intake, "new").returnee_id
-            supervisor = session.scalar(select(User).where(User.role == Role.SUPERVISOR))
-    client = app.test_client()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = supervisor.get_id()
-        cookie["_fresh"] = True
+            supervisor = session.scalar(select(User).where(User.role == Role.SUPERVISOR)).email
+    client = signed_in(app, supervisor)
     path = f"/returnees/{person}"
     record_page_ms(app, client, path, True)  # warm up
     timings = {True: 0.0, False: 0.0}

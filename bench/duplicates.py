@@ -33,6 +33,7 @@ from sqlalchemy import func, select, text
 
 from bench.generator import Person, strip_accents, typo
 from bench.populate import bench_app, count_people, people_wanted, populate
+from bench.sizes import sized
 from returnees.core.db import EXTENSION, get_session, unit_of_work
 from returnees.duplicates.finding import find_duplicates_everywhere
 from returnees.duplicates.models import DuplicatePair
@@ -50,7 +51,7 @@ BASELINE = (
 
 
 def twice_wanted() -> int:
-    return int(os.environ.get("BENCH_TWICE", "3000"))
+    return int(os.environ.get("BENCH_TWICE", sized(3000, 10)))
 
 
 def person_of(returnee: Returnee) -> Person:

@@ -10,8 +10,9 @@ a. A 135-person flight's plans: schedule_follow_ups(session, arrival_ids) and it
 b. Dispatch throughput: the day-0 check-ins of DISPATCHED people (one each: one a day per
    person), queued by dispatch_check_ins and sent by dispatch_messages (their jobs through
    run_job, in turn, until neither does anything) by TwilioGateway to the fake Twilio API of
-   tests/messaging/fake_twilio.py, the clock fixed at 10:00 in Guatemala; against the bare
-   twilio Client sending the very requests our pipeline sent to the same fake. In
+   tests/messaging/fake_twilio.py answering at once, the clock fixed at 10:00 in Guatemala;
+   against the bare twilio Client sending the very requests our pipeline sent to the same
+   fake, as many at once as the send job (SEND_CONCURRENCY). In
    DISPATCH_ROUNDS rounds, each ours then the bare client's replay of it, so that both see the
    same load on the machine; the median of the rounds' ratios.
 c. The worker's peak memory: `flask --app wsgi worker --once --now ...` in a fresh subprocess
@@ -46,11 +47,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import Engine, create_engine, event, make_url, select, text
-from twilio.rest import Client
 
-from bench.messaging import SMS_FROM, show_profile
+from bench.messaging import SMS_FROM, bare_rate, show_profile
 from bench.populate import StatementTimer, bench_app, ensure_database, populate
 from bench.reception import p50, p95, spread
+from bench.sizes import sized
 from returnees.core.clock import EXTENSION as CLOCK
 from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION, get_session, unit_of_work
@@ -67,13 +68,15 @@ from returnees.messaging.services import GATEWAY
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio
 
 ROOT = Path(__file__).resolve().parents[1]
-FLASK = ROOT / ".venv" / "bin" / "flask"
+FLASK = Path(sys.executable).parent / "flask"  # of the interpreter running the bench
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_bench_followups"
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Guatemala
-FLIGHT, STEPS, PLAN_RUNS, APS_RUNS, WARMUP = 135, 12, 30, 5, 3
+FLIGHT, STEPS, PLAN_RUNS, APS_RUNS, WARMUP = sized(135, 5), 12, sized(30, 4), sized(5, 2), 3
 PLAN_TARGET_MS, SPEEDUP_TARGET = 50.0, 20.0
-DISPATCHED, DISPATCH_ROUNDS, DISPATCH_WARMUP, PROFILED, DISPATCH_TARGET = 2700, 9, 50, 300, 0.8
-SMALL, DUE, ROUNDS, SETTLE_RUNS, MEMORY_TARGET_MB, STOPS = 1000, 200, 2, 5, 120.0, 20
+DISPATCHED, DISPATCH_ROUNDS = sized(2700, 20), sized(9, 2)
+DISPATCH_WARMUP, PROFILED, DISPATCH_TARGET = sized(50, 5), sized(300, 5), 0.8
+SMALL, DUE, ROUNDS, SETTLE_RUNS = sized(1000, 50), sized(200, 5), sized(2, 1), sized(5, 1)
+MEMORY_TARGET_MB, STOPS = 120.0, sized(20, 2)
 APS_TABLE = "bench_apscheduler_jobs"
 # Runs a command and reports its peak RSS. A child forked (or vforked) straight from this large
 # process starts its ru_maxrss from this process's; one started by this small one does not.
@@ -398,39 +401,36 @@ def plan_for(app: Flask, returnee_ids: list[int], reference: str) -> None:
         schedule_follow_ups(session, arrivals)
 
 
-def bare_replay_rate(fake_url: str, forms: list[dict[str, str]]) -> float:
-    """The bare twilio Client sending these requests again, as our pipeline sent them."""
-    client = Client(ACCOUNT_SID, AUTH_TOKEN)
-    client.api.base_url = fake_url
-
-    def send(form: dict[str, str]) -> None:
-        client.messages.create(
-            to=form["To"],
-            from_=form["From"],
-            body=form["Body"],
-            status_callback=form["StatusCallback"],
-            validity_period=int(form["ValidityPeriod"]),
-        )
-
-    for form in forms[:DISPATCH_WARMUP]:
-        send(form)
-    started = time.perf_counter()
-    for form in forms:
-        send(form)
-    return len(forms) / (time.perf_counter() - started)
+def bare_replay_rate(fake_url: str, forms: list[dict[str, str]], concurrency: int) -> float:
+    """The bare twilio Client sending these requests again, as our pipeline sent them and as
+    many at once (after as many of them again as a warm-up)."""
+    replayed = [
+        {
+            "to": form["To"],
+            "from_": form["From"],
+            "body": form["Body"],
+            "status_callback": form["StatusCallback"],
+            "validity_period": int(form["ValidityPeriod"]),
+        }
+        for form in forms
+    ]
+    warmup = replayed[:DISPATCH_WARMUP]
+    return bare_rate(fake_url, warmup + replayed, concurrency, warmup=len(warmup))
 
 
 def dispatch_round(
     app: Flask, fake: Any, people: list[int], reference: str
-) -> tuple[Dispatched, float]:
+) -> tuple[Dispatched, float, float]:
     """Our pipeline on these people's day-0 check-ins, then the bare client replaying the very
-    requests it sent: what it did, and the bare client's rate."""
+    requests it sent: what it did, and the bare client's rate with as many at once as the send
+    job, then one at a time (as the send job sent before SEND_CONCURRENCY)."""
     plan_for(app, people, reference)
     fake.requests.clear()
     done = dispatch_all(app)
     forms = fake.created()
     fake.requests.clear()
-    return done, bare_replay_rate(fake.base_url, forms)
+    concurrent = bare_replay_rate(fake.base_url, forms, app.config["SEND_CONCURRENCY"])
+    return done, concurrent, bare_replay_rate(fake.base_url, forms, 1)
 
 
 def dispatch_figures(app: Flask, pools: Pools) -> None:
@@ -452,33 +452,45 @@ def dispatch_figures(app: Flask, pools: Pools) -> None:
                     select(CheckIn.state).where(CheckIn.returnee_id.in_(pools["dispatched"]))
                 )
             )
-        ours = [done.sent / (done.queue_seconds + done.send_seconds) for done, _bare in rounds]
-        ratios = [rate / bare for rate, (_done, bare) in zip(ours, rounds, strict=True)]
-        queued = sum(done.queued for done, _bare in rounds)
-        sent = sum(done.sent for done, _bare in rounds)
-        queue_seconds = sum(done.queue_seconds for done, _bare in rounds)
-        send_seconds = sum(done.send_seconds for done, _bare in rounds)
+        ours = [done.sent / (done.queue_seconds + done.send_seconds) for done, *_ in rounds]
+        ratios = [rate / bare for rate, (_done, bare, _one) in zip(ours, rounds, strict=True)]
+        to_one = [rate / one for rate, (_done, _bare, one) in zip(ours, rounds, strict=True)]
+        queued = sum(done.queued for done, *_ in rounds)
+        sent = sum(done.sent for done, *_ in rounds)
+        queue_seconds = sum(done.queue_seconds for done, *_ in rounds)
+        send_seconds = sum(done.send_seconds for done, *_ in rounds)
+        concurrency = app.config["SEND_CONCURRENCY"]
         print(
-            f"  b. dispatch throughput to the fake Twilio ({DISPATCH_ROUNDS} rounds of {size} "
-            f"people, one due check-in each, each round then the bare client replaying it; clock "
-            f"at {NOW:%H:%M} UTC = 10:00 in Guatemala)"
+            f"  b. dispatch throughput to the fake Twilio answering at once ({DISPATCH_ROUNDS} "
+            f"rounds of {size} people, one due check-in each, each round then the bare client "
+            f"replaying it; clock at {NOW:%H:%M} UTC = 10:00 in Guatemala; SEND_CONCURRENCY "
+            f"{concurrency})"
         )
         print(f"     dispatch_check_ins + messages: {p50(ours):8.0f} msg/s ({sent} sent; median)")
         print(
             f"       dispatch-check-ins job     : {queued / queue_seconds:8.0f} check-ins/s, "
-            f"{sum(d.queue_statements for d, _b in rounds) / queued:.2f} SQL statements each"
+            f"{sum(d.queue_statements for d, *_ in rounds) / queued:.2f} SQL statements each"
         )
         print(
             f"       send-due-messages job      : {sent / send_seconds:8.0f} msg/s, "
-            f"{sum(d.send_statements for d, _b in rounds) / sent:.2f} SQL statements each"
+            f"{sum(d.send_statements for d, *_ in rounds) / sent:.2f} SQL statements each"
         )
         print(
-            f"     bare twilio Client, replayed : {p50([b for _d, b in rounds]):8.0f} msg/s "
-            "(median)"
+            f"     bare twilio Client, replayed, {concurrency} at once : "
+            f"{p50([b for _d, b, _o in rounds]):8.0f} msg/s (median)"
         )
         each = ", ".join(f"{ratio:.2f}" for ratio in ratios)
         print(
-            f"     ratio (target {DISPATCH_TARGET:.2f})         : {p50(ratios):8.2f} "
+            f"       ratio (target {DISPATCH_TARGET:.2f})         : {p50(ratios):8.2f} "
+            f"(median of {each})"
+        )
+        print(
+            f"     bare twilio Client, replayed, one at a time : "
+            f"{p50([o for _d, _b, o in rounds]):8.0f} msg/s (median)"
+        )
+        each = ", ".join(f"{ratio:.2f}" for ratio in to_one)
+        print(
+            f"       ratio (as measured before SEND_CONCURRENCY) : {p50(to_one):8.2f} "
             f"(median of {each})"
         )
         left = ", ".join(f"{state.value} {n}" for state, n in sorted(states.items()))

@@ -1,21 +1,31 @@
 """What messaging costs: sending through the gateway, and receiving Twilio's inbound webhooks.
 
-a. Gateway throughput: MESSAGES messages queued (queue_message), then the dispatch job
-   (dispatch_messages through run_job, at most 50 a call) until all are sent by TwilioGateway
-   to the fake Twilio API of tests/messaging/fake_twilio.py on 127.0.0.1, against the bare
-   twilio Client calling messages.create as many times on the same fake (and, to tell the two
-   apart, TwilioGateway.send alone, without the database).
+a. Gateway throughput: MESSAGES messages queued (queue_message), then the send job
+   (send-due-messages through run_job) until all are sent by TwilioGateway, SEND_CONCURRENCY
+   at once, to the fake Twilio API of tests/messaging/fake_twilio.py on 127.0.0.1, answering at
+   once; against the bare twilio Client calling messages.create as many times, as many at once,
+   on the same fake (and, to tell the two apart, TwilioGateway.send alone, without the
+   database).
 b. Inbound webhooks under gunicorn (2 sync workers, bench/webhook_app.py): INBOUND signed POSTs
    to /webhooks/twilio/inbound (signature check, storage, keyword read) from 8 threads, against
    a bare Flask endpoint answering the same empty TwiML under the same gunicorn
    (bench/bare_app.py); ROUNDS interleaved rounds, the best of each side compared.
+c. At Twilio's speed: the fake answering in LATENCY_MS (Twilio takes 150-300 ms a call) and
+   holding the account to ACCOUNT_LIMIT requests at once (429 past it). First a FLIGHT-person
+   flight's day-0 check-ins, queued by the check-in job and sent by one run of the send job:
+   the seconds from the start of that run (its first claim) to the last message reaching the
+   fake (target: FLIGHT_TARGET_S). Then SPEED_ROUNDS interleaved rounds of SPEED_MESSAGES
+   messages through the send job against the bare twilio Client with the same concurrency on
+   the same fake; the median of the rounds' ratios (target SPEED_TARGET).
 
 Every figure is a ratio against a baseline measured in the same run; a figure that misses its
 target is followed by a cProfile of the same work in this process. BENCH_DATABASE_URL picks the
 database of a (default: a SQLite file in a temporary folder). b runs on
 BENCH_WEBHOOK_DATABASE_URL (default postgresql://127.0.0.1:5432/returnees_bench_msg, dropped and
 built again each run): on SQLite two gunicorn workers writing at once answer part of the
-webhooks with 500, "database is locked".
+webhooks with 500, "database is locked". c runs on BENCH_SENDING_DATABASE_URL (default
+postgresql://127.0.0.1:5432/returnees_bench_sending, dropped and built again each run; a SQLite
+URL is taken as it is).
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import os
 import pstats
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +45,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -44,15 +56,17 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bench.populate import ensure_database
+from bench.sizes import sized
 from returnees import create_app
 from returnees.auth.access import Actor
+from returnees.core.clock import EXTENSION as CLOCK
+from returnees.core.clock import FixedClock
 from returnees.core.db import EXTENSION, unit_of_work
 from returnees.core.encryption import phone_index
 from returnees.core.migrations import alembic_config
-from returnees.core.scheduler import run_job
+from returnees.core.scheduler import PeriodicJob, periodic_jobs, run_job
 from returnees.demo.services import seed_demo
 from returnees.messaging.gateway import OutgoingMessage, TwilioGateway
-from returnees.messaging.jobs import JOBS
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
 from returnees.messaging.services import GATEWAY, queue_message
 from returnees.messaging.webhooks import signing_token
@@ -60,28 +74,47 @@ from returnees.people.identity import normalise_phone
 from returnees.people.models import Phone
 from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
 from returnees.reception.services import register_arrival
-from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio
+from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_fake_twilio
 
 ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+GUNICORN = Path(sys.executable).parent / "gunicorn"  # of the interpreter running the bench
 WEBHOOK_URL = "postgresql://127.0.0.1:5432/returnees_bench_msg"
+SENDING_URL = "postgresql://127.0.0.1:5432/returnees_bench_sending"
 SECRET_KEY = "bench-messaging-secret"
 SMS_FROM = "+15005550006"
 BODY = "Hola, le saluda el programa de reintegración. Responda 1 si desea que le llamemos."
-PEOPLE, BATCH = 50, 50
-MESSAGES, GATEWAY_TARGET, PROFILED = 1000, 0.8, 300
-INBOUND, ROUNDS, THREADS, WORKERS, WEBHOOK_TARGET = 2000, 2, 8, 2, 0.25
-WARMUP, DEADLINE_S = 50, 180.0
+PEOPLE, BATCH = sized(50, 5), 50
+MESSAGES, GATEWAY_TARGET, PROFILED = sized(1000, 20), 0.8, sized(300, 10)
+INBOUND, ROUNDS, THREADS, WEBHOOK_TARGET = sized(2000, 20), sized(2, 1), 8, 0.25
+WORKERS = sized(2, 1)  # gunicorn's
+WARMUP, DEADLINE_S = sized(50, 5), 180.0
+LATENCY_MS, ACCOUNT_LIMIT = 200, 16
+FLIGHT, FLIGHT_TARGET_S = sized(135, 8), 5.0
+SPEED_MESSAGES, SPEED_ROUNDS, SPEED_TARGET = sized(200, 8), sized(3, 1), 0.9
+# A Wednesday, 10:00 in Guatemala: inside the sending window.
+NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 GIVEN = ("Ana", "Lucía", "María", "José", "Juan", "Carlos", "Rosa", "Pedro", "Elena", "Luis")
 FAMILY = ("López Pérez", "Xicará Tzul", "García Ramos", "Hernández Cuc", "Morales Ajú")
 INBOUND_PATH = "/webhooks/twilio/inbound"
 
 
-def prepared_app(url: str, overrides: dict[str, object] | None = None) -> tuple[Flask, list[str]]:
-    """The app on `url` migrated to head, with the demo and PEOPLE people with consenting phones
-    (registered once: a database used again keeps them). Returns the app and their numbers."""
+def job(app: Flask, job_id: str) -> PeriodicJob:
+    return next(job for job in periodic_jobs(app) if job.id == job_id)
+
+
+def prepared_app(
+    url: str,
+    overrides: dict[str, object] | None = None,
+    people: int = PEOPLE,
+    now: datetime | None = None,
+) -> tuple[Flask, list[str]]:
+    """The app on `url` migrated to head, with the demo and `people` people with consenting
+    phones (registered once: a database used again keeps them), its clock stopped at `now` when
+    given. Returns the app and their numbers."""
     app = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": url} | (overrides or {}))
-    numbers = [normalise_phone(f"5555 {1100 + n}", "GT") for n in range(PEOPLE)]
+    if now is not None:
+        app.extensions[CLOCK] = FixedClock(now)
+    numbers = [normalise_phone(f"5555 {1100 + n:04d}", "GT") for n in range(people)]
     with app.app_context():
         command.upgrade(alembic_config(), "head")
         with unit_of_work() as session:
@@ -106,6 +139,37 @@ def prepared_app(url: str, overrides: dict[str, object] | None = None) -> tuple[
     return app, numbers
 
 
+def create_form(number: str, n: int, public: str) -> dict[str, object]:
+    """What messages.create is given for one message, as TwilioGateway gives it."""
+    return {
+        "to": number,
+        "from_": SMS_FROM,
+        "body": BODY,
+        "status_callback": f"{public}/webhooks/twilio/status?message={n}",
+        "validity_period": 14400,
+    }
+
+
+def bare_rate(
+    fake_url: str, forms: list[dict[str, object]], concurrency: int, warmup: int = WARMUP
+) -> float:
+    """Messages per second of the bare twilio Client creating these messages, `concurrency` at
+    once (a client per thread, as TwilioGateway lends one per call), after the first `warmup`."""
+    local = threading.local()
+
+    def send(form: dict[str, object]) -> None:
+        if not hasattr(local, "client"):
+            local.client = Client(ACCOUNT_SID, AUTH_TOKEN)
+            local.client.api.base_url = fake_url
+        local.client.messages.create(**form)
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(send, forms[:warmup]))
+        started = time.perf_counter()
+        list(pool.map(send, forms[warmup:]))
+        return (len(forms) - warmup) / (time.perf_counter() - started)
+
+
 # a. gateway throughput ---------------------------------------------------------------------
 
 
@@ -118,41 +182,21 @@ def queue(app: Flask, numbers: list[str], count: int) -> list[int]:
 
 
 def dispatch_until_done(app: Flask, calls: int) -> tuple[int, float]:
-    """Run the dispatch job until it sends nothing more, at most `calls` times and DEADLINE_S
+    """Run the send job until it sends nothing more, at most `calls` times and DEADLINE_S
     seconds; returns (sent, seconds)."""
-    [job] = JOBS
+    send_job = job(app, "send-due-messages")
     sent, started = 0, time.perf_counter()
     for _ in range(calls):
-        done = run_job(app, job)
+        done = run_job(app, send_job)
         sent += done
         if not done or time.perf_counter() - started > DEADLINE_S:
             break
     return sent, time.perf_counter() - started
 
 
-def bare_twilio_rate(fake_url: str, numbers: list[str], public: str) -> float:
-    client = Client(ACCOUNT_SID, AUTH_TOKEN)
-    client.api.base_url = fake_url
-
-    def send(n: int) -> None:
-        client.messages.create(
-            to=numbers[n % len(numbers)],
-            from_=SMS_FROM,
-            body=BODY,
-            status_callback=f"{public}/webhooks/twilio/status?message={n}",
-            validity_period=14400,
-        )
-
-    for n in range(WARMUP):
-        send(n)
-    started = time.perf_counter()
-    for n in range(MESSAGES):
-        send(n)
-    return MESSAGES / (time.perf_counter() - started)
-
-
 def gateway_send_rate(app: Flask, numbers: list[str], public: str) -> float:
-    """TwilioGateway.send alone, without the database: what the gateway adds to the client."""
+    """TwilioGateway.send alone, without the database, as many at once as the send job sends:
+    what the gateway adds to the client."""
     gateway = app.extensions[GATEWAY]
     messages = [
         OutgoingMessage(
@@ -164,12 +208,11 @@ def gateway_send_rate(app: Flask, numbers: list[str], public: str) -> float:
         )
         for n in range(WARMUP + MESSAGES)
     ]
-    for message in messages[:WARMUP]:
-        gateway.send(message)
-    started = time.perf_counter()
-    for message in messages[WARMUP:]:
-        assert gateway.send(message).sid
-    return MESSAGES / (time.perf_counter() - started)
+    with ThreadPoolExecutor(app.config["SEND_CONCURRENCY"]) as pool:
+        list(pool.map(gateway.send, messages[:WARMUP]))
+        started = time.perf_counter()
+        assert all(outcome.sid for outcome in pool.map(gateway.send, messages[WARMUP:]))
+        return MESSAGES / (time.perf_counter() - started)
 
 
 def where(key: tuple[str, int, str]) -> str:
@@ -224,13 +267,17 @@ def gateway_figures(folder: str) -> None:
             ACCOUNT_SID, AUTH_TOKEN, sms_from=SMS_FROM, api_base_url=fake.base_url
         )
         public = app.config["PUBLIC_BASE_URL"].rstrip("/")
-        bare = bare_twilio_rate(fake.base_url, numbers, public)
+        concurrency = app.config["SEND_CONCURRENCY"]
+        forms = [
+            create_form(numbers[n % len(numbers)], n, public) for n in range(WARMUP + MESSAGES)
+        ]
+        bare = bare_rate(fake.base_url, forms, concurrency)
         alone = gateway_send_rate(app, numbers, public)
-        fake.requests.clear()
-        fake.messages.clear()
+        fake.reset()
 
-        ids = queue(app, numbers, WARMUP + MESSAGES)
-        dispatch_until_done(app, 1)  # one call: the first 50, a warm-up
+        queue(app, numbers, WARMUP)
+        dispatch_until_done(app, 5)  # a warm-up
+        ids = queue(app, numbers, MESSAGES)
         sent, seconds = dispatch_until_done(app, MESSAGES // BATCH + 5)
         with app.app_context(), unit_of_work() as session:
             statuses = Counter(
@@ -238,17 +285,108 @@ def gateway_figures(folder: str) -> None:
             )
         ours = sent / seconds
         dialect = app.extensions[EXTENSION].dialect
-        print(f"  a. gateway throughput to the fake Twilio ({dialect}, {MESSAGES} messages each)")
-        print(f"     queue + dispatch_messages    : {ours:8.0f} msg/s ({sent} sent)")
+        print(
+            f"  a. gateway throughput to the fake Twilio answering at once ({dialect}, "
+            f"{MESSAGES} messages each, {concurrency} at once)"
+        )
+        print(f"     send-due-messages job        : {ours:8.0f} msg/s ({sent} sent)")
         print(f"     bare twilio Client.create    : {bare:8.0f} msg/s")
         print(f"     ratio (target {GATEWAY_TARGET:.2f})         : {ours / bare:8.2f}")
         print(f"     TwilioGateway.send, no DB    : {alone:8.0f} msg/s")
         print(f"       its ratio to the bare client : {alone / bare:8.2f}")
-        left = ", ".join(f"{status.value} {n}" for status, n in sorted(statuses.items()))
-        created = len(fake.created())
-        print(f"     messages after the run       : {left} (sent to the fake: {created})")
+        print(f"     messages after the run       : {said_statuses(statuses)}")
+        print(f"     at the fake                  : {len(fake.messages)} created")
         if ours / bare < GATEWAY_TARGET:
             profile_dispatch(app, numbers)
+        app.extensions[EXTENSION].engine.dispose()
+    finally:
+        stop()
+
+
+def said_statuses(statuses: Counter) -> str:
+    return ", ".join(f"{status.value} {n}" for status, n in sorted(statuses.items()))
+
+
+# c. at Twilio's speed ----------------------------------------------------------------------
+
+
+def flight_figures(app: Flask, fake: FakeTwilio, numbers: list[str]) -> None:
+    """The flight's day-0 check-ins (registered at NOW, due now) queued by the check-in job,
+    then one run of the send job; seconds from its start to the last message at the fake."""
+    queue_started = time.perf_counter()
+    queued = run_job(app, job(app, "dispatch-check-ins"))
+    queue_seconds = time.perf_counter() - queue_started
+    fake.requests.clear()
+    started = time.monotonic()
+    sent = run_job(app, job(app, "send-due-messages"))
+    answered = time.monotonic() - started
+    with fake.lock:
+        arrived = [r["at"] for r in fake.requests if r["method"] == "POST"]
+    handed = max(arrived) - started if arrived else float("inf")
+    print(
+        f"     a {FLIGHT}-person flight's day 0  : {queued} check-ins queued in "
+        f"{queue_seconds:.2f} s"
+    )
+    print(
+        f"       send job, first claim to the last at Twilio : {handed:5.2f} s "
+        f"({sent} sent; target {FLIGHT_TARGET_S:.0f} s: {handed / FLIGHT_TARGET_S:.2f} of it)"
+    )
+    print(f"       send job, to the last answer recorded       : {answered:5.2f} s")
+    if len(arrived) != len(numbers) or sent != len(numbers):
+        print(f"       MISSING: {len(numbers) - len(arrived)} of the flight's messages not sent")
+
+
+def speed_round(app: Flask, fake: FakeTwilio, numbers: list[str], run: int) -> tuple[float, float]:
+    """SPEED_MESSAGES messages through the send job, then as many by the bare client with the
+    same concurrency: both rates."""
+    queue(app, numbers, SPEED_MESSAGES)
+    sent, seconds = dispatch_until_done(app, SPEED_MESSAGES // BATCH + 5)
+    public = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    forms = [
+        create_form(numbers[n % len(numbers)], run * 100_000 + n, public)
+        for n in range(WARMUP + SPEED_MESSAGES)
+    ]
+    return sent / seconds, bare_rate(fake.base_url, forms, app.config["SEND_CONCURRENCY"])
+
+
+def speed_figures(folder: str) -> None:
+    url = os.environ.get("BENCH_SENDING_DATABASE_URL", SENDING_URL)
+    if url.startswith("postgresql"):
+        ensure_database(url, recreate=True)
+    fake, stop = serve_fake_twilio(
+        FakeTwilio(latency=LATENCY_MS / 1000, concurrency_limit=ACCOUNT_LIMIT)
+    )
+    try:
+        app, numbers = prepared_app(url, people=FLIGHT, now=NOW)
+        app.config.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
+        app.extensions[GATEWAY] = TwilioGateway(
+            ACCOUNT_SID, AUTH_TOKEN, sms_from=SMS_FROM, api_base_url=fake.base_url
+        )
+        concurrency = app.config["SEND_CONCURRENCY"]
+        dialect = app.extensions[EXTENSION].dialect
+        print(
+            f"  c. at Twilio's speed: the fake answering in {LATENCY_MS} ms, at most "
+            f"{ACCOUNT_LIMIT} requests at once ({dialect}; SEND_CONCURRENCY {concurrency})"
+        )
+        flight_figures(app, fake, numbers)
+        rounds = [speed_round(app, fake, numbers, run) for run in range(SPEED_ROUNDS)]
+        with app.app_context(), unit_of_work() as session:
+            statuses = Counter(session.scalars(select(OutboundMessage.status)))
+        ratios = sorted(ours / bare for ours, bare in rounds)
+        each = ", ".join(f"{ours:.1f}/{bare:.1f}" for ours, bare in rounds)
+        print(
+            f"     send job against the bare client, {SPEED_MESSAGES} messages a round, msg/s: "
+            f"{each}"
+        )
+        print(
+            f"       ratio (target {SPEED_TARGET:.2f})           : "
+            f"{statistics.median(ratios):8.2f} (median of {len(ratios)} rounds)"
+        )
+        print(f"       one at a time it would be  : {1000 / LATENCY_MS:8.1f} msg/s at most")
+        print(
+            f"     the fake: at most {fake.peak_in_flight} requests at once, {fake.refused} "
+            f"refused past its limit; messages: {said_statuses(statuses)}"
+        )
         app.extensions[EXTENSION].engine.dispose()
     finally:
         stop()
@@ -475,3 +613,5 @@ def main() -> None:
     gateway_figures(folder)
     sys.stdout.flush()
     webhook_figures(folder)
+    sys.stdout.flush()
+    speed_figures(folder)

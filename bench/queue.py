@@ -62,7 +62,8 @@ from bench.populate import (
     people_wanted,
     populate,
 )
-from bench.reception import csrf_of, p50, p95, spread, timed
+from bench.reception import p50, p95, signed_in, spread, timed
+from bench.sizes import sized
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.auth.services import NewUser, create_user, find_user
@@ -77,7 +78,7 @@ from returnees.people.models import Returnee
 
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_queue_bench"
 CHECK_INS_PER_PERSON = 10
-RUNS, WARMUP = 100, 5
+RUNS, WARMUP = sized(100, 3), sized(5, 1)
 TARGET_MS = 150.0
 CHUNK = 100_000  # arrivals per INSERT ... SELECT of check-ins
 ASSIGNED, EARLIER_CASES, CLOSED_TASKS = 0.30, 0.10, 0.30
@@ -311,7 +312,7 @@ def load_cases(engine: Engine, now: datetime) -> None:
             "opened_at, close_note) "
             "SELECT id, 'open', child, CASE WHEN draw < :assigned THEN "
             "(CAST(:workers AS integer[]))[1 + id % :n] END, "
-            "CASE WHEN draw < :assigned THEN opened + interval '1 day' END, opened, '' "
+            "CASE WHEN draw < :assigned THEN opened + interval '1 day' END, opened, NULL "
             "FROM (SELECT r.id, a.arrived_at AS opened, random() AS draw, "
             "coalesce(r.birth_date > CAST(:now AS date) - 18 * 365, false) OR a.is_unaccompanied "
             "AS child "
@@ -329,7 +330,7 @@ def load_cases(engine: Engine, now: datetime) -> None:
         "INSERT INTO cases (returnee_id, status, is_child, opened_at, close_reason, close_note, "
         "closed_at) "
         "SELECT returnee_id, 'closed', false, opened_at - interval '400 days', 'migrated_again', "
-        "'', opened_at - interval '200 days' FROM cases WHERE random() < :share",
+        "NULL, opened_at - interval '200 days' FROM cases WHERE random() < :share",
         share=EARLIER_CASES,
     )
 
@@ -355,7 +356,7 @@ def load_risk_flags(engine: Engine, now: datetime) -> None:
         "ELSE id % 20 END, "
         "CASE WHEN draw < 0.10 THEN 'high' WHEN draw < 0.35 THEN 'medium' ELSE 'low' END, "
         "CAST(CASE WHEN draw < 0.10 THEN :high WHEN draw < 0.35 THEN :medium ELSE '[]' END "
-        "AS json), 1, '', :now "
+        "AS json), 1, NULL, :now "
         "FROM (SELECT id, random() AS draw FROM returnees) drawn ORDER BY id",
         high=HIGH_REASONS,
         medium=MEDIUM_REASONS,
@@ -413,7 +414,7 @@ def load_tasks(engine: Engine, now: datetime, people: int) -> None:
             label,
             f"INSERT INTO tasks ({TASK_COLUMNS}) "
             f"SELECT returnee_id, kind, 'open', {PRIORITIES}, NULL, kind, due, created, "
-            f"NULL, '' FROM (SELECT returnee_id, kind, created, {due} AS due FROM ("
+            f"NULL, NULL FROM (SELECT returnee_id, kind, created, {due} AS due FROM ("
             f"SELECT returnee_id, kind, d, {created} AS created FROM ("
             f"SELECT returnee_id, {kinds} AS kind, random() AS d FROM ({source}) chosen) kinded"
             ") created) timed ORDER BY due",
@@ -459,7 +460,7 @@ def load_tasks(engine: Engine, now: datetime, people: int) -> None:
         f"INSERT INTO tasks ({TASK_COLUMNS}) "
         f"SELECT returnee_id, kind, CASE WHEN d < 0.9 THEN 'done' ELSE 'cancelled' END, "
         f"{PRIORITIES}, NULL, kind, created + interval '1 day', created, "
-        "created + interval '2 days', 'done' "
+        "created + interval '2 days', NULL "
         "FROM (SELECT id AS returnee_id, d, "
         f"{ROUTINE_KINDS} AS kind, "
         ":now - (7 + d * 700) * interval '1 day' AS created "
@@ -768,16 +769,6 @@ def show_plan(connection: Connection, result: Measured, bucket: str, title: str)
 
 
 # b. the pages ------------------------------------------------------------------------------
-
-
-def signed_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    form = {"email": email, "password": app.config["DEMO_PASSWORD"]}
-    response = client.post(
-        "/auth/sign-in", data=form | {"csrf_token": csrf_of(client, "/auth/sign-in")}
-    )
-    assert response.status_code == 302, f"sign-in answered {response.status_code}"
-    return client
 
 
 @dataclass

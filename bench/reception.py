@@ -4,8 +4,12 @@ a. Importing a 135-row passenger list (upload + import_ready_rows in one unit of
    parsing it alone and a bare INSERT of the same rows.
 b. GET and POST /reception/register through the test client, signed in as the demo reception
    user, against GET /healthz.
-c. find_candidates(session, probe) with BENCH_PEOPLE people (default 1,000,000) in PostgreSQL,
-   for spelling variants of registered people and for new people, against session.get by id.
+c. The desk's match, find_candidates(session, probe, country=), with BENCH_PEOPLE people
+   (default 1,000,000) in PostgreSQL: people who came back typed with one error each (issue
+   18's mix, bench.generator.RETURN_ERRORS) and new people. Recall (the earlier record offered)
+   and false alarms (a new person shown anyone) of the matcher before issue 18 (kept in
+   bench/baseline_match.py) and of people.matching, in the same run; lookup times against
+   session.get by id.
 
 Every figure is a ratio against a baseline measured in the same run. The bench database is
 BENCH_DATABASE_URL (default postgresql://127.0.0.1:5432/returnees_bench, created when missing);
@@ -27,6 +31,7 @@ import string
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,23 +39,40 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, func, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session
 
-from bench.generator import Generator, Person, passenger_list_csv, spelling_variant
-from bench.populate import bench_app, bench_url, count_people, people_wanted, populate
+from bench import baseline_match as baseline
+from bench.generator import (
+    RETURN_ERRORS,
+    Generator,
+    Person,
+    passenger_list_csv,
+    returned_with_error,
+)
+from bench.populate import (
+    ESTIMATE_ERROR,
+    bench_app,
+    bench_url,
+    count_people,
+    people_wanted,
+    populate,
+)
+from bench.sizes import sized
 from returnees.auth.access import Actor
 from returnees.auth.services import find_user
 from returnees.core.db import EXTENSION, bulk_insert, get_session, unit_of_work
+from returnees.people.matching import Candidate, IdentityProbe, find_candidates
 from returnees.people.models import Returnee
-from returnees.people.services import IdentityProbe, find_candidates
 from returnees.reception.manifests import ManifestEntry, import_ready_rows, upload_passenger_list
 from returnees.reception.models import ExpectedPassenger, Manifest, PassengerStatus, TravelMode
 from returnees.reception.passenger_lists import read_passenger_list
 
 RECEPTION = "reception@demo.returnees.test"
 CENTRE = "GT-AURORA"
-LIST_ROWS, LIST_RUNS = 135, 10
-FORM_RUNS, PROBES = 100, 200
+LIST_ROWS, LIST_RUNS = sized(135, 5), sized(10, 3)
+FORM_RUNS = sized(100, 3)
+# Desk lookups of the match: half people who came back, half new people.
+PROBES = int(os.environ.get("BENCH_MATCH_PROBES", sized(2000, 20)))
 TARGET_MS = 50.0
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -154,9 +176,10 @@ def csrf_of(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def signed_in_client(app: Flask) -> FlaskClient:
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A test client signed in through the sign-in form as this demo user."""
     client = app.test_client()
-    form = {"email": RECEPTION, "password": app.config["DEMO_PASSWORD"]}
+    form = {"email": email, "password": app.config["DEMO_PASSWORD"]}
     response = client.post(
         "/auth/sign-in", data=form | {"csrf_token": csrf_of(client, "/auth/sign-in")}
     )
@@ -211,7 +234,7 @@ def new_person_forms(app: Flask, count: int) -> list[dict[str, str]]:
 
 
 def form_figures(app: Flask) -> dict[str, float]:
-    client = signed_in_client(app)
+    client = signed_in(app, RECEPTION)
     token = csrf_of(client, "/reception/register")
     forms = iter(new_person_forms(app, FORM_RUNS + 3))
     statuses: Counter[int] = Counter()
@@ -239,20 +262,33 @@ def form_figures(app: Flask) -> dict[str, float]:
 # c. the match ------------------------------------------------------------------------------
 
 
-def person_of(returnee: Returnee) -> Person:
+@dataclass(frozen=True)
+class Case:
+    probe: IdentityProbe
+    country: str  # the desk's
+    wanted: int | None  # the earlier record to offer; None: a new person
+    kind: str  # the error made (RETURN_ERRORS), or "new"
+    clue: str  # what the probe carries besides names and dates: document, phone or neither
+
+
+def person_of(returnee: Returnee, rng: random.Random) -> Person:
+    """The person a record describes; one recorded with an estimated age alone is given a
+    birth date that estimate allows (bench.populate: off by up to ESTIMATE_ERROR years)."""
+    born = returnee.birth_date
+    if born is None:
+        on = returnee.age_estimated_on
+        age = returnee.estimated_age - rng.randint(-ESTIMATE_ERROR, ESTIMATE_ERROR)
+        born = min(on - timedelta(days=round(max(age, 0) * 365.25) + rng.randrange(365)), on)
     return Person(
         returnee.given_names,
         returnee.family_names,
-        returnee.birth_date,
+        born,
         returnee.sex.value,
         returnee.nationality.value,
         returnee.document_type.value if returnee.document_type else None,
         returnee.document_number,
         returnee.phones[0].number if returnee.phones else None,
     )
-
-
-Case = tuple[IdentityProbe, str, int | None, str]  # probe, desk country, id to find, how made
 
 
 def probe_of(person: Person, document: bool = True, phone: bool = True) -> IdentityProbe:
@@ -267,34 +303,47 @@ def probe_of(person: Person, document: bool = True, phone: bool = True) -> Ident
     )
 
 
-def probes(app: Flask, rng: random.Random) -> list[Case]:
-    """Half spelling variants of registered people (same birth date, some with their phone or
-    document), half new people."""
-    cases: list[Case] = []
+def returning_case(session: Session, rng: random.Random, last: int) -> Case:
+    """A registered person come back, typed with one error of a kind drawn from RETURN_ERRORS;
+    they bring the document they had four times in five, and the same phone one in three."""
+    kind = rng.choices(list(RETURN_ERRORS), list(RETURN_ERRORS.values()))[0]
+    estimated = kind == "only an estimated age"
+    while True:
+        returnee = session.get(Returnee, rng.randint(1, last))
+        if returnee is None or (returnee.birth_date is None) != estimated:
+            continue
+        person = person_of(returnee, rng)
+        typed = returned_with_error(rng, person, kind)
+        if typed is not None:
+            break
+    document = bool(person.document_number) and (
+        kind == "one wrong digit in the document" or rng.random() < 0.8
+    )
+    phone = bool(person.phone) and rng.random() < 1 / 3
+    clue = "document" if document else "phone" if phone else "neither"
+    return Case(probe_of(typed, document, phone), person.nationality, returnee.id, kind, clue)
+
+
+def cases(app: Flask, rng: random.Random) -> list[Case]:
+    """Half people who came back (an error each), half new people."""
+    made: list[Case] = []
     with app.app_context():
         session = get_session()
         last = session.scalar(select(func.max(Returnee.id)))
-        ids = rng.sample(range(1, last + 1), PROBES)
-        query = select(Returnee).options(selectinload(Returnee.phones)).where(Returnee.id.in_(ids))
-        for returnee in list(session.scalars(query))[: PROBES // 2]:
-            variant, kind = spelling_variant(rng, person_of(returnee))
-            clue = rng.choice(("document", "phone", "name and birth date", "name and birth date"))
-            if (clue == "document" and not variant.document_number) or (
-                clue == "phone" and not variant.phone
-            ):
-                clue = "name and birth date"
-            probe = probe_of(variant, clue == "document", clue == "phone")
-            cases.append((probe, returnee.centre.country.value, returnee.id, f"{kind} + {clue}"))
+        while len(made) < PROBES // 2:
+            made.append(returning_case(session, rng, last))
+            session.expunge_all()
     generator = Generator(seed=rng.randrange(10**9))
-    while len(cases) < PROBES:
+    while len(made) < PROBES:
         new = generator.person()
-        cases.append((probe_of(new), new.nationality, None, "new"))
-    rng.shuffle(cases)
-    return cases
+        clue = "document" if new.document_number else "phone" if new.phone else "neither"
+        made.append(Case(probe_of(new), new.nationality, None, "new", clue))
+    rng.shuffle(made)
+    return made
 
 
-def explain_birth_date_query(app: Flask, probe: IdentityProbe, country: str | None) -> list[str]:
-    """EXPLAIN ANALYZE of the birth-date query as find_candidates sends it."""
+def explain_block(app: Flask, probe: IdentityProbe, country: str, marker: str) -> list[str]:
+    """EXPLAIN ANALYZE of the block query find_candidates sends that holds `marker`."""
     engine: Engine = app.extensions[EXTENSION].engine
     seen: list[tuple[str, Any]] = []
 
@@ -307,69 +356,96 @@ def explain_birth_date_query(app: Flask, probe: IdentityProbe, country: str | No
             find_candidates(get_session(), probe, country=country)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    statement, parameters = next((s, p) for s, p in seen if "birth_date IN" in s)
+    statement, parameters = next((s, p) for s, p in seen if marker in s)
     with engine.connect() as connection:
         plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
         return [row[0] for row in plan]
 
 
-def run_probes(app: Flask, cases: list[Case], scoped: bool) -> tuple[list[float], Counter[str]]:
-    """Milliseconds per probe, and per kind how many found the person (new: found anyone)."""
-    times, found = [], Counter[str]()
+Matcher = Callable[[Session, IdentityProbe, str], list[Candidate]]
+MATCHERS: dict[str, Matcher] = {
+    "before (bench/baseline_match.py)": lambda s, p, c: baseline.find_candidates(s, p, c),
+    "now (people/matching.py)": lambda s, p, c: find_candidates(s, p, c),
+}
+
+
+def run_matcher(
+    app: Flask, matcher: Matcher, cases: list[Case]
+) -> tuple[list[float], list[bool], list[int]]:
+    """Milliseconds per desk lookup, whether each case came out right (the earlier record
+    offered; a new person shown nobody), and how many were shown."""
+    times, right, shown = [], [], []
     with app.app_context():
         session = get_session()
-        for probe, country, _, _ in cases[:5]:
-            find_candidates(session, probe, country=country if scoped else None)
+        for case in cases[:5]:
+            matcher(session, case.probe, case.country)
             session.expunge_all()
-        for probe, country, wanted, kind in cases:
+        for case in cases:
             started = time.perf_counter()
-            candidates = find_candidates(session, probe, country=country if scoped else None)
+            candidates = matcher(session, case.probe, case.country)
             times.append((time.perf_counter() - started) * 1000)
             session.expunge_all()
             ids = [candidate.returnee.id for candidate in candidates]
-            found[kind] += bool(ids) if wanted is None else wanted in ids
-    return times, found
+            right.append(not ids if case.wanted is None else case.wanted in ids)
+            shown.append(len(ids))
+    return times, right, shown
+
+
+def share(right: list[bool], cases: list[Case], keep: Callable[[Case], bool]) -> str:
+    picked = [ok for ok, case in zip(right, cases, strict=True) if keep(case)]
+    return f"{sum(picked)}/{len(picked)}" if picked else "-"
 
 
 def match_figures(app: Flask, people: int) -> dict[str, float]:
     rng = random.Random(2026)
-    cases = probes(app, rng)
-    totals = Counter(kind for *_, kind in cases)
-    variants = [kind for kind in totals if kind != "new"]
-    baseline = []
+    made = cases(app, rng)
+    returning = [c for c in made if c.wanted is not None]
+    baseline_ms = []
     with app.app_context():
         session = get_session()
         for some_id in [rng.randint(1, people) for _ in range(PROBES)]:
-            baseline.append(timed(lambda some_id=some_id: session.get(Returnee, some_id)))
+            baseline_ms.append(timed(lambda some_id=some_id: session.get(Returnee, some_id)))
             session.expunge_all()
-    print(f"  c. find_candidates at {people:,} people ({PROBES} probes: p50 / p95 / max)")
-    print(f"     session.get by id (baseline) : {spread(baseline)} / {max(baseline):7.2f} ms")
+    print(
+        f"  c. the desk's match at {people:,} people: {len(returning)} people who came back "
+        f"(one error each), {len(made) - len(returning)} new people"
+    )
+    print(f"     session.get by id (baseline)      : {spread(baseline_ms)}")
     figures: dict[str, float] = {}
-    for scoped, label in ((False, "(session, probe)"), (True, "country= as the desk")):
-        times, found = run_probes(app, cases, scoped)
-        figures[f"find_candidates {label} p50"] = p50(times)
-        figures[f"find_candidates {label} p95"] = p95(times)
-        recalled = sum(found[kind] for kind in variants)
-        print(f"     {label:<29}: {spread(times)} / {max(times):7.2f} ms")
-        print(f"       ratio p50 to the baseline  : {p50(times) / p50(baseline):8.1f}")
-        print(
-            f"       p95 against {TARGET_MS:.0f} ms target   : {p95(times) / TARGET_MS:8.2f} of it"
+    results = {}
+    for label, matcher in MATCHERS.items():
+        times, right, shown = run_matcher(app, matcher, made)
+        results[label] = right
+        recall = sum(ok for ok, c in zip(right, made, strict=True) if c.wanted) / len(returning)
+        alarms = sum(not ok for ok, c in zip(right, made, strict=True) if not c.wanted)
+        alarm_share = alarms / (len(made) - len(returning))
+        print(f"     {label}")
+        print(f"       recall (earlier record offered) : {recall:8.3f}  (target > 0.97)")
+        print(f"       false alarms (new shown anyone) : {alarm_share:8.3f}  (target < 0.05)")
+        print(f"       lookup p50 / p95 / max          : {spread(times)} / {max(times):7.2f} ms")
+        target = p95(times) / TARGET_MS
+        print(f"       p95 against the {TARGET_MS:.0f} ms target     : {target:8.2f} of it")
+        print(f"       most shown to one person        : {max(shown):8d}")
+        key = "now" if label.startswith("now") else "before"
+        figures[f"match {key} p50"] = p50(times)
+        figures[f"match {key} p95"] = p95(times)
+    print("     recall by error (before -> now):")
+    for kind in RETURN_ERRORS:
+        before, now = (
+            share(results[label], made, lambda c, kind=kind: c.kind == kind) for label in MATCHERS
         )
-        print(f"       variants found (recall)    : {recalled}/{len(cases) - totals['new']}")
-        print(f"       new people with a candidate: {found['new']}/{totals['new']}")
-    for part, label in ((0, "by change"), (1, "by clue")):
-        hits, asked = Counter[str](), Counter[str]()
-        for kind in variants:
-            hits[kind.split(" + ")[part]] += found[kind]
-            asked[kind.split(" + ")[part]] += totals[kind]
-        print(
-            f"       desk recall {label:<9}: "
-            + ", ".join(f"{k} {hits[k]}/{n}" for k, n in asked.items())
+        print(f"       {kind:<40}: {before:>9} -> {now}")
+    print("     recall by what the person brought (before -> now):")
+    for clue in ("document", "phone", "neither"):
+        before, now = (
+            share(results[label], made, lambda c, clue=clue: c.wanted and c.clue == clue)
+            for label in MATCHERS
         )
-    variant, country, *_ = next(case for case in cases if case[2] is not None)
-    for scope in (None, country):
-        print(f"     EXPLAIN of the birth-date query (country={scope}):")
-        for line in explain_birth_date_query(app, variant, scope):
+        print(f"       {clue:<40}: {before:>9} -> {now}")
+    dated = next(c for c in returning if c.probe.birth_date and c.kind != "only an estimated age")
+    for marker, what in (("unnest", "the birth-date block"),):
+        print(f"     EXPLAIN of {what} (country={dated.country}):")
+        for line in explain_block(app, dated.probe, dated.country, marker):
             print(f"       {line}")
     return figures
 
@@ -407,5 +483,5 @@ def main() -> None:
         print(
             f"     {name:<45}: {sealed[name]:8.2f} ms / {off:8.2f} ms = {sealed[name] / off:5.2f}"
         )
-    desk = sealed["find_candidates country= as the desk p95"]
+    desk = sealed["match now p95"]
     print(f"     desk lookup p95, encryption on : {desk / TARGET_MS:8.2f} of the target")

@@ -74,7 +74,7 @@ INPUTS_SQL = [
     " (CASE WHEN b.h3 % 20 < 5 THEN '[\"spouse\"]' WHEN b.h3 % 20 < 7 THEN '[\"children\"]'"
     ' WHEN b.h3 % 20 = 7 THEN \'["spouse", "children"]\' WHEN b.h3 % 20 < 10'
     " THEN '[\"parents\"]' ELSE '[]' END)::json,"
-    " b.h4 % 60, b.h1 % 5 < 2, b.h2 % 5 = 0, '', '', '[]', '', '', '', '',"
+    " b.h4 % 60, b.h1 % 5 < 2, b.h2 % 5 = 0, '', '', '[]', '', NULL, NULL, '',"
     " a.arrived_at + interval '2 hours'"
     " FROM arrivals a JOIN bench_people b ON b.id = a.returnee_id"
     " WHERE a.arrived_at > :now - interval '400 days' AND b.h4 < 850",

@@ -31,9 +31,25 @@ LANGUAGES = ("es", "en")
 
 # PostgreSQL: a connection not made within this many seconds fails (at least 2), and a web
 # request's statement running longer than WEB_STATEMENT_TIMEOUT_SECONDS is cancelled (0: never);
-# either answers 503. Jobs and commands have no statement limit unless they set one.
+# either answers 503. A person's export, each background job and each batch of `flask keys
+# rotate`/`reindex` have their own limit; other commands have none.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 2
 WEB_STATEMENT_TIMEOUT_SECONDS = 5
+EXPORT_STATEMENT_TIMEOUT_SECONDS = 20
+# A bulk export (`/api/v1/exports/...`) streams one query for its whole length: 1,000,000 rows
+# take about a minute.
+BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS = 600
+JOB_STATEMENT_TIMEOUT_SECONDS = 120
+KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS = 60
+# A server gone under an open connection (its host down, the network cut): TCP keepalive probes
+# start after this many idle seconds, repeat every interval, and after this many unanswered the
+# connection fails; data the server does not acknowledge within DATABASE_TCP_USER_TIMEOUT_SECONDS
+# fails it too (0: the system's default, for each). Neither notices a server that is up but
+# does not answer: the statement timeouts above are for that.
+DATABASE_KEEPALIVE_IDLE_SECONDS = 5
+DATABASE_KEEPALIVE_INTERVAL_SECONDS = 2
+DATABASE_KEEPALIVE_COUNT = 3
+DATABASE_TCP_USER_TIMEOUT_SECONDS = 11
 
 # Sign-in lock-out: this many failures within the window lock the account, and separately the
 # address, for LOCKOUT_MINUTES after the last failure.
@@ -67,13 +83,17 @@ ENVIRONMENT_SETTINGS = (
     "MESSAGING_REQUIRES_TWILIO",
     "ON_CALL_FALLBACK_PHONE",
     "MESSAGE_RETENTION_DAYS",
+    "MESSAGE_RETENTION_BATCH_SIZE",
     "FOLLOW_UP_GRACE_HOURS",
     "SENDING_WINDOW",
     "DANGER_WORDS",
     "REPLY_WAIT_HOURS",
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
+    "SEND_CONCURRENCY",
     "RECEPTION_SCOPE_DAYS",
+    "SURVEY_WAVE_WINDOW_DAYS",
+    "SURVEY_PREFILL_DAYS",
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "RATELIMIT_ENABLED",
@@ -88,8 +108,20 @@ ENVIRONMENT_SETTINGS = (
     "STRICT_TRANSPORT_SECURITY",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "WEB_STATEMENT_TIMEOUT_SECONDS",
+    "EXPORT_STATEMENT_TIMEOUT_SECONDS",
+    "BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS",
+    "JOB_STATEMENT_TIMEOUT_SECONDS",
+    "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS",
+    "DATABASE_KEEPALIVE_IDLE_SECONDS",
+    "DATABASE_KEEPALIVE_INTERVAL_SECONDS",
+    "DATABASE_KEEPALIVE_COUNT",
+    "DATABASE_TCP_USER_TIMEOUT_SECONDS",
     "ENCRYPTION_KEYS",
     "BLIND_INDEX_KEY",
+    "REPORT_SMALL_CELL",
+    "REPORT_REACHED_DAYS",
+    "REPORT_TREND_MONTHS",
+    "EXPORT_RECIPIENT_KEYS",
 )
 REQUIRED_SETTINGS = ()
 # Encryption at rest (returnees/core/encryption.py): "k2=<base64 key>,k1=<base64 key>", the first
@@ -166,6 +198,10 @@ JOB_BUDGET_SECONDS = 10
 # Due check-ins queued, and messages sent, per batch (each batch one transaction).
 CHECK_IN_BATCH_SIZE = 500
 SEND_BATCH_SIZE = 100
+# Sends a worker has in flight at once: Twilio takes 150-300 ms a call, so one at a time is 3-6
+# messages a second. Every worker's together must stay under the Twilio account's concurrency
+# limit (past it Twilio answers 429, and those messages wait for their backoff).
+SEND_CONCURRENCY = 8
 
 # Follow-ups: a step already past when an arrival is registered is still sent within this many
 # hours of its due time, and marked missed after.
@@ -198,14 +234,22 @@ URGENT_ACK_MINUTES = 15
 # the periodic jobs stay as the safety net. False: the worker only polls.
 WORKER_WAKE_ON_NOTIFY = True
 
-# The text of messages older than this is erased by the retention job; who, when, which
-# template and what the answer meant are kept for the record.
+# The text of messages older than this is erased by the retention job, this many messages of
+# each direction a batch; who, when, which template and what the answer meant are kept.
 MESSAGE_RETENTION_DAYS = 730
+MESSAGE_RETENTION_BATCH_SIZE = 1000
 
 # A person whose last case closed this many years ago, with no case open and no arrival since,
 # is erased by the case-retention job (as an approved erasure would), this many people a batch.
 CASE_RETENTION_YEARS = 5
 CASE_RETENTION_BATCH_SIZE = 100
+
+# Recognising people who came back (people/matching.py scores each earlier record in bits):
+# the desk and a passenger list's import are shown those scoring MATCH_SHOW_WEIGHT or more,
+# best first, at most MATCH_SHOWN_AT_MOST (the nightly search for people registered twice weighs
+# its pairs on its own scale: DUPLICATE_WEIGHT below).
+MATCH_SHOW_WEIGHT = 16.0
+MATCH_SHOWN_AT_MOST = 5
 
 # A desk reaches the people it registered for this many days after their arrival (a child in
 # custody until the handover); the office that follows them up keeps them after.
@@ -232,5 +276,26 @@ REFERRAL_ACCEPT_DAYS = 7
 REFERRAL_ATTEND_DAYS = 30
 ATTENDANCE_CHECK_IN_DAYS = 7
 
+# The reintegration survey (returnees/surveys): a wave is opened, with a social worker's task to
+# take it by phone, on each of these days after a person's latest arrival while their case is
+# open; a day passed by more than SURVEY_WAVE_WINDOW_DAYS opens nothing (a survey at day 30
+# asked at day 120 would measure something else). The items safe to ask by SMS take a check-in
+# answer given since the arrival and within SURVEY_PREFILL_DAYS.
+SURVEY_WAVE_DAYS = (30, 180)
+SURVEY_WAVE_WINDOW_DAYS = 30
+SURVEY_PREFILL_DAYS = 30
+
 # The Strict-Transport-Security header; empty: none (the embedded default serves plain HTTP).
 STRICT_TRANSPORT_SECURITY = ""
+
+# Outcome reports (returnees/reports; the README defines each figure). A count under
+# REPORT_SMALL_CELL is shown as "<5". "Reached" is an answer within REPORT_REACHED_DAYS of the
+# arrival; "in school at day N" reads the latest school answer between the two days given.
+REPORT_SMALL_CELL = 5
+REPORT_REACHED_DAYS = 7
+REPORT_SCHOOL_WINDOWS = {30: (15, 45), 90: (60, 120), 180: (150, 210)}
+REPORT_TREND_MONTHS = 12
+# Pseudonymised exports: each recipient (a donor, a researcher) and the key of its pseudonyms,
+# "ministry-gt=<base64 key>,research-x=<base64 key>" (`flask --app wsgi keys new` makes a key).
+# A recipient's files join among themselves by pseudonym; two recipients' files do not.
+EXPORT_RECIPIENT_KEYS = ""

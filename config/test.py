@@ -19,3 +19,8 @@ SESSION_MAX_HOURS = 10 * 365 * 24
 # Fixed keys, so a database built by one run opens in the next; never used anywhere else.
 ENCRYPTION_KEYS = "t1=Q3hidmuyH7krwEkydXMV7sl95k5PgvnsdM6dRI4-nDA"
 BLIND_INDEX_KEY = "YEGo5qjGq7YPnJXWEtJUXMz5w2o-1_7IW27wjAA0d_U"
+# Two recipients of pseudonymised exports, with fixed keys for the tests.
+EXPORT_RECIPIENT_KEYS = (
+    "donor=3Yk1dNwqTIxR0dJ2u9P1q1b3Vt8vYtW0hQeQzBq0y1E,"
+    "research=r3o2Vb2Q9gYkq3xJm4H6Yt0c8dLw5ZsE1aN7pK2uF9Q"
+)

@@ -23,6 +23,16 @@ def render_item(type_: str, obj: object, autogen_context) -> str | bool:
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """An index of one database alone (pg_trgm's on PostgreSQL, `info={"only_on": ...}`) is
+    not looked for in the others."""
+    if type_ != "index":
+        return True
+    declared = compare_to if reflected else obj
+    only_on = declared.info.get("only_on") if declared is not None else None
+    return only_on is None or only_on == context.get_context().dialect.name
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -30,6 +40,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -50,6 +61,7 @@ def run_migrations_online() -> None:
             render_as_batch=True,
             compare_type=True,
             render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

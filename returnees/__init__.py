@@ -35,9 +35,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     app.before_request(follow_merged_records)
+    _register_jobs(app)
     app.before_request(_refuse_out_of_scope)
     _register_commands(app)
     return app
+
+
+def run_worker() -> None:
+    """Console script `returnees-worker`: the same as `flask --app wsgi worker`."""
+    from returnees.core.scheduler import worker_command
+
+    app = create_app()
+    with app.app_context():
+        worker_command.main(standalone_mode=True, prog_name="returnees-worker")
 
 
 def _refuse_out_of_scope() -> None:
@@ -83,9 +93,10 @@ def _init_extensions(app: Flask) -> None:
     from returnees.referrals import handlers as referrals
     from returnees.rights import handlers as rights
     from returnees.risk import handlers as risk
+    from returnees.surveys import handlers as surveys
 
     # Cases open before risk is scored: a high score opens a task on the case.
-    for package in (followups, casework, risk, referrals, rights):
+    for package in (followups, casework, risk, referrals, surveys, rights):
         package.subscribe()
     limits.init_app(app)
     login.init_app(app)
@@ -104,6 +115,7 @@ def _labels() -> dict[str, object]:
     from returnees.auth.forms import ROLE_LABELS
     from returnees.centres.forms import COUNTRY_LABELS, KIND_LABELS
     from returnees.messaging.labels import STATUS_LABELS as MESSAGE_STATUS_LABELS
+    from returnees.people.matching import REASON_WORDS, reasons_in_words
     from returnees.people.models import LANGUAGES
     from returnees.reception import forms as reception
     from returnees.tasks.labels import RISK_LABELS, TASK_LABELS
@@ -115,9 +127,11 @@ def _labels() -> dict[str, object]:
         "channel_labels": dict(reception.CHANNEL_CHOICES),
         "mode_labels": dict(reception.MODE_CHOICES),
         "deporting_labels": dict(reception.DEPORTING_CHOICES),
+        "return_type_labels": dict(reception.RETURN_TYPE_CHOICES),
         "task_labels": TASK_LABELS,
         "relationship_labels": dict(reception.RELATIONSHIP_CHOICES),
-        "match_reasons": reception.MATCH_REASONS,
+        "match_reasons": REASON_WORDS,
+        "match_reasons_in_words": reasons_in_words,
         "language_labels": LANGUAGES,
         "current_locale": str(get_locale() or "es"),
         "role_labels": ROLE_LABELS,
@@ -128,6 +142,35 @@ def _labels() -> dict[str, object]:
         "message_status_labels": MESSAGE_STATUS_LABELS,
         "document_labels": reception.DOCUMENT_NAMES,
     }
+
+
+def _register_jobs(app: Flask) -> None:
+    from returnees.auth.jobs import JOBS as auth_jobs
+    from returnees.casework.jobs import JOBS as casework_jobs
+    from returnees.core.scheduler import register_jobs
+    from returnees.duplicates.jobs import JOBS as duplicate_jobs
+    from returnees.followups.jobs import JOBS as followup_jobs
+    from returnees.messaging.jobs import JOBS as messaging_jobs
+    from returnees.referrals.jobs import JOBS as referral_jobs
+    from returnees.rights.jobs import JOBS as rights_jobs
+    from returnees.risk.jobs import JOBS as risk_jobs
+    from returnees.surveys.jobs import JOBS as survey_jobs
+    from returnees.tasks.jobs import JOBS as task_jobs
+
+    # Replies are read first and check-ins queued before messages are sent, in one --once run.
+    for jobs in (
+        auth_jobs,
+        followup_jobs,
+        task_jobs,
+        referral_jobs,
+        risk_jobs,
+        casework_jobs,
+        survey_jobs,
+        messaging_jobs,
+        rights_jobs,
+        duplicate_jobs,
+    ):
+        register_jobs(app, jobs)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -143,8 +186,10 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.places.views import bp as places_bp
     from returnees.reception.views import bp as reception_bp
     from returnees.referrals.views import bp as referrals_bp
+    from returnees.reports.views import bp as reports_bp
     from returnees.rights.views import bp as rights_bp
     from returnees.risk.views import bp as risk_bp
+    from returnees.surveys.views import bp as surveys_bp
 
     for blueprint in (
         home_bp,
@@ -158,7 +203,9 @@ def _register_blueprints(app: Flask) -> None:
         followups_bp,
         casework_bp,
         referrals_bp,
+        reports_bp,
         risk_bp,
+        surveys_bp,
         rights_bp,
     ):
         app.register_blueprint(blueprint)
@@ -186,6 +233,7 @@ def _register_commands(app: Flask) -> None:
     from returnees.core.scheduler import serve_command, worker_command
     from returnees.demo.cli import seed_demo_command
     from returnees.followups.cli import replies_cli
+    from returnees.reports.cli import reports_cli
 
     for command in (
         db_cli,
@@ -194,6 +242,7 @@ def _register_commands(app: Flask) -> None:
         users_cli,
         centres_cli,
         replies_cli,
+        reports_cli,
         seed_demo_command,
         worker_command,
         serve_command,

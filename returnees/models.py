@@ -18,4 +18,5 @@ def import_all_models() -> None:
     from returnees.referrals import models as referrals  # noqa: F401
     from returnees.rights import models as rights  # noqa: F401
     from returnees.risk import models as risk  # noqa: F401
+    from returnees.surveys import models as surveys  # noqa: F401
     from returnees.tasks import models as tasks  # noqa: F401

@@ -113,7 +113,9 @@ def register_routes() -> Blueprint:
     from returnees.places import api as places_api  # noqa: F401
     from returnees.reception import api as reception_api  # noqa: F401
     from returnees.referrals import api as referrals_api  # noqa: F401
+    from returnees.reports import api as reports_api  # noqa: F401
     from returnees.rights import api as rights_api  # noqa: F401
     from returnees.risk import api as risk_api  # noqa: F401
+    from returnees.surveys import api as surveys_api  # noqa: F401
 
     return bp

@@ -76,6 +76,7 @@ def _contracts() -> dict[str, Contract]:
     from returnees.places.schemas import PlaceQuerySchema, PlaceSchema
     from returnees.reception import schemas as reception
     from returnees.referrals import schemas as referrals
+    from returnees.reports import schemas as reports
     from returnees.rights import schemas as rights
     from returnees.risk import schemas as risk
 
@@ -152,6 +153,11 @@ def _contracts() -> dict[str, Contract]:
         "api.merge_returnee": Contract(duplicates.MergeSchema, duplicates.MergeRequestSchema),
         "api.duplicates": Contract(
             duplicates.DuplicatePairSchema, query=duplicates.DuplicateQuerySchema
+        ),
+        "api.outcomes": Contract(reports.OutcomeReportSchema, query=reports.OutcomeQuerySchema),
+        "api.export": Contract(query=reports.ExportQuerySchema),
+        "api.monthly_outcomes": Contract(
+            reports.OutcomeReportSchema, query=reports.TrendQuerySchema
         ),
     }
 

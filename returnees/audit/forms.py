@@ -17,6 +17,7 @@ RECORD_TYPE_LABELS = {
     "centre": _("Centre or office"),
     "custody": _("Custody of a child"),
     "erasure": _("Erasure of a person"),
+    "export": _("Export"),
     "desk": _("Reception desk"),
     "duplicate_pair": _("Possible duplicate"),
     "duplicate_pairs": _("Possible duplicates"),
@@ -29,6 +30,7 @@ RECORD_TYPE_LABELS = {
     "message_template": _("Message template"),
     "office_coverage": _("Office coverage"),
     "on_call_rota": _("On-call rota"),
+    "outcome_report": _("Outcome report"),
     "partner_organisation": _("Partner organisation"),
     "queue": _("Follow-up queue"),
     "referral": _("Referral"),
@@ -41,8 +43,11 @@ RECORD_TYPE_LABELS = {
     "saved_filter": _("Saved queue filter"),
     "screening": _("Screening"),
     "simulator": _("Phone simulator"),
+    "survey_instrument": _("Reintegration survey questions"),
+    "survey_wave": _("Reintegration survey"),
     "task": _("Task"),
     "transfer": _("Transfer"),
+    "unknown_account": _("E-mail with no account"),
     "user": _("User"),
 }
 

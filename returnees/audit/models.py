@@ -3,10 +3,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import Sealed, SealedText
 
 
 class AuditAction(enum.StrEnum):
@@ -70,14 +71,17 @@ class AuditEntryPerson(Base):
 class AccessReason(Base):
     """The words a member of staff gave for opening what they may open only with a reason (a
     protection referral, a record outside their scope). The entry that records the opening
-    names it by id: the trail itself carries no text anyone typed."""
+    names it by id: the trail itself carries no text anyone typed. Append-only, but for one
+    change: erasing the person it was given about replaces the words (services.erase_reasons)."""
 
     __tablename__ = "access_reasons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     given_at: Mapped[datetime]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    text: Mapped[str] = mapped_column(Text)
+    # Sealed (core.encryption): a reason may say what the person went through.
+    text = Sealed()
+    text_sealed: Mapped[str | None] = mapped_column("text", SealedText)
 
 
 @event.listens_for(AuditEntry, "before_update")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditEntry, AuditEntryPerson
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
+from returnees.auth.services import UNKNOWN_ACCOUNT, email_digest, normalise_email
 from returnees.centres.models import Centre
 
 PAGE_SIZE = 100
@@ -27,17 +28,18 @@ class AuditFilter:
 
 
 def search_audit(session: Session, reader: Actor, wanted: AuditFilter) -> list[AuditEntry]:
-    """Entries newest first. Supervisors see what staff of their country did; admins see all."""
+    """Entries newest first. Supervisors see what staff of their country did and the refused
+    sign-ins at e-mails no account has; admins see all."""
     reader.require_role(Role.SUPERVISOR, Role.ADMIN)
     query = select(AuditEntry)
     if reader.role is Role.SUPERVISOR:
         query = (
-            query.join(User, AuditEntry.user_id == User.id)
-            .join(Centre, User.centre_id == Centre.id)
-            .where(Centre.country == reader.country)
+            query.outerjoin(User, AuditEntry.user_id == User.id)
+            .outerjoin(Centre, User.centre_id == Centre.id)
+            .where(or_(Centre.country == reader.country, AuditEntry.record_type == UNKNOWN_ACCOUNT))
         )
     if wanted.actor:
-        query = query.where(AuditEntry.actor == wanted.actor.strip().lower())
+        query = query.where(by_actor(wanted.actor))
     if wanted.record_type:
         query = query.where(AuditEntry.record_type == wanted.record_type)
     if wanted.record_id:
@@ -49,6 +51,18 @@ def search_audit(session: Session, reader: Actor, wanted: AuditFilter) -> list[A
     offset = (max(wanted.page, 1) - 1) * PAGE_SIZE
     query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     return list(session.scalars(query.offset(offset).limit(PAGE_SIZE)))
+
+
+def by_actor(email: str) -> ColumnElement[bool]:
+    """Entries of the account with this e-mail, and refused sign-ins at it when no account
+    has it (kept by its digest)."""
+    return or_(
+        AuditEntry.actor == normalise_email(email),
+        and_(
+            AuditEntry.record_type == UNKNOWN_ACCOUNT,
+            AuditEntry.record_id == email_digest(email),
+        ),
+    )
 
 
 def entries_about_person(

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, insert, literal, select
 from sqlalchemy.orm import Session
 
 from returnees.audit.chain import track
 from returnees.audit.models import AccessReason, AuditAction, AuditEntry, AuditEntryPerson
 from returnees.core.clock import utcnow
+from returnees.core.db import update_each
 
 # Record types whose id is a person's id.
 PERSON_RECORDS = frozenset({"returnee", "returnee_referrals", "risk_flag", "returnee_audit"})
@@ -84,6 +85,20 @@ def record_list_shown(
     return record_view(session, actor, record_type, record_id, **{PEOPLE_KEY: shown}, **listed)
 
 
+def name_people_shown(session: Session, entry: AuditEntry, people: Select) -> None:
+    """Name on `entry` every person `people` (a query of one column of returnee ids) selects,
+    in the database itself: a bulk export shows up to a whole country, far too many ids to
+    carry through Python, and each person's "who looked" must still find it."""
+    session.flush()
+    chosen = people.subquery()
+    session.execute(
+        insert(AuditEntryPerson).from_select(
+            ["entry_id", "returnee_id"],
+            select(literal(entry.id), chosen.c[0]).where(chosen.c[0].is_not(None)).distinct(),
+        )
+    )
+
+
 def people_named(record_type: str, record_id: object, detail: dict[str, Any]) -> list[int]:
     """The people an entry is about or showed, by the conventions above."""
     named: set[int] = set()
@@ -109,5 +124,30 @@ def reasons_given(session: Session, entries: Iterable[AuditEntry]) -> dict[int, 
     ids = {entry.detail.get("reason_id") for entry in entries} - {None}
     if not ids:
         return {}
-    query = select(AccessReason.id, AccessReason.text).where(AccessReason.id.in_(ids))
-    return {row.id: row.text for row in session.execute(query)}
+    reasons = session.scalars(select(AccessReason).where(AccessReason.id.in_(ids)))
+    return {reason.id: reason.text for reason in reasons}
+
+
+def reasons_about(session: Session, returnee_id: int) -> list[int]:
+    """The reasons given to open this person's record or referrals: those the entries that
+    name the person name (by `reason_id`)."""
+    reason_id = AuditEntry.detail["reason_id"].as_integer()
+    query = (
+        select(reason_id)
+        .join(AuditEntryPerson, AuditEntryPerson.entry_id == AuditEntry.id)
+        .where(AuditEntryPerson.returnee_id == returnee_id, reason_id.is_not(None))
+    )
+    return sorted(set(session.scalars(query)))
+
+
+def erase_reasons(session: Session, reason_ids: Iterable[int], mark: str) -> None:
+    """Replace the words of these reasons with `mark`, when the person they were given about
+    is erased: the one change an access reason takes. Made by a statement of its own, past
+    the ORM's refusal to change a reason (models._refuse_change), which still refuses every
+    other change. The chain is untouched: entries hash the reason's id, never its words."""
+    ids = sorted(set(reason_ids))
+    update_each(session, AccessReason, ids, {"text": mark})
+    for reason_id in ids:
+        loaded = session.identity_map.get(session.identity_key(AccessReason, reason_id))
+        if loaded is not None:
+            session.expire(loaded)

@@ -93,12 +93,13 @@ class SignedInSession(Base):
 
 
 class SignInAttempt(Base):
-    """One try to sign in, kept for the lock-out rule and the audit of failed attempts."""
+    """One try to sign in, kept for the lock-out rule: the e-mail typed only as its keyed digest
+    (`email_digest`), the address it came from in full."""
 
     __tablename__ = "sign_in_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email_digest: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = mapped_column(index=True)
     is_success: Mapped[bool]

@@ -25,9 +25,12 @@ from returnees.auth.sessions import end_other_sessions
 from returnees.centres.models import Centre
 from returnees.core.clock import utcnow
 from returnees.core.db import get_required
+from returnees.core.encryption import keyring
 from returnees.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The record type of a refused sign-in at an e-mail no account has; its id is the e-mail's digest.
+UNKNOWN_ACCOUNT = "unknown_account"
 
 
 class SignInRefused(DomainError):
@@ -133,24 +136,51 @@ def authenticate(session: Session, email: str, password: str, address: str) -> U
     """Check a password, applying the lock-out per account and per address."""
     email = normalise_email(email)
     now = utcnow()
-    locked_until = lockout_ends_at(session, email, address, now)
-    anonymous = Actor(None, email, None, None, "", None, address)
-    if locked_until is not None:
-        record_event(session, anonymous, AuditAction.SIGN_IN_LOCKED, "user", email)
-        raise SignInRefused(_("Too many failed attempts."), locked_until)
     user = find_user(session, email)
+    locked_until = lockout_ends_at(session, email, address, now)
+    if locked_until is not None:
+        _record_refusal(session, AuditAction.SIGN_IN_LOCKED, email, user, address)
+        raise SignInRefused(_("Too many failed attempts."), locked_until)
     is_valid = verify_password(user.password_hash if user else None, password)
     is_success = bool(user and user.is_enabled and is_valid)
     session.add(
-        SignInAttempt(email=email, address=address, attempted_at=now, is_success=is_success)
+        SignInAttempt(
+            email_digest=email_digest(email),
+            address=address,
+            attempted_at=now,
+            is_success=is_success,
+        )
     )
     if not is_success:
-        record_event(session, anonymous, AuditAction.SIGN_IN_FAILED, "user", email)
+        _record_refusal(session, AuditAction.SIGN_IN_FAILED, email, user, address)
         raise SignInRefused(_("The e-mail or the password is not right."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record_event(session, Actor.for_user(user, address), AuditAction.SIGN_IN, "user", user.id)
     return user
+
+
+def _record_refusal(
+    session: Session, action: AuditAction, email: str, user: User | None, address: str
+) -> None:
+    """Audit a refused sign-in by the account it named, or, when no account has the e-mail,
+    by the e-mail's digest: what was typed may be a stranger's address or a password typed in
+    the wrong field, and the trail keeps no typed text."""
+    if user is not None:
+        record_event(session, Actor.for_user(user, address), action, "user", user.id)
+        return
+    nobody = Actor(None, "", None, None, "", None, address)
+    record_event(session, nobody, action, UNKNOWN_ACCOUNT, email_digest(email))
+
+
+def email_digest(email: str) -> str:
+    """The keyed digest (HMAC under the blind-index key) that stands for an e-mail typed at
+    sign-in, in the lock-out's attempts and in the audit trail when no account has it: the same
+    address always gives the same digest, so attempts at it are counted and found together
+    (the audit filter by e-mail computes it), but neither table can be read back into addresses
+    without the key. What was typed may be a stranger's address or a password in the wrong
+    field."""
+    return keyring().index("sign-in e-mail", normalise_email(email))
 
 
 def lockout_ends_at(session: Session, email: str, address: str, now: datetime) -> datetime | None:
@@ -160,7 +190,7 @@ def lockout_ends_at(session: Session, email: str, address: str, now: datetime) -
     `LOCKOUT_MINUTES`; attempts during a lock are refused unchecked and not counted.
     """
     ends = [
-        _lock_end(session, SignInAttempt.email == email, True, now),
+        _lock_end(session, SignInAttempt.email_digest == email_digest(email), True, now),
         _lock_end(session, SignInAttempt.address == address, False, now),
     ]
     return max((end for end in ends if end is not None), default=None)

@@ -3,12 +3,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.auth.models import User
 from returnees.centres.models import Centre
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import Sealed, SealedText
 
 
 class CaseStatus(enum.StrEnum):
@@ -56,7 +57,9 @@ class Case(Base):
     assigned_at: Mapped[datetime | None]
     opened_at: Mapped[datetime]
     close_reason: Mapped[CloseReason | None] = mapped_column(value_enum(CloseReason))
-    close_note: Mapped[str] = mapped_column(Text, default="")
+    # Sealed (core.encryption), as are the other notes staff write about a person here.
+    close_note = Sealed()
+    close_note_sealed: Mapped[str | None] = mapped_column("close_note", SealedText)
     close_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     close_requested_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -77,7 +80,9 @@ class CaseOfficeChange(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     from_office_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
     to_office_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
-    reason: Mapped[str] = mapped_column(String(200))
+    # Sealed: a transfer's move quotes the transfer's reason.
+    reason = Sealed()
+    reason_sealed: Mapped[str | None] = mapped_column("reason", SealedText)
     at: Mapped[datetime]
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -114,7 +119,8 @@ class CaseContact(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     kind: Mapped[ContactKind] = mapped_column(value_enum(ContactKind))
     outcome: Mapped[ContactOutcome] = mapped_column(value_enum(ContactOutcome))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note = Sealed()
+    note_sealed: Mapped[str | None] = mapped_column("note", SealedText)
     made_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     made_at: Mapped[datetime]
 
@@ -151,7 +157,9 @@ class Transfer(Base):
     returnee_id: Mapped[int] = mapped_column(ForeignKey("returnees.id"), index=True)
     from_office_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     to_office_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
-    reason: Mapped[str] = mapped_column(Text)
+    # Sealed: why the person moved, and why the office declined, say where they live now.
+    reason = Sealed()
+    reason_sealed: Mapped[str | None] = mapped_column("reason", SealedText)
     status: Mapped[TransferStatus] = mapped_column(
         value_enum(TransferStatus), default=TransferStatus.PENDING
     )
@@ -159,7 +167,8 @@ class Transfer(Base):
     proposed_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
-    decline_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    decline_reason = Sealed()
+    decline_reason_sealed: Mapped[str | None] = mapped_column("decline_reason", SealedText)
 
     from_office: Mapped[Centre] = relationship(foreign_keys=[from_office_id])
     to_office: Mapped[Centre] = relationship(foreign_keys=[to_office_id])

@@ -38,6 +38,8 @@ REFERRAL_LATE = re.compile(
     re.DOTALL,
 )
 HIGH_RISK = "high risk"
+# surveys.services: a survey wave to take on a call.
+SURVEY_WAVE = re.compile(r"^survey wave: day (\d+)$")
 
 
 def task_reason(session: Session, task: Task) -> str:
@@ -99,6 +101,8 @@ def _about_the_case(reason: str) -> str | None:
     if reason.startswith(CLOSING):
         code = reason.removeprefix(CLOSING)
         return str(_("closing asked: %(reason)s", reason=CLOSE_REASON_LABELS.get(code, code)))
+    if match := SURVEY_WAVE.match(reason):
+        return str(_("survey of day %(day)s after the arrival", day=match.group(1)))
     return None
 
 

@@ -30,7 +30,7 @@ from returnees.casework.routing import route_new_cases
 from returnees.centres.models import COUNTRY_TIMEZONES, Centre
 from returnees.core import events
 from returnees.core.clock import utcnow
-from returnees.core.db import get_required
+from returnees.core.db import get_required, update_each
 from returnees.core.errors import Conflict, HiddenOutOfScope, InvalidInput
 from returnees.core.forms import InvalidDate, read_date
 from returnees.followups.models import CheckIn, CheckInState
@@ -603,16 +603,15 @@ def social_workers_for(session: Session, actor: Actor, returnee: Returnee) -> li
 
 def close_tasks_answered(session: Session, check_in: CheckIn) -> None:
     """A task clears itself when the answer arrives: a call about an unanswered check-in."""
-    session.execute(
-        update(Task)
-        .where(
+    answered = session.scalars(
+        select(Task.id).where(
             Task.returnee_id == check_in.returnee_id,
             Task.status == TaskStatus.OPEN,
             Task.kind.in_((TaskKind.CALL, TaskKind.VISIT)),
         )
-        .values(status=TaskStatus.DONE, closed_at=utcnow(), close_note="answered a check-in")
-        .execution_options(synchronize_session=False)
     )
+    done = {"status": TaskStatus.DONE, "closed_at": utcnow(), "close_note": "answered a check-in"}
+    update_each(session, Task, answered, done)
 
 
 def cases_closed_by_merge(session: Session, kept_id: int, merged_id: int) -> list[int]:

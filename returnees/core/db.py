@@ -5,13 +5,14 @@ from __future__ import annotations
 import enum
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
 from flask import Flask, Response, current_app, g, has_request_context, request
+from psycopg.errors import QueryCanceled
 from psycopg.types.json import Json
 from sqlalchemy import (
     JSON,
@@ -33,15 +34,24 @@ from sqlalchemy import (
 )
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from returnees.core.encryption import SEALED, Envelope, SealedText, reserve_ids, sealed_row
+from returnees.core.encryption import (
+    SEALED,
+    Envelope,
+    SealedText,
+    reserve_ids,
+    row_key,
+    sealed_row,
+)
 
 EXTENSION = "returnees.db"
 SQLITE_BEGIN = "sqlite_begin"  # execution option: how a transaction begins on SQLite
 _PG_TYPE = re.compile(r"\(.*\)")  # VARCHAR(20) -> varchar: the type names COPY BINARY is told
-CONNECT_TIMEOUT_SECONDS = 2
+CONNECT_TIMEOUT_SECONDS = 2  # of an engine built without the app's settings (migrations)
+STATEMENT_TIMEOUT = "statement_timeout"  # session.info: the seconds each statement may take
 T = TypeVar("T")
 V = TypeVar("V", bound=Callable[..., Any])
 
@@ -94,8 +104,8 @@ class Base(DeclarativeBase):
 class Database:
     """The engine and the session factory of one application."""
 
-    def __init__(self, url: str, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> None:
-        self.engine = build_engine(url, connect_timeout)
+    def __init__(self, url: str, connect_args: Mapping[str, Any] | None = None) -> None:
+        self.engine = build_engine(url, connect_args)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -103,16 +113,34 @@ class Database:
         return self.engine.dialect.name
 
 
-def build_engine(url: str, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
-    """The engine of a database URL. A PostgreSQL server that takes the connection and never
-    answers fails it after `connect_timeout` seconds (libpq counts at least 2), not never."""
+def postgres_connect_args(config: Mapping[str, Any]) -> dict[str, int]:
+    """How psycopg connects to PostgreSQL, from the settings. A server that takes the connection
+    and never answers fails it after DATABASE_CONNECT_TIMEOUT_SECONDS (libpq counts at least
+    2). A server that goes away under a connection already made (a pooled one, or one waiting
+    for an answer) is found out by TCP keepalives, and data it never acknowledges by
+    tcp_user_timeout, instead of the kernel's two hours: the connection then fails and the
+    pool's pre-ping replaces it."""
+    return {
+        "connect_timeout": config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
+        "keepalives": 1,
+        "keepalives_idle": config["DATABASE_KEEPALIVE_IDLE_SECONDS"],
+        "keepalives_interval": config["DATABASE_KEEPALIVE_INTERVAL_SECONDS"],
+        "keepalives_count": config["DATABASE_KEEPALIVE_COUNT"],
+        "tcp_user_timeout": config["DATABASE_TCP_USER_TIMEOUT_SECONDS"] * 1000,
+    }
+
+
+def build_engine(url: str, connect_args: Mapping[str, Any] | None = None) -> Engine:
+    """The engine of a database URL; on PostgreSQL, connecting with `connect_args`
+    (`postgres_connect_args`), or else with a connect timeout of CONNECT_TIMEOUT_SECONDS."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         _make_sqlite_transactional(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": connect_timeout})
+    connect_args = connect_args or {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, connect_args=dict(connect_args))
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
@@ -139,7 +167,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = Database(
-        app.config["DATABASE_URL"], app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"]
+        app.config["DATABASE_URL"], postgres_connect_args(app.config)
     )
     app.after_request(_finish_request)
     app.teardown_appcontext(_close_session)
@@ -154,40 +182,62 @@ def get_session() -> Session:
     if "db_session" not in g:
         session = _reading_session() if _view_reads_only() else database().sessionmaker()
         if has_request_context():
-            _limit_statements(session, _request_statement_timeout())
+            limit_statements(session, _request_timeout_setting())
         g.db_session = session
     return g.db_session
 
 
-def statement_timeout(seconds: int) -> Callable[[V], V]:
-    """Give a view's statements `seconds` each (0: no limit) instead of the
-    WEB_STATEMENT_TIMEOUT_SECONDS of every request: an export that reads a whole country."""
+def statement_timeout(setting: str) -> Callable[[V], V]:
+    """Give a view's statements the seconds of `setting` each (0: no limit) instead of the
+    WEB_STATEMENT_TIMEOUT_SECONDS of every request: an export that reads all a person's
+    records (EXPORT_STATEMENT_TIMEOUT_SECONDS)."""
 
     def mark(view: V) -> V:
-        view.statement_timeout = seconds  # type: ignore[attr-defined]
+        view.statement_timeout = setting  # type: ignore[attr-defined]
         return view
 
     return mark
 
 
-def _request_statement_timeout() -> int:
+def _request_timeout_setting() -> str:
     view = current_app.view_functions.get(request.endpoint or "")
-    default = current_app.config["WEB_STATEMENT_TIMEOUT_SECONDS"]
-    return getattr(view, "statement_timeout", default)
+    return getattr(view, "statement_timeout", "WEB_STATEMENT_TIMEOUT_SECONDS")
 
 
-def _limit_statements(session: Session, seconds: int) -> None:
-    """Cancel any statement of this session's transactions that runs longer than `seconds`, on
-    PostgreSQL: a request waiting on a lock or a hung query answers 503 instead of holding a
-    web worker until gunicorn kills it. Jobs and commands (no request) set their own."""
-    if not seconds or database().dialect != "postgresql":
+def limit_statements(session: Session, setting: str) -> None:
+    """Cancel any statement of this session's transactions that runs longer than the seconds
+    of `setting` (0: no limit), on PostgreSQL: a request waiting on a lock or a hung query
+    answers 503 instead of holding a web worker until gunicorn kills it, and a job or a
+    command fails and says so instead of waiting for ever. A request has
+    WEB_STATEMENT_TIMEOUT_SECONDS or its view's own (`statement_timeout`), a job
+    JOB_STATEMENT_TIMEOUT_SECONDS; a command has none unless it sets one.
+
+    The limit is set again as each transaction begins (`set_config(..., true)` lasts one
+    transaction), so a job that commits batch after batch has it for each batch."""
+    if database().dialect != "postgresql":
         return
+    first = STATEMENT_TIMEOUT not in session.info
+    session.info[STATEMENT_TIMEOUT] = current_app.config[setting]
+    if first:
+        event.listen(session, "after_begin", _limit_transaction)
+    if session.in_transaction():
+        _set_statement_timeout(session.connection(), session.info[STATEMENT_TIMEOUT])
 
-    @event.listens_for(session, "after_begin")
-    def _set_timeout(_session: Session, _transaction: Any, connection: Any) -> None:
-        connection.execute(
-            text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(seconds * 1000)}
-        )
+
+def _limit_transaction(session: Session, _transaction: Any, connection: Any) -> None:
+    if session.info[STATEMENT_TIMEOUT]:
+        _set_statement_timeout(connection, session.info[STATEMENT_TIMEOUT])
+
+
+def _set_statement_timeout(connection: Any, seconds: int) -> None:
+    connection.execute(
+        text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(seconds * 1000)}
+    )
+
+
+def ran_out_of_time(error: BaseException) -> bool:
+    """Whether a database error is a statement cancelled by its statement timeout."""
+    return isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled)
 
 
 def reads_only(view: V) -> V:
@@ -391,11 +441,33 @@ def insert_returning_ids(
     return ids
 
 
+def update_each(
+    session: Session, model: type[Base], row_ids: Iterable[Any], values: dict[str, Any]
+) -> None:
+    """Give these rows the same values in one executemany, past the ORM (loaded objects are
+    not refreshed). What an UPDATE of a sealed field must be: its value sealed to each row,
+    since an envelope opens only in the row it was sealed for."""
+    ids = list(row_ids)
+    if not ids:
+        return
+    key = row_key(model)
+    rows = _sealed_rows(session, model, [{key: row_id} | values for row_id in ids])
+    table = model.__table__
+    names = [name for name in rows[0] if name != key]
+    statement = (
+        table.update()
+        .where(table.c[key] == bindparam("row_key"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names})
+    )
+    parameters = [{"row_key": row[key]} | {f"new_{n}": row[n] for n in names} for row in rows]
+    session.execute(statement, parameters)
+
+
 def _sealed_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[dict]:
     """Rows of a model with sealed fields, their values sealed to their ids (drawn when the
     rows have none yet). The keys become column names: a sealed field's attribute
     (`number_sealed`) is mapped to the column of the field's name."""
-    if "id" not in rows[0]:
+    if row_key(model) not in rows[0]:
         ids = reserve_ids(session, model, len(rows))
         rows = [{"id": id_} | row for id_, row in zip(ids, rows, strict=True)]
     columns = {attr.key: attr.columns[0].name for attr in model.__mapper__.column_attrs}

@@ -6,7 +6,8 @@ row's table, column and id as associated data: an envelope copied into another r
 column, does not open. The key id beside each value lets keys rotate (`flask --app wsgi keys
 rotate`): the first key of ENCRYPTION_KEYS seals, every one of them opens.
 
-The id is part of the associated data, so a row needs its id before its values can be sealed:
+The id is part of the associated data, so a row needs its id before its values can be sealed
+(a table keyed by its person, risk_flags, binds its values to that key: `row_key`):
 new rows of a model with sealed fields are given their ids before the INSERT (one query per
 table and flush: the sequence's next values on PostgreSQL, the highest id and the ones after on
 SQLite, whose one writer holds the lock from the first statement of its transaction).
@@ -28,6 +29,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
@@ -273,9 +275,18 @@ class Codec(Generic[T]):
 
 TEXT: Codec[str] = Codec(str, str)
 JSON_VALUE: Codec[Any] = Codec(lambda value: orjson.dumps(value).decode(), orjson.loads)
+BYTES: Codec[bytes] = Codec(lambda value: base64.b64encode(value).decode(), base64.b64decode)
 
 # Every sealed field, by model: what flushes seal, `keys rotate` re-seals and the tests read raw.
 SEALED: dict[type, list[Sealed]] = {}
+
+
+@cache
+def row_key(model: type) -> str:
+    """The attribute a model's sealed values are bound to: its primary key, `id` but for a
+    table keyed by its person (a risk flag, rewritten under the same key every night)."""
+    [column] = model.__mapper__.primary_key
+    return column.key
 
 
 class Sealed(Generic[T]):
@@ -320,7 +331,7 @@ class Sealed(Generic[T]):
         if envelope is None:
             value = self.default()
         else:
-            opened = keyring().open(envelope, self.context(type(instance), instance.id))
+            opened = keyring().open(envelope, self.context(type(instance), _row_id(instance)))
             value = self.codec.decode(opened)
         instance.__dict__[self._cache] = (envelope, value)
         return value
@@ -329,15 +340,16 @@ class Sealed(Generic[T]):
         cached = instance.__dict__.get(self._cache)
         if cached is not None and cached[0] is not None and cached[1] == value:
             return
-        envelope = None if instance.id is None else self._seal(instance, value)
-        if instance.id is not None:
+        row_id = _row_id(instance)
+        envelope = None if row_id is None else self._seal(instance, value)
+        if row_id is not None:
             setattr(instance, self.column_attr, envelope)
         instance.__dict__[self._cache] = (envelope, value)
         if self.index_kind:
             setattr(instance, self.index_attr, INDEXES[self.index_kind](value))
 
     def _seal(self, instance: Any, value: T | None) -> Envelope | None:
-        return seal_value(self, type(instance), instance.id, value)
+        return seal_value(self, type(instance), _row_id(instance), value)
 
     def seal_new(self, instance: Any) -> None:
         """Seal the value of a row that has just been given its id."""
@@ -354,6 +366,10 @@ class Sealed(Generic[T]):
     __hash__ = object.__hash__
 
 
+def _row_id(instance: Any) -> Any:
+    return getattr(instance, row_key(type(instance)))
+
+
 def seal_value(sealed: Sealed, model: type, row_id: int, value: Any) -> Envelope | None:
     """The envelope of a value in its row; None (NULL) for an empty one: nothing to protect,
     and the retention job erases a text by setting it NULL."""
@@ -363,7 +379,7 @@ def seal_value(sealed: Sealed, model: type, row_id: int, value: Any) -> Envelope
 
 
 def is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str | dict | list) and not value)
+    return value is None or (isinstance(value, str | bytes | dict | list) and not value)
 
 
 def open_value(sealed: Sealed, model: type, row_id: int, envelope: str | None) -> Any:
@@ -391,10 +407,11 @@ def sealed_row(model: type, row: dict[str, Any]) -> dict[str, Any]:
     """A row for a bulk insert, its id drawn already: each sealed field's plaintext replaced by
     its envelope (and its index)."""
     row = dict(row)
+    row_id = row[row_key(model)]
     for sealed in SEALED.get(model, ()):
         if sealed.name in row:
             value = row.pop(sealed.name)
-            row[sealed.column_attr] = seal_value(sealed, model, row["id"], value)
+            row[sealed.column_attr] = seal_value(sealed, model, row_id, value)
             if sealed.index_kind:
                 row[sealed.index_attr] = INDEXES[sealed.index_kind](value)
     return row
@@ -423,11 +440,11 @@ def _seal_new_rows(session: Session, _context: Any, _instances: Any) -> None:
     new = [row for row in session.new if type(row) in SEALED]
     waiting: dict[type, list[Any]] = {}
     for row in new:
-        if row.id is None:
+        if _row_id(row) is None:
             waiting.setdefault(type(row), []).append(row)
     for model, rows in waiting.items():
         for row, row_id in zip(rows, reserve_ids(session, model, len(rows)), strict=True):
-            row.id = row_id
+            setattr(row, row_key(model), row_id)
     for row in new:
         for sealed in SEALED[type(row)]:
             sealed.seal_new(row)
@@ -508,15 +525,15 @@ def _walk_column(
     budget: int | None,
 ) -> int:
     table = model.__table__
-    column = table.c[sealed.column]
-    update = table.update().where(table.c.id == bindparam("row_id"))
+    column, key = table.c[sealed.column], table.c[row_key(model)]
+    update = table.update().where(key == bindparam("row_id"))
     after, done = 0, 0
     while budget is None or done < budget:
         size = batch_size if budget is None else min(batch_size, budget - done)
         rows = session.execute(
-            select(table.c.id, column)
-            .where(table.c.id > after, column.is_not(None), condition(column))
-            .order_by(table.c.id)
+            select(key, column)
+            .where(key > after, column.is_not(None), condition(column))
+            .order_by(key)
             .limit(size)
         ).all()
         if not rows:

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,11 +24,17 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
 from returnees.core.clock import as_of
-from returnees.core.db import unit_of_work
+from returnees.core.db import (
+    limit_statements,
+    postgres_connect_args,
+    ran_out_of_time,
+    unit_of_work,
+)
 from returnees.core.heap import settle_heap
 from returnees.core.wake import listen_for_wakes
 
 log = logging.getLogger(__name__)
+JOBS_EXTENSION = "returnees.periodic_jobs"
 
 
 @dataclass(frozen=True)
@@ -59,48 +66,57 @@ def drain(session: Session, batch: Callable[[Session], tuple[int, bool]]) -> int
             return done
 
 
-def periodic_jobs() -> list[PeriodicJob]:
-    from returnees.auth.jobs import JOBS as auth_jobs
-    from returnees.casework.jobs import JOBS as casework_jobs
-    from returnees.duplicates.jobs import JOBS as duplicate_jobs
-    from returnees.followups.jobs import JOBS as followup_jobs
-    from returnees.messaging.jobs import JOBS as messaging_jobs
-    from returnees.referrals.jobs import JOBS as referral_jobs
-    from returnees.rights.jobs import JOBS as rights_jobs
-    from returnees.risk.jobs import JOBS as risk_jobs
-    from returnees.tasks.jobs import JOBS as task_jobs
+def register_jobs(app: Flask, jobs: list[PeriodicJob]) -> None:
+    """Add a package's periodic jobs to the app's, as its blueprint is added: the worker runs
+    them in the order they were registered (the app factory registers the packages in order)."""
+    app.extensions.setdefault(JOBS_EXTENSION, []).extend(jobs)
 
-    # Replies are read first and check-ins queued before messages are sent, in one --once run.
-    return [
-        *auth_jobs,
-        *followup_jobs,
-        *task_jobs,
-        *referral_jobs,
-        *risk_jobs,
-        *casework_jobs,
-        *messaging_jobs,
-        *rights_jobs,
-        *duplicate_jobs,
-    ]
+
+def periodic_jobs(app: Flask | None = None) -> list[PeriodicJob]:
+    """The jobs registered with `app` (the current one when not given), in order."""
+    return list((app or current_app).extensions.get(JOBS_EXTENSION, []))
 
 
 def run_job(app: Flask, job: PeriodicJob) -> object:
-    """Run one job in its own app context and transaction."""
-    with app.app_context(), unit_of_work() as session:
-        result = job.run(session)
+    """Run one job in its own app context and transaction, each of its statements limited to
+    JOB_STATEMENT_TIMEOUT_SECONDS: a job stuck behind a lock or on a database that stopped
+    answering fails, is logged by its name and runs again at its next interval, instead of
+    holding its place (one instance at a time) for ever. What it committed before stays."""
+    try:
+        with app.app_context(), unit_of_work() as session:
+            limit_statements(session, "JOB_STATEMENT_TIMEOUT_SECONDS")
+            result = job.run(session)
+    except Exception as error:
+        _log_failure(app, job, error)
+        raise
     log.info("job %s done: %s", job.id, result)
     return result
 
 
+def _log_failure(app: Flask, job: PeriodicJob, error: Exception) -> None:
+    if ran_out_of_time(error):
+        log.error(
+            "job %s failed: a statement ran longer than JOB_STATEMENT_TIMEOUT_SECONDS (%s s) "
+            "and was cancelled; what it did since its last commit is rolled back",
+            job.id,
+            app.config["JOB_STATEMENT_TIMEOUT_SECONDS"],
+        )
+    else:
+        log.exception("job %s failed", job.id)
+
+
+def run_logged(app: Flask, job: PeriodicJob) -> None:
+    """Run a job from the scheduler or a wake: one that fails is logged (by run_job) and runs
+    again at its next interval."""
+    with suppress(Exception):
+        run_job(app, job)
+
+
 def run_urgent_jobs(app: Flask) -> None:
-    """Run the urgent jobs once, in order (read the replies, then send what they queued); one
-    that fails is logged and left to its periodic run."""
-    for job in periodic_jobs():
+    """Run the urgent jobs once, in order (read the replies, then send what they queued)."""
+    for job in periodic_jobs(app):
         if job.urgent:
-            try:
-                run_job(app, job)
-            except Exception:
-                log.exception("urgent run of %s failed", job.id)
+            run_logged(app, job)
 
 
 def wakes_on_notify(app: Flask) -> bool:
@@ -110,9 +126,9 @@ def wakes_on_notify(app: Flask) -> bool:
 
 
 def schedule_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
-    for job in periodic_jobs():
+    for job in periodic_jobs(app):
         scheduler.add_job(
-            run_job,
+            run_logged,
             "interval",
             seconds=job.seconds,
             args=[app, job],
@@ -148,9 +164,9 @@ def parse_now(value: str | None) -> datetime | None:
 def run_once(app: Flask, now: datetime | None) -> dict[str, object]:
     """Run every job once, as if it were `now` when given."""
     if now is None:
-        return {job.id: run_job(app, job) for job in periodic_jobs()}
+        return {job.id: run_job(app, job) for job in periodic_jobs(app)}
     with as_of(app, now):
-        return {job.id: run_job(app, job) for job in periodic_jobs()}
+        return {job.id: run_job(app, job) for job in periodic_jobs(app)}
 
 
 @click.command("worker")
@@ -169,10 +185,15 @@ def worker_command(once: bool, now_text: str | None) -> None:
             click.echo(f"{job_id}: {result}")
         return
     logging.basicConfig(level=logging.INFO)
-    click.echo(f"worker: {len(periodic_jobs())} periodic jobs; Ctrl+C to stop.")
+    click.echo(f"worker: {len(periodic_jobs(app))} periodic jobs; Ctrl+C to stop.")
     stop = threading.Event()
     if wakes_on_notify(app):
-        listen_for_wakes(app.config["DATABASE_URL"], lambda: run_urgent_jobs(app), stop)
+        listen_for_wakes(
+            app.config["DATABASE_URL"],
+            lambda: run_urgent_jobs(app),
+            stop,
+            postgres_connect_args(app.config),
+        )
         click.echo("worker: urgent work wakes it at once (LISTEN/NOTIFY).")
     try:
         schedule_jobs(app, BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"])).start()
@@ -190,12 +211,3 @@ def serve_command(host: str, port: int) -> None:
     if app.config["SCHEDULER_IN_PROCESS"]:
         start_in_process(app)
     run_simple(host, port, app, use_reloader=False, threaded=True)
-
-
-def main() -> None:
-    """Console script `returnees-worker`: the same as `flask --app wsgi worker`."""
-    from returnees import create_app
-
-    app = create_app()
-    with app.app_context():
-        worker_command.main(standalone_mode=True, prog_name="returnees-worker")

@@ -16,10 +16,13 @@ ENVIRONMENTS = ("development", "production", "test")
 INTEGER_SETTINGS = {
     "PROXY_FIX_HOPS",
     "MESSAGE_RETENTION_DAYS",
+    "MESSAGE_RETENTION_BATCH_SIZE",
     "FOLLOW_UP_GRACE_HOURS",
     "REPLY_WAIT_HOURS",
     "URGENT_ACK_MINUTES",
     "RECEPTION_SCOPE_DAYS",
+    "SURVEY_WAVE_WINDOW_DAYS",
+    "SURVEY_PREFILL_DAYS",
     "SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS",
     "CASE_RETENTION_YEARS",
@@ -29,9 +32,31 @@ INTEGER_SETTINGS = {
     "MERGE_UNDO_DAYS",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "WEB_STATEMENT_TIMEOUT_SECONDS",
+    "EXPORT_STATEMENT_TIMEOUT_SECONDS",
+    "BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS",
+    "JOB_STATEMENT_TIMEOUT_SECONDS",
+    "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS",
+    "DATABASE_KEEPALIVE_IDLE_SECONDS",
+    "DATABASE_KEEPALIVE_INTERVAL_SECONDS",
+    "DATABASE_KEEPALIVE_COUNT",
+    "DATABASE_TCP_USER_TIMEOUT_SECONDS",
+    "REPORT_SMALL_CELL",
+    "REPORT_REACHED_DAYS",
+    "REPORT_TREND_MONTHS",
+    "SEND_CONCURRENCY",
 }
-# Whole numbers that must be at least 1: a session that lasts 0 minutes signs nobody in.
-POSITIVE_SETTINGS = {"SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "DUPLICATE_BLOCK_LIMIT"}
+# Whole numbers that must be at least 1 (a session that lasts 0 minutes signs nobody in, a worker
+# with no send in flight sends nothing); the others must be at least 0 (a timeout of -1 second
+# is refused by PostgreSQL at every statement).
+POSITIVE_SETTINGS = {
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "REPORT_SMALL_CELL",
+    "REPORT_REACHED_DAYS",
+    "REPORT_TREND_MONTHS",
+    "SEND_CONCURRENCY",
+    "DUPLICATE_BLOCK_LIMIT",
+}
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY", "RATELIMIT_ENABLED"}
 # Flask-Limiter's notation: "600 per minute", several separated by ";".
 RATE_LIMIT_SETTINGS = (
@@ -102,8 +127,9 @@ def _coerce(app: Flask) -> None:
             raise SettingsError(
                 f"{key} must be a whole number, not {app.config[key]!r}."
             ) from error
-        if key in POSITIVE_SETTINGS and app.config[key] < 1:
-            raise SettingsError(f"{key} must be 1 or more, not {app.config[key]}.")
+        least = 1 if key in POSITIVE_SETTINGS else 0
+        if app.config[key] < least:
+            raise SettingsError(f"{key} must be {least} or more, not {app.config[key]}.")
     for key in RATE_LIMIT_SETTINGS:
         try:
             parse_many(app.config[key])

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import psycopg
 from sqlalchemy import text
@@ -28,22 +29,35 @@ def wake_worker(session: Session) -> None:
 
 
 def listen_for_wakes(
-    database_url: str, run_urgent_jobs: Callable[[], object], stop: threading.Event
+    database_url: str,
+    run_urgent_jobs: Callable[[], object],
+    stop: threading.Event,
+    connect_args: Mapping[str, Any] | None = None,
 ) -> threading.Thread:
     """A daemon thread that runs `run_urgent_jobs` each time work is announced, once for all
-    the announcements that came in while it last ran, until `stop` is set."""
+    the announcements that came in while it last ran, until `stop` is set. It connects with
+    `connect_args` (db.postgres_connect_args): its connection sits idle for hours, and without
+    keepalives a server gone under it would leave it listening to nothing for good."""
     url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
     thread = threading.Thread(
-        target=_listen, args=(url, run_urgent_jobs, stop), name="wake-listener", daemon=True
+        target=_listen,
+        args=(url, dict(connect_args or {}), run_urgent_jobs, stop),
+        name="wake-listener",
+        daemon=True,
     )
     thread.start()
     return thread
 
 
-def _listen(url: str, run_urgent_jobs: Callable[[], object], stop: threading.Event) -> None:
+def _listen(
+    url: str,
+    connect_args: dict[str, Any],
+    run_urgent_jobs: Callable[[], object],
+    stop: threading.Event,
+) -> None:
     while not stop.is_set():
         try:
-            with psycopg.connect(url, autocommit=True) as connection:
+            with psycopg.connect(url, autocommit=True, **connect_args) as connection:
                 connection.execute(f"LISTEN {CHANNEL}")
                 run_urgent_jobs()  # whatever was announced before this connection listened
                 while not stop.is_set():

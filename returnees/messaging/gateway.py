@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import queue
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -56,7 +59,14 @@ class Gateway(Protocol):
 
 
 class TwilioGateway:
-    """SMS and WhatsApp through the official twilio client (api_base_url: tests' fake Twilio)."""
+    """SMS and WhatsApp through the official twilio client (api_base_url: tests' fake Twilio).
+
+    Called from several threads at once, each call borrows a client no other call is using: the
+    twilio client keeps its last request and response on itself, its requests Session is not
+    documented as safe to share between threads, and its pool of https connections holds the
+    machine's CPUs + 4 (6 on two cores), past which connections are closed and opened again for
+    each send. A client goes back to the idle ones after its call, its connection open.
+    """
 
     def __init__(
         self,
@@ -69,12 +79,30 @@ class TwilioGateway:
         api_base_url: str = "",
         timeout: float = 10.0,
     ) -> None:
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
-        if api_base_url:
-            self.client.api.base_url = api_base_url.rstrip("/")
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.api_base_url, self.timeout = api_base_url.rstrip("/"), timeout
         self.messaging_service_sid = messaging_service_sid
         self.sms_from = sms_from
         self.whatsapp_from = whatsapp_from
+        self.idle: queue.SimpleQueue[Client] = queue.SimpleQueue()
+
+    @contextmanager
+    def client(self) -> Iterator[Client]:
+        """A client for this call alone, taken from the idle ones or made."""
+        try:
+            client = self.idle.get_nowait()
+        except queue.Empty:
+            client = Client(
+                self.account_sid,
+                self.auth_token,
+                http_client=TwilioHttpClient(timeout=self.timeout),
+            )
+            if self.api_base_url:
+                client.api.base_url = self.api_base_url
+        try:
+            yield client
+        finally:
+            self.idle.put(client)
 
     def _addresses(self, message: OutgoingMessage) -> dict[str, str]:
         if message.channel == "whatsapp":
@@ -93,12 +121,13 @@ class TwilioGateway:
             else {"body": message.body}
         )
         try:
-            sent = self.client.messages.create(
-                **self._addresses(message),
-                **content,
-                status_callback=message.status_callback,
-                validity_period=message.validity_seconds,
-            )
+            with self.client() as client:
+                sent = client.messages.create(
+                    **self._addresses(message),
+                    **content,
+                    status_callback=message.status_callback,
+                    validity_period=message.validity_seconds,
+                )
         except TwilioRestException as error:
             return _outcome_of_error(error)
         except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as error:
@@ -124,7 +153,8 @@ class TwilioGateway:
         # sent before (a reminder asks again) are told apart by their sids, which we hold.
         to = self._addresses(message)["to"]
         try:
-            recent = self.client.messages.list(to=to, limit=50)
+            with self.client() as client:
+                recent = client.messages.list(to=to, limit=50)
         except (TwilioRestException, requests.exceptions.RequestException):
             return SendOutcome(retry=True)
         for sent in recent:
@@ -134,7 +164,8 @@ class TwilioGateway:
 
     def fetch(self, sid: str) -> SendOutcome | None:
         try:
-            found = self.client.messages(sid).fetch()
+            with self.client() as client:
+                found = client.messages(sid).fetch()
         except TwilioRestException as error:
             return None if error.status == 404 else _outcome_of_error(error)
         return SendOutcome(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -625,36 +628,92 @@ def dispatch_messages(session: Session) -> int:
     """The periodic job: settle sends that may have gone out, then send what is due, batch
     after batch; how many were sent."""
     resolve_ambiguous_sends(session)
-    return drain(session, send_due_messages)
+    return send_due_messages(session)
 
 
-def send_due_messages(session: Session, limit: int | None = None) -> tuple[int, bool]:
-    """Claim a batch and commit; send each outside any transaction; record the outcomes.
-    Returns how many were sent and whether the batch was full (more may be due).
+def send_due_messages(session: Session, limit: int | None = None) -> int:
+    """Send what is due, batch after batch (SEND_BATCH_SIZE each), until nothing more is due
+    or the job's budget (JOB_BUDGET_SECONDS) is spent, as `drain` runs other jobs; how many
+    were sent.
 
-    Outcomes are written every OUTCOME_BATCH sends: a worker killed in between leaves those
-    messages under their lease, to be resolved by lookup, never resent blindly. A batch that
-    has taken half the lease (a slow provider) hands back what it has not sent yet, so that no
-    lease runs out on a message still waiting its turn here.
+    Each batch is claimed and committed, then sent outside any transaction with
+    SEND_CONCURRENCY sends in flight at once; the next batch is claimed while the last sends
+    of the one before are in flight, so that no send waits on a claim. Outcomes are recorded
+    every OUTCOME_BATCH answers, by this thread, while other sends are in flight: a worker
+    killed in between leaves the messages whose answers it has not recorded under their
+    lease, to be resolved by lookup, never resent blindly. A batch that has taken half the
+    lease (a slow provider) sends nothing more and hands back what it has not sent, so that
+    no lease runs out on a message still waiting its turn here.
     """
     limit = limit or current_app.config["SEND_BATCH_SIZE"]
-    claimed_at = time.monotonic()
-    claimed, taken = _claim(session, limit)
-    requests = {message.id: outgoing(message) for message in claimed}
-    ids = [message.id for message in claimed]
-    session.commit()
-    sent, outcomes = 0, []
-    for position, message_id in enumerate(ids):
-        if time.monotonic() - claimed_at > LEASE.total_seconds() / 2:
-            _record_outcomes(session, outcomes)
-            _hand_back(session, ids[position:])
-            session.commit()
-            return sent + _sent(outcomes), False
-        outcomes.append((message_id, send_safely(requests[message_id])))
-        if len(outcomes) == OUTCOME_BATCH or position == len(ids) - 1:
-            _record_outcomes(session, outcomes)
-            sent, outcomes = sent + _sent(outcomes), []
-    return sent, taken == limit
+    budget = float(current_app.config["JOB_BUDGET_SECONDS"])
+    most = current_app.config["SEND_CONCURRENCY"]
+    started = time.monotonic()
+    with ThreadPoolExecutor(most, thread_name_prefix="send") as pool:
+        sending = Sending(session, partial(pool.submit, send_safely, gateway()), most)
+        more = sending.claim(limit)
+        while True:
+            sending.hand_out()
+            if more and not sending.waiting and time.monotonic() - started < budget:
+                more = sending.claim(limit)
+            elif sending.in_flight:
+                sending.take_answers()
+            else:
+                break
+    sending.record()
+    sending.hand_back()
+    return sending.sent
+
+
+class Sending:
+    """One run of the send job: the batch it is handing out, the sends in flight (in other
+    threads: only the calls to the gateway run there, a session is not for sharing between
+    threads) and the answers not recorded yet."""
+
+    def __init__(
+        self,
+        session: Session,
+        submit: Callable[[OutgoingMessage], Future[SendOutcome]],
+        most: int,
+    ) -> None:
+        self.session, self.submit, self.most = session, submit, most
+        self.waiting: deque[tuple[int, OutgoingMessage]] = deque()
+        self.in_flight: dict[Future[SendOutcome], int] = {}
+        self.answers: list[tuple[int, SendOutcome]] = []
+        self.claimed_at, self.sent = 0.0, 0
+
+    def claim(self, limit: int) -> bool:
+        """Claim the next batch and commit; whether it was full (more may be due)."""
+        self.claimed_at = time.monotonic()
+        claimed, taken = _claim(self.session, limit)
+        self.waiting.extend((message.id, outgoing(message)) for message in claimed)
+        self.session.commit()
+        return taken == limit
+
+    def hand_out(self) -> None:
+        """Send the batch's next messages while there is room, unless half its lease is gone."""
+        while self.waiting and len(self.in_flight) < self.most and not self._slow():
+            message_id, request = self.waiting.popleft()
+            self.in_flight[self.submit(request)] = message_id
+
+    def _slow(self) -> bool:
+        return time.monotonic() - self.claimed_at > LEASE.total_seconds() / 2
+
+    def take_answers(self) -> None:
+        """Wait for an answer; record what has come once there are OUTCOME_BATCH."""
+        answered, _in_flight = wait(self.in_flight, return_when=FIRST_COMPLETED)
+        self.answers += [(self.in_flight.pop(future), future.result()) for future in answered]
+        if len(self.answers) >= OUTCOME_BATCH:
+            self.record()
+
+    def record(self) -> None:
+        _record_outcomes(self.session, self.answers)
+        self.sent, self.answers = self.sent + _sent(self.answers), []
+
+    def hand_back(self) -> None:
+        """What a slow batch never sent goes back to the queue."""
+        _hand_back(self.session, [message_id for message_id, _request in self.waiting])
+        self.session.commit()
 
 
 def _record_outcomes(session: Session, outcomes: list[tuple[int, SendOutcome]]) -> None:
@@ -735,10 +794,10 @@ def _hand_back(session: Session, ids: list[int], **values: object) -> None:
     )
 
 
-def send_safely(request: OutgoingMessage) -> SendOutcome:
+def send_safely(sender: Gateway, request: OutgoingMessage) -> SendOutcome:
     """The gateway's answer; anything unforeseen counts as a send that may have gone out."""
     try:
-        return gateway().send(request)
+        return sender.send(request)
     except Exception as error:
         return SendOutcome(error_message=f"{type(error).__name__}: {error}"[:500], ambiguous=True)
 
@@ -908,21 +967,39 @@ def _attach_messages_and_tasks(session: Session, number: str, returnee_id: int) 
 def apply_retention(session: Session) -> int:
     """Erase the text of messages older than the retention period, and of an inbound one the
     request Twilio sent with it; who, when, which template and what an answer meant stay on
-    the record. Returns how many messages were erased. (A sealed value erased is NULL.)"""
+    the record. Batch after batch (MESSAGE_RETENTION_BATCH_SIZE, each committed), so a first
+    run over years of messages finishes within the job's statement limit. Returns how many
+    messages were erased. (A sealed value erased is NULL.)"""
+    return drain(session, erase_old_message_texts)
+
+
+def erase_old_message_texts(session: Session) -> tuple[int, bool]:
+    """One batch of `apply_retention`: how many were erased, and whether more may wait."""
+    size = current_app.config["MESSAGE_RETENTION_BATCH_SIZE"]
     cutoff = utcnow() - timedelta(days=current_app.config["MESSAGE_RETENTION_DAYS"])
-    outbound = session.execute(
-        update(OutboundMessage)
+    outbound = session.scalars(
+        select(OutboundMessage.id)
         .where(OutboundMessage.created_at < cutoff, OutboundMessage.body_sealed.is_not(None))
-        .values({OutboundMessage.body_sealed: None, OutboundMessage.content_variables_sealed: None})
-        .execution_options(synchronize_session=False)
-    )
-    inbound = session.execute(
-        update(InboundMessage)
+        .limit(size)
+    ).all()
+    inbound = session.scalars(
+        select(InboundMessage.id)
         .where(
             InboundMessage.received_at < cutoff,
             InboundMessage.body_sealed.is_not(None) | InboundMessage.payload_sealed.is_not(None),
         )
+        .limit(size)
+    ).all()
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(outbound))
+        .values({OutboundMessage.body_sealed: None, OutboundMessage.content_variables_sealed: None})
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id.in_(inbound))
         .values({InboundMessage.body_sealed: None, InboundMessage.payload_sealed: None})
         .execution_options(synchronize_session=False)
     )
-    return (outbound.rowcount or 0) + (inbound.rowcount or 0)
+    return len(outbound) + len(inbound), size in (len(outbound), len(inbound))

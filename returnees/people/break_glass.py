@@ -91,7 +91,7 @@ def openings_in_country(session: Session, actor: Actor, limit: int = 50) -> list
     newest first."""
     actor.require_role(Role.SUPERVISOR)
     rows = session.execute(
-        select(BreakGlassGrant, Returnee, User.name, User.email, AccessReason.text)
+        select(BreakGlassGrant, Returnee, User.name, User.email, AccessReason)
         .join(Returnee, BreakGlassGrant.returnee_id == Returnee.id)
         .join(Centre, Returnee.centre_id == Centre.id)
         .join(User, BreakGlassGrant.user_id == User.id)
@@ -101,7 +101,8 @@ def openings_in_country(session: Session, actor: Actor, limit: int = 50) -> list
         .limit(limit)
     ).all()
     return [
-        Opening(grant, person, name or email, text) for grant, person, name, email, text in rows
+        Opening(grant, person, name or email, reason.text)
+        for grant, person, name, email, reason in rows
     ]
 
 

@@ -77,6 +77,8 @@ def normalise_document(kind: DocumentType | str, number: str) -> str:
     value = SEPARATORS.sub("", number or "").upper()
     if kind in (DocumentType.DPI, DocumentType.DNI):
         valid = value.isdigit() and len(value) == 13
+        if valid:
+            check_issued_number(kind, value)
     elif kind is DocumentType.DUI:
         valid = value.isdigit() and len(value) == 9
         if valid and dui_check_digit(value[:8]) != int(value[8]):
@@ -99,6 +101,57 @@ def dui_check_digit(first_eight: str) -> int:
         int(digit) * weight for digit, weight in zip(first_eight, range(9, 1, -1), strict=True)
     )
     return (10 - total % 10) % 10
+
+
+def cui_check_digit(first_eight: str) -> int | None:
+    """Guatemala's DPI/CUI verifier, its 9th digit: the first eight digits weighted 2 to 9,
+    summed, modulo 11. None for a remainder of 10: no CUI is issued with those eight digits."""
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_eight, range(2, 10), strict=True)
+    )
+    return None if total % 11 == 10 else total % 11
+
+
+def check_issued_number(kind: DocumentType, value: str) -> None:
+    """Refuse a DPI/CUI whose check digit or place of registration is wrong, and a DNI whose
+    place is: most mistyped documents stop here instead of reaching the registry."""
+    if kind is DocumentType.DNI:
+        if not _is_municipality("HN", value[:4]):
+            raise InvalidValue(
+                _(
+                    "A Honduran DNI begins with the department and municipality where the birth "
+                    "was registered: %(code)s is not one. Check the first four digits.",
+                    code=value[:4],
+                )
+            )
+        return
+    digit = cui_check_digit(value[:8])
+    if digit is None:
+        raise InvalidValue(
+            _("This DPI/CUI cannot be right: check its first eight digits against the document.")
+        )
+    if digit != int(value[8]):
+        raise InvalidValue(
+            _(
+                "This DPI/CUI's check digit is wrong: the 9th digit should be %(digit)s.",
+                digit=digit,
+            )
+        )
+    if not _is_municipality("GT", value[9:]):
+        raise InvalidValue(
+            _(
+                "A DPI/CUI ends with the department and municipality where the birth was "
+                "registered: %(code)s is not one. Check the last four digits.",
+                code=value[9:],
+            )
+        )
+
+
+def _is_municipality(country: str, code: str) -> bool:
+    # places imports this module: read the catalogue when first asked, not at import.
+    from returnees.places.catalogue import find_place
+
+    return find_place(f"{country}-{code}") is not None
 
 
 def format_document(kind: DocumentType | str, value: str) -> str:
@@ -231,3 +284,22 @@ def compare_names(given_a: str, family_a: str, given_b: str, family_b: str) -> N
     givens_b = name_tokens(given_b)
     given = any(tokens_match(token, other) for token in name_tokens(given_a) for other in givens_b)
     return NameComparison(given, matched)
+
+
+def match_keys(
+    given_names: str, family_names: str, birth_year: int | None, estimated: bool = False
+) -> list[str]:
+    """What finds a person among names alike without a birth date to go by: each of the first
+    two given names with each of the first two family names, and the two family names
+    together, as they sound, with the year of birth, `~` before it when estimated:
+    ['ernandes+lopes.1990', 'jose.ernandes.1990', 'jose.lopes.1990']. A typo in one name, two
+    family names swapped or one left out still leave a key in common."""
+    if birth_year is None:
+        return []
+    year = f"~{birth_year}" if estimated else str(birth_year)
+    given = [sound_key(token) for token in name_tokens(given_names)[:2]]
+    family = [sound_key(token) for token in name_tokens(family_names)[:2]]
+    keys = {f"{g}.{f}" for g in given for f in family}
+    if len(family) == 2:
+        keys.add("+".join(sorted(family)))
+    return sorted(f"{key}.{year}" for key in keys)

@@ -3,12 +3,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, event, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, event, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from returnees.centres.models import Centre, Country
 from returnees.core.db import Base, value_enum
 from returnees.core.encryption import INDEX_LENGTH, Sealed, SealedText
+from returnees.people import identity
 from returnees.people.identity import KEY_LENGTH, DocumentType, family_keys
 from returnees.places.catalogue import Place, find_place
 
@@ -43,13 +45,37 @@ LANGUAGES = {
 }
 
 
+MATCH_KEY = String(60)
+MATCH_KEYS = ARRAY(MATCH_KEY).with_variant(JSON(), "sqlite")
+
+
 class Returnee(Base):
     """One person, however many times they were returned."""
 
     __tablename__ = "returnees"
     __table_args__ = (
         Index("ix_returnees_document", "document_type", "document_number_index"),
-        Index("ix_returnees_birth_date", "birth_date"),
+        # Covering: the match compares the names of a day's people in the index alone.
+        Index(
+            "ix_returnees_birth_date",
+            "birth_date",
+            postgresql_include=["folded_name", "centre_id", "id"],
+        ),
+        # pg_trgm: names that look alike (the match) and parts of names (the search).
+        Index(
+            "ix_returnees_folded_name_trgm",
+            "folded_name",
+            postgresql_using="gin",
+            postgresql_ops={"folded_name": "gin_trgm_ops"},
+            info={"only_on": "postgresql"},
+        ),
+        # People alike by name and year of birth (the match's keys, people.identity).
+        Index(
+            "ix_returnees_match_keys",
+            "match_keys",
+            postgresql_using="gin",
+            info={"only_on": "postgresql"},
+        ),
         # The records merged into one: what deleting or checking a record's key reads.
         Index(
             "ix_returnees_merged_into",
@@ -64,8 +90,14 @@ class Returnee(Base):
     family_names: Mapped[str] = mapped_column(String(120))
     # Names without accents or case, for search: "jose hernandez perez".
     folded_name: Mapped[str] = mapped_column(String(250), default="")
+    # people.identity.match_keys, kept by every flush that changes the person (an array on
+    # PostgreSQL, where an index finds those sharing one, JSON on SQLite).
+    match_keys: Mapped[list[str]] = mapped_column(MATCH_KEYS, default=list)
     birth_date: Mapped[date | None] = mapped_column(Date)
     estimated_age: Mapped[int | None] = mapped_column(Integer)
+    # The day the estimated age was true (the arrival it was estimated at): years later the
+    # person is older, and the match compares ages on this day.
+    age_estimated_on: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[Sex] = mapped_column(value_enum(Sex, length=1))
     nationality: Mapped[Country] = mapped_column(value_enum(Country, length=2))
     document_type: Mapped[DocumentType | None] = mapped_column(value_enum(DocumentType, length=10))
@@ -116,6 +148,33 @@ class Returnee(Base):
 
     def age_on(self, day: date) -> int | None:
         return age_on(day, self.birth_date, self.estimated_age)
+
+    @property
+    def birth_year(self) -> int | None:
+        """The year of birth, known or as estimated."""
+        return birth_year(self.birth_date, self.estimated_age, self.age_estimated_on)
+
+
+def birth_year(
+    born: date | None, estimated_age: int | None, estimated_on: date | None
+) -> int | None:
+    if born is not None:
+        return born.year
+    if estimated_age is None or estimated_on is None:
+        return None
+    return estimated_on.year - estimated_age
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_match_keys(session: Session, _context: object, _instances: object) -> None:
+    """A person's match keys follow their names and age, however they were changed."""
+    for row in (*session.new, *session.dirty):
+        if isinstance(row, Returnee):
+            keys = identity.match_keys(
+                row.given_names, row.family_names, row.birth_year, row.birth_date is None
+            )
+            if row.match_keys != keys:
+                row.match_keys = keys
 
 
 @event.listens_for(Returnee, "before_insert")

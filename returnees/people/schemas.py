@@ -44,6 +44,7 @@ class ArrivalOutSchema(Schema):
     arrived_at = fields.DateTime()
     mode = fields.Function(lambda arrival: arrival.mode.value)
     deporting_country = fields.String()
+    return_type = fields.Function(lambda arrival: arrival.return_type.value)
     reference = fields.String()
     unaccompanied = fields.Boolean(attribute="is_unaccompanied")
     custody = fields.Nested(CustodyOutSchema, allow_none=True)

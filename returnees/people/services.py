@@ -1,11 +1,12 @@
-"""Find, show and change returnee records, and recognise people who came back before."""
+"""Find, show and change returnee records (people who came back are recognised by
+people.matching)."""
 
 from __future__ import annotations
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -17,15 +18,10 @@ from returnees.audit.services import record_event, record_list_shown, record_vie
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Centre, Country
-from returnees.core.db import among, get_required
-from returnees.core.encryption import (
-    document_index,
-    normalise_document,
-    one_digit_variants,
-    phone_index,
-)
+from returnees.core.db import get_required
+from returnees.core.encryption import document_index, phone_index
 from returnees.core.errors import OutOfScope
-from returnees.people.identity import InvalidValue, compare_names, fold, normalise_phone
+from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.models import Phone, Returnee
 from returnees.people.scope import grant_on, in_ordinary_scope, returnee_scope
 
@@ -33,175 +29,6 @@ PEOPLE_ROLES = (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR)
 # The spaces and dashes between groups of digits ("5555 1234", "2345 67890 0101"): a number
 # is searched whole.
 DIGIT_GROUPS = re.compile(r"(?<=\d)[\s-]+(?=\d)")
-MAX_CANDIDATES = 10
-# People sharing one birth date compared by name; placeholder dates (01/01) can have many.
-BIRTH_DATE_SCAN = 2000
-
-
-@dataclass(frozen=True)
-class IdentityProbe:
-    """What is known about someone at the desk, to look for an earlier record."""
-
-    given_names: str
-    family_names: str
-    birth_date: date | None = None
-    document_type: str | None = None
-    document_number: str | None = None
-    phones: tuple[str, ...] = ()
-    sex: str | None = None
-
-
-@dataclass
-class Candidate:
-    returnee: Returnee
-    reasons: list[str] = field(default_factory=list)
-
-
-def find_candidates(
-    session: Session, probe: IdentityProbe, country: Country | None = None
-) -> list[Candidate]:
-    """Earlier records that may be this person (see `find_candidates_for_many`)."""
-    return find_candidates_for_many(session, [probe], country)[0]
-
-
-def find_candidates_for_many(
-    session: Session, probes: list[IdentityProbe], country: Country | None = None
-) -> list[list[Candidate]]:
-    """For each probe, earlier records that may be the same person: the same document, the same
-    phone, or the same birth date, the same sex and a matching name; limited to records held in
-    `country` when given. Ranked by the strength of the evidence (document, then name and birth
-    date or a document one digit apart, then a phone alone).
-
-    Three indexed queries serve a whole passenger list, so the time grows with the list and
-    with the people who share a birth date, not with the registry. Documents are sealed: a
-    document typed with one wrong digit is found by looking up the blind index of each of its
-    one-digit variants (117 for a 13-digit DPI).
-    """
-    keys = [DocumentKeys.of(p) for p in probes]
-    documents = {index for key in keys for index in key.every()}
-    kinds = {p.document_type for p in probes if p.document_type and p.document_number}
-    numbers = {phone_index(number) for p in probes for number in p.phones}
-    dates = {p.birth_date for p in probes if p.birth_date}
-    identity = select(*IDENTITY_COLUMNS)
-    by_document = (
-        _group(
-            session,
-            identity.where(
-                Returnee.document_type.in_(kinds),
-                among(session, Returnee.document_number_index, documents),
-            ),
-            "document_number_index",
-            country,
-        )
-        if documents
-        else {}
-    )
-    by_date = (
-        _group(session, identity.where(Returnee.birth_date.in_(dates)), "birth_date", country)
-        if dates
-        else {}
-    )
-    by_phone = (
-        _group(
-            session,
-            select(Phone.number_index, *IDENTITY_COLUMNS)
-            .join(Returnee, Phone.returnee_id == Returnee.id)
-            .where(Phone.number_index.in_(numbers)),
-            "number_index",
-            country,
-        )
-        if numbers
-        else {}
-    )
-    reasons = [
-        _reasons_for(p, k, by_document, by_date, by_phone)
-        for p, k in zip(probes, keys, strict=True)
-    ]
-    wanted = {returnee_id for found in reasons for returnee_id in found}
-    records = {r.id: r for r in session.scalars(select(Returnee).where(Returnee.id.in_(wanted)))}
-    return [[Candidate(records[i], why) for i, why in found.items()] for found in reasons]
-
-
-# Only what matching compares: whole records are loaded for the few candidates alone.
-IDENTITY_COLUMNS = (
-    Returnee.id,
-    Returnee.given_names,
-    Returnee.family_names,
-    Returnee.sex,
-    Returnee.birth_date,
-    Returnee.document_type,
-    Returnee.document_number_index,
-)
-
-
-def _in_country(query, country: Country | None):
-    if country is None:
-        return query
-    return query.join(Centre, Returnee.centre_id == Centre.id).where(Centre.country == country)
-
-
-def _group(session: Session, query, key: str, country: Country | None) -> dict:
-    grouped: dict = {}
-    # No ORDER BY: with one, PostgreSQL may walk the primary key instead of the index.
-    for row in session.execute(_in_country(query, country).limit(BIRTH_DATE_SCAN * 50)):
-        grouped.setdefault(getattr(row, key), []).append(row)
-    return grouped
-
-
-@dataclass(frozen=True)
-class DocumentKeys:
-    """The blind index of a probe's document, and those of its one-digit variants."""
-
-    exact: str | None = None
-    variants: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, probe: IdentityProbe) -> DocumentKeys:
-        if not (probe.document_type and probe.document_number):
-            return cls()
-        number = normalise_document(probe.document_number)
-        variants = frozenset(map(document_index, one_digit_variants(number)))
-        return cls(document_index(number), variants)
-
-    def every(self) -> set[str]:
-        return {self.exact, *self.variants} - {None}
-
-
-def _reasons_for(
-    probe: IdentityProbe,
-    keys: DocumentKeys,
-    by_document: dict,
-    by_date: dict,
-    by_phone: dict,
-) -> dict[int, list[str]]:
-    """Candidate ids with the reasons each may be this person, strongest evidence first."""
-    found: dict[int, list[str]] = {}
-
-    def add(returnee_id: int, reason: str) -> None:
-        reasons = found.setdefault(returnee_id, [])
-        if reason not in reasons:
-            reasons.append(reason)
-
-    for row in by_document.get(keys.exact, []):
-        if row.document_type == probe.document_type:
-            add(row.id, "document")
-    for variant in keys.variants:
-        for row in by_document.get(variant, []):
-            if row.document_type == probe.document_type:
-                add(row.id, "document_one_digit")
-    for row in by_date.get(probe.birth_date, [])[:BIRTH_DATE_SCAN]:
-        if probe.sex and row.sex != probe.sex:
-            continue
-        if compare_names(
-            probe.given_names, probe.family_names, row.given_names, row.family_names
-        ).is_match:
-            add(row.id, "name_and_birth_date")
-    for number in probe.phones:
-        for row in by_phone.get(phone_index(number), []):
-            add(row.id, "phone")
-    strength = {"document": 3, "name_and_birth_date": 2, "document_one_digit": 2, "phone": 1}
-    ranked = sorted(found.items(), key=lambda item: -sum(strength[r] for r in item[1]))
-    return dict(ranked[:MAX_CANDIDATES])
 
 
 # A chain of merges is short (A into B, then B into C); a longer one is a loop, left alone.

@@ -53,6 +53,7 @@ def _arrival(body: dict) -> ArrivalEntry:
         body["mode"],
         body["deporting_country"],
         body["reference"],
+        body["return_type"],
     )
 
 

@@ -34,6 +34,11 @@ DOCUMENT_NAMES = {"DPI": "DPI", "DNI": "DNI", "DUI": "DUI", "PASSPORT": _("Passp
 OWNER_CHOICES = [("self", _("Own")), ("relative", _("A relative's")), ("shared", _("Shared"))]
 CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp"), ("none", _("Do not contact"))]
 MODE_CHOICES = [("flight", _("Flight")), ("bus", _("Bus")), ("land", _("On foot / land crossing"))]
+RETURN_TYPE_CHOICES = [
+    ("deported", _("Deported")),
+    ("assisted", _("Assisted return")),
+    ("voluntary", _("Voluntary return")),
+]
 DEPORTING_CHOICES = [
     ("US", _("United States")),
     ("MX", _("Mexico")),
@@ -76,12 +81,6 @@ RELATIONSHIP_CHOICES = [
     ("other_relative", _("Other relative")),
     ("other", _("Someone else")),
 ]
-MATCH_REASONS = {
-    "document": _("same document"),
-    "document_one_digit": _("a document one digit apart"),
-    "phone": _("same phone"),
-    "name_and_birth_date": _("same birth date and a similar name"),
-}
 YES_NO_UNKNOWN = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -121,6 +120,9 @@ class IntakeForm(Form):
     arrived_at = DayMonthYearTimeField(_("Arrived at (local time)"), validators=[Optional()])
     mode = SelectField(_("Travelled by"), choices=options(MODE_CHOICES))
     deporting_country = SelectField(_("Returned from"), choices=options(DEPORTING_CHOICES))
+    return_type = SelectField(
+        _("Type of return"), choices=options(RETURN_TYPE_CHOICES), default="deported"
+    )
     reference = StringField(_("Flight or bus"))
     passenger_id = HiddenField()
 

@@ -19,7 +19,7 @@ from returnees.people.identity import (
 )
 from returnees.people.models import LANGUAGES, Channel, PhoneOwner, Sex
 from returnees.places.catalogue import Place, read_place
-from returnees.reception.models import TravelMode
+from returnees.reception.models import ReturnType, TravelMode
 
 ADULT_AGE = 18
 OLDEST_AGE = 110
@@ -42,6 +42,7 @@ class ArrivalEntry:
     mode: str = TravelMode.FLIGHT.value
     deporting_country: str = "US"
     reference: str = ""
+    return_type: str = ReturnType.DEPORTED.value
 
 
 @dataclass
@@ -93,6 +94,7 @@ class CleanIntake:
     mode: TravelMode
     deporting_country: str
     reference: str
+    return_type: ReturnType
 
 
 class _Errors(dict[str, list[object]]):
@@ -126,6 +128,13 @@ def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatema
     mode = _choice(
         TravelMode, intake.arrival.mode, "arrival.mode", _("Choose flight, bus or land."), errors
     )
+    return_type = _choice(
+        ReturnType,
+        intake.arrival.return_type,
+        "arrival.return_type",
+        _("Choose deported, assisted or voluntary."),
+        errors,
+    )
     deporting = intake.arrival.deporting_country.strip().upper()
     if len(deporting) != 2 or not deporting.isalpha():
         errors.add(
@@ -151,6 +160,7 @@ def check_intake(intake: Intake, now: datetime, timezone: str = "America/Guatema
         mode=mode,
         deporting_country=deporting,
         reference=intake.arrival.reference.strip().upper(),
+        return_type=return_type,
     )
 
 

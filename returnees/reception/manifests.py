@@ -20,7 +20,7 @@ from returnees.core.clock import utcnow
 from returnees.core.db import get_required
 from returnees.core.encryption import keyring
 from returnees.core.errors import Conflict, Forbidden, InvalidInput
-from returnees.people.services import IdentityProbe, find_candidates_for_many
+from returnees.people.matching import IdentityProbe, find_candidates_for_many
 from returnees.reception.models import (
     ExpectedPassenger,
     Manifest,
@@ -223,7 +223,7 @@ def _look_for_earlier_records(
     probes, valid = [], []
     for passenger in passengers:
         cleaned, _problems = validate_passenger(passenger.values)
-        passenger.earlier_record_ids = []
+        passenger.earlier_record_ids, passenger.earlier_match_reasons = [], []
         if cleaned is not None:
             valid.append(passenger)
             probes.append(
@@ -235,12 +235,14 @@ def _look_for_earlier_records(
                     document_number=cleaned.document_number,
                     phones=(cleaned.phone,) if cleaned.phone else (),
                     sex=cleaned.sex,
+                    on=manifest.expected_on,
                 )
             )
     with session.no_autoflush:
         found = find_candidates_for_many(session, probes, country=manifest.centre.country)
     for passenger, candidates in zip(valid, found, strict=True):
         passenger.earlier_record_ids = [candidate.returnee.id for candidate in candidates]
+        passenger.earlier_match_reasons = candidates[0].reasons if candidates else []
 
 
 def keep_pending_upload(session: Session, actor: Actor, filename: str, content: bytes) -> str:
@@ -289,13 +291,7 @@ def discard_manifest(session: Session, actor: Actor, manifest_id: int) -> Manife
             _("People of this list are on the arrival checklist: the list cannot be discarded.")
         )
     record_event(
-        session,
-        actor,
-        AuditAction.DISCARD,
-        "manifest",
-        manifest.id,
-        reference=manifest.reference,
-        rows=len(manifest.passengers),
+        session, actor, AuditAction.DISCARD, "manifest", manifest.id, rows=len(manifest.passengers)
     )
     for row in manifest.passengers:
         session.delete(row)

@@ -8,9 +8,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
-    Text,
     UniqueConstraint,
     false,
 )
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from returnees.auth.models import User
 from returnees.centres.models import Centre
 from returnees.core.db import Base, value_enum
-from returnees.core.encryption import JSON_VALUE, Sealed, SealedText
+from returnees.core.encryption import BYTES, JSON_VALUE, Sealed, SealedText
 from returnees.people.models import Returnee
 
 
@@ -27,6 +25,14 @@ class TravelMode(enum.StrEnum):
     FLIGHT = "flight"
     BUS = "bus"
     LAND = "land"
+
+
+class ReturnType(enum.StrEnum):
+    """Whether the return was forced or chosen: outcomes differ with it (shared/outcomes.md)."""
+
+    DEPORTED = "deported"
+    ASSISTED = "assisted"
+    VOLUNTARY = "voluntary"
 
 
 class Household(Base):
@@ -70,7 +76,9 @@ class PendingUpload(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sealed (core.encryption): the file names everyone on a flight.
+    content = Sealed(BYTES, default=bytes)
+    content_sealed: Mapped[str | None] = mapped_column("content", SealedText)
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -103,8 +111,10 @@ class ExpectedPassenger(Base):
     problems_sealed: Mapped[str | None] = mapped_column("problems", SealedText)
     status: Mapped[PassengerStatus] = mapped_column(value_enum(PassengerStatus))
     is_unaccompanied: Mapped[bool] = mapped_column(default=False)
-    # Records of people who may be this passenger, found when the row was read or fixed.
+    # Records of people who may be this passenger, found when the row was read or fixed, the
+    # likeliest first, and why the likeliest may be (people.matching's reason codes).
     earlier_record_ids: Mapped[list] = mapped_column(JSON, default=list)
+    earlier_match_reasons: Mapped[list] = mapped_column(JSON, default=list)
     arrival_id: Mapped[int | None] = mapped_column(ForeignKey("arrivals.id"), unique=True)
 
     manifest: Mapped[Manifest] = relationship(back_populates="passengers")
@@ -124,6 +134,9 @@ class Arrival(Base):
     arrived_at: Mapped[datetime] = mapped_column(index=True)
     mode: Mapped[TravelMode] = mapped_column(value_enum(TravelMode))
     deporting_country: Mapped[str] = mapped_column(String(2))
+    return_type: Mapped[ReturnType] = mapped_column(
+        value_enum(ReturnType, length=10), default=ReturnType.DEPORTED, server_default="deported"
+    )
     reference: Mapped[str] = mapped_column(String(40), default="")
     manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
     is_unaccompanied: Mapped[bool] = mapped_column(default=False)
@@ -167,8 +180,10 @@ class Screening(Base):
         "trafficking_indicators", SealedText
     )
     school_status: Mapped[str] = mapped_column(String(20), default="")
-    occupation: Mapped[str] = mapped_column(String(120), default="")
-    skills: Mapped[str] = mapped_column(Text, default="")
+    occupation = Sealed()
+    occupation_sealed: Mapped[str | None] = mapped_column("occupation", SealedText)
+    skills = Sealed()
+    skills_sealed: Mapped[str | None] = mapped_column("skills", SealedText)
     notes = Sealed()
     notes_sealed: Mapped[str | None] = mapped_column("notes", SealedText)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

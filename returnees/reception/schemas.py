@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from returnees.core.bounds import MAX_ID, record_id
 from returnees.people.identity import DocumentType
 from returnees.people.models import Channel, PhoneOwner, Sex
-from returnees.reception.models import GuardianRelationship, TravelMode
+from returnees.reception.models import GuardianRelationship, ReturnType, TravelMode
 
 
 def _values(kind) -> list[str]:
@@ -37,6 +37,11 @@ class ArrivalSchema(Schema):
     mode = fields.String(load_default="flight", validate=validate.OneOf(_values(TravelMode)))
     deporting_country = fields.String(load_default="US", validate=validate.Length(equal=2))
     reference = fields.String(load_default="")
+    return_type = fields.String(
+        load_default=ReturnType.DEPORTED.value,
+        validate=validate.OneOf(_values(ReturnType)),
+        metadata={"description": "deported (forced), assisted (a programme), voluntary"},
+    )
 
 
 class MatchField(fields.Field):
@@ -131,6 +136,7 @@ class PassengerRowSchema(Schema):
     values = fields.Dict()
     problems = fields.Dict()
     earlier_record_ids = fields.List(fields.Integer())
+    earlier_match_reasons = fields.List(fields.String())
 
 
 class ManifestResultSchema(Schema):

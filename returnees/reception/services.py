@@ -28,16 +28,10 @@ from returnees.core.events import (
 )
 from returnees.messaging.services import record_consent
 from returnees.people.identity import InvalidValue, fold, normalise_phone
+from returnees.people.matching import Candidate, IdentityProbe, find_candidates
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.people.scope import covers_returnee, returnee_scope
-from returnees.people.services import (
-    PEOPLE_ROLES,
-    Candidate,
-    IdentityProbe,
-    find_candidates,
-    kept_record,
-    require_returnee,
-)
+from returnees.people.services import PEOPLE_ROLES, kept_record, require_returnee
 from returnees.reception.intake import CleanIntake, Intake, check_intake
 from returnees.reception.models import (
     PARENTAL,
@@ -120,7 +114,7 @@ def register_arrival(
             returnee = _new_returnee(session, clean, centre, now)
             record_event(session, actor, AuditAction.CREATE, "returnee", returnee.id)
         else:
-            returnee = _current_record(session, _chosen_candidate(candidates, match))
+            returnee = _chosen_candidate(candidates, _current_choice(session, match))
             _update_known_returnee(session, actor, returnee, clean, centre, now)
     return _record_arrival(session, actor, returnee, clean, centre, intake.passenger_id, now)
 
@@ -146,10 +140,11 @@ def _chosen_candidate(candidates: list[Candidate], match: int | str) -> Returnee
     return chosen
 
 
-def _current_record(session: Session, returnee: Returnee) -> Returnee:
-    """A record merged into another since it was found stands for the one it was merged into."""
-    kept = kept_record(session, returnee.id) if returnee.merged_into_id else None
-    return session.get(Returnee, kept) if kept else returnee
+def _current_choice(session: Session, match: int | str) -> int | str:
+    """A record merged into another since the desk was shown it stands for the one it was
+    merged into (the one the desk is offered now)."""
+    kept = kept_record(session, int(match)) if str(match).isdigit() else None
+    return kept or match
 
 
 def _record_arrival(
@@ -248,12 +243,15 @@ def probe_for(clean: CleanIntake) -> IdentityProbe:
         document_number=clean.document_number,
         phones=tuple(phone.number for phone in clean.phones),
         sex=clean.sex.value,
+        estimated_age=clean.estimated_age,
+        on=clean.arrived_at.date(),
     )
 
 
 def _new_returnee(session: Session, clean: CleanIntake, centre: Centre, now: datetime) -> Returnee:
     returnee = Returnee(
         **{name: getattr(clean, name) for name in IDENTITY_FIELDS},
+        age_estimated_on=clean.arrived_at.date() if clean.estimated_age is not None else None,
         folded_name=fold(f"{clean.given_names} {clean.family_names}"),
         nationality=clean.nationality,
         centre_id=centre.id,
@@ -365,6 +363,7 @@ def _add_arrival(
         arrived_at=clean.arrived_at,
         mode=clean.mode,
         deporting_country=clean.deporting_country,
+        return_type=clean.return_type,
         reference=clean.reference,
         is_unaccompanied=clean.is_unaccompanied,
         registered_by_id=actor.user_id,
@@ -822,6 +821,8 @@ def update_returnee(
     now = utcnow()
     clean = check_intake(intake_for(returnee, **changes), now, returnee.centre.timezone)
     moved = clean.home_code != returnee.home_code
+    if clean.estimated_age != returnee.estimated_age:
+        returnee.age_estimated_on = now.date() if clean.estimated_age is not None else None
     for name in IDENTITY_FIELDS:
         setattr(returnee, name, getattr(clean, name))
     returnee.folded_name = fold(f"{clean.given_names} {clean.family_names}")

@@ -76,6 +76,7 @@ INTAKE_ALIASES = {
     "arrival.arrived_at": "arrived_at",
     "arrival.mode": "mode",
     "arrival.deporting_country": "deporting_country",
+    "arrival.return_type": "return_type",
     "home": "home_text",
 }
 
@@ -113,6 +114,7 @@ def intake_from_form(form: IntakeForm) -> Intake:
             form.mode.data or "",
             form.deporting_country.data or "",
             form.reference.data or "",
+            form.return_type.data or "",
         ),
         passenger_id=int(form.passenger_id.data)
         if (form.passenger_id.data or "").isdigit()

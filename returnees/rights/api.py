@@ -5,7 +5,7 @@ from flask import Response, jsonify
 from returnees.api import bp, load_body
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
-from returnees.core.db import get_session
+from returnees.core.db import get_session, statement_timeout
 from returnees.rights.export import as_json, export_person
 from returnees.rights.schemas import ErasureRequestSchema, ErasureSchema
 from returnees.rights.services import approve_erasure, refuse_erasure, request_erasure
@@ -13,6 +13,7 @@ from returnees.rights.services import approve_erasure, refuse_erasure, request_e
 
 @bp.get("/returnees/<int:returnee_id>/export")
 @requires_role(Role.SUPERVISOR)
+@statement_timeout("EXPORT_STATEMENT_TIMEOUT_SECONDS")
 def returnee_export(returnee_id: int) -> Response:
     """Everything held about one person; the export is written to the audit trail."""
     return jsonify(as_json(export_person(get_session(), current_actor(), returnee_id)))

@@ -25,6 +25,7 @@ from returnees.reception.models import Arrival
 from returnees.referrals.models import Referral, ReferralChange
 from returnees.rights.models import Erasure
 from returnees.risk.models import RiskFlag, RiskLevelChange
+from returnees.surveys.models import SurveyWave
 from returnees.tasks.models import Task
 
 Section = list[dict[str, Any]]
@@ -67,6 +68,7 @@ def gather(session: Session, person: Returnee) -> dict[str, Any]:
         "messages": _messages(session, person.id),
         "referrals": _referrals(session, person.id),
         "risk": _risk(session, person.id),
+        "survey_waves": _survey_waves(session, person.id),
     }
 
 
@@ -190,6 +192,7 @@ def _arrival(session: Session, arrival: Arrival) -> dict[str, Any]:
         "arrived_at",
         "mode",
         "deporting_country",
+        "return_type",
         "reference",
         "is_unaccompanied",
         "household_id",
@@ -307,6 +310,34 @@ def _readings(session: Session, returnee_id: int) -> Section:
     return [
         _columns(r, "indicator", "value", "observed_at")
         for r in _all(session, query.order_by(IndicatorReading.observed_at, IndicatorReading.id))
+    ]
+
+
+def _survey_waves(session: Session, returnee_id: int) -> Section:
+    """Each survey wave with its scores and every answer as given (declined, don't know)."""
+    query = select(SurveyWave).where(SurveyWave.returnee_id == returnee_id)
+    return [
+        _columns(
+            w,
+            "id",
+            "day",
+            "status",
+            "created_at",
+            "completed_at",
+            "economic_score",
+            "social_score",
+            "psychosocial_score",
+            "composite_score",
+        )
+        | {
+            "survey_version": w.instrument.version,
+            "survey_answers": [
+                {"question": a.item.question_es}
+                | _columns(a, "value", "score", "source", "answered_at")
+                for a in sorted(w.answers, key=lambda a: a.item.position)
+            ],
+        }
+        for w in _all(session, query.order_by(SurveyWave.created_at, SurveyWave.id))
     ]
 
 

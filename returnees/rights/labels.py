@@ -19,6 +19,7 @@ SECTION_LABELS = {
     "messages": _("Messages"),
     "referrals": _("Referrals"),
     "risk": _("Risk of leaving again"),
+    "survey_waves": _("Reintegration surveys"),
 }
 
 FIELD_LABELS = {
@@ -57,6 +58,7 @@ FIELD_LABELS = {
     "arrived_at": _("Arrived"),
     "mode": _("Travel"),
     "deporting_country": _("Returned from"),
+    "return_type": _("Type of return"),
     "reference": _("Flight or bus"),
     "is_unaccompanied": _("Travelling alone"),
     "household_id": _("Household"),
@@ -113,6 +115,14 @@ FIELD_LABELS = {
     "indicator": _("Indicator"),
     "value": _("Value"),
     "observed_at": _("Observed"),
+    "day": _("Day after the arrival"),
+    "economic_score": _("Economic dimension"),
+    "social_score": _("Social dimension"),
+    "psychosocial_score": _("Psychosocial dimension"),
+    "composite_score": _("Composite"),
+    "survey_version": _("Survey version"),
+    "survey_answers": _("Answers"),
+    "question": _("Question"),
     "direction": _("Direction"),
     "body": _("Text"),
     "service": _("Service"),

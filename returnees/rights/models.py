@@ -3,11 +3,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returnees.auth.models import User
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import Sealed, SealedText
 from returnees.people.models import Returnee
 
 
@@ -30,7 +31,9 @@ class Erasure(Base):
         value_enum(ErasureStatus), default=ErasureStatus.PENDING, index=True
     )
     # Why the person is to be erased, in staff's words; empty for the retention job's.
-    reason: Mapped[str] = mapped_column(Text, default="")
+    # Sealed (core.encryption). Kept when the person is erased: it is why they were.
+    reason = Sealed()
+    reason_sealed: Mapped[str | None] = mapped_column("reason", SealedText)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

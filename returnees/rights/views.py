@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from returnees.audit.targets import Target, names_in_audit, number_ids
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
-from returnees.core.db import get_session
+from returnees.core.db import get_session, statement_timeout
 from returnees.core.errors import DomainError
 from returnees.core.web import safe_next
 from returnees.people.models import Returnee
@@ -35,6 +35,7 @@ bp = Blueprint("rights", __name__)
 
 @bp.get("/returnees/<int:returnee_id>/export")
 @requires_role(Role.SUPERVISOR)
+@statement_timeout("EXPORT_STATEMENT_TIMEOUT_SECONDS")
 def export(returnee_id: int) -> str:
     """Everything held about one person, as a page to read or print."""
     held = export_person(get_session(), current_actor(), returnee_id)
@@ -75,6 +76,7 @@ def kind_of(value: Any) -> str:
 
 @bp.get("/returnees/<int:returnee_id>/export.json")
 @requires_role(Role.SUPERVISOR)
+@statement_timeout("EXPORT_STATEMENT_TIMEOUT_SECONDS")
 def export_json(returnee_id: int) -> Response:
     """Everything held about one person, as a JSON file to download."""
     held = export_person(get_session(), current_actor(), returnee_id)

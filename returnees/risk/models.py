@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.core.db import Base, value_enum
+from returnees.core.encryption import JSON_VALUE, Sealed, SealedText
 
 
 class RiskLevel(enum.StrEnum):
@@ -50,7 +51,9 @@ class RiskFlag(Base):
     # level never goes below it.
     set_level: Mapped[RiskLevel | None] = mapped_column(value_enum(RiskLevel))
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    set_reason: Mapped[str] = mapped_column(Text, default="")
+    # Sealed (core.encryption), bound to the person's id: the flag is rewritten under it.
+    set_reason = Sealed()
+    set_reason_sealed: Mapped[str | None] = mapped_column("set_reason", SealedText)
     # Not indexed: the nightly run stamps every unchanged flag with it, and without an index
     # on it PostgreSQL can do that in place (a HOT update); the run walks the flags by person.
     computed_at: Mapped[datetime]
@@ -66,7 +69,9 @@ class RiskLevelChange(Base):
     from_level: Mapped[RiskLevel | None] = mapped_column(value_enum(RiskLevel))
     to_level: Mapped[RiskLevel] = mapped_column(value_enum(RiskLevel))
     score: Mapped[int] = mapped_column(Integer)
-    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # Sealed (core.encryption): a level set by staff is among them with its reason, in words.
+    reasons = Sealed(JSON_VALUE, default=list)
+    reasons_sealed: Mapped[str | None] = mapped_column("reasons", SealedText)
     rules_version: Mapped[int] = mapped_column(Integer)
     # "recompute", "nightly", or the member of staff who set the level.
     changed_by: Mapped[str] = mapped_column(String(254))

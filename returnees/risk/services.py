@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -20,6 +21,7 @@ from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _
 from sqlalchemy import (
     DateTime,
+    Row,
     Text,
     and_,
     case,
@@ -39,7 +41,8 @@ from returnees.audit.services import record_event
 from returnees.auth.access import CASEWORK_ROLES, Actor
 from returnees.auth.models import Role, User
 from returnees.core.clock import utcnow
-from returnees.core.db import among, bulk_insert, json_text
+from returnees.core.db import among, bulk_insert, json_text, update_each
+from returnees.core.encryption import open_value
 from returnees.core.errors import Conflict, InvalidInput
 from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
 from returnees.people.models import Returnee, age_on
@@ -414,9 +417,23 @@ def _scoring(session: Session, versions: dict[int, RiskRules], changed_by: str) 
     )
 
 
+class _StoredFlag(NamedTuple):
+    """A stored flag as `_flags` reads it, its set level's reason opened."""
+
+    returnee_id: int
+    score: int
+    level: RiskLevel
+    reasons: object
+    rules_version: int
+    set_level: RiskLevel | None
+    set_by_id: int | None
+    set_reason: str
+
+
 def _flags(session: Session, ids: list[int], scoring: _Scoring) -> dict:
     """The stored flags of a batch: (returnee_id, score, level, reasons, rules_version,
-    set_level, set_by_id, set_reason), the reasons as `scoring.stored` gives them."""
+    set_level, set_by_id, set_reason), the reasons as `scoring.stored` gives them, the set
+    reason opened (None when there is none: most flags, which are not opened one by one)."""
     reasons = RiskFlag.reasons
     if scoring.stored is json_text:
         reasons = cast(RiskFlag.reasons, Text).label("reasons")
@@ -428,9 +445,16 @@ def _flags(session: Session, ids: list[int], scoring: _Scoring) -> dict:
         RiskFlag.rules_version,
         RiskFlag.set_level,
         RiskFlag.set_by_id,
-        RiskFlag.set_reason,
+        RiskFlag.set_reason_sealed.label("set_reason"),
     ).where(among(session, RiskFlag.returnee_id, ids))
-    return {row.returnee_id: row for row in _rows(session, query)}
+    return {row.returnee_id: _opened(row) for row in _rows(session, query)}
+
+
+def _opened(row: Row) -> Row | _StoredFlag:
+    if row.set_reason is None:
+        return row
+    reason = open_value(RiskFlag.set_reason, RiskFlag, row.returnee_id, row.set_reason)
+    return _StoredFlag(*tuple(row)[:-1], reason)
 
 
 def assess(session: Session, returnee_ids: Iterable[int], changed_by: str = RECOMPUTE) -> int:
@@ -525,7 +549,7 @@ def _set_level_reason(held: tuple, setting: LevelSetting | None) -> dict:
     """A set level among the reasons of the change it made; `by` is filled in by e-mail."""
     level, user_id, reason = held
     by = setting.by if setting else ""
-    evidence = {"level": level.value, "reason": reason, "by_id": user_id, "by": by}
+    evidence = {"level": level.value, "reason": reason or "", "by_id": user_id, "by": by}
     return {"rule": SET_LEVEL, "points": 0, "evidence": evidence}
 
 
@@ -650,12 +674,8 @@ def _close_high_risk_tasks(session: Session, returnee_ids: list[int], now: datet
     task_ids = set(_open_high_risk_tasks_of(session, returnee_ids).values())
     if not task_ids:
         return
-    session.execute(
-        update(Task)
-        .where(among(session, Task.id, task_ids))
-        .values(status=TaskStatus.DONE, closed_at=now, close_note="risk no longer high")
-        .execution_options(synchronize_session=False)
-    )
+    done = {"status": TaskStatus.DONE, "closed_at": now, "close_note": "risk no longer high"}
+    update_each(session, Task, task_ids, done)
     _forget(session, Task, task_ids)
 
 

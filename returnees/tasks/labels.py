@@ -11,6 +11,7 @@ TASK_LABELS = {
     "high_risk": _("High risk of leaving again"),
     "referral_follow_up": _("Follow up a referral"),
     "approve_closing": _("Approve closing a child's case"),
+    "survey": _("Reintegration survey by phone"),
 }
 
 RISK_LABELS = {"low": _("low"), "medium": _("medium"), "high": _("high")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.centres.models import Country
@@ -20,6 +20,7 @@ class TaskKind(enum.StrEnum):
     HIGH_RISK = "high_risk"
     REFERRAL_FOLLOW_UP = "referral_follow_up"
     APPROVE_CLOSING = "approve_closing"
+    SURVEY = "survey"
 
 
 class TaskStatus(enum.StrEnum):
@@ -66,7 +67,9 @@ class Task(Base):
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    close_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Sealed: a note may say what the person said or where they are.
+    close_note = Sealed()
+    close_note_sealed: Mapped[str | None] = mapped_column("close_note", SealedText)
     # The number a danger signal came from: where the sender's acknowledgement goes.
     phone = Sealed(index="phone")
     phone_sealed: Mapped[str | None] = mapped_column("phone", SealedText)

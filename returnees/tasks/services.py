@@ -23,6 +23,7 @@ DUE_AFTER = {
     TaskKind.HIGH_RISK: timedelta(days=1),
     TaskKind.REFERRAL_FOLLOW_UP: timedelta(days=2),
     TaskKind.APPROVE_CLOSING: timedelta(days=2),
+    TaskKind.SURVEY: timedelta(days=7),
 }
 
 
@@ -60,6 +61,13 @@ def open_task(
     session.add(task)
     session.flush()
     return task
+
+
+def mark_done(task: Task, user_id: int | None, note: str = "") -> None:
+    """Close an open task as done by this user (the work it asked for was done elsewhere)."""
+    if task.status is TaskStatus.OPEN:
+        task.status, task.closed_at, task.closed_by_id = TaskStatus.DONE, utcnow(), user_id
+        task.close_note = note[:2000]
 
 
 def open_tasks_of(session: Session, returnee_id: int) -> list[Task]:

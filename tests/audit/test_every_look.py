@@ -19,6 +19,8 @@ from returnees.messaging.models import InboundMessage, MessageTemplate
 from returnees.reception.manifests import ManifestEntry, upload_passenger_list
 from returnees.referrals.models import PartnerOrganisation
 from returnees.referrals.services import make_referral
+from returnees.surveys.instrument import active_instrument
+from returnees.surveys.models import SurveyWave
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task
 from tests.auth.test_access_matrix import MATRIX, PUBLIC, SIGNED
@@ -78,6 +80,15 @@ def world(app, demo, register, make_user, in_app, clock):
             has_consent=True,
         )
         template_id = session.scalar(select(MessageTemplate.id).limit(1))
+        wave = SurveyWave(
+            returnee_id=adult.returnee_id,
+            arrival_id=adult.id,
+            day=30,
+            instrument_id=active_instrument(session).id,
+            created_at=clock.at,
+        )
+        session.add(wave)
+        session.flush()
     post_signed(app, message(sid="SM1", sender="+50244445555", body="Soy Nuevo, otro número"))
     with in_app() as session:
         inbound = session.scalar(select(InboundMessage.id))
@@ -98,6 +109,9 @@ def world(app, demo, register, make_user, in_app, clock):
             "<profile>": "adult",
             "<int:pair_id>": pair,
             "<int:merge_id>": merge,
+            "<int:wave_id>": wave.id,
+            "<int:version>": 1,
+            "<what>": "arrivals",
         },
         # What shows that a page showed someone, and how an entry names them.
         "people": {"Rosa Amalia": adult.returnee_id, "Mateo Andrés": child.returnee_id},

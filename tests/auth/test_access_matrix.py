@@ -19,9 +19,11 @@ from tests.casework.routes import ROUTES as CASEWORK_ROUTES
 from tests.conftest import csrf_token
 from tests.duplicates.routes import ROUTES as DUPLICATE_ROUTES
 from tests.referrals.routes import ROUTES as REFERRAL_ROUTES
+from tests.reports.routes import ROUTES as REPORT_ROUTES
 from tests.rights.routes import ROUTES as RIGHTS_ROUTES
 from tests.risk.routes import ROUTES as RISK_ROUTES
 from tests.roles import ADMIN, CASEWORK, DESK, EVERY, OVERSIGHT, PEOPLE, SUPERVISOR
+from tests.surveys.routes import ROUTES as SURVEY_ROUTES
 
 PUBLIC = "public"
 SIGNED = "signed by Twilio"  # no session or token: tests/messaging/test_webhooks.py checks them
@@ -115,6 +117,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     **RISK_ROUTES,
     **RIGHTS_ROUTES,
     **DUPLICATE_ROUTES,
+    **SURVEY_ROUTES,
+    **REPORT_ROUTES,
 }
 
 GUARDED = [(m, r) for (m, r), allowed in MATRIX.items() if allowed not in (PUBLIC, SIGNED)]

@@ -68,3 +68,21 @@ def test_attempts_while_locked_do_not_extend_the_lock(app, make_user, clock):
     assert sign_in(client, user.email, "still wrong").status_code == 429
     clock.advance(minutes=5)
     assert sign_in(client, user.email, PASSWORD).status_code == 302
+
+
+def test_attempts_keep_no_typed_email_and_still_lock_an_address_typed_differently(
+    app, make_user, in_app
+):
+    from sqlalchemy import text
+
+    user = make_user()
+    client = app.test_client()
+    fail_times(client, "Stranger.Typed@Example.org", 2)
+    fail_times(client, user.email.upper(), 5, address="10.0.0.7")
+    with in_app() as session:
+        rows = session.execute(text("SELECT * FROM sign_in_attempts")).all()
+    stored = " ".join(str(value) for row in rows for value in row).lower()
+    assert len(rows) == 7
+    assert "stranger" not in stored and "example.org" not in stored
+    assert user.email.split("@")[0].lower() not in stored
+    assert sign_in(app.test_client(), user.email, PASSWORD, "10.0.0.8").status_code == 429

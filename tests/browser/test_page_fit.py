@@ -26,6 +26,8 @@ from returnees.reception.manifests import ManifestEntry, upload_passenger_list
 from returnees.reception.services import HandoverEntry, hand_over_child, register_arrival
 from returnees.referrals.models import PartnerOrganisation
 from returnees.referrals.services import make_referral
+from returnees.surveys.instrument import active_instrument
+from returnees.surveys.models import SurveyWave
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task
 from tests.auth.test_access_matrix import MATRIX, PUBLIC, SIGNED
@@ -108,6 +110,15 @@ def fit_world(live_app) -> FitWorld:
             has_consent=True,
         )
         pair, merge = _registered_twice(session, actor, Actor.for_user(supervisor), adult)
+        wave = SurveyWave(
+            returnee_id=adult.returnee_id,
+            arrival_id=adult.id,
+            day=30,
+            instrument_id=active_instrument(session).id,
+            created_at=datetime.now(UTC),
+        )
+        session.add(wave)
+        session.flush()
         return FitWorld(
             {
                 "<code>": "GT-AURORA",
@@ -121,6 +132,8 @@ def fit_world(live_app) -> FitWorld:
                 "<profile>": "adult",
                 "<int:pair_id>": pair,
                 "<int:merge_id>": merge,
+                "<int:wave_id>": wave.id,
+                "<int:version>": 1,
             }
         )
 

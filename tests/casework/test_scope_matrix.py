@@ -36,24 +36,27 @@ def test_the_routes_about_a_person_are_all_checked():
         "/api/v1/returnees/<int:returnee_id>/export",
         "/api/v1/returnees/<int:returnee_id>/referrals",
         "/api/v1/returnees/<int:returnee_id>/risk",
+        "/api/v1/returnees/<int:returnee_id>/surveys",
         "/returnees/<int:returnee_id>",
         "/returnees/<int:returnee_id>/audit",
         "/returnees/<int:returnee_id>/export",
         "/returnees/<int:returnee_id>/export.json",
         "/returnees/<int:returnee_id>/referrals/new",
+        "/returnees/<int:returnee_id>/surveys/<int:wave_id>",
     ]
 
 
 @pytest.mark.parametrize("who", list(REACHES))
 def test_each_route_about_a_person_follows_the_one_rule(
-    who, offices, went_home, make_user, sign_in_as, token_for, app
+    who, offices, went_home, make_user, sign_in_as, token_for, app, in_app
 ):
     centre, role, reaches = REACHES[who]
-    person = went_home("GT-1201").returnee_id
+    arrival = went_home("GT-1201")
+    person, wave = arrival.returnee_id, survey_wave(in_app, arrival)
     user = make_user(role, centre)
     web, headers = sign_in_as(user), token_for(user)
     for rule in PERSON_ROUTES:
-        path = rule.replace("<int:returnee_id>", str(person))
+        path = rule.replace("<int:returnee_id>", str(person)).replace("<int:wave_id>", str(wave))
         if role not in MATRIX[("GET", rule)]:
             continue  # the role rule, checked by the access matrix
         if rule.startswith("/api/"):
@@ -68,6 +71,25 @@ def test_each_route_about_a_person_follows_the_one_rule(
     listed = app.test_client().get("/api/v1/returnees?q=marta", headers=headers).get_json()
     assert ("Marta López" in found) is reaches, f"{who}: search"
     assert ([p["id"] for p in listed] == [person]) is reaches, f"{who}: API search"
+
+
+def survey_wave(in_app, arrival) -> int:
+    """A survey wave of the person's arrival, as the wave job opens it."""
+    from returnees.core.clock import utcnow
+    from returnees.surveys.instrument import active_instrument
+    from returnees.surveys.models import SurveyWave
+
+    with in_app() as session:
+        wave = SurveyWave(
+            returnee_id=arrival.returnee_id,
+            arrival_id=arrival.id,
+            day=30,
+            instrument_id=active_instrument(session).id,
+            created_at=utcnow(),
+        )
+        session.add(wave)
+        session.flush()
+        return wave.id
 
 
 ABOUT_A_PERSON = ("returnee_id", "arrival_id", "task_id", "referral_id")
@@ -91,6 +113,7 @@ def followed(offices, went_home, in_app) -> dict[str, int]:
     from returnees.tasks.models import Task
 
     arrival = went_home("GT-1201")
+    wave_id = survey_wave(in_app, arrival)
     with in_app() as session:
         partner = create_partner(
             session,
@@ -107,6 +130,7 @@ def followed(offices, went_home, in_app) -> dict[str, int]:
             "arrival_id": arrival.id,
             "task_id": task,
             "referral_id": referral.id,
+            "wave_id": wave_id,
         }
 
 
@@ -122,6 +146,7 @@ def state_of(in_app, ids: dict[str, int]) -> tuple:
     from returnees.people.models import Returnee
     from returnees.referrals.models import Referral
     from returnees.risk.models import RiskFlag
+    from returnees.surveys.models import SurveyAnswer, SurveyWave
     from returnees.tasks.models import Task
 
     with in_app() as session:
@@ -137,6 +162,8 @@ def state_of(in_app, ids: dict[str, int]) -> tuple:
             session.scalar(select(func.count()).select_from(RiskFlag)),
             session.scalar(select(func.count(Transfer.id))),
             session.scalar(select(func.count(CaseOfficeChange.id))),
+            session.get(SurveyWave, ids["wave_id"]).status,
+            session.scalar(select(func.count(SurveyAnswer.id))),
         )
 
 

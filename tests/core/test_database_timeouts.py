@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
+from typing import TypeVar
 
+import psycopg
 import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from returnees import create_app
 from returnees.core.db import EXTENSION as DB
 from returnees.core.db import get_session
+from returnees.core.encryption import SEALED
+from returnees.core.scheduler import PeriodicJob, run_job, run_logged
 from tests.conftest import POSTGRES_URL, _postgres_reachable, unavailable
 
 # Bounds what a hung request may cost the suite; the app must answer well inside it.
 HANG = 30
+T = TypeVar("T")
 
 
 @contextmanager
@@ -31,13 +39,30 @@ def silent_database() -> Iterator[str]:
 
 def answer_of(client: FlaskClient, path: str, **kwargs: object) -> Response:
     """The answer to a GET, failing (not hanging) when none comes within HANG seconds."""
+    return within_hang(lambda: client.get(path, **kwargs), f"GET {path}")
+
+
+def within_hang(call: Callable[[], T], what: str) -> T:
+    """What `call` returns, failing (not hanging) when it has not returned within HANG s."""
     pool = ThreadPoolExecutor(max_workers=1)
     try:
-        return pool.submit(client.get, path, **kwargs).result(timeout=HANG)
+        return pool.submit(call).result(timeout=HANG)
     except TimeoutError:
-        pytest.fail(f"GET {path} was still waiting for the database after {HANG} s")
+        pytest.fail(f"{what} was still waiting for the database after {HANG} s")
     finally:
-        pool.shutdown(wait=False)  # a hung request ends when the silent server closes
+        pool.shutdown(wait=False)  # a hung call ends when what it waits for is let go
+
+
+@contextmanager
+def locked(database_url: str, *tables: str) -> Iterator[None]:
+    """These tables locked against every reader by another connection until the block ends:
+    a migration or a maintenance job that holds them."""
+    with psycopg.connect(database_url) as holder:
+        holder.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            holder.rollback()
 
 
 def test_a_hung_database_makes_health_answer_503():
@@ -73,12 +98,17 @@ def test_a_hung_database_makes_a_page_answer_503_in_html():
 
 @pytest.fixture
 def postgres_app() -> Iterator[Flask]:
-    """An app on PostgreSQL whose requests may run statements for 1 second, with two views
-    of its own: one that reports the limit, one that runs longer than it."""
+    """An app on PostgreSQL whose requests and jobs may run statements for 1 second, with two
+    views of its own: one that reports the limit, one that runs longer than it."""
     if not _postgres_reachable(POSTGRES_URL):
         unavailable(f"PostgreSQL is not reachable at {POSTGRES_URL}")
     app = create_app(
-        {"RETURNEES_ENV": "test", "DATABASE_URL": POSTGRES_URL, "WEB_STATEMENT_TIMEOUT_SECONDS": 1}
+        {
+            "RETURNEES_ENV": "test",
+            "DATABASE_URL": POSTGRES_URL,
+            "WEB_STATEMENT_TIMEOUT_SECONDS": 1,
+            "JOB_STATEMENT_TIMEOUT_SECONDS": 1,
+        }
     )
 
     def limit() -> str:
@@ -97,9 +127,74 @@ def test_a_web_request_runs_its_statements_under_the_configured_limit(postgres_a
     assert postgres_app.test_client().get("/limit").get_data(as_text=True) == "1s"
 
 
-def test_a_job_or_command_has_no_statement_limit(postgres_app):
+def test_a_command_has_no_statement_limit_unless_it_sets_one(postgres_app):
     with postgres_app.app_context():
         assert get_session().scalar(text("SHOW statement_timeout")) == "0"
+
+
+def test_a_job_runs_its_statements_under_the_job_limit(postgres_app, monkeypatch):
+    monkeypatch.setitem(postgres_app.config, "JOB_STATEMENT_TIMEOUT_SECONDS", 4)
+    limit = PeriodicJob("limit", lambda session: session.scalar(text("SHOW statement_timeout")), 60)
+    assert run_job(postgres_app, limit) == "4s"
+
+
+def test_each_batch_of_a_job_has_the_limit_again(postgres_app, monkeypatch):
+    monkeypatch.setitem(postgres_app.config, "JOB_STATEMENT_TIMEOUT_SECONDS", 4)
+
+    def batches(session: Session) -> list[str]:
+        seen = []
+        for _batch in range(2):
+            seen.append(session.scalar(text("SHOW statement_timeout")))
+            session.commit()
+        return seen
+
+    assert run_job(postgres_app, PeriodicJob("batches", batches, 60)) == ["4s", "4s"]
+
+
+def test_a_job_past_its_limit_is_cancelled_and_logged_by_name(postgres_app, caplog):
+    sleepy = PeriodicJob("sleepy", lambda session: session.scalar(text("SELECT pg_sleep(10)")), 60)
+    within_hang(lambda: run_logged(postgres_app, sleepy), "the job")
+    [failure] = [r for r in caplog.records if r.name == "returnees.core.scheduler"]
+    assert failure.levelname == "ERROR"
+    assert "job sleepy failed" in failure.getMessage()
+    assert "JOB_STATEMENT_TIMEOUT_SECONDS (1 s)" in failure.getMessage()
+
+
+def test_key_rotation_stuck_behind_a_lock_stops_after_its_limit_and_says_so(
+    app, database_url, monkeypatch, cli
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("statement timeouts are PostgreSQL's")
+    monkeypatch.setitem(app.config, "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS", 1)
+    with locked(database_url, *(model.__tablename__ for model in SEALED)):
+        for command in ("rotate", "reindex"):
+            result = within_hang(partial(cli, "keys", command), f"keys {command}")
+            assert result.exit_code == 1, result.output
+            assert "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS (1 s)" in result.output
+            assert "run the command again" in result.output
+
+
+def test_pooled_connections_detect_a_server_gone_away(postgres_app):
+    """Keepalive probes and a limit on unacknowledged data, set on the socket itself: a
+    server whose host went down fails the connection within seconds, not hours."""
+    settings = {
+        "DATABASE_KEEPALIVE_IDLE_SECONDS": 7,
+        "DATABASE_KEEPALIVE_INTERVAL_SECONDS": 3,
+        "DATABASE_KEEPALIVE_COUNT": 4,
+        "DATABASE_TCP_USER_TIMEOUT_SECONDS": 19,
+    }
+    app = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": POSTGRES_URL, **settings})
+    try:
+        with app.extensions[DB].engine.connect() as connection:
+            fd = connection.connection.driver_connection.fileno()
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 7
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 3
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 4
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 19000
+    finally:
+        app.extensions[DB].engine.dispose()
 
 
 def test_a_statement_past_the_limit_is_cancelled_and_answers_503(postgres_app):

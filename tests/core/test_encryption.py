@@ -12,10 +12,14 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import StatementError
 
 from returnees import create_app
-from returnees.audit.models import AuditEntry
+from returnees.audit.models import AccessReason, AuditEntry
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.casework.routing import move_case, open_case_of
+from returnees.casework.services import close_case, close_task, record_contact_with_person
+from returnees.casework.transfers import accept_transfer, decline_transfer, propose_transfer
 from returnees.core.clock import utcnow
+from returnees.core.db import Base
 from returnees.core.encryption import (
     EXTENSION,
     SEALED,
@@ -27,15 +31,15 @@ from returnees.core.encryption import (
 )
 from returnees.core.settings import SettingsError
 from returnees.messaging.services import queue_message, record_inbound
+from returnees.people.matching import IdentityProbe, find_candidates
 from returnees.people.models import Phone, Returnee
-from returnees.people.services import (
-    IdentityProbe,
-    ReturneeSearch,
-    find_candidates,
-    search_returnees,
-)
+from returnees.people.services import ReturneeSearch, search_returnees
 from returnees.reception.intake import PhoneEntry
-from returnees.reception.manifests import ManifestEntry, upload_passenger_list
+from returnees.reception.manifests import (
+    ManifestEntry,
+    keep_pending_upload,
+    upload_passenger_list,
+)
 from returnees.reception.services import (
     HandoverEntry,
     ScreeningEntry,
@@ -44,9 +48,13 @@ from returnees.reception.services import (
 )
 from returnees.referrals.models import PartnerOrganisation
 from returnees.referrals.services import change_referral_status, make_referral
-from returnees.tasks.models import Task
+from returnees.rights.services import request_erasure
+from returnees.risk.services import set_level
+from returnees.tasks.models import Task, TaskKind
+from returnees.tasks.services import open_task
+from tests.documents import cui
 
-PHONE, DOCUMENT = "+50255551234", "2345678900101"
+PHONE, DOCUMENT = "+50255551234", cui("23456789", "0101")
 GUARDIAN = {
     "guardian_name": "Rosa Elvira Mejía",
     "relationship": "mother",
@@ -72,6 +80,18 @@ PLAINTEXTS = (
     "su padrastro",
     "Xoyón",
     "+50255554321",
+    "Wendy",
+    # What staff type about a person, and the reasons they give to open a record.
+    "fiscalía de Mixco",
+    "albañil en Xela",
+    "carpintería fina",
+    "su tío la busca",
+    "amenazada por su tío",
+    "la tía contestó",
+    "se mudó a Huehue",
+    "no es de nuestra zona",
+    "se fue a Petén",
+    "carta del 3 de mayo",
 )
 PASSENGER_LIST = (
     "Apellidos;Nombres;Fecha de nacimiento;Sexo;Nacionalidad;Teléfono\n"
@@ -80,9 +100,11 @@ PASSENGER_LIST = (
 
 
 @pytest.fixture
-def stored(app, demo, register, in_app, make_user):
+def stored(app, demo, register, in_app, make_user, make_centre):
     """A person with a document and a phone (their check-ins, a message to them), a child
-    handed over to a guardian, and a danger message from a number nobody holds."""
+    handed over to a guardian, and a danger message from a number nobody holds; what staff
+    wrote about the person (see `write_about`), and a passenger list kept while its upload
+    waits."""
     person = register(
         given_names="Lucía",
         family_names="Xicará",
@@ -110,11 +132,39 @@ def stored(app, demo, register, in_app, make_user):
             note="Vive con su padrastro, que le pega",
         )  # fmt: skip
         change_referral_status(
-            session, supervisor, referral.id, "accepted", note="su padrastro", reason="seguimiento"
+            session,
+            supervisor,
+            referral.id,
+            "accepted",
+            note="su padrastro",
+            reason="seguimiento de la fiscalía de Mixco",
         )
         entry = ManifestEntry("GT-AURORA", "ICE-77", expected_at=utcnow() + timedelta(hours=2))
         upload_passenger_list(session, desk, entry, "lista.csv", PASSENGER_LIST)
+        keep_pending_upload(session, desk, "lista.csv", PASSENGER_LIST)
+    offices = [make_centre(code=code, kind="office") for code in ("GT-SM-01", "GT-HUE-01")]
+    with in_app() as session:
+        write_about(session, supervisor, person.returnee_id, offices)
     return person
+
+
+def write_about(session, supervisor: Actor, returnee_id: int, offices) -> None:
+    """Staff's words about a person: a call's note, a level set with a reason, a task closed
+    with a note, a transfer accepted and another declined with their reasons, the case closed
+    with a note, an erasure asked for with a reason."""
+    record_contact_with_person(
+        session, supervisor, returnee_id, "call", "reached", "su tío la busca"
+    )
+    set_level(session, supervisor, returnee_id, "high", "amenazada por su tío")
+    task = open_task(session, TaskKind.CALL, returnee_id, "llamar", subject="t")
+    close_task(session, supervisor, task.id, "la tía contestó")
+    move_case(session, open_case_of(session, returnee_id), offices[0], "home", None)
+    moved = propose_transfer(session, supervisor, returnee_id, "GT-HUE-01", "se mudó a Huehue")
+    accept_transfer(session, supervisor, moved.id)
+    back = propose_transfer(session, supervisor, returnee_id, "GT-SM-01", "volvió")
+    decline_transfer(session, supervisor, back.id, "no es de nuestra zona")
+    close_case(session, supervisor, returnee_id, "contact_lost", "se fue a Petén")
+    request_erasure(session, supervisor, returnee_id, "carta del 3 de mayo")
 
 
 SCREENING = ScreeningEntry(
@@ -122,6 +172,8 @@ SCREENING = ScreeningEntry(
     psychosocial_needs="Pesadillas desde el viaje",
     trafficking_indicators=["debt_bondage"],
     notes="En Mixco lo amenazaron",
+    occupation="albañil en Xela",
+    skills="carpintería fina",
 )
 
 
@@ -135,7 +187,7 @@ def test_the_database_holds_no_plaintext_of_the_sealed_fields(stored, in_app, cl
 
     with in_app() as session:
         read_replies(session)  # the danger message opens a task quoting the number
-    tables = {model.__tablename__ for model in SEALED}
+    tables = [table.name for table in Base.metadata.sorted_tables]  # copies land anywhere
     found = {
         (table, plain)
         for table in tables
@@ -273,22 +325,24 @@ def test_the_embedded_default_makes_its_own_keys_under_instance_once(tmp_path):
 
 def test_the_match_finds_a_document_typed_with_one_wrong_digit_by_its_variants(stored, in_app):
     def reasons(number: str) -> dict[int, list[str]]:
-        probe = IdentityProbe("Otra", "Persona", None, "DPI", number)
+        probe = IdentityProbe("Lucía", "Xicará", None, "DPI", number)
         with in_app() as session:
             return {c.returnee.id: c.reasons for c in find_candidates(session, probe)}
 
-    assert reasons(DOCUMENT) == {stored.returnee_id: ["document"]}
+    assert reasons(DOCUMENT) == {stored.returnee_id: ["document", "same_name"]}
     assert reasons(DOCUMENT[:5] + "9" + DOCUMENT[6:]) == {
-        stored.returnee_id: ["document_one_digit"]
+        stored.returnee_id: ["document_one_digit", "same_name"]
     }
     assert reasons(DOCUMENT[:5] + "99" + DOCUMENT[7:]) == {}, "two digits apart is someone else"
 
 
 def test_the_desk_finds_an_earlier_record_by_the_whole_phone(stored, in_app):
-    probe = IdentityProbe("Otra", "Persona", phones=(PHONE,))
+    probe = IdentityProbe("Lucía", "Xicara", phones=(PHONE,))
     with in_app() as session:
         found = find_candidates(session, probe)
-    assert [(c.returnee.id, c.reasons) for c in found] == [(stored.returnee_id, ["phone"])]
+    assert [(c.returnee.id, c.reasons) for c in found] == [
+        (stored.returnee_id, ["phone", "same_name"])
+    ]
 
 
 def test_the_migration_seals_what_was_stored_in_plaintext(tmp_path):
@@ -347,6 +401,90 @@ def test_the_migration_seals_what_was_stored_in_plaintext(tmp_path):
         assert (task.reason, task.phone) == ("unknown number: auxilio", "+50444443333")
         found = select(Phone.returnee_id).where(Phone.number_index == phone_index(PHONE))
         assert session.scalar(found) == 1
+    before.extensions["returnees.db"].engine.dispose()
+
+
+STAFF_ROWS_0035 = (
+    "INSERT INTO centres (id, code, name, kind, country, region, municipality, timezone,"
+    " created_at) VALUES (1, 'GT-X', 'X', 'airport', 'GT', '', '', 'America/Guatemala', :now)",
+    "INSERT INTO users (id, email, name, password_hash, role, centre_id, locale, is_enabled,"
+    " phone, session_epoch, created_at) VALUES (1, 's@x.org', 'S', 'x', 'supervisor', 1, 'es',"
+    " true, '', 0, :now)",
+    "INSERT INTO returnees (id, given_names, family_names, folded_name, sex, nationality,"
+    " document_type, language, municipality, centre_id, arrivals_count, created_at,"
+    " updated_at) VALUES (1, 'Lucía', 'Xicará', 'lucia xicara', 'F', 'GT', 'DPI', 'es', '', 1,"
+    " 1, :now, :now)",
+    "INSERT INTO access_reasons (id, given_at, user_id, text) VALUES (1, :now, 1,"
+    " 'fiscalía de Mixco')",
+    "INSERT INTO pending_uploads (id, token, user_id, filename, content, created_at)"
+    " VALUES (1, 't', 1, 'lista.csv', :content, :now)",
+    "INSERT INTO risk_flags (returnee_id, score, level, reasons, rules_version, set_level,"
+    " set_by_id, set_reason, computed_at) VALUES (1, 0, 'high', '[]', 1, 'high', 1,"
+    " 'amenazada por su tío', :now)",
+    "INSERT INTO risk_level_changes (id, returnee_id, from_level, to_level, score, reasons,"
+    " rules_version, changed_by, changed_at) VALUES (1, 1, 'low', 'high', 0, :reasons, 1, 's',"
+    " :now), (2, 1, NULL, 'low', 0, '[]', 1, 's', :now)",
+    "INSERT INTO cases (id, returnee_id, status, is_child, opened_at, close_note)"
+    " VALUES (1, 1, 'open', false, :now, '')",
+    "INSERT INTO case_contacts (id, returnee_id, kind, outcome, note, made_by_id, made_at)"
+    " VALUES (1, 1, 'call', 'reached', 'su tío la busca', 1, :now)",
+)
+
+
+def test_the_migration_seals_staff_notes_and_kept_lists_and_a_downgrade_opens_them(tmp_path):
+    from alembic import command
+
+    from returnees.casework.models import Case, CaseContact
+    from returnees.core.db import get_session
+    from returnees.core.migrations import alembic_config
+    from returnees.reception.models import PendingUpload
+    from returnees.risk.models import RiskFlag, RiskLevelChange
+
+    before = create_app(
+        {"RETURNEES_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}"}
+    )
+    set_by_staff = [{"rule": "set_level", "evidence": {"reason": "amenazada por su tío"}}]
+    latin = PASSENGER_LIST.decode().encode("cp1252")  # a list saved by a spreadsheet: not UTF-8
+    values = {"now": "2026-12-01 14:00:00", "content": latin}
+    values["reasons"] = json.dumps(set_by_staff)
+    with before.app_context():
+        command.upgrade(alembic_config(), "0035_encryption_at_rest")
+        session = get_session()
+        for statement in STAFF_ROWS_0035:
+            session.execute(text(statement), values)
+        session.commit()
+        command.upgrade(alembic_config(), "head")
+        dump = " ".join(
+            str(row)
+            for table in ("access_reasons", "pending_uploads", "risk_flags", "risk_level_changes")
+            for row in session.execute(text(f"SELECT * FROM {table}"))
+        ) + " ".join(str(row) for row in session.execute(text("SELECT * FROM case_contacts")))
+        for plain in ("fiscalía", "Wendy", "amenazada", "su tío la busca"):
+            assert plain not in dump
+        assert session.get(AccessReason, 1).text == "fiscalía de Mixco"
+        assert session.get(PendingUpload, 1).content == latin
+        assert session.get(RiskFlag, 1).set_reason == "amenazada por su tío"
+        changes = [session.get(RiskLevelChange, n).reasons for n in (1, 2)]
+        assert changes == [set_by_staff, []]
+        assert (session.get(Case, 1).close_note, session.get(CaseContact, 1).note) == (
+            "",
+            "su tío la busca",
+        )
+        session.commit()
+        command.downgrade(alembic_config(), "0035_encryption_at_rest")
+        read = {
+            "content": "SELECT content FROM pending_uploads",
+            "set_reason": "SELECT set_reason FROM risk_flags",
+            "reasons": "SELECT reasons FROM risk_level_changes ORDER BY id",
+            "close_note": "SELECT close_note FROM cases",
+        }
+        opened = {name: session.scalars(text(query)).all() for name, query in read.items()}
+        assert opened == {
+            "content": [latin],
+            "set_reason": ["amenazada por su tío"],
+            "reasons": [json.dumps(set_by_staff, separators=(",", ":"), ensure_ascii=False), "[]"],
+            "close_note": [""],
+        }
     before.extensions["returnees.db"].engine.dispose()
 
 

@@ -163,9 +163,11 @@ def test_follow_up_settings_come_from_the_environment(monkeypatch):
         ("SENDING_WINDOW", "SV=8-25", "SV 8-25"),
         ("REPLY_WAIT_HOURS", "two days", "REPLY_WAIT_HOURS"),
         ("DANGER_WORDS", " , ", "DANGER_WORDS names nothing"),
+        ("JOB_STATEMENT_TIMEOUT_SECONDS", "-1", "JOB_STATEMENT_TIMEOUT_SECONDS must be 0 or more"),
+        ("DATABASE_KEEPALIVE_COUNT", "three", "DATABASE_KEEPALIVE_COUNT must be a whole number"),
     ],
 )
-def test_a_bad_follow_up_setting_stops_the_start_and_says_which(monkeypatch, name, value, said):
+def test_a_bad_setting_stops_the_start_and_says_which(monkeypatch, name, value, said):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=said):
         create_app({"RETURNEES_ENV": "test"})

@@ -105,7 +105,7 @@ def test_a_desk_a_simulator_a_reader_and_the_jobs_write_at_once_without_a_lock_e
         desk.post("/api/v1/returnees", json=arrival(n), headers=desk_headers).get_json()["id"]
         for n in range(3)
     ]
-    jobs = {job.id: job for job in periodic_jobs() if job.id in JOBS}
+    jobs = {job.id: job for job in periodic_jobs(embedded) if job.id in JOBS}
     for job_id in JOBS:
         run_job(embedded, jobs[job_id])  # the day-0 check-ins go out, awaiting an answer
 

@@ -71,8 +71,8 @@ def test_the_listener_runs_the_urgent_jobs_for_each_wake(database_url, app):
     assert not thread.is_alive(), "it stops when told"
 
 
-def test_replies_and_sending_are_the_urgent_jobs_in_that_order():
-    assert [job.id for job in periodic_jobs() if job.urgent] == [
+def test_replies_and_sending_are_the_urgent_jobs_in_that_order(app):
+    assert [job.id for job in periodic_jobs(app) if job.urgent] == [
         "read-replies",
         "send-due-messages",
     ]

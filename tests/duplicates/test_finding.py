@@ -154,14 +154,14 @@ def test_a_pending_pair_whose_record_was_merged_since_is_withdrawn(
     assert statuses == [(first, second, "pending"), (first, third, "same")]
 
 
-def test_the_search_is_one_of_the_workers_periodic_jobs():
-    assert "find-duplicates" in {job.id for job in periodic_jobs()}
+def test_the_search_is_one_of_the_workers_periodic_jobs(app):
+    assert "find-duplicates" in {job.id for job in periodic_jobs(app)}
 
 
 def test_the_people_already_held_get_the_keys_of_their_family_names(in_app, register):
     register(family_names="Hernández de Pérez")
     with in_app() as session:
         session.execute(text("UPDATE returnees SET family_key = NULL, second_family_key = NULL"))
-        assert load_migration("0036_merging").fill_family_keys(session.connection()) == 1
+        assert load_migration("0047_merging").fill_family_keys(session.connection()) == 1
         keys = session.execute(text("SELECT family_key, second_family_key FROM returnees")).one()
     assert tuple(keys) == ("ernandes", "peres")

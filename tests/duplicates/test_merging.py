@@ -20,6 +20,7 @@ from returnees.duplicates.merging import (
 )
 from returnees.duplicates.models import Merge
 from returnees.followups.models import CheckIn, CheckInState
+from returnees.people.matching import IdentityProbe, find_candidates
 from returnees.people.models import Returnee
 from returnees.people.services import ReturneeSearch, search_returnees
 from returnees.reception.models import Arrival, Custody
@@ -228,3 +229,13 @@ def test_a_search_for_people_shows_the_kept_record_only(in_app, twins):
     with in_app() as session:
         found = search_returnees(session, Actor.for_user(twins.supervisor), ReturneeSearch("Coc"))
         assert [person.id for person in found] == [twins.older]
+
+
+def test_the_desk_is_never_offered_a_record_merged_into_another(in_app, twins):
+    with in_app() as session:
+        probe = IdentityProbe.of(session.get(Returnee, twins.older))
+        assert twins.newer in {c.returnee.id for c in find_candidates(session, probe)}
+    merge(in_app, twins, twins.newer, twins.older)
+    with in_app() as session:
+        offered = {c.returnee.id for c in find_candidates(session, probe)}
+    assert offered == {twins.older}

@@ -145,6 +145,7 @@ def test_retention_erases_old_message_text_and_keeps_the_answer(app, register, i
     run_jobs(in_app)
     post_signed(app, message(body="si, el mes que viene"))
     run_jobs(in_app)
+    app.config["MESSAGE_RETENTION_BATCH_SIZE"] = 1
     clock.at = clock.now() + timedelta(days=app.config["MESSAGE_RETENTION_DAYS"] - 1)
     with in_app() as session:
         assert apply_retention(session) == 0, "nothing is erased before its time"

@@ -18,9 +18,7 @@ def fake_twilio_server():
 def fake_twilio(app, fake_twilio_server):
     """The app's gateway is the real Twilio client, pointed at the fake over HTTP."""
     fake = fake_twilio_server
-    fake.requests.clear()
-    fake.messages.clear()
-    fake.script.clear()
+    fake.reset()
     saved = {key: app.config.get(key) for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
     app.config.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
     app.extensions[GATEWAY] = TwilioGateway(
@@ -32,5 +30,6 @@ def fake_twilio(app, fake_twilio_server):
         timeout=5,
     )
     yield fake
+    fake.reset()
     app.extensions.pop(GATEWAY, None)
     app.config.update(saved)

@@ -1,13 +1,22 @@
 """A fake Twilio REST API on 127.0.0.1: Messages create and fetch shaped as the real API answers
-them, a record of every request, and answers on demand (error codes, 429, 500, a timeout)."""
+them, a record of every request, and answers on demand (error codes, 429, 500, a timeout).
+
+Like the real API it can take its time (`latency`: each answer takes that long, as Twilio's
+150-300 ms) and hold the account to a number of requests at once (`concurrency_limit`: past it,
+429 with code 20429, as Twilio answers); it notes the most requests it held at once.
+`python -m tests.messaging.fake_twilio --latency-ms 200 --concurrency-limit 10` serves it as a
+process of its own, for a worker or a benchmark to send to.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -36,9 +45,40 @@ class FakeTwilio:
     script: deque[Scripted] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
+    latency: float = 0.0
+    concurrency_limit: int | None = None
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    refused: int = 0
+    holding: Callable[[FakeTwilio], bool] | None = None
+    hold_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.lock)
+
+    def __repr__(self) -> str:
+        return (
+            f"<FakeTwilio {len(self.messages)} messages, {self.in_flight} in flight (at most "
+            f"{self.peak_in_flight}), {self.refused} refused past its limit>"
+        )
 
     def answer_next(self, *answers: Scripted) -> None:
         self.script.extend(answers)
+
+    def hold_until(self, condition: Callable[[FakeTwilio], bool], seconds: float = 10.0) -> None:
+        """Hold every request it takes until `condition` holds once (or `seconds` pass): a test
+        sees requests at once without timing them (`lambda fake: fake.in_flight == 4`)."""
+        with self.lock:
+            self.holding, self.hold_seconds = condition, seconds
+
+    def reset(self) -> None:
+        """Forget every request, message and scripted answer, and answer at once, unlimited."""
+        with self.lock:
+            self.requests.clear()
+            self.messages.clear()
+            self.script.clear()
+            self.latency, self.concurrency_limit, self.holding = 0.0, None, None
+            self.peak_in_flight, self.refused = self.in_flight, 0
 
     def created(self) -> list[dict]:
         return [r["form"] for r in self.requests if r["method"] == "POST"]
@@ -47,8 +87,52 @@ class FakeTwilio:
         request = Request(environ)
         form = {key: values[-1] for key, values in parse_qs(request.get_data(as_text=True)).items()}
         with self.lock:
-            self.requests.append({"method": request.method, "path": request.path, "form": form})
-            answer = self.script.popleft() if request.method == "POST" and self.script else None
+            self.requests.append(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "form": form,
+                    "at": time.monotonic(),
+                }
+            )
+        if not self._take():
+            return self._error(429, 20429, "Too Many Requests")(environ, start_response)
+        try:
+            with self.lock:
+                scripted = request.method == "POST" and self.script
+                answer = self.script.popleft() if scripted else None
+            self._wait()
+            return self._answer(request, form, answer)(environ, start_response)
+        finally:
+            with self.changed:
+                self.in_flight -= 1
+                self.changed.notify_all()
+
+    def _take(self) -> bool:
+        """Count the request in, or refuse it: the account has as many as it may at once."""
+        with self.changed:
+            if self.concurrency_limit is not None and self.in_flight >= self.concurrency_limit:
+                self.refused += 1
+                self.changed.notify_all()
+                return False
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            self.changed.notify_all()
+            return True
+
+    def _wait(self) -> None:
+        """Held until the hold's condition is met, then as long as the latency says."""
+        with self.changed:
+            if self.holding is not None:
+                self.changed.wait_for(
+                    lambda: self.holding is None or self.holding(self), self.hold_seconds
+                )
+                self.holding = None  # met (or given up on): every request goes on now
+                self.changed.notify_all()
+        if self.latency:
+            time.sleep(self.latency)
+
+    def _answer(self, request: Request, form: dict, answer: Scripted | None) -> Response:
         if request.method == "POST" and request.path.endswith("/Messages.json"):
             response = self._create(form, answer)
             if answer and answer.delay:
@@ -60,7 +144,7 @@ class FakeTwilio:
             response = self._fetch(request.path.rsplit("/", 1)[-1].removesuffix(".json"))
         else:
             response = self._error(404, 20404, "The requested resource was not found")
-        return response(environ, start_response)
+        return response
 
     def _create(self, form: dict, answer: Scripted | None) -> Response:
         if answer and answer.status >= 400:
@@ -88,7 +172,8 @@ class FakeTwilio:
         return Response(json.dumps(message), status=201, content_type="application/json")
 
     def _list(self, to: str) -> Response:
-        found = [m for m in self.messages.values() if not to or m["to"] == to]
+        with self.lock:
+            found = [m for m in self.messages.values() if not to or m["to"] == to]
         page = {
             "messages": found,
             "end": len(found),
@@ -135,10 +220,11 @@ class FakeTwilio:
         return url.removeprefix(public_base.rstrip("/")), form, {"X-Twilio-Signature": signature}
 
 
-def serve_fake_twilio(fake: FakeTwilio | None = None):
-    """Start the fake (a new FakeTwilio unless given) on a free port; returns (fake, stop)."""
+def serve_fake_twilio(fake: FakeTwilio | None = None, port: int = 0):
+    """Start the fake (a new FakeTwilio unless given) on `port` (0: a free one); returns (fake,
+    stop)."""
     fake = fake or FakeTwilio()
-    server = make_server("127.0.0.1", 0, fake, threaded=True)
+    server = make_server("127.0.0.1", port, fake, threaded=True)
     fake.base_url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -148,3 +234,25 @@ def serve_fake_twilio(fake: FakeTwilio | None = None):
         thread.join()
 
     return fake, stop
+
+
+def main() -> None:
+    """Serve the fake as a process of its own until interrupted; prints its base URL."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="each answer takes this")
+    parser.add_argument("--concurrency-limit", type=int, help="requests at once; past: 429")
+    options = parser.parse_args()
+    fake = FakeTwilio(
+        latency=options.latency_ms / 1000, concurrency_limit=options.concurrency_limit
+    )
+    fake, stop = serve_fake_twilio(fake, options.port)
+    print(fake.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        stop()
+
+
+if __name__ == "__main__":
+    main()

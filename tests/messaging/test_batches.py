@@ -4,8 +4,6 @@ beats the recording of the send keeps what it said."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from sqlalchemy import select
 
@@ -70,28 +68,47 @@ def test_with_its_budget_spent_a_run_stops_after_one_batch(
 def test_a_batch_past_half_its_lease_hands_back_what_it_has_not_sent(
     app, fake_twilio, person, in_app, monkeypatch
 ):
-    """A slow provider: after the first send, half the lease has gone by. The other four were
-    never sent, so they go back to the queue as they were, and the next run sends each once."""
-    readings = itertools.chain([0.0, 0.0], itertools.repeat(LEASE.total_seconds()))
-
-    class SlowClock:
-        @staticmethod
-        def monotonic() -> float:
-            return next(readings)
-
-    monkeypatch.setattr(messaging, "time", SlowClock)
+    """A slow provider: once the first two sends (in flight together) are answered, half the
+    lease has gone by. The other three were never sent, so they go back to the queue as they
+    were, and the next run sends each once."""
+    monkeypatch.setitem(app.config, "SEND_CONCURRENCY", 2)
+    fake_twilio.hold_until(lambda fake: fake.in_flight == 2)
+    clock = SlowClock()
+    monkeypatch.setattr(messaging, "time", clock)
+    monkeypatch.setitem(app.extensions, GATEWAY, clock.slowed(app.extensions[GATEWAY]))
     ids = queue_five(in_app)
-    assert dispatch(in_app) == 1
-    assert statuses(in_app) == [MessageStatus.SENDING] + [MessageStatus.QUEUED] * 4
+    assert dispatch(in_app) == 2
+    assert statuses(in_app) == [MessageStatus.SENDING] * 2 + [MessageStatus.QUEUED] * 3
     with in_app() as session:
-        handed_back = [session.get(OutboundMessage, message_id) for message_id in ids[1:]]
+        handed_back = [session.get(OutboundMessage, message_id) for message_id in ids[2:]]
         assert {(m.attempts, m.is_ambiguous, m.next_attempt_at) for m in handed_back} == {
             (0, False, None)
         }
     monkeypatch.undo()
-    assert dispatch(in_app) == 4
+    assert dispatch(in_app) == 3
     bodies = [form["Body"] for form in fake_twilio.created()]
     assert sorted(bodies) == [f"Mensaje {n}, responda 1." for n in range(1, 6)]
+
+
+class SlowClock:
+    """The worker's monotonic clock, which a slowed gateway moves past half the lease."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def slowed(self, gateway):
+        clock = self
+
+        class Slowed:
+            def send(self, message: OutgoingMessage) -> SendOutcome:
+                outcome = gateway.send(message)
+                clock.now = LEASE.total_seconds()
+                return outcome
+
+        return Slowed()
 
 
 class CallbackFirst:
@@ -114,6 +131,8 @@ class CallbackFirst:
 def test_a_callback_that_beats_the_recording_of_the_send_keeps_its_status(
     app, fake_twilio, person, in_app, monkeypatch
 ):
+    # One send at a time: each callback writes through the test's one database connection.
+    monkeypatch.setitem(app.config, "SEND_CONCURRENCY", 1)
     monkeypatch.setitem(app.extensions, GATEWAY, CallbackFirst(app, app.extensions[GATEWAY]))
     [message_id, *_] = queue_five(in_app)
     assert dispatch(in_app) == 5

@@ -44,9 +44,7 @@ def worker_app(database_url, app, fake_twilio_server):
         api_base_url=fake_twilio_server.base_url,
         timeout=5,
     )
-    fake_twilio_server.requests.clear()
-    fake_twilio_server.messages.clear()
-    fake_twilio_server.script.clear()
+    fake_twilio_server.reset()
     yield worker
     with worker.app_context():
         session = get_session()

@@ -49,7 +49,7 @@ def test_a_likely_earlier_record_is_a_409_with_candidates_and_match_decides(api,
     error = again.get_json()["error"]
     assert again.status_code == 409 and error["code"] == "possible_match"
     assert error["candidates"][0]["id"] == first["id"]
-    assert error["candidates"][0]["reasons"] == ["name_and_birth_date"]
+    assert error["candidates"][0]["reasons"] == ["similar_name", "birth_date"]
     assert error["candidates"][0]["arrivals"][0]["centre"] == "GT-AURORA"
 
     same = api("POST", "/returnees", BODY | {"match": first["id"], "document": None})
@@ -159,3 +159,17 @@ def test_an_estimated_age_puts_a_bound_on_the_arrival_date(api, clock):
     )
     arrival = body["arrival"] | {"arrived_at": "2026-11-30T10:00:00-06:00"}
     assert api("POST", "/returnees", body | {"arrival": arrival}).status_code == 201
+
+
+def test_the_type_of_return_is_taken_and_shown_and_a_wrong_one_refused(api, clock):
+    voluntary = BODY | {"arrival": BODY["arrival"] | {"return_type": "voluntary"}}
+    created = api("POST", "/returnees", voluntary)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["arrivals"][0]["return_type"] == "voluntary"
+    wrong = BODY | {"arrival": BODY["arrival"] | {"return_type": "expelled"}}
+    refused = api("POST", "/returnees", wrong | {"document": None})
+    assert refused.status_code == 422
+    assert "arrival.return_type" in refused.get_json()["error"]["fields"]
+    other = {"given_names": "Juan", "birth_date": "2001-02-03", "document": None, "phones": []}
+    plain = api("POST", "/returnees", BODY | other)
+    assert plain.get_json()["arrivals"][0]["return_type"] == "deported"

@@ -203,7 +203,11 @@ def test_an_imported_list_notes_who_may_have_come_back_before(desk, register, in
     upload(desk, passenger_list(bad_rows=False))
     noted = {row.values["given_names"]: row.earlier_record_ids for row in rows(in_app)}
     assert noted["Persona 3"] == [earlier.returnee_id]
-    assert noted["Persona 4"] == []
+    assert noted["Persona 4"] == [], "a day apart and another name: someone else"
+    [row] = [row for row in rows(in_app) if row.values["given_names"] == "Persona 3"]
+    assert row.earlier_match_reasons == ["same_name", "birth_date"]
+    page = desk.get(f"/reception/manifests/{row.manifest_id}").get_data(as_text=True)
+    assert "(mismo nombre, misma fecha de nacimiento)" in page
 
 
 def test_a_passengers_home_from_the_list_is_registered_with_them(desk, in_app, clock):

@@ -22,6 +22,7 @@ from returnees.reception.passenger_lists import (
     read_passenger_list,
     validate_passenger,
 )
+from tests.documents import dni
 
 TODAY = date(2026, 6, 1)
 SPANISH_HEADER = ["Apellidos", "Nombres", "Fecha de nacimiento", "Sexo", "Nacionalidad"]
@@ -295,9 +296,9 @@ def test_a_bad_value_is_a_problem_under_its_field(field: str, text: str, expecte
 @pytest.mark.parametrize(
     ("nationality", "kind", "number", "expected"),
     [
-        pytest.param("GT", "", "1234567890123", ("DPI", "1234567890123"), id="gt-13-digits-dpi"),
-        pytest.param("GT", "", "1234 56789 0123", ("DPI", "1234567890123"), id="gt-spaced"),
-        pytest.param("GT", "CUI", "1234567890123", ("DPI", "1234567890123"), id="cui-is-dpi"),
+        pytest.param("GT", "", "1234567890101", ("DPI", "1234567890101"), id="gt-13-digits-dpi"),
+        pytest.param("GT", "", "1234 56789 0101", ("DPI", "1234567890101"), id="gt-spaced"),
+        pytest.param("GT", "CUI", "1234567890101", ("DPI", "1234567890101"), id="cui-is-dpi"),
         pytest.param("HN", "", "0801-1990-12345", ("DNI", "0801199012345"), id="hn-dni"),
         pytest.param("SV", "", "00016297-5", ("DUI", "000162975"), id="sv-dui"),
         pytest.param("SV", "dui", "000162975", ("DUI", "000162975"), id="sv-dui-typed"),
@@ -384,7 +385,7 @@ def test_an_xlsx_list_reads_date_and_number_cells() -> None:
     content = xlsx_bytes(
         [
             [*SPANISH_HEADER, "DPI", "Celular", "NNA"],
-            ["Hernández", "José", datetime(2001, 5, 4), "M", "GT", 1234567890123, 55551234.0, "no"],
+            ["Hernández", "José", datetime(2001, 5, 4), "M", "GT", 1234567890101, 55551234.0, "no"],
             [None, None, None, None, None, None, None, None],
             ["Peña", "Luz", date(2012, 3, 9), "F", "HN", 801201212345.0, 99887766, True],
         ]
@@ -397,13 +398,13 @@ def test_an_xlsx_list_reads_date_and_number_cells() -> None:
         "sex": "M",
         "nationality": "GT",
         "document_type": "",
-        "document_number": "1234567890123",
+        "document_number": "1234567890101",
         "phone": "55551234",
         "unaccompanied": "no",
         "home": "",
     }
     assert jose.passenger == Passenger(
-        "Hernández", "José", date(2001, 5, 4), "M", "GT", "DPI", "1234567890123", "+50255551234",
+        "Hernández", "José", date(2001, 5, 4), "M", "GT", "DPI", "1234567890101", "+50255551234",
         False,
     )  # fmt: skip
     assert luz.row_number == 4
@@ -507,7 +508,15 @@ def test_row_keys_name_the_document_or_the_name_and_birth_date() -> None:
 
 def test_a_list_of_twenty_with_two_bad_rows_gives_eighteen_passengers() -> None:
     people = [
-        [f"Apellido{n}", f"Nombre{n}", f"{n:02d}/01/2000", "F", "HN", "", f"{n:013d}"]
+        [
+            f"Apellido{n}",
+            f"Nombre{n}",
+            f"{n:02d}/01/2000",
+            "F",
+            "HN",
+            "",
+            dni(year=2000, serial=f"{n:05d}"),
+        ]
         for n in range(1, 21)
     ]
     people[4][2] = "01/13/2000"

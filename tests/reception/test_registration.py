@@ -9,8 +9,12 @@ from sqlalchemy import func, select
 
 from returnees.audit.models import AuditAction, AuditEntry
 from returnees.auth.models import Role
+from returnees.people.identity import format_document
 from returnees.people.models import Returnee
 from tests.conftest import csrf_token
+from tests.documents import cui, dni
+
+DPI = cui("23456789", "0101")
 
 INTAKE = {
     "given_names": "María José",
@@ -19,7 +23,7 @@ INTAKE = {
     "sex": "F",
     "nationality": "GT",
     "document_type": "DPI",
-    "document_number": "2345 67890 0101",
+    "document_number": format_document("DPI", DPI),
     "phones-0-number": "5555 1234",
     "phones-0-owner": "self",
     "phones-0-channel": "whatsapp",
@@ -58,14 +62,14 @@ def test_a_registration_is_saved_and_found_again(app, desk, in_app, clock):
     assert response.status_code == 302, response.get_data(as_text=True)
     record = desk.get(response.headers["Location"]).get_data(as_text=True)
     assert "María José Ajú Tzoc" in record and "+502 5555 1234" in record
-    assert "DPI 2345 67890 0101" in record
+    assert f"DPI {format_document('DPI', DPI)}" in record
     found = desk.get("/returnees/?q=maria+aju").get_data(as_text=True)
     assert "María José Ajú Tzoc" in found, "search ignores accents and case"
     with in_app() as session:
         person = session.scalar(select(Returnee))
         arrival_times = [phone.number for phone in person.phones]
     assert arrival_times == ["+50255551234"]
-    assert person.document_number == "2345678900101" and person.language == "quc"
+    assert person.document_number == DPI and person.language == "quc"
 
 
 def test_the_arrival_time_is_read_in_the_centres_local_time(app, desk, in_app, clock):
@@ -220,7 +224,7 @@ def test_a_phone_is_read_in_the_nationality_of_the_person(app, desk, in_app, clo
         desk,
         nationality="HN",
         document_type="DNI",
-        document_number="0801199012345",
+        document_number=dni("0801", 1990, "12345"),
         home_text="San Pedro Sula",
         **{"phones-0-number": "9988 7766"},
     )
@@ -257,15 +261,15 @@ def test_the_same_document_is_recognised_and_staff_choose_the_same_person(app, d
 
 
 @pytest.mark.parametrize(
-    ("first", "second"),
+    ("first", "second", "name"),
     [
-        (("Jose", "Hernandez"), ("José", "Hernández Pérez")),
-        (("José Luis", "Pérez Hernández"), ("Jose", "Hernandez Perez")),
-        (("Jeronimo", "López"), ("Gerónimo", "Lopez")),
-        (("Yesenia", "Chávez Ramírez"), ("Jessenia", "Chaves")),
+        (("Jose", "Hernandez"), ("José", "Hernández Pérez"), "similar_name"),
+        (("José Luis", "Pérez Hernández"), ("Jose", "Hernandez Perez"), "similar_name"),
+        (("Jeronimo", "López"), ("Gerónimo", "Lopez"), "same_name"),  # as it sounds
+        (("Yesenia", "Chávez Ramírez"), ("Jessenia", "Chaves"), "similar_name"),
     ],
 )
-def test_the_same_birth_date_and_a_matching_name_is_recognised(register, first, second):
+def test_the_same_birth_date_and_a_matching_name_is_recognised(register, first, second, name):
     from returnees.reception.services import PossibleMatch
 
     register(given_names=first[0], family_names=first[1], birth_date=date_(1990, 5, 4))
@@ -273,7 +277,7 @@ def test_the_same_birth_date_and_a_matching_name_is_recognised(register, first, 
         register(
             given_names=second[0], family_names=second[1], birth_date=date_(1990, 5, 4), match=None
         )
-    assert possible.value.candidates[0].reasons == ["name_and_birth_date"]
+    assert possible.value.candidates[0].reasons == [name, "birth_date"]
 
 
 def test_a_different_person_with_the_same_birth_date_is_not_proposed(register):
@@ -281,13 +285,18 @@ def test_a_different_person_with_the_same_birth_date_is_not_proposed(register):
     register(given_names="María", family_names="Gómez", birth_date=date_(1990, 5, 4), match=None)
 
 
-def test_the_same_phone_is_recognised(register):
+def test_the_same_phone_and_a_name_alike_is_recognised(register):
     from returnees.reception.services import PossibleMatch
 
-    register(given_names="Ana", phones=("5555 1234",))
+    register(given_names="Ana", family_names="López Tum", phones=("5555 1234",))
     with pytest.raises(PossibleMatch) as possible:
-        register(given_names="Andrea", family_names="Otra", phones=("+502 5555-1234",), match=None)
-    assert possible.value.candidates[0].reasons == ["phone"]
+        register(given_names="Ana", family_names="Lopes", phones=("+502 5555-1234",), match=None)
+    assert possible.value.candidates[0].reasons == ["phone", "similar_name", "age_close"]
+
+
+def test_a_familys_phone_alone_does_not_propose_another_person(register):
+    register(given_names="Rosa", family_names="Tum", phones=("5555 1234",))
+    register(given_names="Luis", family_names="Tum", sex="M", phones=("5555 1234",), match=None)
 
 
 def test_a_new_person_may_share_a_familys_number_and_it_is_shown_as_shared(
@@ -398,7 +407,7 @@ def test_names_match_on_any_given_name_and_the_same_sex(register, first, second,
 
 
 def test_coming_back_keeps_the_recorded_language_and_consent(register, in_app):
-    from returnees.people.services import IdentityProbe, find_candidates
+    from returnees.people.matching import IdentityProbe, find_candidates
 
     first = register(
         given_names="Juana",
@@ -445,3 +454,27 @@ def test_the_desk_names_a_known_persons_document_type_in_words(desk, clock):
     submit(desk, document_type="PASSPORT", document_number="G1234567")
     page = submit(desk, document_type="PASSPORT", document_number="G1234567").get_data(as_text=True)
     assert "Pasaporte G1234567" in page and "PASSPORT G1234567" not in page
+
+
+def test_the_type_of_return_is_recorded_at_the_desk_and_deported_when_not_given(
+    app, desk, in_app, clock
+):
+    from returnees.reception.models import Arrival, ReturnType
+
+    saved = submit(desk, return_type="assisted")
+    assert saved.status_code == 302
+    assert "Retorno asistido" in desk.get(saved.headers["Location"]).get_data(as_text=True)
+    assert submit(desk, given_names="Pedro", return_type="").status_code == 422
+    with in_app() as session:
+        assert session.scalars(select(Arrival.return_type)).all() == [ReturnType.ASSISTED]
+    other = {
+        "given_names": "Pedro",
+        "birth_date": "2001-07-02",
+        "document_type": "",
+        "document_number": "",
+        "phones-0-number": "",
+    }
+    assert submit(desk, **other).status_code == 302
+    with in_app() as session:
+        kinds = session.scalars(select(Arrival.return_type).order_by(Arrival.id)).all()
+    assert kinds == [ReturnType.ASSISTED, ReturnType.DEPORTED]

@@ -30,8 +30,8 @@ def referral_tasks(in_app) -> list[Task]:
         return list(session.scalars(query))
 
 
-def test_the_job_runs_every_hour():
-    [job] = [job for job in periodic_jobs() if job.id == "referral-follow-up-tasks"]
+def test_the_job_runs_every_hour(app):
+    [job] = [job for job in periodic_jobs(app) if job.id == "referral-follow-up-tasks"]
     assert job.seconds == 60 * 60
 
 

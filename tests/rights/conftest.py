@@ -1,6 +1,8 @@
-"""A person about whom everything is held: a document, a phone, a screening with narrative, a
-reply and a message, a protection referral with a note, a task that quotes the reply, a call
-with a note; and a child handed over to a guardian. Two supervisors of their country."""
+"""A person about whom everything is held: a document, two phones (from one of which a message
+came before the number was theirs, and was never attached to them), a screening with
+narrative, a reply and a message, a protection referral with a note, a task that quotes the
+reply, a call with a note; and a child handed over to a guardian. Two supervisors of their
+country."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ SECRETS = (
     "Quintanilla",
     "ZQ4471902",
     "55507788",
+    "55504455",
+    "me escondo en Zacapa",
     "1990-03-14",
     "Herminia",
     "asma severa",
@@ -55,6 +59,9 @@ def person(register, make_user, in_app) -> Person:
     asker = make_user(Role.SUPERVISOR, "GT-AURORA", name="Sara Supervisora")
     approver = make_user(Role.SUPERVISOR, "GT-TECUN", name="Beto Supervisor")
     worker = make_user(Role.SOCIAL_WORKER, "GT-AURORA")
+    with in_app() as session:
+        unattached = {"MessageSid": "SMrights0", "From": "+50255504455"}
+        assert record_inbound(session, unattached | {"Body": "me escondo en Zacapa"})
     arrival = register(
         given_names="Zoila",
         family_names="Quintanilla Ordóñez",
@@ -63,7 +70,7 @@ def person(register, make_user, in_app) -> Person:
         document_type="PASSPORT",
         document_number="ZQ4471902",
         municipality="Aldea Xyzzy",
-        phones=("5550 7788",),
+        phones=("5550 7788", "5550 4455"),
     )
     child = register(
         given_names="Yesenia",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from returnees.audit.models import AuditAction, AuditEntry
 from returnees.auth.models import Role
+from tests.core.test_database_timeouts import answer_of, locked
 
 
 def exports_written(in_app, returnee_id: int) -> list[AuditEntry]:
@@ -65,7 +67,7 @@ def test_the_json_download_and_the_api_hold_the_same_sections(
     assert answer.get_json().keys() == held.keys()
     assert held["person"]["document_number"] == "ZQ4471902"
     assert held["person"]["birth_date"] == "1990-03-14"
-    assert [phone["number"] for phone in held["phones"]] == ["+50255507788"]
+    assert [phone["number"] for phone in held["phones"]] == ["+50255507788", "+50255504455"]
     [arrival] = held["arrivals"]
     assert arrival["screening"]["health_needs"] == "asma severa"
     assert {m["body"] for m in held["messages"]} >= {"gracias, Herminia", "Hola Zoila"}
@@ -96,3 +98,26 @@ def test_only_supervisors_of_the_person_s_country_export(
     assert refused.status_code in (403, 404)
     assert "Zoila" not in refused.get_data(as_text=True)
     assert exports_written(in_app, person.returnee_id) == []
+
+
+def test_an_export_waiting_on_a_lock_answers_503_after_its_own_limit(
+    app, database_url, register, make_user, sign_in_as, token_for, monkeypatch
+):
+    """Requests in general have no limit here: only the export's own setting can stop it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("statement timeouts are PostgreSQL's")
+    monkeypatch.setitem(app.config, "WEB_STATEMENT_TIMEOUT_SECONDS", 0)
+    monkeypatch.setitem(app.config, "EXPORT_STATEMENT_TIMEOUT_SECONDS", 1)
+    person = register(given_names="Ana", family_names="Ixcot").returnee_id
+    supervisor = make_user(Role.SUPERVISOR, "GT-AURORA")
+    page, api = sign_in_as(supervisor), app.test_client()
+    headers = token_for(supervisor)
+    with locked(database_url, "erasures"):  # a section of every export
+        for client, path, kwargs in (
+            (page, f"/returnees/{person}/export", {}),
+            (page, f"/returnees/{person}/export.json", {}),
+            (api, f"/api/v1/returnees/{person}/export", {"headers": headers}),
+        ):
+            response = answer_of(client, path, **kwargs)
+            assert response.status_code == 503, path
+    assert page.get(f"/returnees/{person}/export").status_code == 200, "once the lock is gone"

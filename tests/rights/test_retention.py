@@ -81,4 +81,4 @@ def test_the_years_come_from_the_settings(register, in_app, clock, app, monkeypa
 
 
 def test_retention_is_a_periodic_job(app):
-    assert "apply-case-retention" in {job.id for job in periodic_jobs()}
+    assert "apply-case-retention" in {job.id for job in periodic_jobs(app)}

@@ -9,8 +9,8 @@ birth date and the sound keys of the first two family names (returnees.family_ke
 second_family_key, people.identity.family_keys), computed here for the people already held:
 once per distinct family name, then written in one UPDATE.
 
-Revision ID: 0036_merging
-Revises: 0035_encryption_at_rest
+Revision ID: 0047_merging
+Revises: 0046_earlier_match_reasons
 Create Date: 2026-12-07
 """
 
@@ -53,8 +53,8 @@ def fill_family_keys(connection) -> int:
     return len(names)
 
 
-revision = "0036_merging"
-down_revision = "0035_encryption_at_rest"
+revision = "0047_merging"
+down_revision = "0046_earlier_match_reasons"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The reintegration survey: a versioned instrument held as data, its waves and their scores."""

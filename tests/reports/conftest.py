@@ -1,0 +1,145 @@
+"""A small cohort built by hand: March 2026 at La Aurora, children and adults, answers,
+referrals, a closed case, a return before and a return after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from returnees.auth.models import Role
+from returnees.casework.models import Case, CaseStatus, CloseReason
+from returnees.followups.models import CheckIn, CheckInState, Indicator, IndicatorReading
+from returnees.referrals.models import (
+    OrganisationKind,
+    PartnerOrganisation,
+    Referral,
+    ReferralStatus,
+    ServiceKind,
+)
+
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+@dataclass
+class Built:
+    people: dict[str, int]
+    arrivals: dict[str, int]
+
+
+def at(month: int, day: int, year: int = 2026) -> datetime:
+    return datetime(year, month, day, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def arrive(register, clock):
+    """Register an arrival as the desk would have on that day (its case opens then)."""
+
+    def make(when: datetime, phone: str = "", **fields: object):
+        clock.at = when
+        arrival = register(arrived_at=when, phones=(phone or next_phone(),), **fields)
+        clock.at = NOW
+        return arrival
+
+    return make
+
+
+_phones = iter(range(1, 9_999_999))
+
+
+def next_phone() -> str:
+    """A Guatemalan mobile number not given before."""
+    return f"4{next(_phones):07d}"
+
+
+@pytest.fixture
+def cohort(arrive, in_app, make_user, clock) -> Built:
+    """Five arrivals in March 2026 (A girl 10 alone, B boy 15, C woman 25, D man 40 who comes
+    back in May, E man 31 who came before in June 2025): the README's figures, by hand."""
+    a = arrive(at(3, 5), given_names="Ana", sex="F", estimated_age=10, is_unaccompanied=True)
+    b = arrive(at(3, 10), given_names="Beto", sex="M", estimated_age=15)
+    c = arrive(at(3, 12), given_names="Carla", sex="F", estimated_age=25)
+    d = arrive(
+        at(3, 15), "55550001", given_names="Dario", sex="M", estimated_age=40, home="GT-1201"
+    )
+    e_before = arrive(at(6, 10, 2025), "55550002", given_names="Edgar", sex="M", estimated_age=31)
+    e = arrive(
+        at(3, 20),
+        "55550002",
+        given_names="Edgar",
+        sex="M",
+        estimated_age=31,
+        match=e_before.returnee_id,
+    )
+    worker = make_user(Role.SUPERVISOR, "GT-AURORA")
+    with in_app() as session:
+        partner = PartnerOrganisation(
+            name="Escuela", kind=OrganisationKind.SCHOOL, country="GT", created_at=NOW
+        )
+        session.add(partner)
+        session.flush()
+        _answer(session, a, at(3, 7))
+        _answer(session, b, at(3, 15))
+        _answer(session, c, at(4, 1))
+        _read(session, a, Indicator.SAFE, True, at(3, 7))
+        _read(session, b, Indicator.SAFE, True, at(3, 15))
+        _read(session, b, Indicator.SAFE, False, at(4, 19))
+        _read(session, a, Indicator.IN_SCHOOL, True, at(3, 5) + timedelta(days=30))
+        _read(session, a, Indicator.IN_SCHOOL, False, at(3, 5) + timedelta(days=90))
+        _read(session, b, Indicator.IN_SCHOOL, True, at(3, 10) + timedelta(days=80))
+        _read(session, c, Indicator.WORKING, True, at(4, 1))
+        _refer(
+            session, a, partner, worker.id, ServiceKind.SCHOOL, ReferralStatus.ATTENDED, at(3, 8)
+        )
+        _refer(session, d, partner, worker.id, ServiceKind.JOBS, ReferralStatus.MADE, at(3, 18))
+        case = session.scalar(select(Case).where(Case.returnee_id == d.returnee_id))
+        case.status, case.close_reason, case.closed_at = (
+            CaseStatus.CLOSED,
+            CloseReason.MIGRATED_AGAIN,
+            at(4, 20),
+        )
+    d_again = arrive(
+        at(5, 1), "55550001", given_names="Dario", sex="M", estimated_age=40, match=d.returnee_id
+    )
+    with in_app() as session:
+        # After D's second return: counts for May, not for March.
+        _refer(
+            session, d_again, partner, worker.id, ServiceKind.JOBS, ReferralStatus.MADE, at(5, 2)
+        )
+    people = {k: v.returnee_id for k, v in zip("abcde", (a, b, c, d, e), strict=True)}
+    arrivals = {k: v.id for k, v in zip("abcde", (a, b, c, d, e), strict=True)}
+    return Built(people, arrivals | {"d_again": d_again.id, "e_before": e_before.id})
+
+
+def _answer(session, arrival, when: datetime) -> None:
+    check_in = session.scalar(
+        select(CheckIn).where(CheckIn.arrival_id == arrival.id).order_by(CheckIn.id).limit(1)
+    )
+    assert check_in is not None, "registration with a phone schedules check-ins"
+    check_in.state, check_in.answered_at, check_in.answer = CheckInState.ANSWERED, when, "1"
+
+
+def _read(session, arrival, indicator: Indicator, value: bool, when: datetime) -> None:
+    session.add(
+        IndicatorReading(
+            returnee_id=arrival.returnee_id, indicator=indicator, value=value, observed_at=when
+        )
+    )
+
+
+def _refer(session, arrival, partner, user_id, service, status, when: datetime) -> None:
+    session.add(
+        Referral(
+            returnee_id=arrival.returnee_id,
+            organisation_id=partner.id,
+            service=service,
+            status=status,
+            has_consent=True,
+            made_by_id=user_id,
+            made_at=when,
+            updated_at=when,
+        )
+    )

@@ -1,0 +1,177 @@
+"""GET /api/v1/exports/<what>: one row per record within the scope, the pseudonymised
+variant field by field, the CSV-injection guard, XLSX sheets, roles and the audit entry."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from returnees.audit.models import AuditAction, AuditEntry
+from returnees.auth.models import Role
+from returnees.reports.files import csv_chunks, write_xlsx
+
+
+@pytest.fixture
+def export_as(app, demo, make_user, token_for):
+    def as_role(role: Role = Role.SUPERVISOR, centre: str = "GT-AURORA"):
+        client = app.test_client()
+        headers = token_for(make_user(role, centre))
+
+        def get(what: str, **params: str):
+            return client.get(f"/api/v1/exports/{what}", query_string=params, headers=headers)
+
+        return get
+
+    return as_role
+
+
+def read_csv(answer) -> list[dict[str, str]]:
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+def test_arrivals_are_exported_one_row_each_within_the_period(export_as, cohort):
+    rows = read_csv(export_as()("arrivals", **MARCH))
+    assert sorted(int(row["arrival_id"]) for row in rows) == sorted(
+        cohort.arrivals[name] for name in "abcde"
+    )
+    ana = next(row for row in rows if row["given_names"] == "Ana")
+    assert ana["unaccompanied"] == "yes" and ana["return_type"] == "deported"
+    assert ana["person_id"] == str(cohort.people["a"]) and ana["centre"] == "GT-AURORA"
+
+
+def test_each_kind_of_record_is_exported_with_a_header_row(export_as, cohort):
+    export = export_as()
+    assert {row["service"] for row in read_csv(export("referrals"))} == {"school", "jobs"}
+    cases = read_csv(export("cases"))
+    assert any(row["close_reason"] == "migrated_again" for row in cases)
+    check_ins = read_csv(export("check-ins", **MARCH))
+    assert {row["answered_at"][:10] for row in check_ins if row["answered_at"]} == {
+        "2026-03-07",
+        "2026-03-15",
+        "2026-04-01",  # due in March, answered late
+    }
+
+
+PERSONAL = {"given_names", "family_names", "birth_date", "estimated_age", "home", "reference"}
+
+
+def test_a_pseudonymised_export_names_no_one_field_by_field(export_as, cohort):
+    answer = export_as()("arrivals", pseudonymised="true", recipient="donor", **MARCH)
+    rows = read_csv(answer)
+    assert set(rows[0]) == {
+        "arrival",
+        "person",
+        "age_group",
+        "home_department",
+        "sex",
+        "nationality",
+        "centre",
+        "arrived_at",
+        "mode",
+        "deporting_country",
+        "return_type",
+        "unaccompanied",
+    }
+    assert not PERSONAL & set(rows[0])
+    text = answer.get_data(as_text=True)
+    for name in ("Ana", "Beto", "Carla", "Dario", "Edgar", "López", "GT-1201"):
+        assert name not in text
+    ids = {str(value) for value in cohort.people.values()} | {
+        str(value) for value in cohort.arrivals.values()
+    }
+    assert not ids & {row["person"] for row in rows} and not ids & {row["arrival"] for row in rows}
+    assert {row["age_group"] for row in rows} == {"0-11", "12-17", "18-29", "30+"}
+    assert {row["home_department"] for row in rows} == {"", "GT-12"}
+
+
+def test_one_recipient_joins_its_files_and_two_recipients_cannot(export_as, cohort):
+    export = export_as()
+    donor = read_csv(export("arrivals", pseudonymised="true", recipient="donor", **MARCH))
+    donor_referrals = read_csv(export("referrals", pseudonymised="true", recipient="donor"))
+    research = read_csv(export("arrivals", pseudonymised="true", recipient="research", **MARCH))
+    donor_people = {row["person"] for row in donor}
+    assert {row["person"] for row in donor_referrals} <= donor_people | {
+        row["person"] for row in donor_referrals
+    }
+    assert len({row["person"] for row in donor_referrals} & donor_people) == 2
+    assert not donor_people & {row["person"] for row in research}
+
+
+def test_free_text_answers_are_left_out_of_pseudonymised_check_ins(export_as, cohort):
+    rows = read_csv(export_as()("check-ins", pseudonymised="true", recipient="donor"))
+    assert "phone" not in rows[0] and "check_in_id" not in rows[0]
+    assert {row["answer"] for row in rows} <= {"", "1"}
+
+
+def test_a_cell_a_spreadsheet_would_run_is_neutralised():
+    header = ["name", "note"]
+    rows = [['=HYPERLINK("http://x")', "+1"], ["-2+3", "@SUM(A1)"], ["plain", 5]]
+    text = b"".join(csv_chunks(header, rows)).decode().lstrip("\ufeff")
+    read = list(csv.reader(io.StringIO(text)))
+    assert read[1] == ['\'=HYPERLINK("http://x")', "'+1"]
+    assert read[2] == ["'-2+3", "'@SUM(A1)"] and read[3] == ["plain", "5"]
+    book = io.BytesIO()
+    write_xlsx(book, "t", header, rows)
+    sheet = load_workbook(book).active
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x")' and sheet["A2"].data_type == "s"
+
+
+def test_an_xlsx_past_a_sheets_rows_continues_on_another_sheet():
+    book = io.BytesIO()
+    assert write_xlsx(book, "rows", ["n"], ([n] for n in range(7)), sheet_rows=4) == 3
+    sheets = load_workbook(book).worksheets
+    assert [sheet.title for sheet in sheets] == ["rows", "rows 2", "rows 3"]
+    assert [[c.value for c in row] for row in sheets[1].iter_rows()] == [["n"], [3], [4], [5]]
+
+
+def test_an_xlsx_export_is_a_workbook(export_as, cohort):
+    answer = export_as()("referrals", format="xlsx")
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.get_data())).active
+    assert [c.value for c in next(sheet.iter_rows())][:3] == ["referral_id", "person_id", "service"]
+    assert sheet.max_row == 4, "a header and three referrals"
+
+
+def test_the_outcome_table_is_exported_with_its_hidden_cells(export_as, cohort):
+    rows = read_csv(export_as()("outcomes", by="sex", **MARCH))
+    assert [row["sex"] for row in rows] == ["F", "M", "all"]
+    assert rows[-1]["arrivals"] == "5" and rows[0]["arrivals"] == "<5"
+
+
+def test_each_export_is_audited_with_what_and_how_many_rows(export_as, cohort, in_app):
+    read_csv(export_as()("arrivals", pseudonymised="true", recipient="donor", **MARCH))
+    with in_app() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == AuditAction.EXPORT))
+    assert entry.record_type == "export" and entry.record_id == "arrivals"
+    assert entry.detail["rows"] == 5 and entry.detail["recipient"] == "donor"
+    assert entry.detail["pseudonymised"] is True
+
+
+def test_identifying_exports_are_for_supervisors_and_admins(export_as, cohort):
+    worker = export_as(Role.SOCIAL_WORKER)
+    assert worker("arrivals").status_code == 403
+    assert worker("arrivals", pseudonymised="true", recipient="donor").status_code == 200
+    assert export_as(Role.RECEPTION)("arrivals", pseudonymised="true").status_code == 403
+    assert export_as(Role.ADMIN)("arrivals").status_code == 200
+
+
+def test_a_supervisor_exports_only_their_countrys_people(export_as, cohort):
+    rows = read_csv(export_as(Role.SUPERVISOR, "HN-SPS")("arrivals"))
+    assert rows == []
+
+
+def test_unknown_exports_recipients_and_surveys_are_refused_plainly(export_as, cohort):
+    export = export_as()
+    assert export("arrivals", pseudonymised="true", recipient="nobody").status_code == 422
+    assert export("payments").status_code == 404
+    later = export("surveys")
+    assert later.status_code == 404 and "todavía no" in later.get_json()["error"]["message"]

@@ -1,0 +1,86 @@
+"""The /reports/ page: filters, the cohort table with its hidden cells, and the trend charts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from returnees.auth.models import Role
+
+
+@pytest.fixture
+def supervisor(demo, make_user, sign_in_as):
+    return sign_in_as(make_user(Role.SUPERVISOR, "GT-AURORA"))
+
+
+def test_the_page_shows_the_cohort_by_group_and_twelve_months_of_charts(supervisor, cohort):
+    page = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=age_group")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Llegadas del 01/03/2026 al 31/03/2026" in html
+    assert "&lt;5" in html and "pendiente" in html
+    charts = re.findall(r'<svg role="img"[^>]*>\s*<title>([^<]+)</title>', html)
+    assert "Contactados (respondieron en 7 días)" in charts and len(charts) == 6
+    assert "Mes de llegada" in html and ">Personas<" in html, "both axes are named"
+    assert html.count('class="month-table"') == 6, "each chart has its table beside it"
+
+
+def test_the_page_opens_on_last_month_and_refuses_a_reversed_period(supervisor, cohort):
+    opened = supervisor.get("/reports/")
+    assert opened.status_code == 200 and "01/11/2026" in opened.get_data(as_text=True)
+    reversed_ = supervisor.get("/reports/?from=31/03/2026&to=01/03/2026")
+    assert reversed_.status_code == 422
+    assert "El fin del periodo es anterior a su inicio." in reversed_.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTION, Role.SOCIAL_WORKER])
+def test_the_page_is_for_supervisors_and_admins(demo, make_user, sign_in_as, role):
+    assert sign_in_as(make_user(role, "GT-AURORA")).get("/reports/").status_code == 403
+
+
+def test_an_admin_reads_the_page(demo, make_user, sign_in_as, cohort):
+    admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
+    assert admin.get("/reports/?from=01/03/2026&to=31/03/2026").status_code == 200
+
+
+def export_form(client, **fields: str):
+    from tests.conftest import csrf_token
+
+    data = {"what": "arrivals", "format": "csv", "from": "01/03/2026", "to": "31/03/2026"}
+    data |= fields
+    data["csrf_token"] = csrf_token(client, "/reports/export")
+    return client.post("/reports/export", data=data)
+
+
+def test_an_identifying_download_is_an_encrypted_zip_that_opens_with_the_passphrase(
+    supervisor, cohort
+):
+    import io
+
+    import pyzipper
+
+    refused = export_form(supervisor, passphrase="short")
+    assert refused.status_code == 422
+    assert "al menos 12 caracteres" in refused.get_data(as_text=True)
+    answer = export_form(supervisor, passphrase="correct horse battery")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/zip"
+    body = answer.get_data()
+    assert b"Ana" not in body, "the names are encrypted"
+    with pyzipper.AESZipFile(io.BytesIO(body)) as archive:
+        archive.setpassword(b"correct horse battery")
+        text = archive.read("arrivals.csv").decode()
+    assert "Ana" in text and text.count("\n") == 6
+
+
+def test_a_pseudonymised_download_needs_no_passphrase(supervisor, cohort):
+    answer = export_form(supervisor, pseudonymised="y", recipient="donor")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
+    assert "Ana" not in answer.get_data(as_text=True)
+
+
+def test_list_and_report_pages_offer_the_export(supervisor, cohort):
+    people = supervisor.get("/returnees/").get_data(as_text=True)
+    assert "/reports/export?what=arrivals" in people
+    report = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=sex").get_data(as_text=True)
+    assert "what=outcomes" in report and "by=sex" in report
