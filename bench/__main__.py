@@ -14,6 +14,7 @@ BENCHMARKS = (
     "queue",
     "risk",
     "urgent",
+    "duplicates",
     "reports",
 )
 

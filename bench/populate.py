@@ -29,7 +29,7 @@ from returnees.core.db import EXTENSION, build_engine, unit_of_work
 from returnees.core.encryption import document_index, keyring, phone_index
 from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
-from returnees.people.identity import fold, match_keys
+from returnees.people.identity import family_keys, fold, match_keys
 from returnees.people.models import birth_year
 
 DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_bench"
@@ -37,7 +37,8 @@ BATCH = 50_000
 RETURNEE_COLUMNS = (
     "id, given_names, family_names, folded_name, match_keys, birth_date, estimated_age, "
     "age_estimated_on, sex, nationality, document_type, document_number, document_number_index, "
-    "language, municipality, centre_id, arrivals_count, created_at, updated_at"
+    "language, municipality, centre_id, arrivals_count, created_at, updated_at, family_key, "
+    "second_family_key"
 )
 # People recorded with an estimated age alone (no birth date), estimated on a day of the last
 # ESTIMATED_YEARS years and off by up to ESTIMATE_ERROR years.
@@ -172,6 +173,7 @@ def populate(engine: Engine, count: int, seed: int = 1) -> float:
                             1,
                             now,
                             now,
+                            *family_keys(person.family_names),
                         )
                     )
                     if person.phone:

@@ -103,6 +103,8 @@ ENVIRONMENT_SETTINGS = (
     "RATELIMIT_WEBHOOK_FORGED",
     "CASE_RETENTION_YEARS",
     "BREAK_GLASS_HOURS",
+    "DUPLICATE_WEIGHT",
+    "MERGE_UNDO_DAYS",
     "STRICT_TRANSPORT_SECURITY",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "WEB_STATEMENT_TIMEOUT_SECONDS",
@@ -244,11 +246,10 @@ CASE_RETENTION_BATCH_SIZE = 100
 
 # Recognising people who came back (people/matching.py scores each earlier record in bits):
 # the desk and a passenger list's import are shown those scoring MATCH_SHOW_WEIGHT or more,
-# best first, at most MATCH_SHOWN_AT_MOST; the nightly search for people registered twice
-# proposes pairs scoring DUPLICATE_WEIGHT or more.
+# best first, at most MATCH_SHOWN_AT_MOST (the nightly search for people registered twice weighs
+# its pairs on its own scale: DUPLICATE_WEIGHT below).
 MATCH_SHOW_WEIGHT = 16.0
 MATCH_SHOWN_AT_MOST = 5
-DUPLICATE_WEIGHT = 20.0
 
 # A desk reaches the people it registered for this many days after their arrival (a child in
 # custody until the handover); the office that follows them up keeps them after.
@@ -258,6 +259,15 @@ RECEPTION_SCOPE_DAYS = 7
 # that person for this many hours (the opening is written to the audit trail, flagged there,
 # and shown to the supervisors of the person's country on their home page).
 BREAK_GLASS_HOURS = 24
+
+# People registered twice: the nightly search proposes to the country's supervisors each pair
+# of records whose evidence weighs at least this much (a same name and birth date weigh 12, a
+# same document 10 alone; see duplicates.finding), leaving out the people of a phone or of a
+# written name that more than DUPLICATE_BLOCK_LIMIT people share (a shelter's phone). A merge can
+# be undone by a supervisor for this many days.
+DUPLICATE_WEIGHT = 10
+DUPLICATE_BLOCK_LIMIT = 50
+MERGE_UNDO_DAYS = 30
 
 # Referrals: a task in the queue when one is not accepted this many days after it was made, or
 # not attended this many days after it was made; the check-in asking "were you able to go?" is

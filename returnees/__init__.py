@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from returnees.core import clock, db, encryption, i18n, limits, settings, web
 from returnees.core.bounds import IdConverter
+from returnees.duplicates.pointers import follow_merged_records
 from returnees.models import import_all_models
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -33,6 +34,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
+    app.before_request(follow_merged_records)
     _register_jobs(app)
     app.before_request(_refuse_out_of_scope)
     _register_commands(app)
@@ -146,6 +148,7 @@ def _register_jobs(app: Flask) -> None:
     from returnees.auth.jobs import JOBS as auth_jobs
     from returnees.casework.jobs import JOBS as casework_jobs
     from returnees.core.scheduler import register_jobs
+    from returnees.duplicates.jobs import JOBS as duplicate_jobs
     from returnees.followups.jobs import JOBS as followup_jobs
     from returnees.messaging.jobs import JOBS as messaging_jobs
     from returnees.referrals.jobs import JOBS as referral_jobs
@@ -165,6 +168,7 @@ def _register_jobs(app: Flask) -> None:
         survey_jobs,
         messaging_jobs,
         rights_jobs,
+        duplicate_jobs,
     ):
         register_jobs(app, jobs)
 
@@ -175,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     from returnees.auth.views import bp as auth_bp
     from returnees.casework.views import bp as casework_bp
     from returnees.centres.views import bp as centres_bp
+    from returnees.duplicates.views import bp as duplicates_bp
     from returnees.followups.views import bp as followups_bp
     from returnees.home.views import bp as home_bp
     from returnees.people.views import bp as people_bp
@@ -192,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
         centres_bp,
         audit_bp,
         people_bp,
+        duplicates_bp,
         places_bp,
         reception_bp,
         followups_bp,

@@ -10,6 +10,7 @@ def import_all_models() -> None:
     from returnees.casework import models as casework  # noqa: F401
     from returnees.centres import models as centres  # noqa: F401
     from returnees.demo import models as demo  # noqa: F401
+    from returnees.duplicates import models as duplicates  # noqa: F401
     from returnees.followups import models as followups  # noqa: F401
     from returnees.messaging import models as messaging  # noqa: F401
     from returnees.people import models as people  # noqa: F401

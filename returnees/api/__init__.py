@@ -107,6 +107,7 @@ def register_routes() -> Blueprint:
     from returnees.auth import api as auth_api  # noqa: F401
     from returnees.casework import api as casework_api  # noqa: F401
     from returnees.centres import api as centres_api  # noqa: F401
+    from returnees.duplicates import api as duplicates_api  # noqa: F401
     from returnees.followups import api as followups_api  # noqa: F401
     from returnees.people import api as people_api  # noqa: F401
     from returnees.places import api as places_api  # noqa: F401

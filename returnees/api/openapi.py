@@ -29,6 +29,7 @@ LISTS = {
     "api.cases",
     "api.transfers",
     "api.loads",
+    "api.duplicates",
 }
 
 
@@ -39,6 +40,9 @@ class ErrorBodySchema(Schema):
         data_key="fields", keys=fields.String(), values=fields.List(fields.String())
     )
     candidates = fields.List(fields.Dict())
+    merged_into = fields.Integer(
+        metadata={"description": "the record a merged one was merged into (301, 409)"}
+    )
 
 
 class ErrorSchema(Schema):
@@ -61,6 +65,7 @@ def _contracts() -> dict[str, Contract]:
     from returnees.auth.schemas import UserSchema
     from returnees.casework import schemas as casework
     from returnees.centres.schemas import CentreSchema, CoverageSchema
+    from returnees.duplicates import schemas as duplicates
     from returnees.followups.schemas import PlanSchema
     from returnees.people.schemas import (
         PageQuerySchema,
@@ -145,6 +150,10 @@ def _contracts() -> dict[str, Contract]:
         ),
         "api.erasure_approve": Contract(rights.ErasureSchema),
         "api.erasure_refuse": Contract(rights.ErasureSchema),
+        "api.merge_returnee": Contract(duplicates.MergeSchema, duplicates.MergeRequestSchema),
+        "api.duplicates": Contract(
+            duplicates.DuplicatePairSchema, query=duplicates.DuplicateQuerySchema
+        ),
         "api.outcomes": Contract(reports.OutcomeReportSchema, query=reports.OutcomeQuerySchema),
         "api.export": Contract(query=reports.ExportQuerySchema),
         "api.monthly_outcomes": Contract(

@@ -27,6 +27,8 @@ class AuditAction(enum.StrEnum):
     DENIED = "denied"
     DISCARD = "discard"
     BREAK_GLASS = "break_glass"
+    MERGE = "merge"
+    UNDO_MERGE = "undo_merge"
 
 
 class AuditEntry(Base):

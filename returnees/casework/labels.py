@@ -17,6 +17,11 @@ CLOSE_REASON_LABELS = {
     "died": _("Died"),
     "contact_lost": _("Contact lost"),
     "declined": _("Declined follow-up"),
+    "merged": _("Merged into the case of the same person"),
+}
+# What staff choose from when they close a case ("merged" is the merge's own).
+CHOSEN_CLOSE_REASONS = {
+    code: label for code, label in CLOSE_REASON_LABELS.items() if code != "merged"
 }
 REFERRAL_STATUS_LABELS = {
     "made": _("made"),

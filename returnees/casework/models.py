@@ -26,6 +26,9 @@ class CloseReason(enum.StrEnum):
     DIED = "died"
     CONTACT_LOST = "contact_lost"
     DECLINED = "declined"
+    # The person was registered twice and this case's record merged into the other, whose
+    # case goes on: only a merge closes a case so, never a member of staff.
+    MERGED = "merged"
 
 
 class Case(Base):

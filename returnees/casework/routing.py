@@ -238,3 +238,13 @@ def offices_of(session: Session, country: Country) -> list[Centre]:
     """The offices of a country, to route a case to or propose it to."""
     query = select(Centre).where(Centre.kind == CentreKind.OFFICE, Centre.country == country)
     return list(session.scalars(query.order_by(Centre.name)))
+
+
+def office_of_current_case(session: Session, returnee_id: int) -> int | None:
+    """The office a person's record carries: their current case's (None: waiting, or no case)."""
+    return session.scalar(
+        select(Case.office_id)
+        .where(Case.returnee_id == returnee_id)
+        .order_by((Case.status == CaseStatus.CLOSED), Case.opened_at.desc(), Case.id.desc())
+        .limit(1)
+    )

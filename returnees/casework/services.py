@@ -15,6 +15,7 @@ from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
+from returnees.casework.labels import CHOSEN_CLOSE_REASONS
 from returnees.casework.models import (
     CALL_OUTCOMES,
     VISIT_OUTCOMES,
@@ -500,7 +501,7 @@ def close_case(
 ) -> Case:
     """Close a case with a reason; a child's case waits for a supervisor's approval."""
     returnee, case = _require_case(session, actor, returnee_id)
-    if reason not in CloseReason._value2member_map_:
+    if reason not in CHOSEN_CLOSE_REASONS:
         raise InvalidInput(
             _("Nothing was saved: correct the fields marked."),
             {"reason": [_("Choose why the case closes.")]},
@@ -611,3 +612,28 @@ def close_tasks_answered(session: Session, check_in: CheckIn) -> None:
     )
     done = {"status": TaskStatus.DONE, "closed_at": utcnow(), "close_note": "answered a check-in"}
     update_each(session, Task, answered, done)
+
+
+def cases_closed_by_merge(session: Session, kept_id: int, merged_id: int) -> list[int]:
+    """The cases of `merged_id` that its merge into `kept_id` closes: when both records are
+    followed up, the kept record's case goes on in its office's hands and the other closes
+    as "merged" (a person has one open case)."""
+
+    def not_closed(returnee_id: int):
+        return select(Case.id).where(
+            Case.returnee_id == returnee_id, Case.status != CaseStatus.CLOSED
+        )
+
+    if session.scalar(not_closed(kept_id).limit(1)) is None:
+        return []
+    return list(session.scalars(not_closed(merged_id)))
+
+
+def closed_as_merged(actor: Actor) -> dict[str, object]:
+    """What a case closed by a merge holds: closed now, by the supervisor who merged."""
+    return {
+        "status": CaseStatus.CLOSED,
+        "close_reason": CloseReason.MERGED,
+        "closed_at": utcnow(),
+        "closed_by_id": actor.user_id,
+    }

@@ -11,7 +11,7 @@ from returnees.audit.services import record_list_shown
 from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.casework.filters import delete_filter, find_filter, list_filters, save_filter
-from returnees.casework.labels import CLOSE_REASON_LABELS, OUTCOME_LABELS
+from returnees.casework.labels import CHOSEN_CLOSE_REASONS, CLOSE_REASON_LABELS, OUTCOME_LABELS
 from returnees.casework.models import (
     CALL_OUTCOMES,
     VISIT_OUTCOMES,
@@ -352,6 +352,7 @@ def record_panel(session: Session, actor: Actor, returnee: Returnee) -> dict | N
         "contacts": contacts_of(session, returnee.id),
         "workers": social_workers_for(session, actor, returnee),
         "close_reason_labels": CLOSE_REASON_LABELS,
+        "chosen_close_reasons": CHOSEN_CLOSE_REASONS,
         "outcome_labels": OUTCOME_LABELS,
         "outcomes": {"call": CALL_OUTCOMES, "visit": VISIT_OUTCOMES},
     }

@@ -48,6 +48,16 @@ def checks_own_scope(view: V) -> V:
     return view
 
 
+ANSWERS_MERGED_ITSELF = "answers_merged_itself"
+
+
+def answers_merged_itself(view: V) -> V:
+    """Mark a view that answers for a record merged into another its own way (who looked at
+    the merged record, the merge itself), instead of pointing to the record kept."""
+    setattr(view, ANSWERS_MERGED_ITSELF, True)
+    return view
+
+
 def remember_refusal(record: tuple[str, str]) -> None:
     """Name the record this request was refused (read by the audit of refusals): the error
     handler does for a scope refusal, and so does a view that answers one itself."""

@@ -108,9 +108,12 @@ class CheckIn(Base):
         # One check-in per step of an arrival (the arrival fixes the person); leading with the
         # person, it is also the index that finds a person's check-ins.
         UniqueConstraint("returnee_id", "arrival_id", "step_id"),
-        # One key for both: a check-in's person is its arrival's person (one trigger a row).
+        # One key for both: a check-in's person is its arrival's person (one trigger a row);
+        # an arrival moved to another record (a merge) takes its check-ins with it.
         ForeignKeyConstraint(
-            ["arrival_id", "returnee_id"], ["arrivals.id", "arrivals.returnee_id"]
+            ["arrival_id", "returnee_id"],
+            ["arrivals.id", "arrivals.returnee_id"],
+            onupdate="CASCADE",
         ),
         Index(
             "ix_check_ins_queued_at",

@@ -278,3 +278,22 @@ def cancel_pending_for_number(session: Session, number: str, returnee_id: int | 
         pending.values(state=CheckInState.CANCELLED).execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def later_plans(session: Session, returnee_id: int) -> list[int]:
+    """The scheduled check-ins of every plan a person follows but the earliest: two records of
+    one person merged bring two plans, and the person is asked each question once, by the
+    plan of their earlier arrival. Questions outside a plan (a referral's) are kept."""
+    rows = session.execute(
+        select(CheckIn.id, CheckIn.arrival_id, Arrival.arrived_at)
+        .join(Arrival, Arrival.id == CheckIn.arrival_id)
+        .where(
+            CheckIn.returnee_id == returnee_id,
+            CheckIn.state == CheckInState.SCHEDULED,
+            CheckIn.step_id.is_not(None),
+        )
+    ).all()
+    if not rows:
+        return []
+    earliest = min((row.arrived_at, row.arrival_id) for row in rows)[1]
+    return [row.id for row in rows if row.arrival_id != earliest]

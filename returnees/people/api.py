@@ -7,6 +7,7 @@ from returnees.audit.schemas import AuditEntrySchema
 from returnees.auth.access import current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
+from returnees.core.web import answers_merged_itself
 from returnees.people.schemas import (
     PageQuerySchema,
     ReturneeSchema,
@@ -48,6 +49,7 @@ def returnee(returnee_id: int) -> Response:
 
 @bp.get("/returnees/<int:returnee_id>/audit")
 @requires_role(Role.SUPERVISOR)
+@answers_merged_itself
 def returnee_audit(returnee_id: int) -> Response:
     """Who looked at or changed this person: the audit entries that name them, newest first,
     100 a page (?page=2 for older ones). The reading is itself written to the trail."""

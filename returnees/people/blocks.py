@@ -43,6 +43,7 @@ IDENTITY_COLUMNS = (
     Returnee.age_estimated_on,
     Returnee.document_type,
     Returnee.document_number_index,
+    Returnee.merged_into_id,
 )
 # Trigram similarity of two folded names below which the birth-date block drops a person: a
 # family name left out and a typo keep about 0.4 of them.
@@ -66,6 +67,9 @@ class Blocks:
     shared_phones: list[dict[int, set[str]]] = field(default_factory=list)
 
     def add(self, probe: int, row: Any) -> None:
+        """A record merged into another is never offered: the person is the kept record."""
+        if row.merged_into_id is not None:
+            return
         self.rows.setdefault(row.id, row)
         self.found[probe].add(row.id)
 

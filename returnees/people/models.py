@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, event
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -11,7 +11,7 @@ from returnees.centres.models import Centre, Country
 from returnees.core.db import Base, value_enum
 from returnees.core.encryption import INDEX_LENGTH, Sealed, SealedText
 from returnees.people import identity
-from returnees.people.identity import DocumentType
+from returnees.people.identity import KEY_LENGTH, DocumentType, family_keys
 from returnees.places.catalogue import Place, find_place
 
 
@@ -76,6 +76,13 @@ class Returnee(Base):
             postgresql_using="gin",
             info={"only_on": "postgresql"},
         ),
+        # The records merged into one: what deleting or checking a record's key reads.
+        Index(
+            "ix_returnees_merged_into",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,6 +119,14 @@ class Returnee(Base):
     arrivals_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The sound keys of the first two family names (identity.family_keys), kept from
+    # family_names on every write: the nightly search for people registered twice blocks on
+    # them beside the birth date.
+    family_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
+    second_family_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
+    # The record this one was merged into (a person registered twice): everything about the
+    # person is there now, and this id answers with a pointer to it. None: not merged.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("returnees.id"))
 
     centre: Mapped[Centre] = relationship(lazy="joined", foreign_keys=[centre_id])
     office: Mapped[Centre | None] = relationship(foreign_keys=[office_id])
@@ -161,6 +176,12 @@ def _keep_match_keys(session: Session, _context: object, _instances: object) -> 
             )
             if row.match_keys != keys:
                 row.match_keys = keys
+
+
+@event.listens_for(Returnee, "before_insert")
+@event.listens_for(Returnee, "before_update")
+def _keep_family_keys(_mapper: object, _connection: object, returnee: Returnee) -> None:
+    returnee.family_key, returnee.second_family_key = family_keys(returnee.family_names)
 
 
 def age_on(day: date, birth_date: date | None, estimated_age: int | None) -> int | None:

@@ -31,6 +31,24 @@ PEOPLE_ROLES = (Role.RECEPTION, Role.SOCIAL_WORKER, Role.SUPERVISOR)
 DIGIT_GROUPS = re.compile(r"(?<=\d)[\s-]+(?=\d)")
 
 
+# A chain of merges is short (A into B, then B into C); a longer one is a loop, left alone.
+LONGEST_CHAIN = 20
+
+
+def kept_record(session: Session, returnee_id: int) -> int | None:
+    """The record a merged one's history is on now (following merges of merges); None when
+    `returnee_id` was never merged."""
+    kept = None
+    for _link in range(LONGEST_CHAIN):
+        pointer = session.scalar(
+            select(Returnee.merged_into_id).where(Returnee.id == (kept or returnee_id))
+        )
+        if pointer is None:
+            return kept
+        kept = pointer
+    return None
+
+
 def require_returnee(session: Session, actor: Actor, returnee_id: int) -> Returnee:
     """A returnee inside the actor's scope, without writing a view to the audit trail."""
     return _reached(session, actor, returnee_id)[0]
@@ -87,7 +105,9 @@ def search_returnees(session: Session, actor: Actor, search: ReturneeSearch) -> 
 
     actor.require_role(*PEOPLE_ROLES)
     query = (
-        select(Returnee).join(Centre, Returnee.centre_id == Centre.id).where(returnee_scope(actor))
+        select(Returnee)
+        .join(Centre, Returnee.centre_id == Centre.id)
+        .where(returnee_scope(actor), Returnee.merged_into_id.is_(None))
     )
     if search.centre:
         query = query.where(Centre.code == search.centre.strip().upper())

@@ -20,7 +20,7 @@ from returnees.core.clock import utcnow
 from returnees.core.db import get_session
 from returnees.core.errors import InvalidInput, NotFound, OutOfScope
 from returnees.core.forms import options, show_errors
-from returnees.core.web import checks_own_scope, remember_refusal
+from returnees.core.web import answers_merged_itself, checks_own_scope, remember_refusal
 from returnees.messaging.queries import conversation
 from returnees.messaging.window import sending_hold
 from returnees.people.break_glass import break_glass
@@ -133,6 +133,7 @@ def break_glass_view(returnee_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/<int:returnee_id>/audit")
 @requires_role(Role.SUPERVISOR)
+@answers_merged_itself
 def who_looked(returnee_id: int) -> str:
     """Who has looked at or changed this person's record, a page at a time."""
     session, actor, page = get_session(), current_actor(), audit_page_asked()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from returnees.audit.models import AuditAction
@@ -31,7 +31,7 @@ from returnees.people.identity import InvalidValue, fold, normalise_phone
 from returnees.people.matching import Candidate, IdentityProbe, find_candidates
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.people.scope import covers_returnee, returnee_scope
-from returnees.people.services import PEOPLE_ROLES, require_returnee
+from returnees.people.services import PEOPLE_ROLES, kept_record, require_returnee
 from returnees.reception.intake import CleanIntake, Intake, check_intake
 from returnees.reception.models import (
     PARENTAL,
@@ -114,7 +114,7 @@ def register_arrival(
             returnee = _new_returnee(session, clean, centre, now)
             record_event(session, actor, AuditAction.CREATE, "returnee", returnee.id)
         else:
-            returnee = _chosen_candidate(candidates, match)
+            returnee = _chosen_candidate(candidates, _current_choice(session, match))
             _update_known_returnee(session, actor, returnee, clean, centre, now)
     return _record_arrival(session, actor, returnee, clean, centre, intake.passenger_id, now)
 
@@ -138,6 +138,13 @@ def _chosen_candidate(candidates: list[Candidate], match: int | str) -> Returnee
             {"match": [_("Choose one of the earlier records shown, or a new person.")]},
         )
     return chosen
+
+
+def _current_choice(session: Session, match: int | str) -> int | str:
+    """A record merged into another since the desk was shown it stands for the one it was
+    merged into (the one the desk is offered now)."""
+    kept = kept_record(session, int(match)) if str(match).isdigit() else None
+    return kept or match
 
 
 def _record_arrival(
@@ -828,3 +835,20 @@ def update_returnee(
         session.flush()
         publish(HOME_CHANGED, session, returnee_id=returnee.id, by=actor.user_id)
     return returnee
+
+
+def recount_arrivals(session: Session, returnee_ids: list[int]) -> None:
+    """Set each person's count of arrivals from their arrivals (after arrivals moved from one
+    record to another): the returns count and the repeat-migration flag read it."""
+    counted = (
+        select(func.count(Arrival.id))
+        .where(Arrival.returnee_id == Returnee.id)
+        .correlate(Returnee)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Returnee)
+        .where(Returnee.id.in_(returnee_ids))
+        .values(arrivals_count=counted)
+        .execution_options(synchronize_session=False)
+    )

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from returnees.audit.models import AuditEntry, AuditEntryPerson
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.duplicates.merging import merge_returnees
+from returnees.duplicates.models import DuplicatePair
 from returnees.messaging.models import InboundMessage, MessageTemplate
 from returnees.reception.manifests import ManifestEntry, upload_passenger_list
 from returnees.referrals.models import PartnerOrganisation
@@ -40,6 +42,10 @@ MUST_SHOW = {
     "/returnees/<int:returnee_id>/referrals/new",
     "/queue",
     "/api/v1/queue",
+    "/people/duplicates/",
+    "/people/duplicates/<int:pair_id>",
+    "/people/duplicates/merges/<int:merge_id>",
+    "/api/v1/duplicates",
 }
 
 
@@ -86,6 +92,7 @@ def world(app, demo, register, make_user, in_app, clock):
     post_signed(app, message(sid="SM1", sender="+50244445555", body="Soy Nuevo, otro número"))
     with in_app() as session:
         inbound = session.scalar(select(InboundMessage.id))
+    pair, merge = registered_twice(register, in_app, users[Role.SUPERVISOR], adult.returnee_id)
     clock.advance(days=2)
     return {
         "users": users,
@@ -100,6 +107,8 @@ def world(app, demo, register, make_user, in_app, clock):
             "<int:organisation_id>": partner.id,
             "<int:inbound_id>": inbound,
             "<profile>": "adult",
+            "<int:pair_id>": pair,
+            "<int:merge_id>": merge,
             "<int:wave_id>": wave.id,
             "<int:version>": 1,
             "<what>": "arrivals",
@@ -111,6 +120,21 @@ def world(app, demo, register, make_user, in_app, clock):
             "Soy Nuevo": ("messages", inbound),
         },
     }
+
+
+def registered_twice(register, in_app, supervisor, person: int) -> tuple[int, int]:
+    """The person registered twice more: one record proposed as a pair with theirs, the
+    other merged into theirs. The pair's id and the merge's."""
+    again = [register(given_names="Rosa Amalia", family_names="Ajú Xiloj") for _ in range(2)]
+    with in_app() as session:
+        pair = DuplicatePair(
+            country="GT", first_id=person, second_id=again[0].returnee_id, weight=12,
+            reasons=["same_name", "close_age"], found_at=datetime(2026, 12, 1, tzinfo=UTC),
+        )  # fmt: skip
+        session.add(pair)
+        session.flush()
+        merged = merge_returnees(session, Actor.for_user(supervisor), again[1].returnee_id, person)
+        return pair.id, merged.id
 
 
 def concrete(rule: str, ids: dict) -> str:

@@ -17,6 +17,7 @@ from returnees.reception.manifests import ManifestEntry, upload_passenger_list
 from returnees.reception.services import HandoverEntry, hand_over_child
 from tests.casework.routes import ROUTES as CASEWORK_ROUTES
 from tests.conftest import csrf_token
+from tests.duplicates.routes import ROUTES as DUPLICATE_ROUTES
 from tests.referrals.routes import ROUTES as REFERRAL_ROUTES
 from tests.reports.routes import ROUTES as REPORT_ROUTES
 from tests.rights.routes import ROUTES as RIGHTS_ROUTES
@@ -115,6 +116,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     **REFERRAL_ROUTES,
     **RISK_ROUTES,
     **RIGHTS_ROUTES,
+    **DUPLICATE_ROUTES,
     **SURVEY_ROUTES,
     **REPORT_ROUTES,
 }

@@ -56,6 +56,10 @@ def smoke_settings(folder: Path) -> dict[str, dict[str, str]]:
         "risk": {"BENCH_RISK_DATABASE_URL": database("risk"), "BENCH_PEOPLE": PEOPLE},
         "reports": {"BENCH_DATABASE_URL": database("reports"), "BENCH_PEOPLE": PEOPLE},
         "urgent": {"BENCH_URGENT_DATABASE_URL": database("urgent")},
+        "duplicates": {
+            "BENCH_DUPLICATES_DATABASE_URL": database("duplicates"),
+            "BENCH_PEOPLE": PEOPLE,
+        },
     }
 
 

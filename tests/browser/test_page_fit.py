@@ -18,6 +18,8 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
 from returnees.core.db import unit_of_work
 from returnees.demo.services import DEMO_USERS
+from returnees.duplicates.merging import merge_returnees
+from returnees.duplicates.models import DuplicatePair
 from returnees.messaging.models import MessageTemplate
 from returnees.reception.intake import ArrivalEntry, Intake, PhoneEntry
 from returnees.reception.manifests import ManifestEntry, upload_passenger_list
@@ -107,6 +109,7 @@ def fit_world(live_app) -> FitWorld:
             partner.services[0].kind.value,
             has_consent=True,
         )
+        pair, merge = _registered_twice(session, actor, Actor.for_user(supervisor), adult)
         wave = SurveyWave(
             returnee_id=adult.returnee_id,
             arrival_id=adult.id,
@@ -127,10 +130,31 @@ def fit_world(live_app) -> FitWorld:
                 "<int:referral_id>": referral.id,
                 "<int:organisation_id>": partner.id,
                 "<profile>": "adult",
+                "<int:pair_id>": pair,
+                "<int:merge_id>": merge,
                 "<int:wave_id>": wave.id,
                 "<int:version>": 1,
             }
         )
+
+
+def _registered_twice(session, desk: Actor, supervisor: Actor, person) -> tuple[int, int]:
+    """The adult registered twice more: one record proposed as a pair with hers, the other
+    merged into hers. The pair's id and the merge's."""
+    again = [
+        register_arrival(
+            session, desk, _intake("Rosa Amalia", "Ajú de la Cruz Xiloj", 31, ""), "new"
+        )
+        for _ in range(2)
+    ]
+    pair = DuplicatePair(
+        country="GT", first_id=person.returnee_id, second_id=again[0].returnee_id, weight=12,
+        reasons=["same_name", "same_birth_date"], found_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )  # fmt: skip
+    session.add(pair)
+    session.flush()
+    merged = merge_returnees(session, supervisor, again[1].returnee_id, person.returnee_id)
+    return pair.id, merged.id
 
 
 def _intake(given: str, family: str, age: int, phone: str, alone: bool = False) -> Intake:

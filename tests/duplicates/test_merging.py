@@ -1,0 +1,241 @@
+"""Merging one person's two records, and undoing it: every row that names the person moves and
+moves back, one plan of check-ins and one open case go on, and what is derived is computed
+again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from returnees.auth.access import Actor
+from returnees.casework.models import Case, CaseStatus, CloseReason
+from returnees.core.db import Base
+from returnees.core.errors import Conflict, InvalidInput
+from returnees.duplicates.merging import (
+    FOLLOWERS,
+    STAYS,
+    merge_returnees,
+    person_columns,
+    undo_merge,
+)
+from returnees.duplicates.models import Merge
+from returnees.followups.models import CheckIn, CheckInState
+from returnees.people.matching import IdentityProbe, find_candidates
+from returnees.people.models import Returnee
+from returnees.people.services import ReturneeSearch, search_returnees
+from returnees.reception.models import Arrival, Custody
+from returnees.tasks.models import Task, TaskKind, TaskStatus
+from tests.duplicates.conftest import BRENDA
+
+
+def snapshot(in_app, people: tuple[int, ...]) -> dict[tuple[str, int], tuple]:
+    """Every row that names one of these people (and their arrivals' custody), whole."""
+    tables = {table for table, _column in person_columns()}
+    tables |= {Base.metadata.tables[name] for name in (*FOLLOWERS, "returnees")}
+    rows = {}
+    with in_app() as session:
+        for table in tables:
+            column = table.c.id if table.name == "returnees" else table.c.returnee_id
+            for row in session.execute(select(table).where(column.in_(people))):
+                rows[(table.name, row.id)] = tuple(row)
+        arrivals = select(Arrival.id).where(Arrival.returnee_id.in_(people))
+        custodies = Custody.__table__
+        for row in session.execute(select(custodies).where(custodies.c.arrival_id.in_(arrivals))):
+            rows[("custodies", row.id)] = tuple(row)
+    return rows
+
+
+def merge(in_app, twins, merged: int, kept: int) -> int:
+    with in_app() as session:
+        return merge_returnees(session, Actor.for_user(twins.supervisor), merged, kept).id
+
+
+def undo(in_app, twins, merge_id: int) -> Merge:
+    with in_app() as session:
+        undone = undo_merge(session, Actor.for_user(twins.supervisor), merge_id)
+        undone.stayed  # noqa: B018 - loaded before the session closes
+        return undone
+
+
+def rows_of(in_app, model, returnee_id: int) -> list:
+    with in_app() as session:
+        return list(session.scalars(select(model).where(model.returnee_id == returnee_id)))
+
+
+def test_every_key_to_a_person_moves_or_is_said_to_stay():
+    """A new table with a key to returnees.id moves in a merge without a change to the merge;
+    the ones that do not move say why."""
+    people = Base.metadata.tables["returnees"].c.id
+    keyed = {
+        table.name for table in Base.metadata.sorted_tables for key in table.foreign_keys
+        if key.column is people
+    }  # fmt: skip
+    moved = {table.name for table, _column in person_columns()}
+    assert keyed == moved | set(STAYS)
+    assert {"arrivals", "phones", "consent_changes", "cases", "tasks", "referrals"} <= moved
+    assert {"indicator_readings", "case_contacts", "transfers", "outbound_messages"} <= moved
+
+
+def test_a_merge_moves_everything_to_the_kept_record_and_its_undo_puts_every_row_back(
+    in_app, twins
+):
+    people = (twins.older, twins.newer)
+    before = snapshot(in_app, people)
+    assert {table for table, _id in before} >= {
+        "arrivals", "check_ins", "referrals", "custodies", "phones", "cases", "returnees"
+    }  # fmt: skip
+    merge_id = merge(in_app, twins, twins.newer, twins.older)
+    with in_app() as session:
+        for table, column in person_columns():
+            left = session.scalar(select(column).where(column == twins.newer).limit(1))
+            assert left is None, f"{table.name} still names the merged record"
+        assert session.scalar(select(CheckIn.id).where(CheckIn.returnee_id == twins.newer)) is None
+        merged, kept = session.get(Returnee, twins.newer), session.get(Returnee, twins.older)
+        assert merged.merged_into_id == twins.older
+        assert (kept.arrivals_count, merged.arrivals_count) == (2, 0)
+    undo(in_app, twins, merge_id)
+    after = snapshot(in_app, people)
+    changed = {key for key in before if after.get(key) != before[key]}
+    assert not changed, f"rows not where they were: {sorted(changed)}"
+    added = {table for table, _id in set(after) - set(before)}
+    assert added <= {"risk_level_changes"}, f"rows the merge left behind: {added}"
+
+
+def test_the_person_is_asked_each_question_once_by_the_earlier_plan(in_app, twins):
+    def scheduled(arrival_ids):
+        with in_app() as session:
+            return set(
+                session.scalars(
+                    select(CheckIn.id).where(
+                        CheckIn.arrival_id.in_(arrival_ids),
+                        CheckIn.state == CheckInState.SCHEDULED,
+                    )
+                )
+            )
+
+    older = [a.id for a in rows_of(in_app, Arrival, twins.older)]
+    newer = [a.id for a in rows_of(in_app, Arrival, twins.newer)]
+    earlier_plan, later_plan = scheduled(older), scheduled(newer)
+    assert earlier_plan and later_plan, "both records must have check-ins to come"
+    merge_id = merge(in_app, twins, twins.older, twins.newer)  # the older merged into the newer
+    assert scheduled(older) == earlier_plan, "the earlier plan goes on"
+    assert scheduled(newer) == set(), "the later plan is cancelled"
+    undo(in_app, twins, merge_id)
+    assert (scheduled(older), scheduled(newer)) == (earlier_plan, later_plan)
+
+
+def test_two_open_cases_become_one_kept_by_the_office_of_the_record_kept(
+    in_app, register, offices, supervisor
+):
+    home_in_san_marcos = register(given_names="Elmer", family_names="Bámaca", home="GT-1201")
+    home_in_huehue = register(given_names="Elmer", family_names="Bámaca", home="GT-1301")
+    kept, merged = home_in_huehue.returnee_id, home_in_san_marcos.returnee_id
+    with in_app() as session:
+        kept_case = session.scalar(select(Case).where(Case.returnee_id == kept))
+        office = kept_case.office_id
+        assert office is not None
+    with in_app() as session:
+        merge_id = merge_returnees(session, Actor.for_user(supervisor), merged, kept).id
+    with in_app() as session:
+        cases = session.scalars(select(Case).where(Case.returnee_id == kept)).all()
+        still_open = [case for case in cases if case.status is not CaseStatus.CLOSED]
+        closed = [case for case in cases if case.status is CaseStatus.CLOSED]
+        assert [case.id for case in still_open] == [kept_case.id]
+        assert [case.close_reason for case in closed] == [CloseReason.MERGED]
+        assert session.get(Returnee, kept).office_id == office
+    with in_app() as session:
+        undo_merge(session, Actor.for_user(supervisor), merge_id)
+    with in_app() as session:
+        reopened = session.scalar(select(Case).where(Case.returnee_id == merged))
+        assert (reopened.status, reopened.close_reason) == (CaseStatus.OPEN, None)
+
+
+def test_the_returns_count_and_risk_are_computed_again(in_app, twins):
+    from returnees.risk.models import RiskFlag
+
+    with in_app() as session:
+        alone = session.get(RiskFlag, twins.older).reasons
+    merge_id = merge(in_app, twins, twins.newer, twins.older)
+    with in_app() as session:
+        kept = session.get(Returnee, twins.older)
+        assert kept.returns_count == 1
+        rules = {reason["rule"] for reason in session.get(RiskFlag, twins.older).reasons}
+        assert "one_earlier_return" in rules
+        assert "one_earlier_return" not in {reason["rule"] for reason in alone}
+    undo(in_app, twins, merge_id)
+    with in_app() as session:
+        assert session.get(Returnee, twins.older).returns_count == 0
+        assert session.get(RiskFlag, twins.older).reasons == alone
+
+
+def test_rows_added_to_the_kept_record_since_stay_there_and_are_listed(in_app, twins, clock):
+    merge_id = merge(in_app, twins, twins.newer, twins.older)
+    clock.advance(days=3)
+    with in_app() as session:
+        task = Task(
+            returnee_id=twins.older, kind=TaskKind.CALL, status=TaskStatus.OPEN, reason="call",
+            due_at=clock.now(), created_at=clock.now(),
+        )  # fmt: skip
+        session.add(task)
+        session.flush()
+        task_id = task.id
+    undone = undo(in_app, twins, merge_id)
+    assert undone.stayed == {"tasks": [task_id]}
+    assert [t.id for t in rows_of(in_app, Task, twins.older) if t.id == task_id] == [task_id]
+
+
+def test_a_merge_is_undone_within_the_days_set_and_once(in_app, twins, clock, app):
+    merge_id = merge(in_app, twins, twins.newer, twins.older)
+    clock.advance(days=app.config["MERGE_UNDO_DAYS"], minutes=1)
+    with pytest.raises(Conflict, match="30"):
+        undo(in_app, twins, merge_id)
+    clock.advance(days=-1)
+    undo(in_app, twins, merge_id)
+    with pytest.raises(Conflict):
+        undo(in_app, twins, merge_id)
+
+
+@pytest.mark.parametrize(
+    "case", ["itself", "already merged", "into the merged one", "another country", "nobody"]
+)
+def test_a_merge_that_cannot_be_is_refused_and_changes_nothing(in_app, twins, register, case):
+    other = register(centre="HN-SPS", nationality="HN", given_names="Otra").returnee_id
+    merged, kept = {
+        "itself": (twins.older, twins.older),
+        "already merged": (twins.newer, twins.older),
+        "into the merged one": (twins.older, twins.newer),
+        "another country": (twins.newer, other),
+        "nobody": (twins.newer, 10**9),
+    }[case]
+    if case in ("already merged", "into the merged one"):
+        merge(in_app, twins, twins.newer, twins.older)
+    before = snapshot(in_app, (twins.older, twins.newer))
+    with pytest.raises(InvalidInput) as refused:
+        merge(in_app, twins, merged, kept)
+    assert refused.value.fields["into"], refused.value.fields
+    assert snapshot(in_app, (twins.older, twins.newer)) == before
+
+
+def test_a_merged_record_found_at_the_desk_stands_for_the_kept_one(in_app, twins, register):
+    merge(in_app, twins, twins.newer, twins.older)
+    again = register(**BRENDA, match=twins.newer)
+    assert again.returnee_id == twins.older
+    with in_app() as session:
+        assert session.get(Returnee, twins.older).arrivals_count == 3
+
+
+def test_a_search_for_people_shows_the_kept_record_only(in_app, twins):
+    merge(in_app, twins, twins.newer, twins.older)
+    with in_app() as session:
+        found = search_returnees(session, Actor.for_user(twins.supervisor), ReturneeSearch("Coc"))
+        assert [person.id for person in found] == [twins.older]
+
+
+def test_the_desk_is_never_offered_a_record_merged_into_another(in_app, twins):
+    with in_app() as session:
+        probe = IdentityProbe.of(session.get(Returnee, twins.older))
+        assert twins.newer in {c.returnee.id for c in find_candidates(session, probe)}
+    merge(in_app, twins, twins.newer, twins.older)
+    with in_app() as session:
+        offered = {c.returnee.id for c in find_candidates(session, probe)}
+    assert offered == {twins.older}
