@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# pytest-xdist workers for `make test` (each has its own PostgreSQL database, see tests/conftest.py)
+TEST_WORKERS ?= auto
 
 .PHONY: run test install install-test translations lint check-migrations bench clean
 
@@ -41,7 +43,7 @@ check-migrations: install-test
 	@rm -f $(VENV)/migration-check.sqlite3
 
 test: lint check-migrations
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Re-extract the strings and merge them into the Spanish catalog; then translate the new ones.
 translations: install-test

@@ -3,6 +3,8 @@
 Every test that uses `app` runs on both databases; its id says which ([sqlite] or
 [postgresql]). PostgreSQL comes from TEST_DATABASE_URL (default postgresql://127.0.0.1:5432/test).
 Where it cannot be reached those tests are skipped with a message, or fail when CI=true.
+Under pytest-xdist (`make test` runs `pytest -n auto`) each worker has its own database,
+named after TEST_DATABASE_URL's with the worker's id (`test_gw0`, `test_gw1`), created here.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +41,21 @@ from returnees.core.migrations import alembic_config
 from returnees.demo.services import seed_demo
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
+SHARED_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_url(url: str, worker: str) -> str:
+    """The database of one xdist worker: the shared one's name with the worker's id."""
+    if not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
+        hide_password=False
+    )
+
+
+POSTGRES_URL = _worker_url(SHARED_POSTGRES_URL, XDIST_WORKER)
 PASSWORD = "correct horse battery"
 PASSWORD_HASH = _hasher_for(1, 1024, 1).hash(PASSWORD)  # the cost config/test.py sets
 
@@ -51,7 +67,27 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _create_worker_database(url: str) -> None:
+    """Create this xdist worker's database beside the shared one, once."""
+    name = make_url(url).database
+    engine = build_engine(SHARED_POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+
+
 def _postgres_reachable(url: str) -> bool:
+    if url != SHARED_POSTGRES_URL and url == POSTGRES_URL:
+        try:
+            _create_worker_database(url)
+        except OperationalError:
+            return False
     engine = build_engine(url)
     try:
         with engine.connect():
