@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from returnees.demo.services import DEMO_USERS
@@ -30,19 +32,23 @@ def sign_in_by_keyboard(page, email: str) -> None:
 
 @pytest.mark.parametrize(("email", "role"), [(email, role.value) for email, role, *_ in DEMO_USERS])
 def test_each_role_signs_in_and_sees_its_home_page(page, screenshot, email, role):
+    from playwright.sync_api import expect
+
     spanish, english = HOME_HEADINGS[role]
+    heading = page.locator("h1").first
     sign_in_by_keyboard(page, email)
-    assert page.locator("h1").first.inner_text().startswith(spanish)
+    expect(heading).to_have_text(re.compile("^" + re.escape(spanish)))
     screenshot(f"home-{role}-es")
 
     page.get_by_role("button", name="English").click()
-    assert page.locator("h1").first.inner_text().startswith(english)
+    expect(heading).to_have_text(re.compile("^" + re.escape(english)))
     screenshot(f"home-{role}-en")
     page.get_by_role("button", name="Español").click()
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
 
     page.get_by_role("button", name="Cerrar sesión").click()
-    assert "/auth/sign-in" in page.url
-    assert page.get_by_text("Ha cerrado sesión").count() == 1
+    page.wait_for_url(re.compile("/auth/sign-in"))
+    expect(page.get_by_text("Ha cerrado sesión")).to_have_count(1)
 
 
 def test_a_wrong_password_shows_the_form_again_with_the_email_kept(page):
