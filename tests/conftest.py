@@ -50,9 +50,7 @@ def _worker_url(url: str, worker: str) -> str:
     if not worker:
         return url
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(
-        hide_password=False
-    )
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
 
 
 POSTGRES_URL = _worker_url(SHARED_POSTGRES_URL, XDIST_WORKER)
