@@ -133,6 +133,24 @@ def test_an_xlsx_past_a_sheets_rows_continues_on_another_sheet():
     assert [[c.value for c in row] for row in sheets[1].iter_rows()] == [["n"], [3], [4], [5]]
 
 
+def test_an_xlsx_export_past_the_sheet_setting_goes_on_in_another_sheet(app, export_as, cohort):
+    """The same code as production's 1,048,576 rows: only the setting is lowered, to 3 rows a
+    sheet (the header and two referrals)."""
+    assert app.config["XLSX_SHEET_ROWS"] == 1_048_576, "production's setting: Excel's limit"
+    app.config["XLSX_SHEET_ROWS"] = 3
+    try:
+        answer = export_as()("referrals", format="xlsx")
+    finally:
+        app.config["XLSX_SHEET_ROWS"] = 1_048_576
+    assert answer.status_code == 200
+    sheets = load_workbook(io.BytesIO(answer.get_data())).worksheets
+    assert [sheet.title for sheet in sheets] == ["referrals", "referrals 2"]
+    assert [sheet.max_row for sheet in sheets] == [3, 2], "three referrals, each sheet a header"
+    assert sheets[1]["A1"].value == "referral_id"
+    with pytest.raises(ValueError):
+        write_xlsx(io.BytesIO(), "t", ["n"], [[1]], sheet_rows=1_048_577)
+
+
 def test_an_xlsx_export_is_a_workbook(export_as, cohort):
     answer = export_as()("referrals", format="xlsx")
     assert answer.status_code == 200
