@@ -32,6 +32,7 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case
 from returnees.centres.models import Centre
+from returnees.core.clock import utcnow
 from returnees.core.errors import Forbidden, InvalidInput, NotFound
 from returnees.followups.models import AnswerType, CheckIn
 from returnees.people.models import Returnee, age_on
@@ -44,6 +45,7 @@ from returnees.reports.services import (
     OutcomeCriteria,
     outcome_table,
     report_timezone,
+    resolve_cohort,
 )
 from returnees.surveys.models import Instrument, SurveyAnswer, SurveyItem, SurveyWave
 
@@ -52,6 +54,8 @@ PSEUDONYMISED_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMIN)
 IDENTIFYING_ROLES = REPORT_ROLES
 PSEUDONYM_LENGTH = 20
 BATCH = 2_000
+# The filters of a list or report page an export carries, besides its period.
+PLACES = ("centre", "office", "department")
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ def prepare_export(session: Session, actor: Actor, asked: ExportRequest) -> Expo
         rows=export.count,
         pseudonymised=asked.pseudonymised,
         recipient=asked.recipient,
+        **{name: value for name in PLACES if (value := getattr(asked, name))},
         **{
             "from": asked.first_day.isoformat() if asked.first_day else "",
             "to": asked.last_day.isoformat() if asked.last_day else "",
@@ -183,18 +188,46 @@ class Columns:
     identifying: list[tuple[str, Callable[[Any, Pseudonyms], Any]]]
     pseudonymised: list[tuple[str, Callable[[Any, Pseudonyms], Any]]]
     order: tuple[Any, ...]
+    # What `centre=` filters: the arrival's centre for arrivals; None: the registering centre.
+    centre: Any = None
 
 
 def _records(session: Session, actor: Actor, asked: ExportRequest, ids: Pseudonyms) -> Export:
     starts, ends = _period(actor, asked)
     columns = RECORDS[asked.what](starts, ends)
-    query = columns.query.where(returnee_scope(actor, session))
+    query = columns.query.where(
+        returnee_scope(actor, session), *_places(session, actor, asked, columns)
+    )
     count = session.scalar(select(func.count()).select_from(query.subquery()))
     chosen = columns.pseudonymised if asked.pseudonymised else columns.identifying
     stream = session.execute(query.order_by(*columns.order).execution_options(yield_per=BATCH))
     rows = ([give(row, ids) for _name, give in chosen] for row in stream)
     people = select(query.subquery().c.returnee_id)
     return Export(asked.what, [name for name, _give in chosen], int(count or 0), rows, people)
+
+
+def _places(session: Session, actor: Actor, asked: ExportRequest, columns: Columns) -> list:
+    """The list or report page's centre, office and department, as the report reads them (a
+    code the reader does not reach is refused, naming the parameter)."""
+    if not (asked.centre or asked.office or asked.department):
+        return []
+    day = asked.first_day or asked.last_day or utcnow().date()  # the period is applied apart
+    cohort = resolve_cohort(
+        session,
+        actor,
+        OutcomeCriteria(
+            day, day, centre=asked.centre, office=asked.office, department=asked.department
+        ),
+    )
+    return [
+        *([_centre_of(columns) == cohort.centre_id] if cohort.centre_id else []),
+        *([Returnee.office_id == cohort.office_id] if cohort.office_id else []),
+        *([Returnee.home_code.startswith(cohort.department)] if cohort.department else []),
+    ]
+
+
+def _centre_of(columns: Columns) -> Any:
+    return Returnee.centre_id if columns.centre is None else columns.centre
 
 
 def _period(actor: Actor, asked: ExportRequest) -> tuple[datetime | None, datetime | None]:
@@ -324,7 +357,7 @@ def _arrivals(starts: datetime | None, ends: datetime | None) -> Columns:
         ("home_department", _department),
         *common,
     ]
-    return Columns(query, identifying, pseudonymised, (Arrival.id,))
+    return Columns(query, identifying, pseudonymised, (Arrival.id,), Arrival.centre_id)
 
 
 def _check_ins(starts: datetime | None, ends: datetime | None) -> Columns:

@@ -187,6 +187,19 @@ def test_a_supervisor_exports_only_their_countrys_people(export_as, cohort):
     assert rows == []
 
 
+def test_a_list_pages_centre_office_and_department_filter_the_records(export_as, cohort):
+    export = export_as()
+    home = read_csv(export("arrivals", department="GT-12", **MARCH))
+    assert [row["given_names"] for row in home] == ["Dario"]
+    assert read_csv(export("arrivals", centre="GT-TECUN", **MARCH)) == []
+    assert len(read_csv(export("arrivals", centre="gt-aurora", **MARCH))) == 5
+    referrals = read_csv(export("referrals", department="GT-12"))
+    assert {row["person_id"] for row in referrals} == {str(cohort.people["d"])}
+    unknown = export("arrivals", centre="NOWHERE")
+    assert unknown.status_code == 422 and "centre" in unknown.get_json()["error"]["fields"]
+    assert export("cases", department="GT-99").status_code == 422
+
+
 def test_unknown_exports_and_recipients_are_refused_plainly(export_as, cohort):
     export = export_as()
     assert export("arrivals", pseudonymised="true", recipient="nobody").status_code == 422
