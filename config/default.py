@@ -299,3 +299,7 @@ REPORT_TREND_MONTHS = 12
 # "ministry-gt=<base64 key>,research-x=<base64 key>" (`flask --app wsgi keys new` makes a key).
 # A recipient's files join among themselves by pseudonym; two recipients' files do not.
 EXPORT_RECIPIENT_KEYS = ""
+# Rows a sheet of an XLSX export holds, its header row included: past it the export goes on in
+# a further sheet ("arrivals 2", ...). 1,048,576 is the most a sheet can hold in Excel and
+# LibreOffice; the tests set a small number to reach the same code with a few rows.
+XLSX_SHEET_ROWS = 1_048_576

@@ -30,6 +30,7 @@ from returnees.casework.services import assign_cases
 from returnees.core.clock import as_of, utcnow
 from returnees.core.errors import Conflict
 from returnees.core.scheduler import run_once
+from returnees.demo import surveys as demo_surveys
 from returnees.demo.flight import (
     MOTHER,
     NOT_SAFE,
@@ -149,10 +150,12 @@ class Story:
         return sorted({arrival.returnee_id for arrival in self.arrivals.values()})
 
     def tell(self) -> None:
+        demo_surveys.bus_before(self)
         self.arrive()
         self.assign()
         self.first_days()
         self.referral()
+        demo_surveys.take_surveys(self)
         self.day_three()
         self.worker(self.at(1, 9))
         self.worker(self.at(1, 15))  # the silent ones' reminders went unanswered: call them

@@ -48,9 +48,9 @@ def monthly_outcomes() -> Response:
 @statement_timeout("BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS")
 @requires_role(*PSEUDONYMISED_ROLES)
 def export(what: str) -> Response:
-    """One row per record (cases, arrivals, check-ins, referrals) or per group (outcomes),
-    within the token user's scope and the period; identifying for supervisors and admins,
-    pseudonymised (pseudonymised=true&recipient=...) for them and social workers."""
+    """One row per record (cases, arrivals, check-ins, referrals, survey answers) or per group
+    (outcomes), within the token user's scope and the period; identifying for supervisors and
+    admins, pseudonymised (pseudonymised=true&recipient=...) for them and social workers."""
     query = load_query(ExportQuerySchema())
     file_format = query.pop("format")
     asked = export_request(what, query)

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 
 from returnees.reports.exports import Export
 from returnees.reports.files import csv_chunks, encrypted_zip, write_xlsx
@@ -30,7 +30,8 @@ def export_response(export: Export, format: str, passphrase: str = "") -> Respon
         for chunk in csv_chunks(export.header, export.rows):
             written.write(chunk)
     else:
-        write_xlsx(written, export.filename, export.header, export.rows)
+        sheet_rows = current_app.config["XLSX_SHEET_ROWS"]
+        write_xlsx(written, export.filename, export.header, export.rows, sheet_rows)
     if passphrase:
         with written:
             zipped = encrypted_zip(name, written, passphrase)

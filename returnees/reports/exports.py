@@ -1,11 +1,12 @@
-"""What an export holds: cases, arrivals, check-ins, referrals or the outcome table, one row
-per record, within the reader's scope and period; identifying or pseudonymised.
+"""What an export holds: cases, arrivals, check-ins, referrals, survey answers or the outcome
+table, one row per record, within the reader's scope and period; identifying or pseudonymised.
 
 A pseudonymised file names no one: no names, phones, documents or free text; a birth date
 becomes an age group; a home, its department; every id (person, case, arrival, check-in,
-referral) becomes HMAC-SHA256(the recipient's key, "kind:id"). One recipient joins its own
-files and waves by those pseudonyms; two recipients, holding different keys, cannot join
-theirs. Recipients and their keys are EXPORT_RECIPIENT_KEYS ("ministry-gt=<base64 key>,...").
+referral, survey wave) becomes HMAC-SHA256(the recipient's key, "kind:id"). One recipient
+joins its own files and waves by those pseudonyms; two recipients, holding different keys,
+cannot join theirs. Recipients and their keys are EXPORT_RECIPIENT_KEYS
+("ministry-gt=<base64 key>,...").
 
 Each export writes one audit entry (EXPORT) naming what, the format, the filters, the
 recipient and how many rows: the rows are counted when the export starts."""
@@ -31,6 +32,7 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.casework.models import Case
 from returnees.centres.models import Centre
+from returnees.core.clock import utcnow
 from returnees.core.errors import Forbidden, InvalidInput, NotFound
 from returnees.followups.models import AnswerType, CheckIn
 from returnees.people.models import Returnee, age_on
@@ -43,15 +45,17 @@ from returnees.reports.services import (
     OutcomeCriteria,
     outcome_table,
     report_timezone,
+    resolve_cohort,
 )
+from returnees.surveys.models import Instrument, SurveyAnswer, SurveyItem, SurveyWave
 
-EXPORTS = ("cases", "arrivals", "check-ins", "referrals", "outcomes")
-# Built with the reintegration survey (returnees/surveys), not yet here.
-LATER = ("surveys",)
+EXPORTS = ("cases", "arrivals", "check-ins", "referrals", "surveys", "outcomes")
 PSEUDONYMISED_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ADMIN)
 IDENTIFYING_ROLES = REPORT_ROLES
 PSEUDONYM_LENGTH = 20
 BATCH = 2_000
+# The filters of a list or report page an export carries, besides its period.
+PLACES = ("centre", "office", "department")
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,6 @@ def recipient_keys() -> dict[str, bytes]:
 def prepare_export(session: Session, actor: Actor, asked: ExportRequest) -> Export:
     """The export's header, row count and rows (read as they are written), after checking
     the role, and audited."""
-    if asked.what in LATER:
-        raise NotFound(_("Survey exports come with the reintegration survey: not yet."))
     if asked.what not in EXPORTS:
         raise NotFound(_("Nothing to export by that name."))
     _check_role(actor, asked)
@@ -130,6 +132,7 @@ def prepare_export(session: Session, actor: Actor, asked: ExportRequest) -> Expo
         rows=export.count,
         pseudonymised=asked.pseudonymised,
         recipient=asked.recipient,
+        **{name: value for name in PLACES if (value := getattr(asked, name))},
         **{
             "from": asked.first_day.isoformat() if asked.first_day else "",
             "to": asked.last_day.isoformat() if asked.last_day else "",
@@ -184,19 +187,47 @@ class Columns:
     query: Select
     identifying: list[tuple[str, Callable[[Any, Pseudonyms], Any]]]
     pseudonymised: list[tuple[str, Callable[[Any, Pseudonyms], Any]]]
-    order: Any
+    order: tuple[Any, ...]
+    # What `centre=` filters: the arrival's centre for arrivals; None: the registering centre.
+    centre: Any = None
 
 
 def _records(session: Session, actor: Actor, asked: ExportRequest, ids: Pseudonyms) -> Export:
     starts, ends = _period(actor, asked)
     columns = RECORDS[asked.what](starts, ends)
-    query = columns.query.where(returnee_scope(actor, session))
+    query = columns.query.where(
+        returnee_scope(actor, session), *_places(session, actor, asked, columns)
+    )
     count = session.scalar(select(func.count()).select_from(query.subquery()))
     chosen = columns.pseudonymised if asked.pseudonymised else columns.identifying
-    stream = session.execute(query.order_by(columns.order).execution_options(yield_per=BATCH))
+    stream = session.execute(query.order_by(*columns.order).execution_options(yield_per=BATCH))
     rows = ([give(row, ids) for _name, give in chosen] for row in stream)
     people = select(query.subquery().c.returnee_id)
     return Export(asked.what, [name for name, _give in chosen], int(count or 0), rows, people)
+
+
+def _places(session: Session, actor: Actor, asked: ExportRequest, columns: Columns) -> list:
+    """The list or report page's centre, office and department, as the report reads them (a
+    code the reader does not reach is refused, naming the parameter)."""
+    if not (asked.centre or asked.office or asked.department):
+        return []
+    day = asked.first_day or asked.last_day or utcnow().date()  # the period is applied apart
+    cohort = resolve_cohort(
+        session,
+        actor,
+        OutcomeCriteria(
+            day, day, centre=asked.centre, office=asked.office, department=asked.department
+        ),
+    )
+    return [
+        *([_centre_of(columns) == cohort.centre_id] if cohort.centre_id else []),
+        *([Returnee.office_id == cohort.office_id] if cohort.office_id else []),
+        *([Returnee.home_code.startswith(cohort.department)] if cohort.department else []),
+    ]
+
+
+def _centre_of(columns: Columns) -> Any:
+    return Returnee.centre_id if columns.centre is None else columns.centre
 
 
 def _period(actor: Actor, asked: ExportRequest) -> tuple[datetime | None, datetime | None]:
@@ -285,7 +316,7 @@ def _cases(starts: datetime | None, ends: datetime | None) -> Columns:
         ("home_department", _department),
         *common,
     ]
-    return Columns(query, identifying, pseudonymised, Case.id)
+    return Columns(query, identifying, pseudonymised, (Case.id,))
 
 
 def _arrivals(starts: datetime | None, ends: datetime | None) -> Columns:
@@ -326,7 +357,7 @@ def _arrivals(starts: datetime | None, ends: datetime | None) -> Columns:
         ("home_department", _department),
         *common,
     ]
-    return Columns(query, identifying, pseudonymised, Arrival.id)
+    return Columns(query, identifying, pseudonymised, (Arrival.id,), Arrival.centre_id)
 
 
 def _check_ins(starts: datetime | None, ends: datetime | None) -> Columns:
@@ -363,7 +394,7 @@ def _check_ins(starts: datetime | None, ends: datetime | None) -> Columns:
         *common,
         ("answer", _coded_answer),
     ]
-    return Columns(query, identifying, pseudonymised, CheckIn.id)
+    return Columns(query, identifying, pseudonymised, (CheckIn.id,))
 
 
 def _coded_answer(row: Any, _ids: Pseudonyms) -> str:
@@ -402,7 +433,67 @@ def _referrals(starts: datetime | None, ends: datetime | None) -> Columns:
         ("person", _id("person", "returnee_id")),
         *common,
     ]
-    return Columns(query, identifying, pseudonymised, Referral.id)
+    return Columns(query, identifying, pseudonymised, (Referral.id,))
+
+
+def _surveys(starts: datetime | None, ends: datetime | None) -> Columns:
+    """One row per answer given in a wave opened in the period (a wave with no answer yet: one
+    row with the item's columns empty); the wave's scores repeat on each of its rows. Answers
+    are option codes ("yes", "often", "declined", "dont_know"), never words someone said."""
+    query = (
+        select(
+            SurveyWave.id.label("wave_id"),
+            SurveyWave.returnee_id,
+            SurveyWave.arrival_id,
+            Returnee.given_names,
+            Returnee.family_names,
+            Returnee.birth_date,
+            Returnee.estimated_age,
+            Returnee.sex,
+            SurveyWave.day,
+            SurveyWave.status,
+            SurveyWave.not_taken_reason,
+            Instrument.version.label("instrument_version"),
+            SurveyItem.position.label("item_position"),
+            SurveyItem.code.label("item"),
+            SurveyItem.dimension,
+            SurveyAnswer.value.label("answer"),
+            SurveyAnswer.score.label("answer_score"),
+            SurveyAnswer.source,
+            SurveyAnswer.answered_at,
+            SurveyWave.economic_score,
+            SurveyWave.social_score,
+            SurveyWave.psychosocial_score,
+            SurveyWave.composite_score,
+            SurveyWave.created_at.label("opened_at"),
+            SurveyWave.completed_at,
+        )
+        .join(Returnee, Returnee.id == SurveyWave.returnee_id)
+        .join(Instrument, Instrument.id == SurveyWave.instrument_id)
+        .outerjoin(SurveyAnswer, SurveyAnswer.wave_id == SurveyWave.id)
+        .outerjoin(SurveyItem, SurveyItem.id == SurveyAnswer.item_id)
+        .where(*_within(SurveyWave.created_at, starts, ends))
+    )
+    common = _plain("day", "status", "not_taken_reason", "instrument_version", "item")
+    common += _plain("dimension", "answer", "answer_score", "source", "answered_at")
+    common += _plain("economic_score", "social_score", "psychosocial_score", "composite_score")
+    common += _plain("opened_at", "completed_at")
+    identifying = [
+        ("wave_id", _value("wave_id")),
+        ("person_id", _value("returnee_id")),
+        ("arrival_id", _value("arrival_id")),
+        *_plain("given_names", "family_names", "birth_date", "estimated_age", "sex"),
+        *common,
+    ]
+    pseudonymised = [
+        ("wave", _id("wave", "wave_id")),
+        ("person", _id("person", "returnee_id")),
+        ("arrival", _id("arrival", "arrival_id")),
+        ("age_group", _age_group_on("opened_at")),
+        ("sex", _value("sex")),
+        *common,
+    ]
+    return Columns(query, identifying, pseudonymised, (SurveyWave.id, SurveyItem.position))
 
 
 def _plain(*names: str) -> list[tuple[str, Callable[[Any, Pseudonyms], Any]]]:
@@ -414,4 +505,5 @@ RECORDS: dict[str, Callable[[datetime | None, datetime | None], Columns]] = {
     "arrivals": _arrivals,
     "check-ins": _check_ins,
     "referrals": _referrals,
+    "surveys": _surveys,
 }

@@ -15,7 +15,8 @@ from typing import IO, Any
 import pyzipper
 from openpyxl import Workbook
 
-# A sheet holds 1,048,576 rows; each sheet repeats the header row.
+# The most rows a sheet holds (Excel, LibreOffice); each sheet repeats the header row. The
+# exports write sheets of the setting XLSX_SHEET_ROWS, this number unless a test lowers it.
 XLSX_SHEET_ROWS = 1_048_576
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH_ROWS = 1_000
@@ -60,7 +61,9 @@ def write_xlsx(
     sheet_rows: int = XLSX_SHEET_ROWS,
 ) -> int:
     """Write the rows to `target` as a workbook, continuing on "title 2", "title 3", ... past
-    `sheet_rows` a sheet; the number of sheets."""
+    `sheet_rows` a sheet (the header included); the number of sheets."""
+    if not 2 <= sheet_rows <= XLSX_SHEET_ROWS:
+        raise ValueError(f"a sheet holds between 2 and {XLSX_SHEET_ROWS:,} rows, not {sheet_rows}")
     book = Workbook(write_only=True)
     sheet, used, sheets = None, sheet_rows, 0
     for row in rows:

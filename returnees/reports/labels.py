@@ -67,5 +67,6 @@ EXPORT_LABELS = {
     "arrivals": _("Arrivals"),
     "check-ins": _("Check-ins and answers"),
     "referrals": _("Referrals"),
+    "surveys": _("Survey waves and answers"),
     "outcomes": _("Outcome table"),
 }

@@ -324,6 +324,7 @@ def _survey_waves(session: Session, returnee_id: int) -> Section:
             "status",
             "created_at",
             "completed_at",
+            "not_taken_reason",
             "economic_score",
             "social_score",
             "psychosocial_score",

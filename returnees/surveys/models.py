@@ -88,6 +88,12 @@ class SurveyItem(Base):
 class WaveStatus(enum.StrEnum):
     OPEN = "open"
     COMPLETED = "completed"
+    # Closed unanswered; `not_taken_reason` says why.
+    NOT_TAKEN = "not_taken"
+
+
+# Why a wave was not taken: the person's case closed while it was open.
+CASE_CLOSED = "case_closed"
 
 
 class SurveyWave(Base):
@@ -110,6 +116,7 @@ class SurveyWave(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    not_taken_reason: Mapped[str | None] = mapped_column(String(40))
     economic_score: Mapped[float | None] = mapped_column(Float)
     social_score: Mapped[float | None] = mapped_column(Float)
     psychosocial_score: Mapped[float | None] = mapped_column(Float)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from returnees.audit.models import AuditAction
@@ -23,6 +23,7 @@ from returnees.people.services import require_returnee
 from returnees.reception.models import Arrival
 from returnees.surveys.instrument import active_instrument
 from returnees.surveys.models import (
+    CASE_CLOSED,
     UNSCORED_ANSWERS,
     AnswerSource,
     SurveyAnswer,
@@ -31,7 +32,7 @@ from returnees.surveys.models import (
     WaveStatus,
 )
 from returnees.surveys.scoring import ScoredAnswer, Scores, score_wave
-from returnees.tasks.models import Task, TaskKind
+from returnees.tasks.models import Task, TaskKind, TaskStatus
 from returnees.tasks.services import mark_done, open_task
 
 SURVEY_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
@@ -94,6 +95,31 @@ def _due(now: datetime, day: int, window: timedelta):
         .order_by(Arrival.arrived_at)
         .limit(WAVE_BATCH)
     )
+
+
+def close_waves_of_closed_case(session: Session, returnee_id: int) -> int:
+    """A wave still open when the person's case closes is not taken ("case_closed") and its
+    call task is dropped (cancelled): no one is asked to call about a closed case. Run by the
+    casework close service's CASE_CLOSED event; how many waves it closed."""
+    waves = list(
+        session.scalars(
+            select(SurveyWave).where(
+                SurveyWave.returnee_id == returnee_id, SurveyWave.status == WaveStatus.OPEN
+            )
+        )
+    )
+    now = utcnow()
+    for wave in waves:
+        wave.status, wave.not_taken_reason = WaveStatus.NOT_TAKEN, CASE_CLOSED
+        if wave.task_id is not None:
+            session.execute(
+                update(Task)
+                .where(Task.id == wave.task_id, Task.status == TaskStatus.OPEN)
+                .values(status=TaskStatus.CANCELLED, closed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    session.flush()
+    return len(waves)
 
 
 # Taking a wave

@@ -192,3 +192,20 @@ def test_a_seeding_that_stopped_half_way_is_refused_not_doubled(cli, in_app, clo
     assert "se detuvo a medias" in result.output, result.output
     with in_app() as session:
         assert session.scalar(select(func.count()).select_from(Returnee)) == 0
+
+
+def test_three_people_took_their_day_30_survey_and_their_records_show_the_scores(
+    cli, in_app, clock, sign_in_as
+):
+    from returnees.surveys.models import SurveyWave, WaveStatus
+
+    seeded(cli)
+    with in_app() as session:
+        waves = session.scalars(select(SurveyWave).order_by(SurveyWave.id)).all()
+        assert [(w.day, w.status) for w in waves] == [(30, WaveStatus.COMPLETED)] * 3
+        composites = [w.composite_score for w in waves]
+        assert composites[0] == 1.0 and composites[0] > composites[1] > composites[2] > 0
+        rosa = person(session, "Rosa Elvira", "Chilel Fuentes")
+        worker = user(session, "sw.sanmarcos")
+    record = sign_in_as(worker).get(f"/returnees/{rosa.id}").get_data(as_text=True)
+    assert 'id="surveys"' in record and "Compuesto" in record and "1.00" in record

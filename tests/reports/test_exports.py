@@ -133,6 +133,24 @@ def test_an_xlsx_past_a_sheets_rows_continues_on_another_sheet():
     assert [[c.value for c in row] for row in sheets[1].iter_rows()] == [["n"], [3], [4], [5]]
 
 
+def test_an_xlsx_export_past_the_sheet_setting_goes_on_in_another_sheet(app, export_as, cohort):
+    """The same code as production's 1,048,576 rows: only the setting is lowered, to 3 rows a
+    sheet (the header and two referrals)."""
+    assert app.config["XLSX_SHEET_ROWS"] == 1_048_576, "production's setting: Excel's limit"
+    app.config["XLSX_SHEET_ROWS"] = 3
+    try:
+        answer = export_as()("referrals", format="xlsx")
+    finally:
+        app.config["XLSX_SHEET_ROWS"] = 1_048_576
+    assert answer.status_code == 200
+    sheets = load_workbook(io.BytesIO(answer.get_data())).worksheets
+    assert [sheet.title for sheet in sheets] == ["referrals", "referrals 2"]
+    assert [sheet.max_row for sheet in sheets] == [3, 2], "three referrals, each sheet a header"
+    assert sheets[1]["A1"].value == "referral_id"
+    with pytest.raises(ValueError):
+        write_xlsx(io.BytesIO(), "t", ["n"], [[1]], sheet_rows=1_048_577)
+
+
 def test_an_xlsx_export_is_a_workbook(export_as, cohort):
     answer = export_as()("referrals", format="xlsx")
     assert answer.status_code == 200
@@ -169,9 +187,20 @@ def test_a_supervisor_exports_only_their_countrys_people(export_as, cohort):
     assert rows == []
 
 
-def test_unknown_exports_recipients_and_surveys_are_refused_plainly(export_as, cohort):
+def test_a_list_pages_centre_office_and_department_filter_the_records(export_as, cohort):
+    export = export_as()
+    home = read_csv(export("arrivals", department="GT-12", **MARCH))
+    assert [row["given_names"] for row in home] == ["Dario"]
+    assert read_csv(export("arrivals", centre="GT-TECUN", **MARCH)) == []
+    assert len(read_csv(export("arrivals", centre="gt-aurora", **MARCH))) == 5
+    referrals = read_csv(export("referrals", department="GT-12"))
+    assert {row["person_id"] for row in referrals} == {str(cohort.people["d"])}
+    unknown = export("arrivals", centre="NOWHERE")
+    assert unknown.status_code == 422 and "centre" in unknown.get_json()["error"]["fields"]
+    assert export("cases", department="GT-99").status_code == 422
+
+
+def test_unknown_exports_and_recipients_are_refused_plainly(export_as, cohort):
     export = export_as()
     assert export("arrivals", pseudonymised="true", recipient="nobody").status_code == 422
     assert export("payments").status_code == 404
-    later = export("surveys")
-    assert later.status_code == 404 and "todavía no" in later.get_json()["error"]["message"]

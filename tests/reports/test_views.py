@@ -79,8 +79,45 @@ def test_a_pseudonymised_download_needs_no_passphrase(supervisor, cohort):
     assert "Ana" not in answer.get_data(as_text=True)
 
 
+def export_links(html: str) -> dict[str, str]:
+    """{what: the link's query} of each Export button on a page."""
+    found = re.findall(r'href="/reports/export\?([^"]+)"', html)
+    links = [query.replace("&amp;", "&") for query in found]
+    return {re.search(r"what=([\w-]+)", query).group(1): query for query in links}
+
+
 def test_list_and_report_pages_offer_the_export(supervisor, cohort):
-    people = supervisor.get("/returnees/").get_data(as_text=True)
-    assert "/reports/export?what=arrivals" in people
-    report = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=sex").get_data(as_text=True)
-    assert "what=outcomes" in report and "by=sex" in report
+    people = supervisor.get("/returnees/?centre=GT-AURORA&arrived_from=01/03/2026")
+    links = export_links(people.get_data(as_text=True))
+    assert set(links) == {"arrivals", "cases"}
+    for query in links.values():
+        assert "centre=GT-AURORA" in query and "from=01/03/2026" in query
+        assert "pseudonymised" not in query
+    report = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=sex&department=GT-12")
+    links = export_links(report.get_data(as_text=True))
+    assert set(links) == {"outcomes", "arrivals", "cases", "check-ins", "referrals", "surveys"}
+    assert "by=sex" in links["outcomes"]
+    for query in links.values():
+        assert "from=01/03/2026" in query and "to=31/03/2026" in query
+        assert "department=GT-12" in query
+    assert "survey" in supervisor.get("/reports/export?what=surveys").get_data(as_text=True)
+
+
+def test_the_cases_and_survey_pages_offer_their_exports(demo, make_user, sign_in_as):
+    supervisor = sign_in_as(make_user(Role.SUPERVISOR, "GT-AURORA"))
+    assert set(export_links(supervisor.get("/cases/assign").get_data(as_text=True))) == {"cases"}
+    admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
+    page = admin.get("/surveys/instrument").get_data(as_text=True)
+    assert set(export_links(page)) == {"surveys"}
+
+
+def test_a_social_workers_export_button_opens_on_the_pseudonymised_file(
+    demo, make_user, sign_in_as
+):
+    worker = sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA"))
+    links = export_links(worker.get("/returnees/").get_data(as_text=True))
+    assert links and all("pseudonymised=y" in query for query in links.values())
+    form = worker.get("/reports/export?" + links["arrivals"]).get_data(as_text=True)
+    assert re.search(r'name="pseudonymised"[^>]*checked|checked[^>]*name="pseudonymised"', form)
+    reception = sign_in_as(make_user(Role.RECEPTION, "GT-AURORA"))
+    assert export_links(reception.get("/returnees/").get_data(as_text=True)) == {}

@@ -250,3 +250,46 @@ def test_opening_the_waves_due_is_a_periodic_job(app):
     from returnees.core.scheduler import periodic_jobs
 
     assert "survey-waves" in {job.id for job in periodic_jobs(app)}
+
+
+def test_a_wave_open_when_the_case_closes_is_not_taken_and_its_task_dropped(
+    app, in_app, world, wave_id, answer, token_for, sign_in_as
+):
+    answer(wave_id, working="yes")
+    closed = app.test_client().post(
+        f"/api/v1/returnees/{world.returnee_id}/close",
+        json={"reason": "reintegrated"},
+        headers=token_for(world.worker),
+    )
+    assert closed.status_code == 200, closed.get_json()
+    with in_app() as session:
+        wave = session.get(SurveyWave, wave_id)
+        assert (wave.status, wave.not_taken_reason) == (WaveStatus.NOT_TAKEN, "case_closed")
+        assert wave.completed_at is None and wave.composite_score is None
+        assert [a.value for a in wave.answers] == ["yes"], "what was answered stays"
+    (task,) = survey_tasks(in_app, world.returnee_id)
+    assert task.status is TaskStatus.CANCELLED
+    record = sign_in_as(world.supervisor).get(f"/returnees/{world.returnee_id}")
+    assert "no realizada: el caso se cerró" in record.get_data(as_text=True)
+    with in_app() as session, pytest.raises(Conflict):
+        answer_item(
+            session, actor_of(session, world.worker), world.returnee_id, wave_id, "debt", "none"
+        )
+
+
+def test_a_completed_wave_stays_completed_when_the_case_closes(
+    app, in_app, world, wave_id, answer, token_for
+):
+    answer(wave_id, **BEST)
+    with in_app() as session:
+        complete_wave(session, actor_of(session, world.worker), world.returnee_id, wave_id)
+    closed = app.test_client().post(
+        f"/api/v1/returnees/{world.returnee_id}/close",
+        json={"reason": "reintegrated"},
+        headers=token_for(world.worker),
+    )
+    assert closed.status_code == 200
+    with in_app() as session:
+        wave = session.get(SurveyWave, wave_id)
+        assert (wave.status, wave.not_taken_reason) == (WaveStatus.COMPLETED, None)
+        assert wave.composite_score == 1.0
