@@ -35,6 +35,7 @@ from returnees.auth.passwords import _hasher_for
 from returnees.auth.sessions import key_digest, start_session
 from returnees.centres.models import Centre
 from returnees.core import clock as clock_module
+from returnees.core import encryption
 from returnees.core.db import EXTENSION as DB
 from returnees.core.db import build_engine, get_session
 from returnees.core.migrations import alembic_config
@@ -133,6 +134,7 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     app: Flask = request.getfixturevalue("app")
+    encryption._last_keyring = app.extensions[encryption.EXTENSION]  # another test built an app
     database = app.extensions[DB]
     connection = database.engine.connect()
     outer = connection.begin()
