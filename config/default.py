@@ -50,6 +50,12 @@ DATABASE_KEEPALIVE_IDLE_SECONDS = 5
 DATABASE_KEEPALIVE_INTERVAL_SECONDS = 2
 DATABASE_KEEPALIVE_COUNT = 3
 DATABASE_TCP_USER_TIMEOUT_SECONDS = 11
+# PostgreSQL compiles a query to machine code (JIT) when the planner's estimate of its cost is
+# above this: tens to hundreds of milliseconds spent before the first row. The match's and the
+# search's estimates (a name's trigrams, a key of the GIN index) are far above what they read,
+# and paid it at every lookup (a passenger list's import took twice as long in its SQL); the
+# reports' month of arrivals is far above this still, and keeps it.
+DATABASE_JIT_ABOVE_COST = 5_000_000
 
 # Sign-in lock-out: this many failures within the window lock the account, and separately the
 # address, for LOCKOUT_MINUTES after the last failure.
@@ -112,6 +118,7 @@ ENVIRONMENT_SETTINGS = (
     "BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS",
     "JOB_STATEMENT_TIMEOUT_SECONDS",
     "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS",
+    "DATABASE_JIT_ABOVE_COST",
     "DATABASE_KEEPALIVE_IDLE_SECONDS",
     "DATABASE_KEEPALIVE_INTERVAL_SECONDS",
     "DATABASE_KEEPALIVE_COUNT",
