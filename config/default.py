@@ -50,6 +50,12 @@ DATABASE_KEEPALIVE_IDLE_SECONDS = 5
 DATABASE_KEEPALIVE_INTERVAL_SECONDS = 2
 DATABASE_KEEPALIVE_COUNT = 3
 DATABASE_TCP_USER_TIMEOUT_SECONDS = 11
+# PostgreSQL compiles a query to machine code (JIT) when the planner's estimate of its cost is
+# above this: tens to hundreds of milliseconds spent before the first row. The match's and the
+# search's estimates (a name's trigrams, a key of the GIN index) are far above what they read,
+# and paid it at every lookup (a passenger list's import took twice as long in its SQL); the
+# reports' month of arrivals is far above this still, and keeps it.
+DATABASE_JIT_ABOVE_COST = 5_000_000
 
 # Sign-in lock-out: this many failures within the window lock the account, and separately the
 # address, for LOCKOUT_MINUTES after the last failure.
@@ -112,6 +118,7 @@ ENVIRONMENT_SETTINGS = (
     "BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS",
     "JOB_STATEMENT_TIMEOUT_SECONDS",
     "KEY_ROTATION_STATEMENT_TIMEOUT_SECONDS",
+    "DATABASE_JIT_ABOVE_COST",
     "DATABASE_KEEPALIVE_IDLE_SECONDS",
     "DATABASE_KEEPALIVE_INTERVAL_SECONDS",
     "DATABASE_KEEPALIVE_COUNT",
@@ -247,7 +254,7 @@ CASE_RETENTION_BATCH_SIZE = 100
 # Recognising people who came back (people/matching.py scores each earlier record in bits):
 # the desk and a passenger list's import are shown those scoring MATCH_SHOW_WEIGHT or more,
 # best first, at most MATCH_SHOWN_AT_MOST (the nightly search for people registered twice weighs
-# its pairs on its own scale: DUPLICATE_WEIGHT below).
+# its pairs with the same score: DUPLICATE_WEIGHT below).
 MATCH_SHOW_WEIGHT = 16.0
 MATCH_SHOWN_AT_MOST = 5
 
@@ -261,11 +268,13 @@ RECEPTION_SCOPE_DAYS = 7
 BREAK_GLASS_HOURS = 24
 
 # People registered twice: the nightly search proposes to the country's supervisors each pair
-# of records whose evidence weighs at least this much (a same name and birth date weigh 12, a
-# same document 10 alone; see duplicates.finding), leaving out the people of a phone or of a
+# of records whose score, in the desk's bits (people/matching.py), is at least this much: higher
+# than MATCH_SHOW_WEIGHT, as no one stands at a desk to tell. A same name, birth date and sex
+# weigh about 32; with only one of two family names written, 23; twins (another given name), 19;
+# the same name and date with another DPI, 21. It leaves out the people of a phone or of a
 # written name that more than DUPLICATE_BLOCK_LIMIT people share (a shelter's phone). A merge can
 # be undone by a supervisor for this many days.
-DUPLICATE_WEIGHT = 10
+DUPLICATE_WEIGHT = 22
 DUPLICATE_BLOCK_LIMIT = 50
 MERGE_UNDO_DAYS = 30
 

@@ -113,13 +113,14 @@ class Database:
         return self.engine.dialect.name
 
 
-def postgres_connect_args(config: Mapping[str, Any]) -> dict[str, int]:
+def postgres_connect_args(config: Mapping[str, Any]) -> dict[str, int | str]:
     """How psycopg connects to PostgreSQL, from the settings. A server that takes the connection
     and never answers fails it after DATABASE_CONNECT_TIMEOUT_SECONDS (libpq counts at least
     2). A server that goes away under a connection already made (a pooled one, or one waiting
     for an answer) is found out by TCP keepalives, and data it never acknowledges by
     tcp_user_timeout, instead of the kernel's two hours: the connection then fails and the
-    pool's pre-ping replaces it."""
+    pool's pre-ping replaces it. Queries estimated below DATABASE_JIT_ABOVE_COST are not
+    compiled (JIT): short lookups the planner overestimates would pay the compiling."""
     return {
         "connect_timeout": config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
         "keepalives": 1,
@@ -127,6 +128,7 @@ def postgres_connect_args(config: Mapping[str, Any]) -> dict[str, int]:
         "keepalives_interval": config["DATABASE_KEEPALIVE_INTERVAL_SECONDS"],
         "keepalives_count": config["DATABASE_KEEPALIVE_COUNT"],
         "tcp_user_timeout": config["DATABASE_TCP_USER_TIMEOUT_SECONDS"] * 1000,
+        "options": f"-c jit_above_cost={config['DATABASE_JIT_ABOVE_COST']}",
     }
 
 

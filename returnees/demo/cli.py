@@ -1,5 +1,6 @@
 """The demo that `make run` seeds: the region's centres and one sign-in per role; outside
-production, follow-up offices and the living demo (a flight and what happened since)."""
+production, follow-up offices and the living demo (a flight and what happened since, and a
+person registered twice that the nightly search proposes to the supervisor)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def seed_demo_command(password: str | None, without_people: bool, refresh: bool)
         click.echo(
             f"people: flight {FLIGHT} landed at GT-AURORA {LANDED_DAYS_AGO} days ago with "
             f"{story.people} people (one came back a second time), with their check-ins, "
-            "answers, tasks, a referral and an urgent case; on call: "
+            "answers, tasks, a referral and an urgent case; a woman registered twice waits at "
+            "/people/duplicates/; on call: "
             f"{', '.join(story.on_call) or 'as it was'}."
         )
     elif story is not None:

@@ -210,6 +210,25 @@ def first_return(session: Session, arrived_at: datetime, today: date) -> Arrival
     return register_arrival(session, Actor.system("seed-demo"), intake, "new")
 
 
+def registered_twice(
+    session: Session, arrived_at: datetime, today: date, again: bool = False
+) -> Arrival:
+    """A woman registered at Tecún Umán, and again months later by another desk, which typed
+    her family name as it sounds and her birth date month first and chose "a new person": the
+    nightly search proposes the pair to the supervisor (/people/duplicates)."""
+    born = date(today.year - 31, 4, 9)
+    intake = Intake(
+        given_names="Gloria Floridalma",
+        family_names="Xitumul Cal" if again else "Xitumul Caal",
+        birth_date=date(born.year, born.day, born.month) if again else born,
+        sex="F",
+        nationality="GT",
+        home="Palencia, Guatemala",
+        arrival=ArrivalEntry(DESK if again else BORDER, arrived_at, "bus", "MX", "BUS"),
+    )
+    return register_arrival(session, Actor.system("seed-demo"), intake, "new")
+
+
 def upload_flight(session: Session, desk: Actor, expected_at: datetime, today: date) -> Manifest:
     """The list of the flight, uploaded and put on the arrival checklist; every row must be
     ready (a row to fix would be a fault of the demo, not of the list)."""

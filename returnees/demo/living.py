@@ -40,6 +40,7 @@ from returnees.demo.flight import (
     hand_over,
     place_children,
     register_passenger,
+    registered_twice,
     screen,
     upload_flight,
 )
@@ -162,11 +163,18 @@ class Story:
         self.worker(None)
 
     def arrive(self) -> None:
-        """He came back once before; the list arrives the day before the flight; the desk
-        registers each passenger from the checklist as they come through."""
+        """He came back once before; a woman was registered twice, by two desks; the list
+        arrives the day before the flight; the desk registers each passenger from the
+        checklist as they come through."""
         at, landed = self.at, self.at(LANDED_DAYS_AGO, 10, 30)
         with self.moment(at(400, 15)):
             self.arrivals["first return"] = first_return(self.session, at(400, 14), self.today)
+        with self.moment(at(200, 11)):
+            self.arrivals["registered"] = registered_twice(self.session, at(200, 10), self.today)
+        with self.moment(at(90, 17)):
+            self.arrivals["registered again"] = registered_twice(
+                self.session, at(90, 16), self.today, again=True
+            )
         with self.moment(at(LANDED_DAYS_AGO + 1, 16)):
             self.manifest = upload_flight(self.session, self.desk, landed, self.today)
         for position, person in enumerate(PASSENGERS):

@@ -5,8 +5,10 @@ same birth date and sex and a family name that sounds the same (its sound key, i
 place: swapped or missing family names are found); the same year, sex and family name with day
 and month swapped; the same written name and sex. Only the pairs of a block are compared,
 never the whole registry with itself (a million people are half a million million pairs; a
-birth date alone, 26 million; these blocks, a few hundred thousand). Each pair is scored by
-`_score`, the one place that weighs the evidence, and kept when it reaches DUPLICATE_WEIGHT.
+birth date alone, 26 million; these blocks, a few hundred thousand). Each pair is scored as the
+desk scores an earlier record (`people.matching.score_pair`, in bits) and kept when it reaches
+DUPLICATE_WEIGHT, on the same scale as the desk's MATCH_SHOW_WEIGHT but higher: a supervisor
+is asked to merge only what is near certain.
 
 The pairs found are stored for the country's supervisors: a new pair waits for a decision, a
 pending pair no longer found goes, and a decided pair is left as decided, so a pair of
@@ -17,36 +19,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import CompoundSelect, Select, and_, extract, func, select, text, union_all
+from sqlalchemy import CompoundSelect, Select, and_, extract, func, null, select, text, union_all
 from sqlalchemy.orm import Session
 
 from returnees.centres.models import Centre, Country
 from returnees.core.clock import utcnow
 from returnees.duplicates.models import DuplicatePair, PairStatus
-from returnees.people.identity import compare_names, name_tokens, tokens_match
-from returnees.people.models import Phone, Returnee, age_on
+from returnees.people.matching import IdentityProbe, MatchRecord, duplicate_weight, score_pair
+from returnees.people.models import Phone, Returnee
 
 # The namespace of the advisory locks that keep two workers from searching one country at once.
 SEARCH_LOCK = 0x64757073  # "dups"
 STREAM_ROWS = 20_000
 
-# Weights of agreement (positive) and disagreement (negative), in the spirit of Fellegi and
-# Sunter: how much likelier the finding is for one person registered twice than for two people.
-SAME_DOCUMENT, OTHER_DOCUMENT = 10, -6
-SAME_NAME, SIMILAR_NAME, ONE_FAMILY_NAME, PARTLY_SAME_NAME = 6, 5, 4, 1
-FAMILY_ONLY, OTHER_NAME = -4, -10
-SAME_DATE, SWAPPED_DATE, ONE_DIGIT_DATE, CLOSE_AGE, OTHER_DATE, OTHER_AGE = 6, 5, 3, 1, -6, -3
-OTHER_SEX, SAME_PHONE = -4, 2
-AGE_TOLERANCE = 2  # years between an estimated age and another age or birth date
-
 
 @dataclass(frozen=True)
 class PairScore:
-    weight: int
+    """The desk's score of a pair: bits, and the codes of what speaks for it."""
+
+    weight: float
     reasons: tuple[str, ...]
+
+    @property
+    def stored(self) -> int:
+        """The weight as a pair keeps it: whole bits, enough to rank pairs for review."""
+        return round(self.weight)
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ PERSON_COLUMNS = (
     Returnee.folded_name,
     Returnee.birth_date,
     Returnee.estimated_age,
+    Returnee.age_estimated_on,
     Returnee.sex,
     Returnee.document_type,
     Returnee.document_number_index,
@@ -94,12 +95,13 @@ def registry(country: Country) -> Select:
 
 
 def candidate_blocks(country: Country, limit: int) -> dict[str, Select | CompoundSelect]:
-    """Each block's query of (lower id, higher id) pairs of records of the country."""
+    """Each block's query of (lower id, higher id, shared phone's index or NULL) pairs of
+    records of the country."""
     people = registry(country).cte("people")
     a, b = people.alias("a"), people.alias("b")
 
     def pairs(*agree) -> Select:
-        return select(a.c.id, b.c.id).join(b, and_(a.c.id < b.c.id, *agree))
+        return select(a.c.id, b.c.id, null()).join(b, and_(a.c.id < b.c.id, *agree))
 
     common_names = (
         select(people.c.folded_name)
@@ -142,7 +144,8 @@ def candidate_blocks(country: Country, limit: int) -> dict[str, Select | Compoun
 
 
 def _phone_pairs(people, limit: int) -> Select:
-    """Records sharing a number, but a number more than `limit` people share (a shelter's)."""
+    """Records sharing a number, with its index, but a number more than `limit` people share
+    (a shelter's)."""
     mine, theirs = Phone.__table__.alias("mine"), Phone.__table__.alias("theirs")
     a, b = people.alias("pa"), people.alias("pb")
     crowded = (
@@ -153,7 +156,7 @@ def _phone_pairs(people, limit: int) -> Select:
         .scalar_subquery()
     )
     return (
-        select(mine.c.returnee_id, theirs.c.returnee_id)
+        select(mine.c.returnee_id, theirs.c.returnee_id, mine.c.number_index)
         .join(
             theirs,
             and_(
@@ -168,80 +171,16 @@ def _phone_pairs(people, limit: int) -> Select:
     )
 
 
-def _score(a, b, shares_phone: bool = False) -> PairScore:
-    """How much the evidence says two records are one person, and why: the one place pairs
-    are weighed (the desk's matcher, `people.matching.score_pair`, replaces it when it lands).
-    `a` and `b` carry PERSON_COLUMNS."""
-    parts = [
-        _names(a, b),
-        _documents(a, b),
-        _dates(a, b),
-        (OTHER_SEX, "other_sex") if a.sex != b.sex else None,
-        (SAME_PHONE, "same_phone") if shares_phone else None,
-    ]
-    found = [part for part in parts if part is not None]
-    return PairScore(sum(w for w, _r in found), tuple(reason for _w, reason in found))
-
-
-def _names(a, b) -> tuple[int, str]:
-    """Names compared as the desk compares them; agreeing fully only when each word of the
-    shorter given name, and of the shorter family name, is found in the other record's: "José
-    López" and "José Luis López Pérez" may be one person, "José Luis López Pérez" and "José
-    Antonio López García" are more likely two."""
-    names = compare_names(a.given_names, a.family_names, b.given_names, b.family_names)
-    if not names.family_matches:
-        return OTHER_NAME, "other_name"
-    if not names.given_matches:
-        return FAMILY_ONLY, "other_given_name"
-    if not (
-        _all_found(a.given_names, b.given_names) and _all_found(a.family_names, b.family_names)
-    ):
-        return PARTLY_SAME_NAME, "partly_same_name"
-    if a.folded_name == b.folded_name:
-        return SAME_NAME, "same_name"
-    if len(name_tokens(a.family_names)) != len(name_tokens(b.family_names)):
-        return ONE_FAMILY_NAME, "one_family_name"
-    return SIMILAR_NAME, "similar_name"
-
-
-def _all_found(first: str, second: str) -> bool:
-    """Whether every word of the shorter name has its match among the other's words."""
-    shorter, longer = sorted((name_tokens(first), name_tokens(second)), key=len)
-    return all(any(tokens_match(word, other) for other in longer) for word in shorter)
-
-
-def _documents(a, b) -> tuple[int, str] | None:
-    if not (a.document_number_index and b.document_number_index):
-        return None
-    if a.document_type == b.document_type and a.document_number_index == b.document_number_index:
-        return SAME_DOCUMENT, "same_document"
-    return OTHER_DOCUMENT, "other_document"
-
-
-def _dates(a, b) -> tuple[int, str] | None:
-    if a.birth_date and b.birth_date:
-        return _birth_dates(a.birth_date, b.birth_date)
-    today = utcnow().date()
-    ages = [
-        age_on(today, a.birth_date, a.estimated_age),
-        age_on(today, b.birth_date, b.estimated_age),
-    ]
-    if None in ages:
-        return None
-    if abs(ages[0] - ages[1]) <= AGE_TOLERANCE:
-        return CLOSE_AGE, "close_age"
-    return OTHER_AGE, "other_age"
-
-
-def _birth_dates(first: date, second: date) -> tuple[int, str]:
-    if first == second:
-        return SAME_DATE, "same_birth_date"
-    if (first.year, first.month, first.day) == (second.year, second.day, second.month):
-        return SWAPPED_DATE, "day_month_swapped"
-    written = zip(first.isoformat(), second.isoformat(), strict=True)
-    if sum(x != y for x, y in written) == 1:
-        return ONE_DIGIT_DATE, "birth_date_one_digit"
-    return OTHER_DATE, "other_birth_date"
+def _score(first: Any, second: Any, phone: str | None = None) -> PairScore:
+    """How strongly two records say they are one person, and why: the desk's score
+    (`people.matching.score_pair`), the first record as the probe, both compared by blind
+    index. `phone` is the index of the number the phone block found them sharing (the other
+    blocks do not say, and a shared number only adds to a pair they found)."""
+    shared = frozenset({phone}) if phone else frozenset()
+    score = score_pair(
+        IdentityProbe.of_record(MatchRecord.of(first, shared)), MatchRecord.of(second, shared)
+    )
+    return PairScore(score.weight, tuple(score.reasons))
 
 
 def find_duplicate_pairs(session: Session, country: Country | str) -> SearchResult:
@@ -251,16 +190,14 @@ def find_duplicate_pairs(session: Session, country: Country | str) -> SearchResu
     country = Country(country)
     if not _hold_country(session, country):
         return SearchResult(country, skipped=True)
-    threshold = current_app.config["DUPLICATE_WEIGHT"]
+    threshold = duplicate_weight()
     people = {row.id: row for row in session.execute(registry(country))}
     best: dict[tuple[int, int], PairScore] = {}
     candidates = 0
-    for block, query in candidate_blocks(
-        country, current_app.config["DUPLICATE_BLOCK_LIMIT"]
-    ).items():
-        for first, second in _stream(session, query):
+    for query in candidate_blocks(country, current_app.config["DUPLICATE_BLOCK_LIMIT"]).values():
+        for first, second, phone in _stream(session, query):
             candidates += 1
-            score = _score(people[first], people[second], shares_phone=block == "phone")
+            score = _score(people[first], people[second], phone)
             held = best.get((first, second))
             if score.weight >= threshold and (held is None or score.weight > held.weight):
                 best[(first, second)] = score
@@ -279,8 +216,11 @@ def _hold_country(session: Session, country: Country) -> bool:
     )
 
 
-def _stream(session: Session, query: Select | CompoundSelect) -> Iterator[tuple[int, int]]:
-    """The pairs of a block, read a few thousand at a time (a block may hold millions)."""
+def _stream(
+    session: Session, query: Select | CompoundSelect
+) -> Iterator[tuple[int, int, str | None]]:
+    """The pairs of a block (with the number they share, for the phone block), read a few
+    thousand at a time (a block may hold millions)."""
     result = session.execute(query, execution_options={"yield_per": STREAM_ROWS})
     for partition in result.partitions():
         yield from partition
@@ -301,10 +241,10 @@ def _store(
         if pair is None:
             added.append(_new_pair(country, key, score, now))
         elif pair.status is PairStatus.PENDING and (pair.weight, pair.reasons) != (
-            score.weight,
+            score.stored,
             list(score.reasons),
         ):
-            pair.weight, pair.reasons, updated = score.weight, list(score.reasons), updated + 1
+            pair.weight, pair.reasons, updated = score.stored, list(score.reasons), updated + 1
     stale = [
         pair
         for key, pair in stored.items()
@@ -322,7 +262,7 @@ def _new_pair(country: Country, key: tuple[int, int], score: PairScore, now) -> 
         country=country,
         first_id=key[0],
         second_id=key[1],
-        weight=score.weight,
+        weight=score.stored,
         reasons=list(score.reasons),
         status=PairStatus.PENDING,
         found_at=now,

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 
-REASON_LABELS = {
+from returnees.people.matching import REASON_WORDS
+
+# The desk's reasons (the nightly search scores pairs as the desk does), and the codes the
+# search stored before it did, which pairs already decided keep.
+REASON_LABELS = REASON_WORDS | {
     "same_document": _("same document"),
     "other_document": _("different documents"),
-    "same_name": _("same name"),
-    "similar_name": _("similar name"),
     "one_family_name": _("same given name and one family name"),
     "partly_same_name": _("name partly the same"),
     "other_given_name": _("same family name, other given name"),
     "other_name": _("different names"),
     "same_birth_date": _("same birth date"),
-    "day_month_swapped": _("birth date with day and month swapped"),
-    "birth_date_one_digit": _("birth date one digit apart"),
     "other_birth_date": _("different birth dates"),
     "close_age": _("ages within two years"),
     "other_age": _("different ages"),

@@ -5,8 +5,9 @@ the tables are read from the metadata (`person_columns`), so a table added later
 a change here. Check-ins follow their arrival (their key to it cascades), as screenings and
 custody hang on it. A person followed twice is then followed once: one plan of check-ins, the
 earlier (followups.services.later_plans), and one open case, the kept record's, whose office
-keeps following the person (casework.services.cases_closed_by_merge). The returns count and
-the risk are computed again, and the merged record points to the kept one.
+keeps following the person (casework.services.cases_closed_by_merge); a number both records
+hold is kept once, with its consent as last given or withdrawn (`numbers_held_twice`). The
+returns count and the risk are computed again, and the merged record points to the kept one.
 
 Every value the merge changes is written down first as a MergeMove (table, row, column, the
 value before), so that an undo writes back exactly those values: rows added to the kept record
@@ -15,14 +16,14 @@ since the merge stay on it, and are named to the supervisor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 
 from flask import current_app
 from flask_babel import lazy_gettext as _
-from sqlalchemy import Column, Table, func, insert, select, update
+from sqlalchemy import Column, Row, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
@@ -75,12 +76,16 @@ class Changes:
     def __init__(self, session: Session, merge: Merge) -> None:
         self.session, self.merge = session, merge
 
-    def move(self, table: Table, column: Column, from_id: int, to_id: int) -> int:
-        """Point every row of `table` naming `from_id` in `column` at `to_id`; how many."""
-        ids = list(self.session.scalars(select(table.c.id).where(column == from_id)))
+    def move(
+        self, table: Table, column: Column, from_id: int, to_id: int, keep_out: Collection[int] = ()
+    ) -> int:
+        """Point every row of `table` naming `from_id` in `column` at `to_id`, but the rows of
+        `keep_out`; how many."""
+        which = [column == from_id] + ([table.c.id.not_in(keep_out)] if keep_out else [])
+        ids = list(self.session.scalars(select(table.c.id).where(*which)))
         if ids:
             self._write_down(table, column.name, [(row_id, from_id) for row_id in ids])
-            self.session.execute(update(table).where(column == from_id).values({column: to_id}))
+            self.session.execute(update(table).where(*which).values({column: to_id}))
         return len(ids)
 
     def set(self, table: Table, ids: Iterable[int], **values: object) -> int:
@@ -140,8 +145,11 @@ def merge_returnees(session: Session, actor: Actor, merged_id: int, kept_id: int
     session.flush()
     changes, tables = Changes(session, merge), Base.metadata.tables
     closing = cases_closed_by_merge(session, kept.id, merged.id)
+    twice = numbers_held_twice(session, kept.id, merged.id)
     for table, column in person_columns():
-        changes.move(table, column, merged.id, kept.id)
+        keep_out = [row.id for _kept, row in twice] if table.name == "phones" else ()
+        changes.move(table, column, merged.id, kept.id, keep_out)
+    _keep_latest_consent(changes, twice)
     changes.set(tables["cases"], closing, **closed_as_merged(actor))
     changes.set(
         tables["check_ins"], later_plans(session, kept.id), state=CheckInState.CANCELLED.value
@@ -159,6 +167,39 @@ def merge_returnees(session: Session, actor: Actor, merged_id: int, kept_id: int
         returnee_id=kept.id, merge_id=merge.id,
     )  # fmt: skip
     return merge
+
+
+def numbers_held_twice(session: Session, kept_id: int, merged_id: int) -> list[tuple[Row, Row]]:
+    """The phone rows of a number both records hold (the same blind index): the kept record's
+    and the merged record's. The kept record keeps its own; the other stays with the merged
+    record, so the person has the number once and an undo has nothing to put back."""
+    phones = Base.metadata.tables["phones"]
+    rows = session.execute(
+        select(phones.c.id, phones.c.returnee_id, phones.c.number_index)
+        .add_columns(phones.c.has_consent, phones.c.consent_at)
+        .where(phones.c.returnee_id.in_((kept_id, merged_id)), phones.c.number_index.is_not(None))
+        .order_by(phones.c.id)
+    ).all()
+    kept = {row.number_index: row for row in rows if row.returnee_id == kept_id}
+    return [
+        (kept[row.number_index], row)
+        for row in rows
+        if row.returnee_id == merged_id and row.number_index in kept
+    ]
+
+
+def _keep_latest_consent(changes: Changes, twice: list[tuple[Row, Row]]) -> None:
+    """A number's consent as it was given or withdrawn last, on either record: the kept row
+    takes the other's when that one changed later (written down, so an undo restores it)."""
+    phones = Base.metadata.tables["phones"]
+    for kept, other in twice:
+        later = other.consent_at is not None and (
+            kept.consent_at is None or other.consent_at > kept.consent_at
+        )
+        if later and (other.has_consent, other.consent_at) != (kept.has_consent, kept.consent_at):
+            changes.set(
+                phones, [kept.id], has_consent=other.has_consent, consent_at=other.consent_at
+            )
 
 
 def _check_merge(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 import phonenumbers
@@ -235,17 +233,6 @@ def sound_key(token: str) -> str:
     return token
 
 
-@lru_cache(maxsize=2**18)
-def tokens_match(left: str, right: str) -> bool:
-    """Two name parts are the same when equal, alike in sound, or one small spelling apart.
-    Cached: names are made of few words, and the nightly search compares millions of pairs."""
-    if left == right or sound_key(left) == sound_key(right):
-        return True
-    if min(len(left), len(right)) < 4 or abs(len(left) - len(right)) > 2:
-        return False
-    return SequenceMatcher(None, left, right).ratio() >= 0.8
-
-
 KEY_LENGTH = 40
 
 
@@ -255,35 +242,6 @@ def family_keys(family_names: str) -> tuple[str | None, str | None]:
     the spelling, order or a missing second name."""
     keys = [sound_key(token)[:KEY_LENGTH] for token in name_tokens(family_names)][:2]
     return (*keys, None, None)[0], (*keys, None, None)[1]
-
-
-@dataclass(frozen=True)
-class NameComparison:
-    given_matches: bool
-    family_matches: int
-
-    @property
-    def is_match(self) -> bool:
-        return self.given_matches and self.family_matches >= 1
-
-
-def compare_names(given_a: str, family_a: str, given_b: str, family_b: str) -> NameComparison:
-    """Compare two names, ignoring accents, case, the order of names and small typos.
-
-    "Jose Hernandez" and "José Hernández Pérez" match: a given name matches ("Luis José" and
-    "José" too), and one family name matches whatever its position.
-    """
-    families_b = name_tokens(family_b)
-    matched = sum(
-        1
-        for token in name_tokens(family_a)
-        if any(tokens_match(token, other) for other in families_b)
-    )
-    if not matched:
-        return NameComparison(False, 0)
-    givens_b = name_tokens(given_b)
-    given = any(tokens_match(token, other) for token in name_tokens(given_a) for other in givens_b)
-    return NameComparison(given, matched)
 
 
 def match_keys(

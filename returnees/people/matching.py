@@ -36,7 +36,7 @@ from returnees.core.encryption import (
     phone_index,
 )
 from returnees.people.blocks import gather
-from returnees.people.identity import name_tokens, sound_key
+from returnees.people.identity import DocumentType, name_tokens, sound_key
 from returnees.people.models import Returnee, age_on
 
 YEAR_DAYS = 365.2425
@@ -59,6 +59,10 @@ class IdentityProbe:
     sex: str | None = None
     estimated_age: int | None = None
     on: date | None = None
+    # A registered record compared by its blind indexes alone (`of_record`): its document's,
+    # and those of the phones the caller knows it shares.
+    document_index: str | None = None
+    known_phone_indexes: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, returnee: Returnee) -> IdentityProbe:
@@ -76,6 +80,23 @@ class IdentityProbe:
             on=returnee.age_estimated_on,
         )
 
+    @classmethod
+    def of_record(cls, record: MatchRecord) -> IdentityProbe:
+        """A registered record as a probe, compared with another by blind index: the nightly
+        search scores a million people's pairs without opening a document (a document a digit
+        off from the other's counts as different, as no block brings it up)."""
+        return cls(
+            given_names=record.given_names,
+            family_names=record.family_names,
+            birth_date=record.birth_date,
+            document_type=record.document_type,
+            sex=record.sex,
+            estimated_age=record.estimated_age,
+            on=record.age_estimated_on,
+            document_index=record.document_number_index,
+            known_phone_indexes=record.phone_indexes,
+        )
+
     @property
     def day(self) -> date:
         return self.on or utcnow().date()
@@ -86,11 +107,13 @@ class IdentityProbe:
 
     @cached_property
     def document(self) -> DocumentKeys:
+        if self.document_number is None and self.document_index and self.document_type:
+            return DocumentKeys(self.document_index)
         return DocumentKeys.of(self.document_type, self.document_number)
 
     @cached_property
     def phone_indexes(self) -> frozenset[str]:
-        return frozenset(filter(None, map(phone_index, self.phones)))
+        return frozenset(filter(None, map(phone_index, self.phones))) | self.known_phone_indexes
 
     @cached_property
     def birth_dates(self) -> frozenset[date]:
@@ -220,7 +243,10 @@ class Level:
 DOCUMENT_SAME = Level(0.9, 1e-6, "document")
 DOCUMENT_ONE_DIGIT = Level(0.05, 1e-4, "document_one_digit")
 DOCUMENT_SWAPPED_DIGITS = Level(0.02, 4e-5, "document_swapped_digits")
-DOCUMENT_OTHER = Level(0.02, 1.0)
+# A national document (DPI/CUI, DNI, DUI) keeps its number for life: two of one person written
+# otherwise than a digit wrong or two swapped is rare; a passport's number changes with each one.
+DOCUMENT_OTHER = Level(0.0003, 1.0)
+PASSPORT_OTHER = Level(0.1, 1.0)
 PHONE_SAME = Level(0.3, 0.003, "phone")
 GIVEN_SAME = Level(0.8, 0.01)
 GIVEN_ALIKE = Level(0.12, 0.004)  # a letter apart, or written as they sound
@@ -278,7 +304,7 @@ def _document(probe: IdentityProbe, record: MatchRecord) -> Level | None:
         return DOCUMENT_ONE_DIGIT
     if record.document_number_index in keys.swapped:
         return DOCUMENT_SWAPPED_DIGITS
-    return DOCUMENT_OTHER
+    return PASSPORT_OTHER if probe.document_type == DocumentType.PASSPORT else DOCUMENT_OTHER
 
 
 def _phone(probe: IdentityProbe, record: MatchRecord) -> Level | None:

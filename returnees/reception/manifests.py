@@ -31,6 +31,7 @@ from returnees.reception.models import (
 from returnees.reception.passenger_lists import (
     PASSENGER_FIELDS,
     ListRow,
+    Passenger,
     UnreadableList,
     read_passenger_list,
     validate_passenger,
@@ -80,7 +81,7 @@ def upload_passenger_list(
         )
     ):
         known.update((row_key, source_key))
-    result = UploadResult(manifest)
+    result, read = UploadResult(manifest), []
     for row in rows:
         key = _row_key(row)
         if key in known:
@@ -88,8 +89,9 @@ def upload_passenger_list(
             continue
         known.add(key)
         result.added.append(_new_passenger(manifest, row, key))
+        read.append(row.passenger)
     session.add_all(result.added)
-    _look_for_earlier_records(session, manifest, result.added)
+    _look_for_earlier_records(session, manifest, list(zip(result.added, read, strict=True)))
     session.flush()
     record_event(
         session,
@@ -217,12 +219,14 @@ def _new_passenger(manifest: Manifest, row: ListRow, key: str) -> ExpectedPassen
 
 
 def _look_for_earlier_records(
-    session: Session, manifest: Manifest, passengers: list[ExpectedPassenger]
+    session: Session,
+    manifest: Manifest,
+    passengers: list[tuple[ExpectedPassenger, Passenger | None]],
 ) -> None:
-    """On import as at the desk: note who on the list may have been registered before."""
+    """On import as at the desk: note who on the list may have been registered before. Each
+    row comes with what reading it made of it (None: a row to fix), not read a second time."""
     probes, valid = [], []
-    for passenger in passengers:
-        cleaned, _problems = validate_passenger(passenger.values)
+    for passenger, cleaned in passengers:
         passenger.earlier_record_ids, passenger.earlier_match_reasons = [], []
         if cleaned is not None:
             valid.append(passenger)
@@ -339,7 +343,7 @@ def fix_passenger(
         )
     passenger.row_key, passenger.status = key, PassengerStatus.READY
     passenger.is_unaccompanied = cleaned.is_unaccompanied
-    _look_for_earlier_records(session, passenger.manifest, [passenger])
+    _look_for_earlier_records(session, passenger.manifest, [(passenger, cleaned)])
     session.flush()
     return passenger
 

@@ -203,3 +203,21 @@ def test_a_statement_past_the_limit_is_cancelled_and_answers_503(postgres_app):
     api = answer_of(postgres_app.test_client(), "/api/v1/slow")
     assert api.status_code == 503
     assert api.get_json()["error"]["code"] == "unavailable"
+
+
+def test_only_queries_estimated_as_big_as_a_report_are_compiled_first():
+    """The match's and the search's lookups, overestimated by the planner, are not JIT-compiled
+    (tens of milliseconds each); the setting reaches every pooled connection."""
+    if not _postgres_reachable(POSTGRES_URL):
+        unavailable(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    default = create_app({"RETURNEES_ENV": "test", "DATABASE_URL": POSTGRES_URL})
+    chosen = create_app(
+        {"RETURNEES_ENV": "test", "DATABASE_URL": POSTGRES_URL, "DATABASE_JIT_ABOVE_COST": 1234}
+    )
+    try:
+        for app, cost in ((default, "5e+06"), (chosen, "1234")):
+            with app.extensions[DB].engine.connect() as connection:
+                assert connection.scalar(text("SHOW jit_above_cost")) == cost
+    finally:
+        default.extensions[DB].engine.dispose()
+        chosen.extensions[DB].engine.dispose()

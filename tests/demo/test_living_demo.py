@@ -19,6 +19,7 @@ from returnees.casework.stats import programme_numbers
 from returnees.core.db import Base
 from returnees.demo.models import DemoSeed
 from returnees.demo.offices import DEMO_OFFICES
+from returnees.duplicates.services import pairs_to_review
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.people.models import Returnee
 from returnees.reception.models import Arrival, ExpectedPassenger, HandoverStatus, PassengerStatus
@@ -133,6 +134,20 @@ def test_the_children_and_the_man_who_came_back(cli, in_app, clock):
         ).all()
         assert [arrival.centre.code for arrival in arrivals] == ["GT-TECUN", "GT-AURORA"]
         assert session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
+def test_a_woman_registered_twice_waits_for_the_supervisor(cli, in_app, clock, sign_in_as):
+    """The worker's nightly search ran during the seeding: /people/duplicates has a pair."""
+    seeded(cli)
+    with in_app() as session:
+        supervisor = user(session, "supervisor")
+        pairs = pairs_to_review(session, Actor.for_user(supervisor))
+        assert [(p.first.full_name, p.second.full_name) for p in pairs] == [
+            ("Gloria Floridalma Xitumul Caal", "Gloria Floridalma Xitumul Cal")
+        ]
+        assert pairs[0].reasons == ["same_name", "day_month_swapped"]
+    listing = sign_in_as(supervisor).get("/people/duplicates/").get_data(as_text=True)
+    assert "mismo nombre, día y mes invertidos" in listing
 
 
 def test_seeding_twice_adds_nothing_and_keeps_what_was_entered(cli, in_app, clock):

@@ -4,6 +4,8 @@ again."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -15,17 +17,19 @@ from returnees.duplicates.merging import (
     FOLLOWERS,
     STAYS,
     merge_returnees,
+    moved_by,
     person_columns,
     undo_merge,
 )
 from returnees.duplicates.models import Merge
 from returnees.followups.models import CheckIn, CheckInState
 from returnees.people.matching import IdentityProbe, find_candidates
-from returnees.people.models import Returnee
+from returnees.people.models import Phone, Returnee
 from returnees.people.services import ReturneeSearch, search_returnees
+from returnees.reception.intake import PhoneEntry
 from returnees.reception.models import Arrival, Custody
 from returnees.tasks.models import Task, TaskKind, TaskStatus
-from tests.duplicates.conftest import BRENDA
+from tests.duplicates.conftest import BRENDA, Twins
 
 
 def snapshot(in_app, people: tuple[int, ...]) -> dict[tuple[str, int], tuple]:
@@ -99,6 +103,48 @@ def test_a_merge_moves_everything_to_the_kept_record_and_its_undo_puts_every_row
     assert not changed, f"rows not where they were: {sorted(changed)}"
     added = {table for table, _id in set(after) - set(before)}
     assert added <= {"risk_level_changes"}, f"rows the merge left behind: {added}"
+
+
+def test_a_number_both_records_hold_is_kept_once_with_its_latest_consent_and_undone_exactly(
+    in_app, register, supervisor
+):
+    """The desk typed the same number on both records; on the second the person later said no
+    more messages. After the merge the person has the number once, with that refusal; the
+    other number moves as any row does; the undo leaves every phone as it was."""
+    shared, own = "+50255550101", "+50255550111"
+    older = register(**BRENDA, phones=(shared, own)).returnee_id
+    newer = register(**BRENDA, phones=(shared,)).returnee_id
+    withdrawn = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    with in_app() as session:
+        later = session.scalar(select(Phone).where(Phone.returnee_id == newer))
+        later.has_consent, later.consent_at = False, withdrawn
+    twins = Twins(older, newer, supervisor)
+    before = snapshot(in_app, (older, newer))
+    merge_id = merge(in_app, twins, newer, older)
+    with in_app() as session:
+        kept = session.get(Returnee, older)
+        numbers = sorted((p.number, p.has_consent, p.consent_at) for p in kept.phones)
+        assert numbers == [(shared, False, withdrawn), (own, True, numbers[1][2])]
+        merge_row = session.get(Merge, merge_id)
+        assert moved_by(session, merge_row).get("phones", 0) == 0, "no phone row moved"
+    undo(in_app, twins, merge_id)
+    after = snapshot(in_app, (older, newer))
+    changed = {key for key in before if after.get(key) != before[key]}
+    assert not changed, f"rows not where they were: {sorted(changed)}"
+
+
+def test_a_number_held_twice_keeps_the_kept_records_consent_when_that_is_the_later(
+    in_app, register, supervisor
+):
+    shared = "+50255550101"
+    older = register(**BRENDA, phones=(shared,)).returnee_id
+    newer = register(**BRENDA, phones=(PhoneEntry(shared, consent=False),)).returnee_id
+    merge(in_app, Twins(older, newer, supervisor), newer, older)
+    with in_app() as session:
+        assert [(p.number, p.has_consent) for p in session.get(Returnee, older).phones] == [
+            (shared, True)
+        ]
+        assert [p.number for p in session.get(Returnee, newer).phones] == [shared]
 
 
 def test_the_person_is_asked_each_question_once_by_the_earlier_plan(in_app, twins):

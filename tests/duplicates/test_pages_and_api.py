@@ -56,6 +56,13 @@ def test_a_supervisor_reviews_the_pairs_side_by_side_and_each_look_is_audited(
     assert people_named(in_app, twins.supervisor.id)[-2:] == [both, both]
 
 
+def test_empty_lists_say_what_is_missing_in_spanish(supervisor, sign_in_as):
+    listing = sign_in_as(supervisor).get("/people/duplicates/").get_data(as_text=True)
+    assert "Ningún par de expedientes espera una decisión." in listing
+    assert "Ninguna fusión que todavía pueda deshacerse." in listing
+    assert "No hay casos" not in listing
+
+
 def test_same_person_merges_and_the_undo_page_lists_what_stayed(
     twins, search, sign_in_as, in_app, clock
 ):

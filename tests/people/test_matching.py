@@ -3,6 +3,7 @@ finds the earlier record, and people who only look alike are not shown."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -212,6 +213,25 @@ def test_score_pair_compares_a_probe_with_any_record_by_blind_index(app, in_app,
     assert score.weight > app.config["MATCH_SHOW_WEIGHT"]
     stranger = probe(given_names="Ana", family_names="Pop", sex="F", birth_date=date(2000, 1, 1))
     assert score_pair(stranger, record).weight < 0
+
+
+def test_another_national_document_weighs_against_more_than_a_renewed_passport(app):
+    """A DPI is one number for life: the same name and birth date with another DPI is still
+    shown at the desk, but not proposed to merge; a passport's number changes when renewed."""
+    record = MatchRecord(
+        1, "Marvin", "Tzoc Chavajay", "M", date(1994, 3, 8),
+        document_type="DPI", document_number_index="index-of-one",
+    )  # fmt: skip
+
+    def other_number(kind: str) -> float:
+        mine = replace(record, document_type=kind)
+        return score_pair(
+            IdentityProbe.of_record(replace(mine, document_number_index="index-of-another")),
+            mine,
+        ).weight
+
+    desk, search = app.config["MATCH_SHOW_WEIGHT"], app.config["DUPLICATE_WEIGHT"]
+    assert desk < other_number("DPI") < search < other_number("PASSPORT")
 
 
 def test_reasons_are_said_in_words_in_the_language_of_the_desk(app):
