@@ -68,6 +68,8 @@ class OutboundMessage(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str] = mapped_column(String(500), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A call (channel voice) placed again after a busy line, no answer or an answering machine.
+    redials: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Lower goes first: 0 an alert to staff on call, 10 a reply to the person, 50 a check-in.
     priority: Mapped[int] = mapped_column(Integer, default=ROUTINE, server_default="50")
     # False only for replies to a keyword (STOP's confirmation, HELP): sent whatever the consent.
