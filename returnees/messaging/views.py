@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from returnees.core.errors import DomainError
 from returnees.core.forms import show_errors
 from returnees.messaging.forms import AttachForm, TemplateForm
 from returnees.messaging.models import MessageTemplate
+from returnees.messaging.prompt_storage import prompt_storage
+from returnees.messaging.prompts import prompt_if_signed
 from returnees.messaging.services import attach_number, unmatched_messages
 from returnees.messaging.templates import (
     TemplateEntry,
@@ -71,6 +73,24 @@ def edit_template(template_id: int | None = None) -> str | tuple[str, int] | Res
     return render_template(
         "messaging/template_edit.html", form=form, segments=count_segments(form.body.data or "")
     )
+
+
+@bp.get("/voice-prompts/<int:prompt_id>")
+def voice_prompt_audio(prompt_id: int) -> Response:
+    """A recorded prompt, for Twilio's <Play>: only at a signed URL that has not expired (403
+    otherwise, whether or not the prompt exists); no sign-in, as Twilio has none."""
+    args = request.args
+    prompt = prompt_if_signed(
+        get_session(), prompt_id, args.get("expires", ""), args.get("signature", "")
+    )
+    if prompt is None:
+        abort(403)
+    data = prompt_storage().read(prompt.storage_key)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype=prompt.content_type)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @bp.get("/inbox/unmatched")
