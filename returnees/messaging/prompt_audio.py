@@ -42,13 +42,7 @@ def check_audio(data: bytes, max_bytes: int, max_seconds: float) -> Audio:
     if not data:
         _refuse(_("Choose a WAV or MP3 file."))
     if len(data) > max_bytes:
-        _refuse(
-            _(
-                "The file has %(size)s KB: at most %(limit)s KB.",
-                size=(len(data) + 1023) // 1024,
-                limit=max_bytes // 1024,
-            )
-        )
+        _refuse(_("The file is larger than the %(limit)s KB allowed.", limit=max_bytes // 1024))
     content_type = sniff_type(data)
     if content_type is None:
         _refuse(_("This is not a WAV or MP3 file, whatever its name says."))
