@@ -44,6 +44,9 @@ INTEGER_SETTINGS = {
     "REPORT_REACHED_DAYS",
     "REPORT_TREND_MONTHS",
     "SEND_CONCURRENCY",
+    "VOICE_PROMPT_MAX_BYTES",
+    "VOICE_PROMPT_MAX_SECONDS",
+    "VOICE_PROMPT_URL_SECONDS",
 }
 # Whole numbers that must be at least 1 (a session that lasts 0 minutes signs nobody in, a worker
 # with no send in flight sends nothing); the others must be at least 0 (a timeout of -1 second
@@ -56,6 +59,9 @@ POSITIVE_SETTINGS = {
     "REPORT_TREND_MONTHS",
     "SEND_CONCURRENCY",
     "DUPLICATE_BLOCK_LIMIT",
+    "VOICE_PROMPT_MAX_BYTES",
+    "VOICE_PROMPT_MAX_SECONDS",
+    "VOICE_PROMPT_URL_SECONDS",
 }
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY", "RATELIMIT_ENABLED"}
 # Flask-Limiter's notation: "600 per minute", several separated by ";".
