@@ -27,9 +27,10 @@ from returnees.followups.models import (
     VoiceRule,
 )
 from returnees.followups.services import due_and_state
-from returnees.messaging.calls import CHILDREN_SPOKEN, prompt_for
+from returnees.messaging.calls import CHILDREN_SPOKEN
 from returnees.messaging.gateway import OPTED_OUT
 from returnees.messaging.models import ROUTINE, MessageStatus, OutboundMessage
+from returnees.messaging.prompts import voice_prompt_for
 from returnees.messaging.services import (
     CONFIRMED,
     numbers_welcoming_calls,
@@ -211,7 +212,7 @@ def asking_channel(check_in: Row, person: Row, calls_welcome: bool, family: bool
     channel = check_in.channel
     if calls_welcome and _asked_by_voice(check_in.voice_rule, channel, person.language):
         template = family_template(check_in.template) if family else check_in.template
-        if prompt_for(template, person.language) is not None:
+        if voice_prompt_for(template, person.language) is not None:
             return Channel.VOICE
     return Channel.SMS if channel is Channel.VOICE else channel
 

@@ -21,7 +21,12 @@ from returnees.core.clock import utcnow
 from returnees.core.wake import wake_worker
 from returnees.messaging.keywords import Keyword
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
-from returnees.messaging.prompts import VoicePromptChoice, thanks_prompt_for, voice_prompt_for
+from returnees.messaging.prompts import (
+    SPOKEN_PLACEHOLDERS,
+    VoicePromptChoice,
+    thanks_prompt_for,
+    voice_prompt_for,
+)
 from returnees.messaging.services import advance_status, change_consent, holder_of
 from returnees.people.identity import country_of_phone
 from returnees.people.models import Channel
@@ -30,7 +35,8 @@ VOICE_PATH = "/webhooks/twilio/voice"
 ANSWER_PATH = f"{VOICE_PATH}/answer"
 CALL_STATUS_PATH = f"{VOICE_PATH}/status"
 STOP_KEY = "9"
-# The recorded "to stop these calls, press 9", played after each question when there is one.
+# "To stop these calls, press 9" (a template of its own, recorded or read aloud), played after
+# each question.
 STOP_PROMPT = "voice_stop_calls"
 # Times the prompt is played when no key is pressed, and seconds given to press one.
 ROUNDS = 2
@@ -48,7 +54,7 @@ CALL_STATUS = {
     "completed": "delivered",
 }
 # What {names} says in a question about a family's children asked by phone: no names.
-CHILDREN_SPOKEN = "sus hijos"
+CHILDREN_SPOKEN = SPOKEN_PLACEHOLDERS["names"]
 
 
 def base_url() -> str:
@@ -72,11 +78,6 @@ def is_machine(answered_by: str) -> bool:
     """Twilio's AnsweredBy for an answering machine (machine_start, machine_end_beep...) or a
     fax: nothing is said to it."""
     return answered_by.startswith("machine") or answered_by == "fax"
-
-
-def prompt_for(template: str, language: str) -> VoicePromptChoice | None:
-    """The recorded (or, where an admin allows it, spoken) question; None: ask in writing."""
-    return voice_prompt_for(template, language)
 
 
 def _call(session: Session, message_id: int | None, form: dict[str, str]) -> OutboundMessage | None:
@@ -122,11 +123,11 @@ def ask(message: OutboundMessage, round_: int) -> str:
         method="POST",
         action_on_empty_result=True,
     )
-    question = prompt_for(message.template, message.language)
+    question = voice_prompt_for(message.template, message.language)
     if question is None:
         response.hangup()  # its recording was removed since: the reminder asks in writing
         return str(response)
-    _speak(gather, question, message.content_variables.get("2", ""))
+    _speak(gather, question)
     stop = voice_prompt_for(STOP_PROMPT, message.language)
     if stop is not None:
         _speak(gather, stop)
@@ -134,23 +135,12 @@ def ask(message: OutboundMessage, round_: int) -> str:
     return str(response)
 
 
-def _speak(verb: Gather | VoiceResponse, prompt: VoicePromptChoice, options: str = "") -> None:
+def _speak(verb: Gather | VoiceResponse, prompt: VoicePromptChoice) -> None:
+    """<Play> the recording, or <Say> the Spanish wording an admin allowed to be read aloud."""
     if prompt.url:
         verb.play(prompt.url)
     elif prompt.say_text:
-        verb.say(spoken(prompt.say_text, options), language="es-MX")
-
-
-def spoken(text: str, options: str = "") -> str:
-    """A template's text as it is said on a call: no names (a family's children are "sus
-    hijos", a person is not named), and the keys to press instead of the SMS answers."""
-    return (
-        text.replace("{names}", CHILDREN_SPOKEN)
-        .replace("{first_name}", "")
-        .replace("{options}", options)
-        .replace(" ,", ",")
-        .strip()
-    )
+        verb.say(prompt.say_text, language="es-MX")
 
 
 def hang_up(thanks: VoicePromptChoice | None = None) -> str:

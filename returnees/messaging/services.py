@@ -219,7 +219,8 @@ def template_message_row(
         channel=channel,
         returnee_id=returnee_id,
         template=key,
-        language=rendered.language,
+        # A call plays the recording in the person's own language, which the text may lack.
+        language=language if channel is Channel.VOICE else rendered.language,
         content_sid=content_sid,
         content_variables=variables,
         needs_consent=needs_consent,

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from returnees.auth.models import Role
+from returnees.auth.access import Actor
+from returnees.auth.models import Role, User
 from returnees.followups.models import (
     CheckIn,
     CheckInState,
@@ -25,11 +26,14 @@ from returnees.messaging.models import (
     MessageStatus,
     OutboundMessage,
 )
+from returnees.messaging.prompts import THANKS_KEY, allow_spanish_say, save_voice_prompt
 from returnees.people.models import Channel, Phone
 from returnees.reception.intake import PhoneEntry
+from returnees.reception.services import link_household
 from returnees.tasks.models import Task, TaskKind
 from tests.followups.test_answers import ask_only
 from tests.followups.test_dispatch import run_jobs as run_dispatch
+from tests.messaging.audio import wav_bytes
 
 PUBLIC = "http://returnees.test"
 NUMBER = "+50255551234"
@@ -50,6 +54,28 @@ def by_phone(number: str = "5555 1234") -> PhoneEntry:
     return PhoneEntry(number, channel="voice", consent=True)
 
 
+@pytest.fixture
+def prompts(app, tmp_path, in_app, make_user, demo):
+    """Recordings an admin uploaded: "are you safe?" and "gracias" in Spanish; Twilio may read
+    "press 9 to stop the calls" aloud. `prompts(key, language)` records one more; its id."""
+    saved = app.config["VOICE_PROMPT_DIR"]
+    app.config["VOICE_PROMPT_DIR"] = str(tmp_path / "prompts")
+    admin = make_user(Role.ADMIN, "GT-AURORA")
+
+    def record(key: str, language: str = "es") -> int:
+        with in_app() as session:
+            actor = Actor.for_user(session.get(User, admin.id))
+            return save_voice_prompt(session, actor, key, language, wav_bytes(2)).id
+
+    record("arrived_safe")
+    record(THANKS_KEY)
+    with in_app() as session:
+        actor = Actor.for_user(session.get(User, admin.id))
+        allow_spanish_say(session, actor, "voice_stop_calls", True)
+    yield record
+    app.config["VOICE_PROMPT_DIR"] = saved
+
+
 def poster(app):
     """What the fake posts with: the app's test client, answering 200 (TwiML) or 204."""
     client = app.test_client()
@@ -63,7 +89,7 @@ def poster(app):
 
 
 @pytest.fixture
-def called(app, fake_twilio, register, in_app):
+def called(app, fake_twilio, prompts, register, in_app):
     """A person who asked for calls, asked "are you safe?" by a call now placed: its sid."""
     register(given_names="Rosa", phones=(by_phone(),))
     ask_only(in_app, "arrived_safe")
@@ -111,8 +137,10 @@ def test_an_answered_call_is_read_as_a_text_answer_thanked_and_hung_up(
     question, thanks = fake_twilio.pick_up(called, poster(app), PUBLIC, keys=("1",))
     assert '<Gather action="http://returnees.test/webhooks/twilio/voice/answer?' in question
     assert 'input="dtmf"' in question and 'numDigits="1"' in question
-    assert "<Play>" in question or "<Say" in question
+    assert "<Play>http://returnees.test/voice-prompts/" in question
+    assert '<Say language="es-MX">Para no recibir más llamadas, marque 9.</Say>' in question
     assert "Rosa" not in question, "a call names no one"
+    assert "<Play>http://returnees.test/voice-prompts/" in thanks
     assert "<Hangup" in thanks and "<Gather" not in thanks
     run_jobs(in_app)
     answered = check_in(in_app)
@@ -251,8 +279,9 @@ def test_a_forged_call_webhook_is_refused_and_stores_nothing(
 
 
 def test_a_mayan_language_speaker_is_called_when_the_plan_says_so_and_calls_are_welcome(
-    app, fake_twilio, register, in_app
+    app, fake_twilio, prompts, register, in_app
 ):
+    in_mam = prompts("arrived_safe", "mam")
     with in_app() as session:
         for plan in session.scalars(select(FollowUpPlan)):
             plan.voice_rule = VoiceRule.MAYAN_LANGUAGE
@@ -275,3 +304,47 @@ def test_a_mayan_language_speaker_is_called_when_the_plan_says_so_and_calls_are_
     run_jobs(in_app)
     assert [call["To"] for call in fake_twilio.placed()] == [NUMBER]
     assert [m["To"] for m in fake_twilio.created()] == ["+50255559876"]
+
+    message = the_call(in_app)
+    assert message.language == "mam"
+    [call] = fake_twilio.calls
+    [question] = fake_twilio.pick_up(call, poster(app), PUBLIC)
+    assert f"<Play>http://returnees.test/voice-prompts/{in_mam}?" in question
+
+
+def test_without_a_recording_or_an_allowed_say_the_question_goes_by_sms(
+    app, fake_twilio, prompts, register, in_app
+):
+    register(given_names="Rosa", phones=(by_phone(),))
+    ask_only(in_app, "travel_again")  # recorded by nobody, never read aloud
+    run_jobs(in_app)
+    assert fake_twilio.placed() == []
+    [sent] = fake_twilio.created()
+    assert sent["To"] == NUMBER and "piensa viajar" in sent["Body"]
+
+
+def test_a_familys_question_by_phone_speaks_of_sus_hijos_and_names_no_one(
+    app, fake_twilio, prompts, register, in_app
+):
+    mother = PhoneEntry("5555 2222", owner="relative", channel="voice", consent=True)
+    ana = register(given_names="Ana", family_names="Pérez", estimated_age=9, phones=(mother,))
+    luis = register(given_names="Luis", family_names="Pérez", estimated_age=7, phones=(mother,))
+    with in_app() as session:
+        link_household(session, Actor.system("test"), [ana.id, luis.id])
+    with in_app() as session:
+        admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+        allow_spanish_say(session, Actor.for_user(admin), "guardian_confirm_number_household", True)
+    run_jobs(in_app)
+    [placed] = fake_twilio.placed()
+    assert placed["To"] == "+50255552222"
+    [call] = fake_twilio.calls
+    [question] = fake_twilio.pick_up(call, poster(app), PUBLIC)
+    assert "sus hijos" in question
+    assert "Ana" not in question and "Luis" not in question
+    with in_app() as session:
+        body = (
+            session.scalars(select(OutboundMessage).where(OutboundMessage.channel == Channel.VOICE))
+            .one()
+            .body
+        )
+    assert "Ana" not in body and "sus hijos" in body
