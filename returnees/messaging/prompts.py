@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -30,17 +31,21 @@ from returnees.messaging.models import MessageTemplate, VoicePrompt
 from returnees.messaging.prompt_audio import check_audio
 from returnees.messaging.prompt_storage import prompt_storage
 from returnees.messaging.templates import CACHE, FALLBACK_LANGUAGE, _find_template
+from returnees.messaging.wording import PLACEHOLDER
 from returnees.people.models import LANGUAGES
 
 THANKS_KEY = "voice_thanks"
 AUDIO_PATH = "/voice-prompts/"
+# What a placeholder becomes when Twilio reads a template aloud: a call names nobody (whoever
+# answers may not be the person), and speaks of "sus hijos" for a household's question.
+SPOKEN_PLACEHOLDERS = {"first_name": "", "names": "sus hijos", "options": ""}
 
 
 @dataclass(frozen=True)
 class VoicePromptChoice:
     """What a call says: a recording to <Play> (url), or text for <Say> (say_text: the Spanish
-    wording as written, its placeholders left for the caller to fill as a call says them, see
-    calls.spoken), and the language (one of people.models.LANGUAGES) it is in."""
+    wording, its placeholders as SPOKEN_PLACEHOLDERS says), and the language (one of
+    people.models.LANGUAGES) it is in."""
 
     url: str | None
     say_text: str | None
@@ -57,7 +62,7 @@ def voice_prompt_for(template_key: str, language: str) -> VoicePromptChoice | No
             return VoicePromptChoice(signed_url(prompt), None, wanted)
     template = _find_template(session, template_key, FALLBACK_LANGUAGE)
     if template is not None and template.voice_say_allowed:
-        return VoicePromptChoice(None, template.body, FALLBACK_LANGUAGE)
+        return VoicePromptChoice(None, spoken_text(template.body), FALLBACK_LANGUAGE)
     return None
 
 
@@ -72,6 +77,13 @@ def find_prompt(session: Session, template_key: str, language: str) -> VoiceProm
             VoicePrompt.template_key == template_key, VoicePrompt.language == language
         )
     )
+
+
+def spoken_text(body: str) -> str:
+    """A template's wording for <Say>: placeholders as SPOKEN_PLACEHOLDERS says, spaces tidied."""
+    text = PLACEHOLDER.sub(lambda m: SPOKEN_PLACEHOLDERS.get(m.group(1), ""), body)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
 
 
 # Signed URLs ----------------------------------------------------------------------------------
