@@ -292,3 +292,29 @@ def test_an_admin_allows_and_stops_spanish_say_per_template(
         True,
         False,
     ]
+
+
+def test_production_refuses_a_short_url_key_for_the_prompts():
+    from returnees import create_app
+    from returnees.core.settings import SettingsError
+    from tests.core.test_health_and_settings import PRODUCTION
+
+    with pytest.raises(SettingsError, match="VOICE_PROMPT_URL_KEY is shorter than 32 bytes"):
+        create_app(PRODUCTION | {"SECRET_KEY": "s" * 40, "VOICE_PROMPT_URL_KEY": "short"})
+
+
+def test_the_url_key_signs_the_prompts_urls(app, as_admin, prompt_dir):
+    """URLs signed under one VOICE_PROMPT_URL_KEY are refused under another."""
+    arrived_safe(as_admin)
+    with as_admin() as (session, actor):
+        save_voice_prompt(session, actor, "arrived_safe", "es", wav_bytes(1))
+    path = choose(app, "arrived_safe", "es").url.removeprefix("http://returnees.test")
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    app.config["VOICE_PROMPT_URL_KEY"] = "another-key-of-at-least-32-bytes-long"
+    try:
+        assert client.get(path).status_code == 403
+        signed = choose(app, "arrived_safe", "es").url.removeprefix("http://returnees.test")
+        assert client.get(signed).status_code == 200
+    finally:
+        app.config["VOICE_PROMPT_URL_KEY"] = None
