@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from returnees.audit.models import AuditEntry
-from returnees.auth.access import Actor
-from returnees.auth.models import Role, User
+from returnees.auth.models import Role
 from returnees.messaging.models import VoicePrompt
 from returnees.messaging.prompts import (
     VoicePromptChoice,
@@ -24,42 +23,6 @@ from returnees.messaging.prompts import (
 from returnees.messaging.templates import TemplateEntry, save_template
 from tests.conftest import csrf_token
 from tests.messaging.audio import mp3_bytes, wav_bytes
-
-
-@pytest.fixture
-def prompt_dir(app, tmp_path):
-    """Prompts stored on disk in a folder of the test's own."""
-    saved = app.config["VOICE_PROMPT_DIR"]
-    app.config["VOICE_PROMPT_DIR"] = str(tmp_path / "prompts")
-    yield tmp_path / "prompts"
-    app.config["VOICE_PROMPT_DIR"] = saved
-
-
-@pytest.fixture
-def admin(make_user, demo):
-    return make_user(Role.ADMIN, "GT-AURORA")
-
-
-@pytest.fixture
-def as_admin(in_app, admin):
-    """`with as_admin() as (session, actor):` services run as the admin, then commit."""
-
-    def context():
-        return _AdminContext(in_app, admin)
-
-    return context
-
-
-class _AdminContext:
-    def __init__(self, in_app, admin: User) -> None:
-        self.context, self.admin = in_app(), admin
-
-    def __enter__(self):
-        session = self.context.__enter__()
-        return session, Actor.for_user(session.get(User, self.admin.id))
-
-    def __exit__(self, *exc):
-        return self.context.__exit__(*exc)
 
 
 def arrived_safe(as_admin, *, say: bool = False) -> None:
