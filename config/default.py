@@ -98,6 +98,10 @@ ENVIRONMENT_SETTINGS = (
     "VOICE_PROMPT_MAX_SECONDS",
     "VOICE_PROMPT_URL_SECONDS",
     "VOICE_PROMPT_URL_KEY",
+    "VOICE_PROMPT_S3_BUCKET",
+    "VOICE_PROMPT_S3_PREFIX",
+    "VOICE_PROMPT_S3_ENDPOINT_URL",
+    "VOICE_PROMPT_S3_REGION",
     "RECEPTION_SCOPE_DAYS",
     "SURVEY_WAVE_WINDOW_DAYS",
     "SURVEY_PREFILL_DAYS",
@@ -212,9 +216,16 @@ SEND_CONCURRENCY = 8
 
 # Recorded voice prompts (messaging/prompts.py), uploaded by admins on the templates page: WAV
 # or MP3 (told by their content), at most this many bytes and seconds long. Kept where
-# VOICE_PROMPT_STORAGE says: "disk", in VOICE_PROMPT_DIR ({instance_path} is instance/).
+# VOICE_PROMPT_STORAGE says: "disk", in VOICE_PROMPT_DIR ({instance_path} is instance/); or
+# "s3", in the bucket VOICE_PROMPT_S3_BUCKET under VOICE_PROMPT_S3_PREFIX, at
+# VOICE_PROMPT_S3_ENDPOINT_URL for a store other than AWS (MinIO, Ceph...), with the credentials
+# boto3 finds (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment...).
 VOICE_PROMPT_STORAGE = "disk"
 VOICE_PROMPT_DIR = "{instance_path}/voice-prompts"
+VOICE_PROMPT_S3_BUCKET = ""
+VOICE_PROMPT_S3_PREFIX = "voice-prompts/"
+VOICE_PROMPT_S3_ENDPOINT_URL = ""
+VOICE_PROMPT_S3_REGION = ""
 VOICE_PROMPT_MAX_BYTES = 5 * 1024 * 1024
 VOICE_PROMPT_MAX_SECONDS = 60
 # Twilio fetches a prompt at a URL signed with VOICE_PROMPT_URL_KEY (unset: a key derived from

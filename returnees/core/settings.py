@@ -107,6 +107,7 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
     if missing := countries - set(app.config["SENDING_WINDOW"]):
         raise SettingsError(f"SENDING_WINDOW has no window for {', '.join(sorted(missing))}.")
     _check_required(app)
+    _check_prompt_storage(app)
     if name == "production":
         _check_secrets(app)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
@@ -190,6 +191,14 @@ def _check_required(app: Flask) -> None:
             f"Cannot start in {app.config['RETURNEES_ENV']}: set {', '.join(missing)} "
             "in the environment."
         )
+
+
+def _check_prompt_storage(app: Flask) -> None:
+    kind = app.config["VOICE_PROMPT_STORAGE"]
+    if kind not in ("disk", "s3"):
+        raise SettingsError(f"VOICE_PROMPT_STORAGE={kind!r} is not one of: disk, s3.")
+    if kind == "s3" and not app.config.get("VOICE_PROMPT_S3_BUCKET"):
+        raise SettingsError("VOICE_PROMPT_STORAGE=s3 needs VOICE_PROMPT_S3_BUCKET.")
 
 
 def _check_secrets(app: Flask) -> None:

@@ -43,8 +43,9 @@ SPOKEN_PLACEHOLDERS = {"first_name": "", "names": "sus hijos", "options": ""}
 
 @dataclass(frozen=True)
 class VoicePromptChoice:
-    """What a call says: a recording to <Play> (url), or text for <Say> (say_text), and the
-    language (one of people.models.LANGUAGES) it is in."""
+    """What a call says: a recording to <Play> (url), or text for <Say> (say_text: the Spanish
+    wording, its placeholders as SPOKEN_PLACEHOLDERS says), and the language (one of
+    people.models.LANGUAGES) it is in."""
 
     url: str | None
     say_text: str | None

@@ -87,11 +87,19 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/webhooks/twilio/inbound"): SIGNED,
     ("GET", "/simulator/"): PEOPLE,
+    ("POST", "/simulator/calls/<int:message_id>/answer"): PEOPLE,
+    ("POST", "/simulator/calls/<int:message_id>/decline"): PEOPLE,
+    ("POST", "/simulator/calls/<int:message_id>/key"): PEOPLE,
     ("GET", "/templates/"): ADMIN,
     ("GET", "/templates/new"): ADMIN,
     ("POST", "/templates/new"): ADMIN,
     ("GET", "/templates/<int:template_id>"): ADMIN,
     ("POST", "/templates/<int:template_id>"): ADMIN,
+    ("GET", "/templates/voice"): ADMIN,
+    ("POST", "/templates/voice"): ADMIN,
+    ("POST", "/templates/voice/say"): ADMIN,
+    # Twilio fetches a recording at a URL we sign and expire: tests/messaging/test_voice_prompts.py
+    ("GET", "/voice-prompts/<int:prompt_id>"): SIGNED,
     ("GET", "/inbox/unmatched"): frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR}),
     ("POST", "/inbox/unmatched/<int:inbound_id>/attach"): frozenset(
         {Role.SOCIAL_WORKER, Role.SUPERVISOR}

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from returnees.audit.models import AuditEntry
-from returnees.auth.access import Actor
-from returnees.auth.models import Role, User
+from returnees.auth.models import Role
 from returnees.messaging.models import VoicePrompt
 from returnees.messaging.prompts import (
     VoicePromptChoice,
@@ -24,42 +23,6 @@ from returnees.messaging.prompts import (
 from returnees.messaging.templates import TemplateEntry, save_template
 from tests.conftest import csrf_token
 from tests.messaging.audio import mp3_bytes, wav_bytes
-
-
-@pytest.fixture
-def prompt_dir(app, tmp_path):
-    """Prompts stored on disk in a folder of the test's own."""
-    saved = app.config["VOICE_PROMPT_DIR"]
-    app.config["VOICE_PROMPT_DIR"] = str(tmp_path / "prompts")
-    yield tmp_path / "prompts"
-    app.config["VOICE_PROMPT_DIR"] = saved
-
-
-@pytest.fixture
-def admin(make_user, demo):
-    return make_user(Role.ADMIN, "GT-AURORA")
-
-
-@pytest.fixture
-def as_admin(in_app, admin):
-    """`with as_admin() as (session, actor):` services run as the admin, then commit."""
-
-    def context():
-        return _AdminContext(in_app, admin)
-
-    return context
-
-
-class _AdminContext:
-    def __init__(self, in_app, admin: User) -> None:
-        self.context, self.admin = in_app(), admin
-
-    def __enter__(self):
-        session = self.context.__enter__()
-        return session, Actor.for_user(session.get(User, self.admin.id))
-
-    def __exit__(self, *exc):
-        return self.context.__exit__(*exc)
 
 
 def arrived_safe(as_admin, *, say: bool = False) -> None:
@@ -292,3 +255,29 @@ def test_an_admin_allows_and_stops_spanish_say_per_template(
         True,
         False,
     ]
+
+
+def test_production_refuses_a_short_url_key_for_the_prompts():
+    from returnees import create_app
+    from returnees.core.settings import SettingsError
+    from tests.core.test_health_and_settings import PRODUCTION
+
+    with pytest.raises(SettingsError, match="VOICE_PROMPT_URL_KEY is shorter than 32 bytes"):
+        create_app(PRODUCTION | {"SECRET_KEY": "s" * 40, "VOICE_PROMPT_URL_KEY": "short"})
+
+
+def test_the_url_key_signs_the_prompts_urls(app, as_admin, prompt_dir):
+    """URLs signed under one VOICE_PROMPT_URL_KEY are refused under another."""
+    arrived_safe(as_admin)
+    with as_admin() as (session, actor):
+        save_voice_prompt(session, actor, "arrived_safe", "es", wav_bytes(1))
+    path = choose(app, "arrived_safe", "es").url.removeprefix("http://returnees.test")
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    app.config["VOICE_PROMPT_URL_KEY"] = "another-key-of-at-least-32-bytes-long"
+    try:
+        assert client.get(path).status_code == 403
+        signed = choose(app, "arrived_safe", "es").url.removeprefix("http://returnees.test")
+        assert client.get(signed).status_code == 200
+    finally:
+        app.config["VOICE_PROMPT_URL_KEY"] = None
