@@ -348,3 +348,17 @@ def test_a_familys_question_by_phone_speaks_of_sus_hijos_and_names_no_one(
             .body
         )
     assert "Ana" not in body and "sus hijos" in body
+
+
+def test_a_call_is_the_numbers_one_routine_contact_of_the_day(
+    app, fake_twilio, called, in_app, clock
+):
+    with in_app() as session:
+        later = session.scalars(select(CheckIn).where(CheckIn.template == "school_or_work")).one()
+        later.state, later.due_at = CheckInState.SCHEDULED, clock.now()
+    run_jobs(in_app)
+    assert len(fake_twilio.placed()) == 1 and fake_twilio.created() == []
+    with in_app() as session:
+        waiting = session.scalars(select(CheckIn).where(CheckIn.template == "school_or_work")).one()
+    assert waiting.state is CheckInState.SCHEDULED
+    assert waiting.due_at == clock.now() + timedelta(days=1), "tomorrow at 08:00"
