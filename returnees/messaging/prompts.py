@@ -124,7 +124,7 @@ def prompt_if_signed(
     if prompt is None:
         return None
     wanted = _signature(prompt.id, prompt.storage_key, int(expires))
-    return prompt if hmac.compare_digest(wanted, signature) else None
+    return prompt if hmac.compare_digest(wanted.encode(), signature.encode()) else None
 
 
 # Admins' uploads ------------------------------------------------------------------------------
