@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from returnees.auth.access import Actor
-from returnees.auth.models import Role, User
+from returnees.auth.models import Role
 from returnees.followups.models import (
     CheckIn,
     CheckInState,
@@ -55,25 +55,19 @@ def by_phone(number: str = "5555 1234") -> PhoneEntry:
 
 
 @pytest.fixture
-def prompts(app, tmp_path, in_app, make_user, demo):
+def prompts(prompt_dir, as_admin):
     """Recordings an admin uploaded: "are you safe?" and "gracias" in Spanish; Twilio may read
     "press 9 to stop the calls" aloud. `prompts(key, language)` records one more; its id."""
-    saved = app.config["VOICE_PROMPT_DIR"]
-    app.config["VOICE_PROMPT_DIR"] = str(tmp_path / "prompts")
-    admin = make_user(Role.ADMIN, "GT-AURORA")
 
     def record(key: str, language: str = "es") -> int:
-        with in_app() as session:
-            actor = Actor.for_user(session.get(User, admin.id))
+        with as_admin() as (session, actor):
             return save_voice_prompt(session, actor, key, language, wav_bytes(2)).id
 
     record("arrived_safe")
     record(THANKS_KEY)
-    with in_app() as session:
-        actor = Actor.for_user(session.get(User, admin.id))
+    with as_admin() as (session, actor):
         allow_spanish_say(session, actor, "voice_stop_calls", True)
-    yield record
-    app.config["VOICE_PROMPT_DIR"] = saved
+    return record
 
 
 def poster(app):
@@ -324,16 +318,15 @@ def test_without_a_recording_or_an_allowed_say_the_question_goes_by_sms(
 
 
 def test_a_familys_question_by_phone_speaks_of_sus_hijos_and_names_no_one(
-    app, fake_twilio, prompts, register, in_app
+    app, fake_twilio, prompts, as_admin, register, in_app
 ):
     mother = PhoneEntry("5555 2222", owner="relative", channel="voice", consent=True)
     ana = register(given_names="Ana", family_names="Pérez", estimated_age=9, phones=(mother,))
     luis = register(given_names="Luis", family_names="Pérez", estimated_age=7, phones=(mother,))
     with in_app() as session:
         link_household(session, Actor.system("test"), [ana.id, luis.id])
-    with in_app() as session:
-        admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
-        allow_spanish_say(session, Actor.for_user(admin), "guardian_confirm_number_household", True)
+    with as_admin() as (session, actor):
+        allow_spanish_say(session, actor, "guardian_confirm_number_household", True)
     run_jobs(in_app)
     [placed] = fake_twilio.placed()
     assert placed["To"] == "+50255552222"
@@ -354,11 +347,14 @@ def test_a_call_is_the_numbers_one_routine_contact_of_the_day(
     app, fake_twilio, called, in_app, clock
 ):
     with in_app() as session:
-        later = session.scalars(select(CheckIn).where(CheckIn.template == "school_or_work")).one()
+        later = session.scalars(
+            select(CheckIn).where(CheckIn.template == "school_or_work").order_by(CheckIn.due_at)
+        ).first()
         later.state, later.due_at = CheckInState.SCHEDULED, clock.now()
+        later_id = later.id
     run_jobs(in_app)
     assert len(fake_twilio.placed()) == 1 and fake_twilio.created() == []
     with in_app() as session:
-        waiting = session.scalars(select(CheckIn).where(CheckIn.template == "school_or_work")).one()
+        waiting = session.get(CheckIn, later_id)
     assert waiting.state is CheckInState.SCHEDULED
     assert waiting.due_at == clock.now() + timedelta(days=1), "tomorrow at 08:00"
