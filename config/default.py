@@ -10,7 +10,7 @@ PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 # Settings holding a secret of ours: production refuses any shorter than 32 bytes, or equal to a
 # value written in a file of config/.
-SECRET_SETTINGS = ("SECRET_KEY", "ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
+SECRET_SETTINGS = ("SECRET_KEY", "ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "VOICE_PROMPT_URL_KEY")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -84,6 +84,7 @@ ENVIRONMENT_SETTINGS = (
     "TWILIO_MESSAGING_SERVICE_SID",
     "TWILIO_SMS_FROM",
     "TWILIO_WHATSAPP_FROM",
+    "TWILIO_VOICE_FROM",
     "TWILIO_API_BASE_URL",
     "PROGRAMME_PHONE",
     "MESSAGING_REQUIRES_TWILIO",
@@ -97,6 +98,16 @@ ENVIRONMENT_SETTINGS = (
     "URGENT_ACK_MINUTES",
     "WORKER_WAKE_ON_NOTIFY",
     "SEND_CONCURRENCY",
+    "VOICE_PROMPT_STORAGE",
+    "VOICE_PROMPT_DIR",
+    "VOICE_PROMPT_MAX_BYTES",
+    "VOICE_PROMPT_MAX_SECONDS",
+    "VOICE_PROMPT_URL_SECONDS",
+    "VOICE_PROMPT_URL_KEY",
+    "VOICE_PROMPT_S3_BUCKET",
+    "VOICE_PROMPT_S3_PREFIX",
+    "VOICE_PROMPT_S3_ENDPOINT_URL",
+    "VOICE_PROMPT_S3_REGION",
     "RECEPTION_SCOPE_DAYS",
     "SURVEY_WAVE_WINDOW_DAYS",
     "SURVEY_PREFILL_DAYS",
@@ -209,6 +220,25 @@ SEND_BATCH_SIZE = 100
 # messages a second. Every worker's together must stay under the Twilio account's concurrency
 # limit (past it Twilio answers 429, and those messages wait for their backoff).
 SEND_CONCURRENCY = 8
+
+# Recorded voice prompts (messaging/prompts.py), uploaded by admins on the templates page: WAV
+# or MP3 (told by their content), at most this many bytes and seconds long. Kept where
+# VOICE_PROMPT_STORAGE says: "disk", in VOICE_PROMPT_DIR ({instance_path} is instance/); or
+# "s3", in the bucket VOICE_PROMPT_S3_BUCKET under VOICE_PROMPT_S3_PREFIX, at
+# VOICE_PROMPT_S3_ENDPOINT_URL for a store other than AWS (MinIO, Ceph...), with the credentials
+# boto3 finds (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment...).
+VOICE_PROMPT_STORAGE = "disk"
+VOICE_PROMPT_DIR = "{instance_path}/voice-prompts"
+VOICE_PROMPT_S3_BUCKET = ""
+VOICE_PROMPT_S3_PREFIX = "voice-prompts/"
+VOICE_PROMPT_S3_ENDPOINT_URL = ""
+VOICE_PROMPT_S3_REGION = ""
+VOICE_PROMPT_MAX_BYTES = 5 * 1024 * 1024
+VOICE_PROMPT_MAX_SECONDS = 60
+# Twilio fetches a prompt at a URL signed with VOICE_PROMPT_URL_KEY (unset: a key derived from
+# SECRET_KEY for this use alone) that works this many seconds after the call asked for it.
+VOICE_PROMPT_URL_SECONDS = 15 * 60
+VOICE_PROMPT_URL_KEY = None
 
 # Follow-ups: a step already past when an arrival is registered is still sent within this many
 # hours of its due time, and marked missed after.

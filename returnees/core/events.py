@@ -17,6 +17,7 @@ CONSENT_WITHDRAWN = "consent_withdrawn"  # number: str; returnee_id: int | None 
 SCREENING_RECORDED = "screening_recorded"  # returnee_id: int
 ANSWER_RECORDED = "answer_recorded"  # check_in: CheckIn (answered, with its answer)
 CHECK_IN_UNANSWERED = "check_in_unanswered"  # check_in: CheckIn
+CALL_UNANSWERED = "call_unanswered"  # message_id: int (a call answered, but no key pressed)
 CASE_CLOSED = "case_closed"  # returnee_id: int
 COVERAGE_CHANGED = "coverage_changed"  # country: Country (an office's places changed)
 HOME_CHANGED = "home_changed"  # returnee_id: int; by: int | None (who changed it)

@@ -45,6 +45,9 @@ INTEGER_SETTINGS = {
     "REPORT_REACHED_DAYS",
     "REPORT_TREND_MONTHS",
     "SEND_CONCURRENCY",
+    "VOICE_PROMPT_MAX_BYTES",
+    "VOICE_PROMPT_MAX_SECONDS",
+    "VOICE_PROMPT_URL_SECONDS",
 }
 # Whole numbers that must be at least 1 (a session that lasts 0 minutes signs nobody in, a worker
 # with no send in flight sends nothing); the others must be at least 0 (a timeout of -1 second
@@ -57,6 +60,9 @@ POSITIVE_SETTINGS = {
     "REPORT_TREND_MONTHS",
     "SEND_CONCURRENCY",
     "DUPLICATE_BLOCK_LIMIT",
+    "VOICE_PROMPT_MAX_BYTES",
+    "VOICE_PROMPT_MAX_SECONDS",
+    "VOICE_PROMPT_URL_SECONDS",
 }
 BOOLEAN_SETTINGS = {"MESSAGING_REQUIRES_TWILIO", "WORKER_WAKE_ON_NOTIFY", "RATELIMIT_ENABLED"}
 # Flask-Limiter's notation: "600 per minute", several separated by ";".
@@ -102,6 +108,7 @@ def load_settings(app: Flask, overrides: Mapping[str, Any] | None = None) -> Non
     if missing := countries - set(app.config["SENDING_WINDOW"]):
         raise SettingsError(f"SENDING_WINDOW has no window for {', '.join(sorted(missing))}.")
     _check_required(app)
+    _check_prompt_storage(app)
     if name == "production":
         _check_secrets(app)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
@@ -185,6 +192,14 @@ def _check_required(app: Flask) -> None:
             f"Cannot start in {app.config['RETURNEES_ENV']}: set {', '.join(missing)} "
             "in the environment."
         )
+
+
+def _check_prompt_storage(app: Flask) -> None:
+    kind = app.config["VOICE_PROMPT_STORAGE"]
+    if kind not in ("disk", "s3"):
+        raise SettingsError(f"VOICE_PROMPT_STORAGE={kind!r} is not one of: disk, s3.")
+    if kind == "s3" and not app.config.get("VOICE_PROMPT_S3_BUCKET"):
+        raise SettingsError("VOICE_PROMPT_STORAGE=s3 needs VOICE_PROMPT_S3_BUCKET.")
 
 
 def _check_secrets(app: Flask) -> None:

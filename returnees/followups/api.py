@@ -15,6 +15,7 @@ def _dump(plan: FollowUpPlan) -> dict:
     return {
         "profile": plan.profile.value,
         "version": plan.version,
+        "voice_rule": plan.voice_rule.value,
         "updated_at": plan.updated_at.isoformat(),
         "steps": [
             {
@@ -54,5 +55,5 @@ def replace_plan(profile: str) -> Response:
     entries = [
         StepEntry(**(step | {"indicator": step.get("indicator") or ""})) for step in body["steps"]
     ]
-    changed = change_plan(get_session(), current_actor(), profile, entries)
+    changed = change_plan(get_session(), current_actor(), profile, entries, body.get("voice_rule"))
     return jsonify(_dump(changed))

@@ -19,12 +19,21 @@ from returnees.core.encryption import open_rows, phone_index
 from returnees.core.errors import Conflict
 from returnees.core.scheduler import drain
 from returnees.followups.households import asked_with_family, family_template
-from returnees.followups.models import CheckIn, CheckInState, PlanStep
+from returnees.followups.models import (
+    CheckIn,
+    CheckInState,
+    FollowUpPlan,
+    PlanStep,
+    VoiceRule,
+)
 from returnees.followups.services import due_and_state
+from returnees.messaging.calls import CHILDREN_SPOKEN
 from returnees.messaging.gateway import OPTED_OUT
 from returnees.messaging.models import ROUTINE, MessageStatus, OutboundMessage
+from returnees.messaging.prompts import voice_prompt_for
 from returnees.messaging.services import (
     CONFIRMED,
+    numbers_welcoming_calls,
     numbers_with_consent,
     queue_messages,
     template_message_row,
@@ -35,7 +44,7 @@ from returnees.messaging.window import (
     start_of_day,
     window_opens,
 )
-from returnees.people.models import Returnee
+from returnees.people.models import MAYAN_LANGUAGES, Channel, Returnee
 from returnees.reception.models import Arrival
 from returnees.tasks.models import TaskKind
 from returnees.tasks.services import open_task
@@ -89,6 +98,7 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
     held = _hold_numbers(session, numbers)
     asked = _numbers_asked_today(session, zones, now)
     consenting = numbers_with_consent(session, numbers)
+    callers = numbers_welcoming_calls(session, numbers)
     batch = Batch(now, timedelta(hours=current_app.config["FOLLOW_UP_GRACE_HOURS"]))
     for check_in in due:
         person = people[check_in.returnee_id]
@@ -105,10 +115,11 @@ def queue_due_check_ins(session: Session, limit: int | None = None) -> tuple[int
             batch.cancel(check_in.id)  # no longer to be written to
         else:
             family = families.of(check_in)
+            channel = asking_channel(check_in, person, check_in.phone in callers, bool(family))
             row = (
-                family_question(session, family, people)
+                family_question(session, family, people, channel)
                 if family
-                else question(session, check_in, person)
+                else question(session, check_in, person, channel)
             )
             if row is None:
                 batch.cancel(check_in.id)  # its template is gone
@@ -136,9 +147,11 @@ def due_check_ins(locked: bool = True) -> Select:
             Arrival.household_id,
             Arrival.arrived_at,
             PlanStep.day_offset,
+            FollowUpPlan.voice_rule,
         )
         .join(Arrival, Arrival.id == CheckIn.arrival_id)
         .outerjoin(PlanStep, PlanStep.id == CheckIn.step_id)
+        .outerjoin(FollowUpPlan, FollowUpPlan.id == PlanStep.plan_id)
         .where(CheckIn.state == CheckInState.SCHEDULED)
     )
     return query.with_for_update(of=CheckIn, skip_locked=True) if locked else query
@@ -191,22 +204,45 @@ def _people(session: Session, returnee_ids: set[int]) -> dict[int, Row]:
     }
 
 
-def question(session: Session, check_in, person) -> dict | None:
+def asking_channel(check_in: Row, person: Row, calls_welcome: bool, family: bool) -> Channel:
+    """How the check-in's question is asked: by phone call when its plan's rule asks this
+    person by voice (VoiceRule) on a number whose calls are welcome, and the question has a
+    recorded prompt (or an allowed spoken one) in their language; otherwise in writing, on
+    the number's channel (SMS for a number that chose calls)."""
+    channel = check_in.channel
+    if calls_welcome and _asked_by_voice(check_in.voice_rule, channel, person.language):
+        template = family_template(check_in.template) if family else check_in.template
+        if voice_prompt_for(template, person.language) is not None:
+            return Channel.VOICE
+    return Channel.SMS if channel is Channel.VOICE else channel
+
+
+def _asked_by_voice(rule: VoiceRule | None, channel: Channel, language: str) -> bool:
+    if channel is Channel.VOICE or rule is VoiceRule.CALLS_WELCOME:
+        return True
+    return rule is VoiceRule.MAYAN_LANGUAGE and language in MAYAN_LANGUAGES
+
+
+def question(session: Session, check_in, person, channel: Channel | None = None) -> dict | None:
     """The message asking the check-in's question in the person's language; None when its
     template is gone."""
     try:
-        return template_message_row(session, **_asking(check_in, person))
+        return template_message_row(session, **_asking(check_in, person, channel))
     except Conflict:
         return None
 
 
-def family_question(session: Session, family: list[Row], people: dict[int, Row]) -> dict | None:
+def family_question(
+    session: Session, family: list[Row], people: dict[int, Row], channel: Channel | None = None
+) -> dict | None:
     """One message asking a step's question about a family's children together, naming them
-    all, in the first child's language; None when its template is gone."""
+    all, in the first child's language (by phone call, naming none: "sus hijos"); None when
+    its template is gone."""
     first = people[family[0].returnee_id]
-    columns = _asking(family[0], first) | {
+    names = [people[c.returnee_id].given_names for c in family]
+    columns = _asking(family[0], first, channel) | {
         "key": family_template(family[0].template),
-        "names": [people[c.returnee_id].given_names for c in family],
+        "names": CHILDREN_SPOKEN if channel is Channel.VOICE else names,
     }
     try:
         return template_message_row(session, **columns)
@@ -214,13 +250,13 @@ def family_question(session: Session, family: list[Row], people: dict[int, Row])
         return None
 
 
-def _asking(check_in, person) -> dict:
+def _asking(check_in, person, channel: Channel | None = None) -> dict:
     """What the message asking a check-in's question is made of."""
     language = person.language if person.language in OPTIONS else "es"
     return {
         "phone": check_in.phone,
         "key": check_in.template,
-        "channel": check_in.channel,
+        "channel": channel or check_in.channel,
         "returnee_id": person.id,
         "language": person.language,
         "first_name": person.given_names,
@@ -311,6 +347,8 @@ def follow_sent_messages(session: Session, limit: int = 500) -> int:
     for check_in, message in pending:
         if message.status in CONFIRMED:
             check_in.state, check_in.sent_at = CheckInState.SENT, message.confirmed_at or utcnow()
+        elif message.channel is Channel.VOICE and message.error_code not in OPTED_OUT:
+            _give_up(session, check_in)  # called three times, never taken: a person calls
         elif check_in.reminded_at is not None and message.error_code not in OPTED_OUT:
             _give_up(session, check_in)  # asked once, and its reminder could not reach them
         else:
@@ -347,6 +385,19 @@ def _remind(check_in: CheckIn, now: datetime) -> None:
     message a day like any question, and makes it the one a reply answers (the latest
     queued); its reply timer starts again when it is confirmed sent."""
     check_in.reminded_at, check_in.state, check_in.due_at = now, CheckInState.SCHEDULED, now
+
+
+def give_up_on_call(session: Session, message_id: int) -> int:
+    """A call was answered but no key pressed, twice: its check-ins still awaiting an answer
+    are unanswered, escalated as any question left unanswered is. How many."""
+    from returnees.followups.reading import AWAITING_REPLY
+
+    asked = session.scalars(
+        select(CheckIn).where(CheckIn.message_id == message_id, AWAITING_REPLY).with_for_update()
+    ).all()
+    for check_in in asked:
+        _give_up(session, check_in)
+    return len(asked)
 
 
 def _give_up(session: Session, check_in: CheckIn) -> None:

@@ -37,6 +37,11 @@ PROFILE_LABELS = {
     "child_with_family": _("Child with family"),
     "adult": _("Adult"),
 }
+VOICE_RULE_LABELS = {
+    "asked_for_calls": _("Who asked for calls at the desk"),
+    "mayan_language": _("Also Mayan-language speakers whose calls are welcome"),
+    "calls_welcome": _("Everyone whose calls are welcome"),
+}
 NEW_ROWS = 2
 
 
@@ -55,4 +60,7 @@ class StepForm(SubForm):
 
 
 class PlanForm(Form):
+    voice_rule = SelectField(
+        _("Asked by phone call"), choices=options(VOICE_RULE_LABELS.items()), validate_choice=False
+    )
     steps = FieldList(FormField(StepForm))

@@ -20,6 +20,12 @@ def _on_consent_withdrawn(session: Session, number: str, returnee_id: int | None
     cancel_pending_for_number(session, number, returnee_id)
 
 
+def _on_call_unanswered(session: Session, message_id: int) -> None:
+    from returnees.followups.dispatch import give_up_on_call
+
+    give_up_on_call(session, message_id)
+
+
 def _on_number_added(session: Session, arrival_id: int) -> None:
     follow_up_on_new_number(session, arrival_id)
 
@@ -33,3 +39,4 @@ def subscribe() -> None:
     events.subscribe(events.ARRIVAL_REGISTERED, _on_arrival)
     events.subscribe(events.FOLLOW_UP_NUMBER_ADDED, _on_number_added)
     events.subscribe(events.CONSENT_WITHDRAWN, _on_consent_withdrawn)
+    events.subscribe(events.CALL_UNANSWERED, _on_call_unanswered)

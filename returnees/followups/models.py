@@ -48,6 +48,15 @@ class Indicator(enum.StrEnum):
     LEAVING_AGAIN = "leaving_again"
 
 
+class VoiceRule(enum.StrEnum):
+    """Whom a plan asks by phone call rather than in writing (on a number whose calls are
+    welcome, and when the question has a recorded prompt in their language)."""
+
+    ASKED_FOR_CALLS = "asked_for_calls"  # only who chose calls at the desk (channel voice)
+    MAYAN_LANGUAGE = "mayan_language"  # and whoever speaks a Mayan language
+    CALLS_WELCOME = "calls_welcome"  # everyone whose calls are welcome
+
+
 class FollowUpPlan(Base):
     """The check-ins of one profile; its version goes on every check-in it creates."""
 
@@ -56,6 +65,9 @@ class FollowUpPlan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     profile: Mapped[PlanProfile] = mapped_column(value_enum(PlanProfile, length=30), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    voice_rule: Mapped[VoiceRule] = mapped_column(
+        value_enum(VoiceRule), default=VoiceRule.ASKED_FOR_CALLS, server_default="asked_for_calls"
+    )
     updated_at: Mapped[datetime]
 
     # The steps in force; a removed step is kept (retired) for the check-ins that used it.

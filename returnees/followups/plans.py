@@ -25,6 +25,7 @@ from returnees.followups.models import (
     Indicator,
     PlanProfile,
     PlanStep,
+    VoiceRule,
 )
 from returnees.followups.services import (
     ask_on,
@@ -80,14 +81,21 @@ def require_plan(session: Session, actor: Actor, profile: str) -> FollowUpPlan:
 
 
 def change_plan(
-    session: Session, actor: Actor, profile: str, entries: list[StepEntry]
+    session: Session,
+    actor: Actor,
+    profile: str,
+    entries: list[StepEntry],
+    voice_rule: str | None = None,
 ) -> FollowUpPlan:
-    """Replace a plan's steps and raise its version. Check-ins already sent keep what they
-    asked; those still scheduled follow the new steps, a removed step's are cancelled, and a new
-    step is added for everyone still being followed on this plan."""
+    """Replace a plan's steps (and, given, whom it asks by phone call: VoiceRule) and raise its
+    version. Check-ins already sent keep what they asked; those still scheduled follow the new
+    steps, a removed step's are cancelled, and a new step is added for everyone still being
+    followed on this plan. Whom it calls counts from the next question asked."""
     plan = require_plan(session, actor, profile)
+    rule = _check_voice_rule(voice_rule)
     steps = _check_steps(session, plan, entries)
     now = utcnow()
+    plan.voice_rule = rule or plan.voice_rule
     plan.version += 1
     plan.updated_at = now
     kept = {entry.step_id for entry in steps if entry.step_id is not None}
@@ -125,8 +133,21 @@ def change_plan(
         profile=plan.profile.value,
         version=plan.version,
         steps=len(steps),
+        voice_rule=plan.voice_rule.value,
     )
     return plan
+
+
+def _check_voice_rule(value: str | None) -> VoiceRule | None:
+    if value is None or value == "":
+        return None
+    if value not in VoiceRule._value2member_map_:
+        known = ", ".join(rule.value for rule in VoiceRule)
+        raise InvalidInput(
+            _("Nothing was saved: correct the fields marked."),
+            {"voice_rule": [_("Unknown rule “%(rule)s”: use %(known)s.", rule=value, known=known)]},
+        )
+    return VoiceRule(value)
 
 
 @dataclass(frozen=True)

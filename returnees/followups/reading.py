@@ -27,7 +27,7 @@ from returnees.messaging.services import (
     sender_number,
 )
 from returnees.people.identity import country_of_phone
-from returnees.people.models import Returnee
+from returnees.people.models import Channel, Returnee
 from returnees.tasks.alerts import acknowledge_by_reply, was_alerted
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 from returnees.tasks.services import open_task, open_urgent_task
@@ -223,7 +223,9 @@ def raise_alarm(
         phone=number,
         country=_country_of(number) if number else None,
     )
-    if number and earlier is None and reply.received_at >= utcnow() - ACKNOWLEDGE_WITHIN:
+    recent = reply.received_at >= utcnow() - ACKNOWLEDGE_WITHIN
+    # A key pressed on a call was thanked on the call; a call back would only alarm.
+    if number and earlier is None and recent and reply.channel is not Channel.VOICE:
         _acknowledge_sender(session, reply, about)
     return task
 

@@ -21,6 +21,14 @@ class PlanStepSchema(Schema):
 class PlanSchema(Schema):
     profile = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
+    voice_rule = fields.String(
+        load_default=None,
+        metadata={
+            "description": "whom the plan asks by phone call: asked_for_calls (who chose calls "
+            "at the desk), mayan_language (and Mayan-language speakers whose calls are "
+            "welcome), calls_welcome (everyone whose calls are welcome); omitted: unchanged"
+        },
+    )
     updated_at = fields.DateTime(dump_only=True)
     steps = fields.List(
         fields.Nested(PlanStepSchema),

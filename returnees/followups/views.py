@@ -23,6 +23,7 @@ from returnees.followups.forms import (
     NEW_ROWS,
     PROFILE_LABELS,
     STATE_LABELS,
+    VOICE_RULE_LABELS,
     PlanForm,
 )
 from returnees.followups.models import PENDING, CheckInState, FollowUpPlan
@@ -73,6 +74,7 @@ def plans() -> str:
         answer_type_labels=ANSWER_TYPE_LABELS,
         asked_labels=ASKED_LABELS,
         indicator_labels=INDICATOR_LABELS,
+        voice_rule_labels=VOICE_RULE_LABELS,
     )
 
 
@@ -86,7 +88,7 @@ def edit_plan(profile: str) -> str | tuple[str, int] | Response:
     _offer_templates(form)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            change_plan(session, current_actor(), profile, _entries(form))
+            change_plan(session, current_actor(), profile, _entries(form), form.voice_rule.data)
         except DomainError as error:
             session.rollback()
             show_errors(form, error, _row_aliases(form))
@@ -103,7 +105,7 @@ def _render(plan: FollowUpPlan, form: PlanForm) -> str:
 
 
 def _filled(plan: FollowUpPlan) -> PlanForm:
-    form = PlanForm(formdata=None)
+    form = PlanForm(formdata=None, voice_rule=plan.voice_rule.value)
     for step in plan.steps:
         form.steps.append_entry(
             {

@@ -1,14 +1,16 @@
-"""One gateway interface, two implementations: Twilio (the official client) and a simulation."""
+"""One gateway interface, two implementations: Twilio (the official client) and a simulation.
+A message on the voice channel is a phone call, placed through the same interface."""
 
 from __future__ import annotations
 
 import json
 import queue
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 import requests
@@ -21,6 +23,8 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 INVALID_NUMBER = {21211, 21614}
 OPTED_OUT = {21610, 63014}
 OUTSIDE_WHATSAPP_WINDOW = 63016
+# What Twilio tells the StatusCallback of a call as it goes (status_callback_event).
+CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class OutgoingMessage:
     validity_seconds: int
     content_sid: str = ""
     content_variables: dict[str, str] = field(default_factory=dict)
+    # A call (channel voice): the TwiML URL Twilio fetches when it is answered.
+    twiml_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class TwilioGateway:
         messaging_service_sid: str = "",
         sms_from: str = "",
         whatsapp_from: str = "",
+        voice_from: str = "",
         api_base_url: str = "",
         timeout: float = 10.0,
     ) -> None:
@@ -84,6 +91,7 @@ class TwilioGateway:
         self.messaging_service_sid = messaging_service_sid
         self.sms_from = sms_from
         self.whatsapp_from = whatsapp_from
+        self.voice_from = voice_from or sms_from
         self.idle: queue.SimpleQueue[Client] = queue.SimpleQueue()
 
     @contextmanager
@@ -112,6 +120,11 @@ class TwilioGateway:
         return {"to": message.to, "from_": self.sms_from}
 
     def send(self, message: OutgoingMessage) -> SendOutcome:
+        if message.channel == "voice":
+            return self._answered(partial(self._call, message))
+        return self._answered(partial(self._message, message))
+
+    def _message(self, message: OutgoingMessage) -> SendOutcome:
         content = (
             {
                 "content_sid": message.content_sid,
@@ -120,14 +133,39 @@ class TwilioGateway:
             if message.content_sid
             else {"body": message.body}
         )
+        with self.client() as client:
+            sent = client.messages.create(
+                **self._addresses(message),
+                **content,
+                status_callback=message.status_callback,
+                validity_period=message.validity_seconds,
+            )
+        return SendOutcome(
+            sid=sent.sid,
+            status=sent.status or "queued",
+            error_code=sent.error_code,
+            error_message=sent.error_message or "",
+        )
+
+    def _call(self, message: OutgoingMessage) -> SendOutcome:
+        """A phone call: Twilio fetches `twiml_url` when it is answered, tells the
+        StatusCallback how it went, and says whether a person or a machine answered."""
+        with self.client() as client:
+            call = client.calls.create(
+                to=message.to,
+                from_=self.voice_from,
+                url=message.twiml_url,
+                status_callback=message.status_callback,
+                status_callback_event=CALL_EVENTS,
+                machine_detection="Enable",
+            )
+        return SendOutcome(sid=call.sid, status=call.status or "queued")
+
+    @staticmethod
+    def _answered(send: Callable[[], SendOutcome]) -> SendOutcome:
+        """What a create answered, or what its failure means (retry, ambiguous, refused)."""
         try:
-            with self.client() as client:
-                sent = client.messages.create(
-                    **self._addresses(message),
-                    **content,
-                    status_callback=message.status_callback,
-                    validity_period=message.validity_seconds,
-                )
+            return send()
         except TwilioRestException as error:
             return _outcome_of_error(error)
         except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as error:
@@ -138,12 +176,6 @@ class TwilioGateway:
             )
         except requests.exceptions.RequestException as error:
             return SendOutcome(error_message=str(error)[:500], ambiguous=True)
-        return SendOutcome(
-            sid=sent.sid,
-            status=sent.status or "queued",
-            error_code=sent.error_code,
-            error_message=sent.error_message or "",
-        )
 
     def find_sent(
         self, message: OutgoingMessage, after: datetime, known_sids: frozenset[str] = frozenset()
@@ -151,6 +183,8 @@ class TwilioGateway:
         # No DateSent filter: a message Twilio has queued but not sent yet has no DateSent and
         # would be missed, then sent twice. The number's latest messages are few; the same words
         # sent before (a reminder asks again) are told apart by their sids, which we hold.
+        if message.channel == "voice":
+            return self._find_call(message, after, known_sids)
         to = self._addresses(message)["to"]
         try:
             with self.client() as client:
@@ -162,17 +196,33 @@ class TwilioGateway:
                 return SendOutcome(sid=sent.sid, status=sent.status)
         return None
 
+    def _find_call(
+        self, message: OutgoingMessage, after: datetime, known_sids: frozenset[str]
+    ) -> SendOutcome | None:
+        """A call to the number placed since `after` that is none of ours: the one whose
+        answer never came back."""
+        try:
+            with self.client() as client:
+                recent = client.calls.list(to=message.to, limit=20)
+        except (TwilioRestException, requests.exceptions.RequestException):
+            return SendOutcome(retry=True)
+        for call in recent:
+            made = call.date_created
+            if call.sid not in known_sids and (made is None or made >= after):
+                return SendOutcome(sid=call.sid, status=call.status)
+        return None
+
     def fetch(self, sid: str) -> SendOutcome | None:
         try:
             with self.client() as client:
-                found = client.messages(sid).fetch()
+                found = (client.calls if sid.startswith("CA") else client.messages)(sid).fetch()
         except TwilioRestException as error:
             return None if error.status == 404 else _outcome_of_error(error)
         return SendOutcome(
             sid=found.sid,
             status=found.status,
-            error_code=found.error_code,
-            error_message=found.error_message or "",
+            error_code=getattr(found, "error_code", None),
+            error_message=getattr(found, "error_message", None) or "",
         )
 
 
@@ -198,7 +248,11 @@ class SimulatedGateway:
     """The embedded default: nothing leaves the machine; the phone simulator shows each message."""
 
     def send(self, message: OutgoingMessage) -> SendOutcome:
-        return SendOutcome(sid=f"SM{secrets.token_hex(16)}", status="sent")
+        prefix = "CA" if message.channel == "voice" else "SM"
+        return SendOutcome(
+            sid=f"{prefix}{secrets.token_hex(16)}",
+            status="queued" if message.channel == "voice" else "sent",
+        )
 
     def fetch(self, sid: str) -> SendOutcome | None:
         return SendOutcome(sid=sid, status="sent")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.centres.models import Country
@@ -68,6 +68,8 @@ class OutboundMessage(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str] = mapped_column(String(500), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A call (channel voice) placed again after a busy line, no answer or an answering machine.
+    redials: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Lower goes first: 0 an alert to staff on call, 10 a reply to the person, 50 a check-in.
     priority: Mapped[int] = mapped_column(Integer, default=ROUTINE, server_default="50")
     # False only for replies to a keyword (STOP's confirmation, HELP): sent whatever the consent.
@@ -136,5 +138,26 @@ class MessageTemplate(Base):
     language: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text)
     whatsapp_content_sid: Mapped[str] = mapped_column(String(40), default="")
+    # On the Spanish wording only: a call may have Twilio <Say> this text when no recording
+    # exists. Off unless an admin allows it: Twilio's Spanish voice mangles names and places.
+    voice_say_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class VoicePrompt(Base):
+    """A recorded prompt: one audio file per template key and language, played by voice calls.
+    The audio itself is in the prompt storage (messaging.prompt_storage) under storage_key."""
+
+    __tablename__ = "voice_prompts"
+    __table_args__ = (UniqueConstraint("template_key", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(8))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    duration_seconds: Mapped[float] = mapped_column(Float)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime]

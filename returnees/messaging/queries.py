@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,9 +13,9 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.centres.models import Country
 from returnees.core.encryption import phone_index
-from returnees.messaging.models import InboundMessage, OutboundMessage
+from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
 from returnees.people.identity import country_of_phone
-from returnees.people.models import Phone, Returnee
+from returnees.people.models import Channel, Phone, Returnee
 from returnees.people.scope import returnee_scope
 
 
@@ -73,12 +73,22 @@ def conversation(
 
 
 @dataclass(frozen=True)
+class SimulatedCall:
+    """A call to a simulated phone: ringing (sending), picked up (sent) or over (delivered)."""
+
+    message_id: int
+    template: str
+    status: str
+
+
+@dataclass(frozen=True)
 class SimulatedPhone:
     number: str
     owners: list[str]
     lines: list[ConversationLine]
     nationality: Country  # its first owner's: whose sending window it waits for
     owner_ids: list[int]  # the people it names, for the audit of the page
+    calls: list[SimulatedCall] = field(default_factory=list)  # the latest, oldest first
 
 
 def simulated_phones(session: Session, actor: Actor, limit: int = 30) -> list[SimulatedPhone]:
@@ -110,9 +120,34 @@ def simulated_phones(session: Session, actor: Actor, limit: int = 30) -> list[Si
             conversation(session, [n], limit=20, among=holders[n]),
             countries[n],
             sorted(holders[n]),
+            recent_calls(session, n, holders[n]),
         )
         for n in list(owners)[:limit]
     ]
+
+
+CALL_SHOWN = (MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED)
+
+
+def recent_calls(
+    session: Session, number: str, among: Collection[int], limit: int = 3
+) -> list[SimulatedCall]:
+    """The latest calls placed to this number for these people, still ringing or taken."""
+    query = (
+        select(OutboundMessage.id, OutboundMessage.template, OutboundMessage.status)
+        .where(
+            OutboundMessage.phone_index == phone_index(number),
+            OutboundMessage.channel == Channel.VOICE,
+            OutboundMessage.status.in_(CALL_SHOWN),
+            OutboundMessage.returnee_id.in_(among),
+        )
+        .order_by(OutboundMessage.id.desc())
+        .limit(limit)
+    )
+    found = [
+        SimulatedCall(row.id, row.template, row.status.value) for row in session.execute(query)
+    ]
+    return found[::-1]
 
 
 def may_answer_as(session: Session, actor: Actor, number: str) -> bool:

@@ -97,6 +97,7 @@ def gateway() -> Gateway:
                 messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID") or "",
                 sms_from=config.get("TWILIO_SMS_FROM") or "",
                 whatsapp_from=config.get("TWILIO_WHATSAPP_FROM") or "",
+                voice_from=config.get("TWILIO_VOICE_FROM") or "",
                 api_base_url=config.get("TWILIO_API_BASE_URL") or "",
                 timeout=float(config["TWILIO_TIMEOUT_SECONDS"]),
             )
@@ -188,7 +189,7 @@ def template_message_row(
     language: str,
     first_name: str = "",
     options: str = "",
-    names: Sequence[str] = (),
+    names: Sequence[str] | str = (),
     needs_consent: bool = True,
     priority: int = ROUTINE,
 ) -> dict:
@@ -218,7 +219,8 @@ def template_message_row(
         channel=channel,
         returnee_id=returnee_id,
         template=key,
-        language=rendered.language,
+        # A call plays the recording in the person's own language, which the text may lack.
+        language=language if channel is Channel.VOICE else rendered.language,
         content_sid=content_sid,
         content_variables=variables,
         needs_consent=needs_consent,
@@ -239,6 +241,20 @@ def in_whatsapp_window(session: Session, phone: str) -> bool:
         .limit(1)
     )
     return session.scalar(query) is not None
+
+
+def numbers_welcoming_calls(session: Session, numbers: set[str]) -> set[str]:
+    """Which of these numbers may be called: agreed to, working, and calls welcome (said at
+    the desk, or its channel is voice)."""
+    if not numbers:
+        return set()
+    indexes = {phone_index(number): number for number in numbers}
+    query = select(Phone.number_index).where(
+        among(session, Phone.number_index, indexes),
+        CONSENTING,
+        Phone.calls_welcome.is_(True) | (Phone.channel == Channel.VOICE),
+    )
+    return {indexes[index] for index in session.scalars(query)}
 
 
 def has_consent(session: Session, number: str) -> bool:
@@ -334,7 +350,18 @@ def numbers_with_consent(session: Session, numbers: set[str]) -> set[str]:
 
 def outgoing(message: OutboundMessage | SimpleNamespace) -> OutgoingMessage:
     """What the gateway sends; our own id rides in the StatusCallback URL."""
+    from returnees.messaging.calls import call_status_url, twiml_url
+
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if message.channel is Channel.VOICE:
+        return OutgoingMessage(
+            to=message.phone,
+            channel=message.channel.value,
+            body=message.body,
+            status_callback=call_status_url(message.id),
+            validity_seconds=0,
+            twiml_url=twiml_url(message.id),
+        )
     return OutgoingMessage(
         to=message.phone,
         channel=message.channel.value,

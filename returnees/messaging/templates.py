@@ -133,17 +133,18 @@ def render_message(
     *,
     first_name: str = "",
     options: str = "",
-    names: Sequence[str] = (),
+    names: Sequence[str] | str = (),
 ) -> RenderedMessage | None:
     """The template in the person's language, else in Spanish, with its placeholders filled:
-    {names} is several people's first names ("Ana y Luis"), for a family asked together."""
+    {names} is several people's first names ("Ana y Luis"), for a family asked together (a
+    string is said as it is: "sus hijos", on a call)."""
     for wanted in dict.fromkeys((language, FALLBACK_LANGUAGE)):
         template = _find_template(session, key, wanted)
         if template is not None:
             values = {
                 "first_name": first_name.split(" ")[0],
                 "options": options,
-                "names": join_names(names, wanted),
+                "names": names if isinstance(names, str) else join_names(names, wanted),
             }
             body = PLACEHOLDER.sub(lambda m, v=values: v.get(m.group(1), m.group(0)), template.body)
             return RenderedMessage(

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from returnees.core.db import get_session
 from returnees.core.limits import count_refusal, refusal_message
+from returnees.messaging.calls import answer_call, apply_call_status, start_call
 from returnees.messaging.services import apply_status_callback, record_inbound
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
@@ -68,4 +69,38 @@ def status() -> Response:
     form = require_signature()
     message_id = request.args.get("message", "")
     apply_status_callback(get_session(), int(message_id) if message_id.isdigit() else None, form)
+    return Response("", status=204)
+
+
+def _message_id() -> int | None:
+    message_id = request.args.get("message", "")
+    return int(message_id) if message_id.isdigit() else None
+
+
+def _twiml(twiml: str) -> Response:
+    return Response(twiml, mimetype="text/xml")
+
+
+@bp.post("/voice")
+def voice() -> Response:
+    """An answered call (`?message=` the call): its question and a key to press, or, for an
+    answering machine, nothing at all."""
+    form = require_signature()
+    return _twiml(start_call(get_session(), _message_id(), form))
+
+
+@bp.post("/voice/answer")
+def voice_answer() -> Response:
+    """The key pressed (Digits) after the question's round (`?round=`), or none."""
+    form = require_signature()
+    round_ = request.args.get("round", "")
+    number = int(round_) if round_.isdigit() and int(round_) < 10 else 1
+    return _twiml(answer_call(get_session(), _message_id(), number, form))
+
+
+@bp.post("/voice/status")
+def voice_status() -> Response:
+    """A call's StatusCallback (CallStatus, AnsweredBy)."""
+    form = require_signature()
+    apply_call_status(get_session(), _message_id(), form)
     return Response("", status=204)

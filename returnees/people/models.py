@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, event, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, event, false, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -30,6 +30,8 @@ class PhoneOwner(enum.StrEnum):
 class Channel(enum.StrEnum):
     SMS = "sms"
     WHATSAPP = "whatsapp"
+    # A phone call that plays recorded prompts and reads the keypad (messaging.voice).
+    VOICE = "voice"
     NONE = "none"
 
 
@@ -43,6 +45,8 @@ LANGUAGES = {
     "gar": "Garífuna",
     "other": "Otro",
 }
+# The Mayan languages of LANGUAGES: a plan may ask their speakers by phone call (VoiceRule).
+MAYAN_LANGUAGES = frozenset({"mam", "quc", "kek", "cak"})
 
 
 MATCH_KEY = String(60)
@@ -207,6 +211,9 @@ class Phone(Base):
     channel: Mapped[Channel] = mapped_column(value_enum(Channel))
     has_consent: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None]
+    # The holder said at the desk that calls are welcome: a plan may then ask them by phone
+    # call (consent covers the channel). A phone whose channel is voice asked for calls.
+    calls_welcome: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_usable: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

@@ -22,6 +22,7 @@ class PhoneOutSchema(Schema):
     owner = fields.Function(lambda phone: phone.owner.value)
     channel = fields.Function(lambda phone: phone.channel.value)
     consent = fields.Boolean(attribute="has_consent")
+    calls_welcome = fields.Boolean()
     is_usable = fields.Boolean()
 
 

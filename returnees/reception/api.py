@@ -43,7 +43,10 @@ from returnees.reception.services import (
 
 
 def _phones(entries: list[dict]) -> list[PhoneEntry]:
-    return [PhoneEntry(p["number"], p["owner"], p["channel"], p["consent"]) for p in entries]
+    return [
+        PhoneEntry(p["number"], p["owner"], p["channel"], p["consent"], p["calls_welcome"])
+        for p in entries
+    ]
 
 
 def _arrival(body: dict) -> ArrivalEntry:

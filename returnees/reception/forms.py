@@ -32,7 +32,12 @@ DOCUMENT_CHOICES = [
 # A document's name on a record: the national ones by their acronym.
 DOCUMENT_NAMES = {"DPI": "DPI", "DNI": "DNI", "DUI": "DUI", "PASSPORT": _("Passport")}
 OWNER_CHOICES = [("self", _("Own")), ("relative", _("A relative's")), ("shared", _("Shared"))]
-CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp"), ("none", _("Do not contact"))]
+CHANNEL_CHOICES = [
+    ("sms", "SMS"),
+    ("whatsapp", "WhatsApp"),
+    ("voice", _("Phone call")),
+    ("none", _("Do not contact")),
+]
 MODE_CHOICES = [("flight", _("Flight")), ("bus", _("Bus")), ("land", _("On foot / land crossing"))]
 RETURN_TYPE_CHOICES = [
     ("deported", _("Deported")),
@@ -94,6 +99,7 @@ class PhoneForm(SubForm):
     owner = SelectField(_("Whose phone"), choices=options(OWNER_CHOICES), default="self")
     channel = SelectField(_("Contact by"), choices=options(CHANNEL_CHOICES), default="sms")
     consent = BooleanField(_("Agrees to be contacted"))
+    calls_welcome = BooleanField(_("Calls are welcome"))
 
 
 class IntakeForm(Form):

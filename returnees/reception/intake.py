@@ -33,6 +33,8 @@ class PhoneEntry:
     owner: str = PhoneOwner.SELF.value
     channel: str = Channel.SMS.value
     consent: bool = False
+    # Whether calls are welcome on it (a plan may ask by phone call); a voice channel is.
+    calls_welcome: bool = False
 
 
 @dataclass
@@ -73,6 +75,7 @@ class CleanPhone:
     owner: PhoneOwner
     channel: Channel
     has_consent: bool
+    calls_welcome: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,10 +285,17 @@ def _check_phones(
             PhoneOwner, entry.owner, f"{prefix}.owner", _("Choose whose phone it is."), errors
         )
         channel = _choice(
-            Channel, entry.channel, f"{prefix}.channel", _("Choose SMS, WhatsApp or none."), errors
+            Channel,
+            entry.channel,
+            f"{prefix}.channel",
+            _("Choose SMS, WhatsApp, calls or none."),
+            errors,
         )
         if owner and channel:
-            cleaned.setdefault(number, CleanPhone(number, owner, channel, bool(entry.consent)))
+            calls = bool(entry.calls_welcome) or channel is Channel.VOICE
+            cleaned.setdefault(
+                number, CleanPhone(number, owner, channel, bool(entry.consent), calls)
+            )
     return tuple(cleaned.values())
 
 

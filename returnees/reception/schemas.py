@@ -23,6 +23,10 @@ class PhoneSchema(Schema):
     owner = fields.String(load_default="self", validate=validate.OneOf(_values(PhoneOwner)))
     channel = fields.String(load_default="sms", validate=validate.OneOf(_values(Channel)))
     consent = fields.Boolean(load_default=False)
+    calls_welcome = fields.Boolean(
+        load_default=False,
+        metadata={"description": "calls are welcome (a plan may ask by phone call); voice is"},
+    )
 
 
 class HomeSchema(Schema):

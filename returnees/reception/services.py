@@ -329,6 +329,7 @@ def _add_phones(
                 changed.append((phone.number, True))
             continue
         phone.owner, phone.channel = entry.owner, entry.channel
+        phone.calls_welcome = entry.calls_welcome
         if entry.has_consent and not phone.has_consent:
             phone.consent_at = now
             changed.append((phone.number, True))
@@ -787,7 +788,7 @@ def intake_for(returnee: Returnee, **changes: object) -> Intake:
         "municipality": returnee.municipality,
         "home": returnee.home_code or "",
         "phones": [
-            PhoneEntry(p.number, p.owner.value, p.channel.value, p.has_consent)
+            PhoneEntry(p.number, p.owner.value, p.channel.value, p.has_consent, p.calls_welcome)
             for p in returnee.phones
         ],
         "arrival": ArrivalEntry(centre=returnee.centre.code),

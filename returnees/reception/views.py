@@ -102,7 +102,13 @@ def intake_from_form(form: IntakeForm) -> Intake:
         document_type=form.document_type.data or "",
         document_number=form.document_number.data or "",
         phones=[
-            PhoneEntry(p.number.data or "", p.owner.data, p.channel.data, p.consent.data)
+            PhoneEntry(
+                p.number.data or "",
+                p.owner.data,
+                p.channel.data,
+                p.consent.data,
+                p.calls_welcome.data,
+            )
             for p in form.phones
         ],
         language=form.language.data or "es",

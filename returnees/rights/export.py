@@ -134,7 +134,16 @@ def _erasures(session: Session, returnee_id: int) -> Section:
 
 def _phones(person: Returnee) -> Section:
     return [
-        _columns(p, "number", "owner", "channel", "has_consent", "consent_at", "is_usable")
+        _columns(
+            p,
+            "number",
+            "owner",
+            "channel",
+            "has_consent",
+            "calls_welcome",
+            "consent_at",
+            "is_usable",
+        )
         | {"created_at": p.created_at}
         for p in person.phones
     ]

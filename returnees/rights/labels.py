@@ -50,6 +50,7 @@ FIELD_LABELS = {
     "owner": _("Whose"),
     "channel": _("Channel"),
     "has_consent": _("Agrees to contact"),
+    "calls_welcome": _("Calls are welcome"),
     "consent_at": _("Consent changed"),
     "is_usable": _("Usable"),
     "phone": _("Phone"),

@@ -270,3 +270,48 @@ def test_removing_a_step_leaves_open_a_question_already_asked(
     assert put_steps(app, headers, steps[1:]).status_code == 200, "day 0 removed"
     states = by_step(in_app, person.returnee_id, CheckIn.state)
     assert states[steps[0]["step_id"]] is CheckInState.SCHEDULED
+
+
+def test_whom_a_plan_calls_is_changed_with_the_plan_and_a_bad_rule_changes_nothing(
+    app, demo, make_user, token_for
+):
+    headers = token_for(make_user(Role.ADMIN))
+    before = adult_plan(app, headers)
+    assert before["voice_rule"] == "asked_for_calls"
+    body = {"steps": as_entries(before), "voice_rule": "everyone"}
+    client = app.test_client()
+    refused = client.put("/api/v1/plans/adult", json=body, headers=headers)
+    assert refused.status_code == 422
+    assert "everyone" in refused.get_json()["error"]["fields"]["voice_rule"][0]
+    assert adult_plan(app, headers) == before
+    body["voice_rule"] = "mayan_language"
+    saved = client.put("/api/v1/plans/adult", json=body, headers=headers).get_json()
+    assert saved["voice_rule"] == "mayan_language" and saved["version"] == before["version"] + 1
+    unchanged = client.put(
+        "/api/v1/plans/adult", json={"steps": as_entries(saved)}, headers=headers
+    ).get_json()
+    assert unchanged["voice_rule"] == "mayan_language", "omitted: kept"
+
+
+def test_the_plan_page_says_and_changes_whom_the_plan_calls(app, demo, make_user, sign_in_as):
+    client = sign_in_as(make_user(Role.ADMIN))
+    page = client.get("/plans/adult").get_data(as_text=True)
+    assert '<label for="voice_rule">Preguntado por llamada</label>' in page
+    with app.app_context():
+        from returnees.core.db import get_session
+
+        plan = get_session().scalar(select(FollowUpPlan).where(FollowUpPlan.profile == "adult"))
+        form = {"csrf_token": csrf_token(client, "/plans/adult"), "voice_rule": "calls_welcome"}
+        for n, step in enumerate(plan.steps):
+            form |= {
+                f"steps-{n}-step_id": str(step.id),
+                f"steps-{n}-day_offset": str(step.day_offset),
+                f"steps-{n}-template": step.template,
+                f"steps-{n}-answer_type": step.answer_type.value,
+                f"steps-{n}-asked": step.asked.value,
+                f"steps-{n}-indicator": step.indicator.value if step.indicator else "",
+            }
+        get_session().rollback()
+    assert client.post("/plans/adult", data=form).status_code == 302
+    listing = client.get("/plans/").get_data(as_text=True)
+    assert "Preguntado por llamada: Todas las personas que aceptan llamadas" in listing

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from returnees.auth.access import Actor
+from returnees.auth.models import Role, User
 from returnees.messaging.gateway import TwilioGateway
 from returnees.messaging.services import GATEWAY
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, serve_fake_twilio
@@ -33,3 +35,39 @@ def fake_twilio(app, fake_twilio_server):
     fake.reset()
     app.extensions.pop(GATEWAY, None)
     app.config.update(saved)
+
+
+@pytest.fixture
+def prompt_dir(app, tmp_path):
+    """Prompts stored on disk in a folder of the test's own."""
+    saved = app.config["VOICE_PROMPT_DIR"]
+    app.config["VOICE_PROMPT_DIR"] = str(tmp_path / "prompts")
+    yield tmp_path / "prompts"
+    app.config["VOICE_PROMPT_DIR"] = saved
+
+
+@pytest.fixture
+def admin(make_user, demo):
+    return make_user(Role.ADMIN, "GT-AURORA")
+
+
+@pytest.fixture
+def as_admin(in_app, admin):
+    """`with as_admin() as (session, actor):` services run as the admin, then commit."""
+
+    def context():
+        return _AdminContext(in_app, admin)
+
+    return context
+
+
+class _AdminContext:
+    def __init__(self, in_app, admin: User) -> None:
+        self.context, self.admin = in_app(), admin
+
+    def __enter__(self):
+        session = self.context.__enter__()
+        return session, Actor.for_user(session.get(User, self.admin.id))
+
+    def __exit__(self, *exc):
+        return self.context.__exit__(*exc)

@@ -1,5 +1,11 @@
-"""A fake Twilio REST API on 127.0.0.1: Messages create and fetch shaped as the real API answers
-them, a record of every request, and answers on demand (error codes, 429, 500, a timeout).
+"""A fake Twilio REST API on 127.0.0.1: Messages and Calls create, list and fetch shaped as the
+real API answers them, a record of every request, and answers on demand (error codes, 429, 500,
+a timeout).
+
+A call is driven from the test as Twilio drives it: `call_status` gives the signed StatusCallback
+(ringing, busy, completed, with AnsweredBy), and `pick_up` fetches the call's TwiML as Twilio
+does when it is answered, then presses a key (or none) at each <Gather>, posting to its action;
+both sign as Twilio signs, and post with what the test gives them (the app's test client).
 
 Like the real API it can take its time (`latency`: each answer takes that long, as Twilio's
 150-300 ms) and hold the account to a number of requests at once (`concurrency_limit`: past it,
@@ -11,7 +17,9 @@ process of its own, for a worker or a benchmark to send to.
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import secrets
 import threading
 import time
@@ -42,6 +50,7 @@ class Scripted:
 class FakeTwilio:
     requests: list[dict] = field(default_factory=list)
     messages: dict[str, dict] = field(default_factory=dict)
+    calls: dict[str, dict] = field(default_factory=dict)
     script: deque[Scripted] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
@@ -76,22 +85,39 @@ class FakeTwilio:
         with self.lock:
             self.requests.clear()
             self.messages.clear()
+            self.calls.clear()
             self.script.clear()
             self.latency, self.concurrency_limit, self.holding = 0.0, None, None
             self.peak_in_flight, self.refused = self.in_flight, 0
 
     def created(self) -> list[dict]:
-        return [r["form"] for r in self.requests if r["method"] == "POST"]
+        """The messages created (calls: `placed`)."""
+        return [
+            r["form"]
+            for r in self.requests
+            if r["method"] == "POST" and r["path"].endswith("/Messages.json")
+        ]
+
+    def placed(self) -> list[dict]:
+        """The calls created, in order, each with every value of its form (StatusCallbackEvent
+        is a list)."""
+        return [
+            r["form"] | {"StatusCallbackEvent": r["events"]}
+            for r in self.requests
+            if r["method"] == "POST" and r["path"].endswith("/Calls.json")
+        ]
 
     def __call__(self, environ, start_response):
         request = Request(environ)
-        form = {key: values[-1] for key, values in parse_qs(request.get_data(as_text=True)).items()}
+        values = parse_qs(request.get_data(as_text=True))
+        form = {key: found[-1] for key, found in values.items()}
         with self.lock:
             self.requests.append(
                 {
                     "method": request.method,
                     "path": request.path,
                     "form": form,
+                    "events": values.get("StatusCallbackEvent", []),
                     "at": time.monotonic(),
                 }
             )
@@ -133,7 +159,9 @@ class FakeTwilio:
             time.sleep(self.latency)
 
     def _answer(self, request: Request, form: dict, answer: Scripted | None) -> Response:
-        if request.method == "POST" and request.path.endswith("/Messages.json"):
+        if request.path.endswith("/Calls.json") or "/Calls/" in request.path:
+            response = self._calls(request, form, answer)
+        elif request.method == "POST" and request.path.endswith("/Messages.json"):
             response = self._create(form, answer)
             if answer and answer.delay:
                 # Created, then slow to answer: the client times out after the message went out.
@@ -192,6 +220,107 @@ class FakeTwilio:
         if message is None:
             return self._error(404, 20404, f"The requested resource {sid} was not found")
         return Response(json.dumps(message), status=200, content_type="application/json")
+
+    def _calls(self, request: Request, form: dict, answer: Scripted | None) -> Response:
+        if request.method == "POST" and request.path.endswith("/Calls.json"):
+            if answer and answer.status >= 400:
+                return self._error(answer.status, answer.code, answer.message or "error")
+            return self._create_call(form)
+        if request.method == "GET" and request.path.endswith("/Calls.json"):
+            to = request.args.get("To", "")
+            with self.lock:
+                found = [c for c in self.calls.values() if not to or c["to"] == to]
+            page = {"calls": found, "end": len(found), "next_page_uri": None, "page": 0}
+            page |= {"page_size": 50, "start": 0, "uri": ""}
+            return Response(json.dumps(page), status=200, content_type="application/json")
+        call = self.calls.get(request.path.rsplit("/", 1)[-1].removesuffix(".json"))
+        if request.method == "GET" and call is not None:
+            return Response(json.dumps(call), status=200, content_type="application/json")
+        return self._error(404, 20404, "The requested resource was not found")
+
+    def _create_call(self, form: dict) -> Response:
+        sid = "CA" + secrets.token_hex(16)
+        call = {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "status": "queued",
+            "direction": "outbound-api",
+            "answered_by": None,
+            "date_created": "Tue, 01 Dec 2026 14:00:00 +0000",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{sid}.json",
+            # Not in Twilio's answer: what the fake needs to call back as Twilio would.
+            "url": form.get("Url"),
+            "status_callback": form.get("StatusCallback"),
+            "machine_detection": form.get("MachineDetection"),
+        }
+        with self.lock:
+            self.calls[sid] = call
+        return Response(json.dumps(call), status=201, content_type="application/json")
+
+    def _signed_call_request(self, sid: str, url: str, public_base: str, **fields: str):
+        """A request Twilio makes about a call, to `url`, signed: (path, form, headers)."""
+        call = self.calls[sid]
+        form = {
+            "CallSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": call["from"] or "",
+            "To": call["to"] or "",
+            "Direction": "outbound-api",
+        } | {key: value for key, value in fields.items() if value is not None}
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
+        return url.removeprefix(public_base.rstrip("/")), form, {"X-Twilio-Signature": signature}
+
+    def call_status(self, sid: str, status: str, public_base: str, answered_by: str = ""):
+        """The StatusCallback Twilio sends as a call goes (ringing, in-progress, busy,
+        no-answer, completed...): (path, form, headers); the call takes that status."""
+        with self.lock:
+            self.calls[sid]["status"] = status
+            self.calls[sid]["answered_by"] = answered_by or self.calls[sid]["answered_by"]
+        return self._signed_call_request(
+            sid,
+            self.calls[sid]["status_callback"],
+            public_base,
+            CallStatus=status,
+            AnsweredBy=answered_by or None,
+        )
+
+    def pick_up(
+        self,
+        sid: str,
+        post: Callable[[str, dict, dict], str],
+        public_base: str,
+        keys: tuple[str, ...] = (),
+        answered_by: str = "human",
+    ) -> list[str]:
+        """The call answered (by a person, or `answered_by` a machine): its TwiML fetched, then
+        at each <Gather> the next of `keys` pressed ("" none: the Gather times out and posts no
+        Digits) to the Gather's action. `post(path, form, headers)` sends a request to the app
+        and gives the TwiML it answered; returns every TwiML document, in order."""
+        with self.lock:
+            self.calls[sid] |= {"status": "in-progress", "answered_by": answered_by}
+        request = self._signed_call_request(
+            sid,
+            self.calls[sid]["url"],
+            public_base,
+            CallStatus="in-progress",
+            AnsweredBy=answered_by,
+        )
+        pages = [post(*request)]
+        for key in keys:
+            action = re.search(r'<Gather[^>]*action="([^"]+)"', pages[-1])
+            if action is None:
+                break
+            request = self._signed_call_request(
+                sid,
+                html.unescape(action.group(1)),
+                public_base,
+                CallStatus="in-progress",
+                Digits=key or None,
+            )
+            pages.append(post(*request))
+        return pages
 
     @staticmethod
     def _error(status: int, code: int | None, message: str) -> Response:

@@ -173,3 +173,27 @@ def test_the_type_of_return_is_taken_and_shown_and_a_wrong_one_refused(api, cloc
     other = {"given_names": "Juan", "birth_date": "2001-02-03", "document": None, "phones": []}
     plain = api("POST", "/returnees", BODY | other)
     assert plain.get_json()["arrivals"][0]["return_type"] == "deported"
+
+
+def test_the_api_records_whether_calls_are_welcome(api, clock):
+    phones = [
+        {"number": "5555 1234", "channel": "sms", "consent": True, "calls_welcome": True},
+        {"number": "5555 9876", "channel": "voice", "consent": True},
+        {"number": "5555 4321", "channel": "whatsapp", "consent": True},
+    ]
+    created = api("POST", "/returnees", BODY | {"phones": phones})
+    assert created.status_code == 201, created.get_json()
+    welcome = {
+        p["number"]: (p["channel"], p["calls_welcome"]) for p in created.get_json()["phones"]
+    }
+    assert welcome == {
+        "+50255551234": ("sms", True),
+        "+50255559876": ("voice", True),
+        "+50255554321": ("whatsapp", False),
+    }
+    refused = api(
+        "POST", "/returnees", BODY | {"phones": [{"number": "5555 1234", "channel": "fax"}]}
+    )
+    assert (
+        refused.status_code == 422 and "phones.0.channel" in refused.get_json()["error"]["fields"]
+    )

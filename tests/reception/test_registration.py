@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from returnees.audit.models import AuditAction, AuditEntry
 from returnees.auth.models import Role
 from returnees.people.identity import format_document
-from returnees.people.models import Returnee
+from returnees.people.models import Phone, Returnee
 from tests.conftest import csrf_token
 from tests.documents import cui, dni
 
@@ -478,3 +478,25 @@ def test_the_type_of_return_is_recorded_at_the_desk_and_deported_when_not_given(
     with in_app() as session:
         kinds = session.scalars(select(Arrival.return_type).order_by(Arrival.id)).all()
     assert kinds == [ReturnType.ASSISTED, ReturnType.DEPORTED]
+
+
+def test_the_desk_records_that_calls_are_welcome_and_a_phone_that_chose_calls(
+    app, desk, in_app, clock
+):
+    response = submit(
+        desk,
+        **{
+            "phones-0-calls_welcome": "y",
+            "phones-1-number": "5555 9876",
+            "phones-1-channel": "voice",
+            "phones-1-consent": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    record = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "acepta llamadas" in record and "Llamada" in record
+    with in_app() as session:
+        phones = {
+            p.number: (p.channel.value, p.calls_welcome) for p in session.scalars(select(Phone))
+        }
+    assert phones == {"+50255551234": ("whatsapp", True), "+50255559876": ("voice", True)}

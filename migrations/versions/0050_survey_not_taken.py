@@ -4,16 +4,16 @@ A wave still open when the person's case closes is closed with the status "not_t
 reason in survey_waves.not_taken_reason ("case_closed"); the statuses are plain text, so the new
 one needs no type change.
 
-Revision ID: 0053_survey_not_taken
-Revises: 0047_merging
+Revision ID: 0050_survey_not_taken
+Revises: 0049_voice_prompts
 Create Date: 2026-12-07
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0053_survey_not_taken"
-down_revision = "0047_merging"
+revision = "0050_survey_not_taken"
+down_revision = "0049_voice_prompts"
 branch_labels = None
 depends_on = None
 
