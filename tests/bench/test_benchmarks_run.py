@@ -52,7 +52,11 @@ def smoke_settings(folder: Path) -> dict[str, dict[str, str]]:
             "BENCH_FOLLOWUPS_DATABASE_URL": database("followups"),
             "BENCH_CHECK_INS": "120",
         },
-        "queue": {"BENCH_DATABASE_URL": database("queue"), "BENCH_PEOPLE": PEOPLE},
+        "queue": {
+            "BENCH_DATABASE_URL": database("queue"),
+            "BENCH_PEOPLE": PEOPLE,
+            "BENCH_QUEUE_ROUNDS": "1",
+        },
         "risk": {"BENCH_RISK_DATABASE_URL": database("risk"), "BENCH_PEOPLE": PEOPLE},
         "reports": {"BENCH_DATABASE_URL": database("reports"), "BENCH_PEOPLE": PEOPLE},
         "urgent": {"BENCH_URGENT_DATABASE_URL": database("urgent")},
