@@ -113,4 +113,5 @@ def test_a_reason_that_quotes_nothing_is_kept_and_reads_in_words(app):
         "family (Ana, Luis): danger words: —"
     )
     with app.test_request_context():  # the default language, Spanish
-        assert reason_in_words(TaskKind.URGENT_SAFETY, "danger words: —") == "palabras de peligro: —"
+        said = reason_in_words(TaskKind.URGENT_SAFETY, "danger words: —")
+    assert said == "palabras de peligro: —"
