@@ -19,6 +19,10 @@ d. Encryption at rest: a, b and c run twice, first on a twin database (the same 
    `_plain`) whose app stores documents, phones and the rest unsealed and indexes them by
    themselves (ENCRYPTION_ENABLED=false, refused outside the tests), then on the bench database
    as deployed; the run ends with each figure with encryption on as a ratio to it off.
+e. The inbound sender's lookup (messaging.services.holders_of, what the webhook does for each
+   message: the blind index of the From number, then the phones with that index) at the same
+   registry size, for numbers somebody holds and numbers nobody holds, against session.get by
+   id; part of d's comparison, so its p95 with encryption on is reported against it off.
 """
 
 from __future__ import annotations
@@ -61,8 +65,9 @@ from bench.sizes import sized
 from returnees.auth.access import Actor
 from returnees.auth.services import find_user
 from returnees.core.db import EXTENSION, bulk_insert, get_session, unit_of_work
+from returnees.messaging.services import holders_of
 from returnees.people.matching import Candidate, IdentityProbe, find_candidates
-from returnees.people.models import Returnee
+from returnees.people.models import Phone, Returnee
 from returnees.reception.manifests import ManifestEntry, import_ready_rows, upload_passenger_list
 from returnees.reception.models import ExpectedPassenger, Manifest, PassengerStatus, TravelMode
 from returnees.reception.passenger_lists import read_passenger_list
@@ -74,6 +79,8 @@ FORM_RUNS = sized(100, 3)
 # Desk lookups of the match: half people who came back, half new people.
 PROBES = int(os.environ.get("BENCH_MATCH_PROBES", sized(2000, 20)))
 TARGET_MS = 50.0
+# Inbound senders looked up: half numbers somebody holds, half numbers nobody holds.
+SENDERS = int(os.environ.get("BENCH_SENDERS", sized(2000, 20)))
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
@@ -450,6 +457,63 @@ def match_figures(app: Flask, people: int) -> dict[str, float]:
     return figures
 
 
+# e. the inbound sender's lookup ---------------------------------------------------------------
+
+
+def sender_numbers(session: Session, rng: random.Random) -> list[tuple[str, bool]]:
+    """Numbers to look up, each with whether somebody holds it: half read from the registry's
+    phones (opened as the app opens them), half generated (a few may be held by chance)."""
+    last = session.scalar(select(func.max(Phone.id))) or 0
+    held: list[tuple[str, bool]] = []
+    while last and len(held) < SENDERS // 2:
+        phone = session.get(Phone, rng.randint(1, last))
+        if phone is not None:
+            held.append((phone.number, True))
+    generator = Generator(seed=rng.randrange(10**9))
+    unknown = [
+        (generator.phone(rng.choice(("GT", "HN", "SV"))), False) for _ in range(SENDERS - len(held))
+    ]
+    numbers = held + unknown
+    rng.shuffle(numbers)
+    return numbers
+
+
+def sender_figures(app: Flask, people: int) -> dict[str, float]:
+    rng = random.Random(2027)
+    with app.app_context():
+        session = get_session()
+        numbers = sender_numbers(session, rng)
+        session.expunge_all()
+        baseline_ms = []
+        for some_id in [rng.randint(1, people) for _ in range(len(numbers))]:
+            baseline_ms.append(timed(lambda some_id=some_id: session.get(Returnee, some_id)))
+            session.expunge_all()
+        for number, _held in numbers[:3]:
+            holders_of(session, number)  # warm-up
+        times, found = [], 0
+        for number, held in numbers:
+            started = time.perf_counter()
+            holders = holders_of(session, number)
+            times.append((time.perf_counter() - started) * 1000)
+            found += held and bool(holders)
+        session.rollback()
+    held_count = sum(held for _number, held in numbers)
+    print(
+        f"  e. the inbound sender's lookup at {people:,} people: {held_count} numbers held, "
+        f"{len(numbers) - held_count} nobody's"
+    )
+    print(f"     session.get by id (baseline)      : {spread(baseline_ms)}")
+    print(f"     holders_of(number) p50 / p95       : {spread(times)} / {max(times):7.2f} ms")
+    print(f"     held numbers found                 : {found} of {held_count}")
+    # The baseline's p95 too: when the two halves of the run meet different loads, its ratio
+    # says how much of the lookup's is the machine's.
+    return {
+        "sender lookup p50": p50(times),
+        "sender lookup p95": p95(times),
+        "sender baseline (session.get) p95": p95(baseline_ms),
+    }
+
+
 def run(url: str, encrypted: bool) -> dict[str, float]:
     """a, b and c on the database at `url`, its app sealing personal data or not."""
     app = bench_app(url, encrypted)
@@ -470,6 +534,7 @@ def run(url: str, encrypted: bool) -> dict[str, float]:
     said = "encryption on" if encrypted else "encryption OFF, for the comparison"
     print(f"reception (postgresql, {people:,} people in the registry, {said})")
     figures = list_figures(app, actor, token) | form_figures(app) | match_figures(app, people)
+    figures |= sender_figures(app, people)
     engine.dispose()
     return figures
 
@@ -485,3 +550,8 @@ def main() -> None:
         )
     desk = sealed["match now p95"]
     print(f"     desk lookup p95, encryption on : {desk / TARGET_MS:8.2f} of the target")
+    sender = sealed["sender lookup p95"]
+    print(
+        f"     inbound sender lookup p95, encryption on / off: {sender:.2f} ms / "
+        f"{plain['sender lookup p95']:.2f} ms = {sender / plain['sender lookup p95']:.2f}"
+    )

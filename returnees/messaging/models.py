@@ -66,7 +66,10 @@ class OutboundMessage(Base):
     )
     twilio_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
-    error_message: Mapped[str] = mapped_column(String(500), default="")
+    # Sealed: the gateway's words may quote the number ("... to +502...: unsubscribed"); NULL
+    # once retention or erasure cleared it.
+    error_message = Sealed()
+    error_message_sealed: Mapped[str | None] = mapped_column("error_message", SealedText)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # A call (channel voice) placed again after a busy line, no answer or an answering machine.
     redials: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

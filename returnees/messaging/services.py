@@ -34,7 +34,7 @@ from returnees.auth.models import Role
 from returnees.centres.models import Country
 from returnees.core.clock import utcnow
 from returnees.core.db import among, among_selected, insert_returning_ids
-from returnees.core.encryption import open_rows, phone_index
+from returnees.core.encryption import SealedText, open_rows, phone_index, seal_value
 from returnees.core.errors import Conflict, HiddenOutOfScope
 from returnees.core.events import CONSENT_WITHDRAWN, publish
 from returnees.core.scheduler import drain
@@ -63,7 +63,7 @@ from returnees.messaging.window import window_opens
 from returnees.people.identity import InvalidValue, country_of_phone, normalise_phone
 from returnees.people.models import Channel, Phone, PhoneOwner, Returnee
 from returnees.tasks.models import Task, TaskKind
-from returnees.tasks.services import open_task
+from returnees.tasks.services import forget_quoted_replies, open_task
 
 GATEWAY = "returnees.gateway"
 LEASE = timedelta(minutes=2)
@@ -777,7 +777,10 @@ def _record_accepted(session: Session, accepted: list[tuple[int, SendOutcome]]) 
             is_ambiguous=False,
             next_attempt_at=None,
             error_code=case((still_sending, bindparam("code")), else_=table.c.error_code),
-            error_message=case((still_sending, bindparam("text")), else_=table.c.error_message),
+            error_message=case(
+                (still_sending, bindparam("text", type_=SealedText())),
+                else_=table.c.error_message,
+            ),
             updated_at=now,
         ),
         [
@@ -785,7 +788,7 @@ def _record_accepted(session: Session, accepted: list[tuple[int, SendOutcome]]) 
                 "message_id": message_id,
                 "sid": outcome.sid,
                 "code": outcome.error_code,
-                "text": outcome.error_message,
+                "text": sealed_error(message_id, outcome.error_message),
             }
             for message_id, outcome in accepted
         ],
@@ -796,28 +799,45 @@ def _sent(outcomes: list[tuple[int, SendOutcome]]) -> int:
     return sum(outcome.sid is not None for _message_id, outcome in outcomes)
 
 
-def _hand_back(session: Session, ids: list[int], **values: object) -> None:
+def sealed_error(message_id: int, words: str | None) -> str | None:
+    """A message's error as its sealed column stores it, for an UPDATE past the field."""
+    return seal_value(OutboundMessage.error_message, OutboundMessage, message_id, words)
+
+
+def _hand_back(
+    session: Session, ids: list[int], error_message: str | None = None, **values: object
+) -> None:
     """Claimed messages never sent go back as they were (to the queue, unless `values` say
-    otherwise: failed, or queued until a later time)."""
+    otherwise: failed, or queued until a later time). An `error_message` is sealed for each
+    row, to which its envelope is bound."""
     if not ids:
         return
-    session.execute(
-        update(OutboundMessage)
-        .where(
-            among(session, OutboundMessage.id, ids), OutboundMessage.status == MessageStatus.SENDING
-        )
-        .values(
-            **(
-                {
-                    "status": MessageStatus.QUEUED,
-                    "is_ambiguous": False,
-                    "attempts": OutboundMessage.attempts - 1,
-                    "next_attempt_at": None,
-                }
-                | values
+    changes = {
+        "status": MessageStatus.QUEUED,
+        "is_ambiguous": False,
+        "attempts": OutboundMessage.attempts - 1,
+        "next_attempt_at": None,
+    } | values
+    if error_message is None:
+        session.execute(
+            update(OutboundMessage)
+            .where(
+                among(session, OutboundMessage.id, ids),
+                OutboundMessage.status == MessageStatus.SENDING,
             )
+            .values(**changes)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
+        return
+    table = OutboundMessage.__table__
+    session.execute(
+        table.update()
+        .where(table.c.id == bindparam("row_id"), table.c.status == MessageStatus.SENDING)
+        .values(
+            {OutboundMessage.__mapper__.c[name]: value for name, value in changes.items()}
+            | {table.c.error_message: bindparam("error", type_=SealedText())}
+        ),
+        [{"row_id": row_id, "error": sealed_error(row_id, error_message)} for row_id in ids],
     )
 
 
@@ -996,7 +1016,9 @@ def apply_retention(session: Session) -> int:
     request Twilio sent with it; who, when, which template and what an answer meant stay on
     the record. Batch after batch (MESSAGE_RETENTION_BATCH_SIZE, each committed), so a first
     run over years of messages finishes within the job's statement limit. Returns how many
-    messages were erased. (A sealed value erased is NULL.)"""
+    messages were erased. (A sealed value erased is NULL.) What the gateway said of an
+    outbound one goes too, and a task opened about an inbound one stops quoting it ("danger
+    words: —"): a reply's words outlive it nowhere."""
     return drain(session, erase_old_message_texts)
 
 
@@ -1006,7 +1028,12 @@ def erase_old_message_texts(session: Session) -> tuple[int, bool]:
     cutoff = utcnow() - timedelta(days=current_app.config["MESSAGE_RETENTION_DAYS"])
     outbound = session.scalars(
         select(OutboundMessage.id)
-        .where(OutboundMessage.created_at < cutoff, OutboundMessage.body_sealed.is_not(None))
+        .where(
+            OutboundMessage.created_at < cutoff,
+            OutboundMessage.body_sealed.is_not(None)
+            | OutboundMessage.content_variables_sealed.is_not(None)
+            | OutboundMessage.error_message_sealed.is_not(None),
+        )
         .limit(size)
     ).all()
     inbound = session.scalars(
@@ -1020,7 +1047,13 @@ def erase_old_message_texts(session: Session) -> tuple[int, bool]:
     session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id.in_(outbound))
-        .values({OutboundMessage.body_sealed: None, OutboundMessage.content_variables_sealed: None})
+        .values(
+            {
+                OutboundMessage.body_sealed: None,
+                OutboundMessage.content_variables_sealed: None,
+                OutboundMessage.error_message_sealed: None,
+            }
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(
@@ -1029,4 +1062,5 @@ def erase_old_message_texts(session: Session) -> tuple[int, bool]:
         .values({InboundMessage.body_sealed: None, InboundMessage.payload_sealed: None})
         .execution_options(synchronize_session=False)
     )
+    forget_quoted_replies(session, list(inbound))
     return len(outbound) + len(inbound), size in (len(outbound), len(inbound))

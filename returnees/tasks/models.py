@@ -61,8 +61,9 @@ class Task(Base):
     # Sealed (core.encryption): a reason may quote a message or name people.
     reason = Sealed()
     reason_sealed: Mapped[str | None] = mapped_column("reason", SealedText)
-    # What the task is about, so the same cause opens one task, not one per event.
-    subject: Mapped[str] = mapped_column(String(80), default="")
+    # What the task is about, so the same cause opens one task, not one per event; indexed for
+    # message retention, which finds the tasks about the replies it erases (`reply:<id>`).
+    subject: Mapped[str] = mapped_column(String(80), default="", index=True)
     due_at: Mapped[datetime]
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

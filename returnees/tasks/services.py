@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
@@ -61,6 +62,41 @@ def open_task(
     session.add(task)
     session.flush()
     return task
+
+
+# What stands for a message's words once its retention has passed (and after an erasure).
+NO_LONGER_HELD = "—"
+# The reasons followups.reading gives a task about a reply, up to the reply's words that they
+# quote (casework.reasons reads the same shapes back); a review's reason is the words alone.
+QUOTING = re.compile(
+    r"^(danger words: |family \([^()]*\): danger words: |shared phone \([^()]*\): "
+    r"|unknown number: )",
+)
+# Those that quote nothing: an answer that was a code, not words.
+NOT_QUOTING = re.compile(r"^answered: not (all )?safe")
+
+
+def without_quote(reason: str) -> str:
+    """The reason with the words of the reply it quotes replaced by a dash: "danger words: —",
+    "shared phone (Ana, Luis): —"; a reason that is all quote (a reply to review) is a dash."""
+    if NOT_QUOTING.match(reason):
+        return reason
+    if match := QUOTING.match(reason):
+        return match.group(1) + NO_LONGER_HELD
+    return NO_LONGER_HELD
+
+
+def forget_quoted_replies(session: Session, inbound_ids: list[int]) -> int:
+    """Tasks opened about these replies (subject `reply:<id>`) stop quoting their words: what
+    message retention does to the task when it erases the reply; how many changed."""
+    if not inbound_ids:
+        return 0
+    subjects = [f"reply:{inbound_id}" for inbound_id in inbound_ids]
+    changed = 0
+    for task in session.scalars(select(Task).where(Task.subject.in_(subjects))):
+        if (forgotten := without_quote(task.reason)) != task.reason:
+            task.reason, changed = forgotten, changed + 1
+    return changed
 
 
 def mark_done(task: Task, user_id: int | None, note: str = "") -> None:

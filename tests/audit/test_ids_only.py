@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from returnees.audit.models import AuditAction, AuditEntry
@@ -95,10 +96,10 @@ def test_refused_sign_ins_read_in_words_and_are_found_by_the_email_typed(
     sign_in(app.test_client(), TYPED_EMAIL, "Rosa1990", address="192.0.2.7")
     sign_in(app.test_client(), TYPED_EMAIL.upper(), "Rosa1991", address="192.0.2.7")
     sign_in(app.test_client(), "someone.else@example.org", "x", address="192.0.2.8")
-    client = sign_in_as(supervisor)
-    everything = client.get("/audit/").get_data(as_text=True)
+    everything = sign_in_as(supervisor).get("/audit/").get_data(as_text=True)
     failed = audit_row(everything, "Marta Reception")
     assert "Inicio de sesión fallido" in failed, "a refusal at an account names the account"
+    client = sign_in_as(make_user(Role.ADMIN))
     typed = client.get(f"/audit/?actor={TYPED_EMAIL}").get_data(as_text=True)
     rows = typed.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
     assert len(rows) == 2 and all("Correo sin cuenta" in row for row in rows), typed
@@ -120,3 +121,24 @@ def test_a_discarded_passenger_list_reads_as_its_number(app, make_user, sign_in_
     page = sign_in_as(supervisor).get("/audit/?record_type=manifest").get_data(as_text=True)
     discarded = audit_row(page, "Descartado")
     assert f"Lista de pasajeros {manifest_id}</td>" in discarded and "AV-7731" not in page
+
+
+@pytest.mark.parametrize("country", ["GT", "HN"])
+def test_refused_sign_ins_at_no_account_are_for_admins_not_any_country_s_supervisors(
+    app, make_centre, make_user, sign_in_as, token_for, country
+):
+    """Such an attempt belongs to no country: its address and time would tell one country's
+    supervisors where and when another's staff typed a wrong e-mail."""
+    supervisor = make_user(Role.SUPERVISOR, make_centre(country=country))
+    sign_in(app.test_client(), TYPED_EMAIL, "Rosa1990", address="192.0.2.7")
+    page = sign_in_as(supervisor).get(f"/audit/?actor={TYPED_EMAIL}").get_data(as_text=True)
+    assert "192.0.2.7" not in page, "the attempt's address is shown to a supervisor"
+    listed = app.test_client().get(
+        "/api/v1/audit?record_type=unknown_account", headers=token_for(supervisor)
+    )
+    assert listed.status_code == 200 and listed.get_json() == []
+    admin = make_user(Role.ADMIN)
+    seen = app.test_client().get(
+        "/api/v1/audit?record_type=unknown_account", headers=token_for(admin)
+    )
+    assert [item["address"] for item in seen.get_json()] == ["192.0.2.7"]

@@ -30,7 +30,7 @@ from returnees.core.encryption import (
     phone_index,
 )
 from returnees.core.settings import SettingsError
-from returnees.messaging.services import queue_message, record_inbound
+from returnees.messaging.services import apply_status_callback, queue_message, record_inbound
 from returnees.people.matching import IdentityProbe, find_candidates
 from returnees.people.models import Phone, Returnee
 from returnees.people.services import ReturneeSearch, search_returnees
@@ -92,6 +92,8 @@ PLAINTEXTS = (
     "no es de nuestra zona",
     "se fue a Petén",
     "carta del 3 de mayo",
+    # What the gateway said of a message that failed (it quotes the number too).
+    "handset apagado",
 )
 PASSENGER_LIST = (
     "Apellidos;Nombres;Fecha de nacimiento;Sexo;Nacionalidad;Teléfono\n"
@@ -119,7 +121,16 @@ def stored(app, demo, register, in_app, make_user, make_centre):
     supervisor = Actor.for_user(make_user(Role.SUPERVISOR, "GT-AURORA"))
     with in_app() as session:
         hand_over_child(session, desk, child.id, HandoverEntry(**GUARDIAN, guardian_consents=True))
-        queue_message(session, PHONE, "Hola Lucía", returnee_id=person.returnee_id)
+        failed = queue_message(session, PHONE, "Hola Lucía", returnee_id=person.returnee_id)
+        apply_status_callback(
+            session,
+            failed.id,
+            {
+                "MessageStatus": "undelivered",
+                "ErrorCode": "30003",
+                "ErrorMessage": f"handset apagado: {PHONE}",
+            },
+        )
         record_inbound(
             session, {"MessageSid": "SM" + "1" * 32, "From": "+50244443333", "Body": "auxilio"}
         )
@@ -401,6 +412,71 @@ def test_the_migration_seals_what_was_stored_in_plaintext(tmp_path):
         assert (task.reason, task.phone) == ("unknown number: auxilio", "+50444443333")
         found = select(Phone.returnee_id).where(Phone.number_index == phone_index(PHONE))
         assert session.scalar(found) == 1
+    before.extensions["returnees.db"].engine.dispose()
+
+
+def test_the_migration_seals_the_gateway_s_words_and_forgets_erased_replies_quoted(tmp_path):
+    from alembic import command
+
+    from returnees.core.db import get_session
+    from returnees.core.migrations import alembic_config
+    from returnees.messaging.models import OutboundMessage
+
+    before = create_app(
+        {"RETURNEES_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}"}
+    )
+    now = "2026-12-01 14:00:00"
+    with before.app_context():
+        command.upgrade(alembic_config(), "0050_survey_not_taken")
+        session = get_session()
+        session.execute(
+            text(
+                "INSERT INTO outbound_messages (id, channel, template, language, content_sid,"
+                " status, error_code, error_message, attempts, priority, needs_consent,"
+                " is_ambiguous, created_at, updated_at) VALUES (:id, 'sms', '', 'es', '',"
+                " 'failed', :code, :words, 1, 50, true, false, :now, :now)"
+            ),
+            [
+                {
+                    "id": 1,
+                    "code": 21211,
+                    "words": f"{PHONE} is not a valid phone number",
+                    "now": now,
+                },
+                {"id": 2, "code": None, "words": "", "now": now},
+            ],
+        )
+        # A danger reply erased by retention before 0051, and the task that still quotes it.
+        session.execute(
+            text(
+                "INSERT INTO inbound_messages (id, message_sid, channel, media_count, keyword,"
+                " received_at) VALUES (1, 'SM1', 'sms', 0, '', :now)"
+            ),
+            {"now": now},
+        )
+        quoted = before.extensions[EXTENSION].seal("danger words: auxilio", "tasks.reason.1")
+        session.execute(
+            text(
+                "INSERT INTO tasks (id, kind, status, priority, reason, subject, due_at,"
+                " created_at) VALUES (1, 'urgent_safety', 'open', 0, :reason, 'reply:1', :now,"
+                " :now)"
+            ),
+            {"now": now, "reason": str(quoted)},
+        )
+        session.commit()
+        command.upgrade(alembic_config(), "head")
+        assert session.get(Task, 1).reason == "danger words: —"
+        dump = str(session.execute(text("SELECT * FROM outbound_messages")).all())
+        assert PHONE not in dump
+        assert session.scalars(
+            text("SELECT error_message FROM outbound_messages ORDER BY id")
+        ).all()[1:] == [None], "an empty value is NULL"
+        words = [session.get(OutboundMessage, n).error_message for n in (1, 2)]
+        assert words == [f"{PHONE} is not a valid phone number", ""]
+        session.commit()
+        command.downgrade(alembic_config(), "0050_survey_not_taken")
+        opened = session.scalars(text("SELECT error_message FROM outbound_messages ORDER BY id"))
+        assert opened.all() == [f"{PHONE} is not a valid phone number", ""]
     before.extensions["returnees.db"].engine.dispose()
 
 

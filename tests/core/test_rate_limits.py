@@ -4,7 +4,11 @@ config/test.py turns limits off for every other test."""
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import pytest
+import redis
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
@@ -12,7 +16,11 @@ from returnees import create_app
 from returnees.auth.models import Role
 from returnees.core.db import EXTENSION as DB
 from returnees.core.settings import SettingsError
+from tests.conftest import unavailable
 from tests.messaging.test_webhooks import INBOUND, PUBLIC, message
+
+# The Redis production counts in (RATELIMIT_STORAGE_URI); .ci/run starts it when it is down.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 LOW_LIMITS = {
     "RATELIMIT_ENABLED": True,
@@ -134,3 +142,39 @@ def test_a_counter_that_cannot_be_reached_refuses_nothing(app, make_user, token_
     forged = message(sid="SMforged", body="STOP")
     answers = {post(down, forged, signed(forged, "guessed")).status_code for _ in range(3)}
     assert answers == {403}
+
+
+@pytest.fixture
+def redis_client():
+    """A client of the test's Redis; the test is skipped (failed in CI) when it is down."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError:
+        client.close()
+        unavailable(
+            f"Redis is not reachable at {REDIS_URL}: start it (service redis-server start, or "
+            "redis-server --daemonize yes), or set TEST_REDIS_URL"
+        )
+    yield client
+    client.close()
+
+
+def test_limits_counted_in_redis_refuse_with_429_and_are_shared_by_every_process(
+    app, redis_client, make_user, token_for
+):
+    prefix = f"test-{secrets.token_hex(6)}"  # counts of their own, whatever ran before
+    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    web, other_web = limited_app(app, **settings), limited_app(app, **settings)
+    headers = token_for(make_user(Role.RECEPTION))
+    try:
+        assert [get_me(web, headers).status_code for _ in range(3)] == [200, 200, 200]
+        refused = get_me(web, headers)
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 3600
+        assert refused.get_json()["error"]["code"] == "too_many_requests"
+        assert get_me(other_web, headers).status_code == 429, "another process counts the same"
+        assert redis_client.keys(f"*/{prefix}/*"), "the counts are in Redis"
+    finally:
+        for key in redis_client.scan_iter(f"*/{prefix}/*"):
+            redis_client.delete(key)

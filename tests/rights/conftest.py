@@ -1,7 +1,8 @@
 """A person about whom everything is held: a document, two phones (from one of which a message
 came before the number was theirs, and was never attached to them), a screening with
 narrative, a reply and a message, a protection referral with a note, a task that quotes the
-reply, a call with a note; and a child handed over to a guardian. Two supervisors of their
+reply, a message that failed (the gateway's words quoting the number), a call with a note;
+and a child handed over to a guardian. Two supervisors of their
 country."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
 from returnees.casework.services import record_contact_with_person
-from returnees.messaging.services import queue_message, record_inbound
+from returnees.messaging.services import apply_status_callback, queue_message, record_inbound
 from returnees.reception.services import (
     HandoverEntry,
     ScreeningEntry,
@@ -96,7 +97,16 @@ def person(register, make_user, in_app) -> Person:
             {"MessageSid": "SMrights1", "From": "+50255507788", "Body": "gracias, Herminia"},
         )
         open_task(session, TaskKind.REVIEW_REPLY, returnee_id, f"'{reply.body}'", subject="r")
-        queue_message(session, "+50255507788", "Hola Zoila", returnee_id=returnee_id)
+        failed = queue_message(session, "+50255507788", "Hola Zoila", returnee_id=returnee_id)
+        apply_status_callback(
+            session,
+            failed.id,
+            {
+                "MessageStatus": "undelivered",
+                "ErrorCode": "30003",
+                "ErrorMessage": "Unreachable handset +50255507788",
+            },
+        )
         partner = create_partner(
             session,
             system,

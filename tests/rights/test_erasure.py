@@ -131,6 +131,17 @@ def type_about(app, in_app, person, make_centre, make_user) -> None:
         close_task(session, supervisor, task.id, TYPED[4])
 
 
+def gateway_words(in_app, returnee_id: int) -> int:
+    """How many of the person's messages still hold what the gateway said (sealed: what
+    rows_holding reads cannot see it, but NULL is read as plainly)."""
+    query = (
+        "SELECT count(*) FROM outbound_messages"
+        " WHERE returnee_id = :id AND error_message IS NOT NULL"
+    )
+    with in_app() as session:
+        return session.scalar(text(query), {"id": returnee_id})
+
+
 def raw_counts(in_app) -> dict[str, int]:
     with in_app() as session:
         return {
@@ -199,6 +210,7 @@ def test_after_erasure_no_table_holds_the_person_s_name_document_phone_or_texts(
     with in_app() as session:
         before = programme_numbers(session, supervisor)
     counts = raw_counts(in_app)
+    assert gateway_words(in_app, person.returnee_id) == 1
     for returnee_id in (person.returnee_id, person.child_id):
         asked = app.test_client().post(
             f"/api/v1/returnees/{returnee_id}/erasure",
@@ -207,6 +219,7 @@ def test_after_erasure_no_table_holds_the_person_s_name_document_phone_or_texts(
         )
         decide(app, token_for(person.approver), asked.get_json()["id"])
     assert rows_holding(in_app, secrets) == []
+    assert gateway_words(in_app, person.returnee_id) == 0, "sealed, so not in rows_holding"
     assert indexes_of_person(in_app, person.returnee_id, unattached) == []
     assert raw_counts(in_app) == counts
     with in_app() as session:
