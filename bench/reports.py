@@ -37,8 +37,8 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
 from returnees.core.db import EXTENSION, get_session, unit_of_work
 from returnees.reports.exports import ExportRequest, prepare_export
-from returnees.reports.files import csv_chunks
 from returnees.reports.facts import fill_missing
+from returnees.reports.files import csv_chunks
 from returnees.reports.periods import add_months
 from returnees.reports.services import OutcomeCriteria, outcome_table, outcome_trend
 

@@ -93,8 +93,10 @@ def _note_changes(session: Session, _context: object) -> None:
     people: set[int | None] = set()
     for instance in (*session.new, *session.deleted):
         if type(instance) in WATCHED and not isinstance(instance, Returnee):
-            if not isinstance(instance, CheckIn) or instance.answered_at is not None:
-                people.add(instance.returnee_id)
+            # Read from what is held: a deleted row cannot be loaded again.
+            held = inspect(instance).dict
+            if not isinstance(instance, CheckIn) or held.get("answered_at") is not None:
+                people.add(held.get("returnee_id"))
     for instance in session.dirty:
         if type(instance) in WATCHED:
             people |= _changed_people(session, instance)
@@ -104,7 +106,7 @@ def _note_changes(session: Session, _context: object) -> None:
 def _changed_people(session: Session, instance: object) -> set[int | None]:
     watched = WATCHED[type(instance)]
     state = inspect(instance)
-    own = instance.id if isinstance(instance, Returnee) else instance.returnee_id
+    own = state.dict.get("id" if isinstance(instance, Returnee) else "returnee_id")
     if watched is None:
         changed = session.is_modified(instance, include_collections=False)
     else:
@@ -403,4 +405,3 @@ def _closed(c: Subquery, reason: CloseReason) -> ColumnElement[int]:
         )
         .scalar_subquery()
     )
-

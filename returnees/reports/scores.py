@@ -30,9 +30,7 @@ def wave_days() -> tuple[int, ...]:
 
 def survey_figures() -> tuple[str, ...]:
     """The names of the survey's figures: per wave, the people surveyed and each median."""
-    return tuple(
-        f"survey_day_{day}_{name}" for day in wave_days() for name in ("people", *SCORES)
-    )
+    return tuple(f"survey_day_{day}_{name}" for day in wave_days() for name in ("people", *SCORES))
 
 
 def people_figures() -> tuple[str, ...]:

@@ -69,3 +69,12 @@ def test_the_job_fills_arrivals_that_have_no_figures(cohort, in_app):
         assert refresh_figures(session) == 7, "every arrival, March's five and two others"
     whole = counted(in_app)
     assert whole["arrivals"] == 5 and whole["returned_3_months"] == 1
+
+
+def test_the_refresh_command_works_out_every_arrival_missing(cohort, in_app, cli):
+    with in_app() as session:
+        session.execute(delete(arrival_figures))
+    result = cli("reports", "refresh")
+    assert result.exit_code == 0, result.output
+    assert "for 7 arrivals" in result.output
+    assert counted(in_app)["arrivals"] == 5
