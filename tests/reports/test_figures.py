@@ -72,9 +72,10 @@ def test_the_job_fills_arrivals_that_have_no_figures(cohort, in_app):
 
 
 def test_the_refresh_command_works_out_every_arrival_missing(cohort, in_app, cli):
+    assert counted(in_app)["arrivals"] == 5
     with in_app() as session:
         session.execute(delete(arrival_figures))
     result = cli("reports", "refresh")
     assert result.exit_code == 0, result.output
-    assert "for 7 arrivals" in result.output
+    assert "for 0 people, and for 7 arrivals" in result.output
     assert counted(in_app)["arrivals"] == 5
