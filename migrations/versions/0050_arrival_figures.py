@@ -31,6 +31,9 @@ def upgrade() -> None:
         "arrival_figures",
         sa.Column("arrival_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("returnee_id", sa.Integer(), nullable=False),
+        sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("centre_id", sa.Integer(), nullable=False),
+        sa.Column("returnee_centre_id", sa.Integer(), nullable=False),
         sa.Column("sex", sa.String(length=12), nullable=True),
         sa.Column("age_group", sa.String(length=12), nullable=True),
         sa.Column("unaccompanied", sa.String(length=12), nullable=True),
@@ -86,10 +89,14 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_arrival_figures_returnee_id"), ["returnee_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_arrival_figures_arrived_at"), ["arrived_at"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("arrival_figures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_arrival_figures_arrived_at"))
         batch_op.drop_index(batch_op.f("ix_arrival_figures_returnee_id"))
 
     op.drop_table("arrival_figures")

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import Column, ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 
 from returnees.auth.access import Actor
 from returnees.centres.models import Centre, Country
 from returnees.people.models import Returnee
 from returnees.people.scope import returnee_scope
-from returnees.reception.models import Arrival
 from returnees.reports.definitions import (  # noqa: F401 - the names others import from here
     ADULT_GROUPS,
     AGE_GROUPS,
@@ -79,23 +79,50 @@ def count_outcomes(
 def cohort_members(
     session: Session, actor: Actor, cohort: Cohort, months: Sequence[tuple[str, datetime]] = ()
 ):
-    """One row per arrival of the cohort: its figures' row, the arrival's id and its month."""
-    return (
-        select(
-            *arrival_figures.c,
-            _month_of(Arrival.arrived_at, months).label("month"),
-        )
+    """One row per arrival of the cohort: its figures' row and its month. The arrivals are
+    read by time from the figures, which copy what the period, the centre, the department and
+    a supervisor's scope read; the person is joined only for the rest (an office, another
+    role's scope), so that a month of a country is one table's rows."""
+    figures = arrival_figures.c
+    scope = returnee_scope(actor, session)
+    copied = _on_figures(scope)
+    query = (
+        select(*arrival_figures.c, _month_of(figures.arrived_at, months).label("month"))
         .select_from(arrival_figures)
-        .join(Arrival, Arrival.id == arrival_figures.c.arrival_id)
-        .join(Returnee, Returnee.id == Arrival.returnee_id)
         .where(
-            Arrival.arrived_at >= cohort.starts_at,
-            Arrival.arrived_at < cohort.ends_at,
-            returnee_scope(actor, session),
+            figures.arrived_at >= cohort.starts_at,
+            figures.arrived_at < cohort.ends_at,
+            scope if copied is None else copied,
             *_filters(cohort),
         )
-        .subquery("cohort")
     )
+    if copied is None or cohort.office_id is not None:
+        query = query.join(Returnee, Returnee.id == figures.returnee_id)
+    if cohort.office_id is not None:
+        query = query.where(Returnee.office_id == cohort.office_id)
+    return query.subquery("cohort")
+
+
+# The person's columns that arrival_figures copies, and the copy's name.
+COPIED = {"id": "returnee_id", "centre_id": "returnee_centre_id"}
+
+
+def _on_figures(condition: ColumnElement[bool]) -> ColumnElement[bool] | None:
+    """The condition read from the figures' copies of the person's columns, or None when it
+    reads a column not copied (the person must then be joined)."""
+    people = Returnee.__table__
+    missing: list[str] = []
+
+    def replace(element: object) -> object | None:
+        if isinstance(element, Column) and element.table is people:
+            if element.name not in COPIED:
+                missing.append(element.name)
+                return None
+            return arrival_figures.c[COPIED[element.name]]
+        return None
+
+    adapted = visitors.replacement_traverse(condition, {}, replace)
+    return None if missing else adapted
 
 
 def _group(values: Sequence[object]) -> Group:
@@ -105,16 +132,13 @@ def _group(values: Sequence[object]) -> Group:
 
 def _filters(cohort: Cohort) -> list[ColumnElement[bool]]:
     chosen: list[ColumnElement[bool]] = []
+    centre = arrival_figures.c.centre_id
     if cohort.centre_id is not None:
-        chosen.append(Arrival.centre_id == cohort.centre_id)
-    if cohort.office_id is not None:
-        chosen.append(Returnee.office_id == cohort.office_id)
+        chosen.append(centre == cohort.centre_id)
     if cohort.department:
-        chosen.append(func.substr(Returnee.home_code, 1, 5) == cohort.department)
+        chosen.append(arrival_figures.c.home_department == cohort.department)
     if cohort.country is not None:
-        chosen.append(
-            Arrival.centre_id.in_(select(Centre.id).where(Centre.country == cohort.country))
-        )
+        chosen.append(centre.in_(select(Centre.id).where(Centre.country == cohort.country)))
     return chosen
 
 

@@ -74,7 +74,7 @@ WATCHED: dict[type, tuple[str, ...] | None] = {
     Referral: None,
     CheckIn: ("answered_at", "arrival_id", "returnee_id"),
     Case: ("status", "close_reason", "opened_at", "returnee_id"),
-    Returnee: ("sex", "birth_date", "estimated_age", "home_code"),
+    Returnee: ("sex", "birth_date", "estimated_age", "home_code", "centre_id"),
 }
 
 
@@ -222,6 +222,9 @@ def arrival_facts(session: Session, condition: ColumnElement[bool]) -> Select:
     return select(
         c.c.arrival_id,
         c.c.returnee_id,
+        c.c.arrived_at,
+        c.c.centre_id,
+        c.c.returnee_centre_id,
         *(c.c[name] for name in DIMENSIONS),
         *(flags[name].label(name) for name in STORED_FIGURES),
         literal(utcnow(), arrival_figures.c.refreshed_at.type).label("refreshed_at"),
@@ -248,6 +251,8 @@ def _arrival_rows(condition: ColumnElement[bool]) -> Subquery:
             Arrival.id.label("arrival_id"),
             Arrival.returnee_id.label("returnee_id"),
             Arrival.arrived_at.label("arrived_at"),
+            Arrival.centre_id.label("centre_id"),
+            Returnee.centre_id.label("returnee_centre_id"),
             next_arrival.label("next_arrived_at"),
             Returnee.sex.label("sex"),
             case(

@@ -31,6 +31,11 @@ arrival_figures = Table(
         autoincrement=False,
     ),
     Column("returnee_id", Integer, nullable=False, index=True),
+    # The arrival's time and centre, copied: a cohort is read from this table alone by time.
+    Column("arrived_at", UTCDateTime(), nullable=False, index=True),
+    Column("centre_id", Integer, nullable=False),
+    # The person's centre (returnees.centre_id), copied: the scope rule of a supervisor reads it.
+    Column("returnee_centre_id", Integer, nullable=False),
     *(Column(name, String(12)) for name in DIMENSIONS),
     *(Column(name, SmallInteger, nullable=False) for name in STORED_FIGURES),
     Column("refreshed_at", UTCDateTime(), nullable=False),
