@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from returnees.auth.access import Actor
-from returnees.reports.cohorts import Cohort, Group, cohort_members
+from returnees.reports.cohorts import Cohort, Group, cohort_members, serial_plans
 from returnees.reports.suppression import SUPPRESSED, Value
 from returnees.surveys.models import SurveyWave, WaveStatus
 
@@ -45,6 +45,7 @@ def collect_scores(
 ) -> dict[Group, dict[int, Scored]]:
     """Each group's completed waves: per day, the list of each score given (and "people", one
     entry per wave)."""
+    serial_plans(session)
     members = cohort_members(session, actor, cohort)
     wave = SurveyWave
     query = (
