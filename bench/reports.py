@@ -3,8 +3,11 @@
 The registry: BENCH_PEOPLE people (default 1,000,000, bench.populate.populate), one arrival
 each spread over the last 24 months and a second one for about 10%, CHECK_INS_PER_ARRIVAL
 check-ins an arrival (10,000,000: about a third answered, each answer a reading of safe, in
-school or working) and a referral for about 10% of people. Everything past the people is
-INSERT ... SELECT in SQL. The database is BENCH_DATABASE_URL (default
+school or working), a referral for about 10% of people and a completed survey wave (day 30 or
+180) for one arrival in 11 (100,000). Everything past the people is INSERT ... SELECT in SQL;
+then each arrival's figures are worked out by the refresh job's own function
+(reports.facts.fill_missing, in batches), timed, and put in time order (CLUSTER), as a
+registry that records arrivals as they come writes them. The database is BENCH_DATABASE_URL (default
 postgresql://127.0.0.1:5432/returnees_reports_bench), loaded once and reused.
 
 a. outcome_table (one month of Guatemala, by sex and age group) and outcome_trend (its twelve
@@ -35,6 +38,7 @@ from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
 from returnees.core.db import EXTENSION, get_session, unit_of_work
 from returnees.reports.exports import ExportRequest, prepare_export
+from returnees.reports.facts import fill_missing
 from returnees.reports.files import csv_chunks
 from returnees.reports.periods import add_months
 from returnees.reports.services import OutcomeCriteria, outcome_table, outcome_trend
@@ -52,17 +56,53 @@ def bench_url() -> str:
 def load(app) -> None:
     engine = app.extensions[EXTENSION].engine
     wanted = people_wanted()
-    if count_people(engine) >= wanted:
-        return
-    started = time.perf_counter()
-    populate(engine, wanted - count_people(engine))
+    if count_people(engine) < wanted:
+        started = time.perf_counter()
+        populate(engine, wanted - count_people(engine))
+        with engine.begin() as connection:
+            for statement in LOAD:
+                connection.execute(text(statement))
+        _analyze(engine, "arrivals", "check_ins", "indicator_readings", "referrals")
+        print(f"  loaded in {time.perf_counter() - started:,.0f} s", file=sys.stderr)
     with engine.begin() as connection:
-        for statement in LOAD:
-            connection.execute(text(statement))
+        if not connection.scalar(text("SELECT count(*) FROM survey_waves")):
+            connection.execute(text(WAVES))
+    _analyze(engine, "survey_waves")
+    fill_figures(app)
+
+
+def fill_figures(app) -> None:
+    """Every arrival's figures, as the refresh job fills those missing, batch by batch."""
+    started, filled = time.perf_counter(), 0
+    with app.app_context():
+        session = get_session()
+        while done := fill_missing(session):
+            session.commit()
+            filled += done
+            if filled % 100_000 < done:
+                print(f"  figures: {filled:,} arrivals", file=sys.stderr)
+        session.commit()
+    if filled:
+        engine = app.extensions[EXTENSION].engine
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            # In time order, as a registry writes them: arrivals are registered as they come
+            # (the load here gives them random times in id order).
+            connection.exec_driver_sql(
+                "CLUSTER arrival_figures USING ix_arrival_figures_arrived_at"
+            )
+        _analyze(engine, "arrival_figures")
+        seconds = time.perf_counter() - started
+        print(
+            f"  figures of {filled:,} arrivals worked out in {seconds:,.0f} s "
+            f"({filled / seconds:,.0f} a second)",
+            file=sys.stderr,
+        )
+
+
+def _analyze(engine, *tables: str) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in ("arrivals", "check_ins", "indicator_readings", "referrals"):
+        for table in tables:
             connection.exec_driver_sql(f"ANALYZE {table}")
-    print(f"  loaded in {time.perf_counter() - started:,.0f} s", file=sys.stderr)
 
 
 LOAD = (
@@ -101,6 +141,17 @@ LOAD = (
            (SELECT min(id) FROM users), a.arrived_at + interval '5 days', now()
        FROM arrivals a WHERE a.returnee_id % 10 = 7""",
 )
+
+
+# One arrival in 11 has a completed wave: day 30 or day 180, scores spread between 0 and 1.
+WAVES = """INSERT INTO survey_waves (returnee_id, arrival_id, day, instrument_id, status,
+        created_at, completed_at, economic_score, social_score, psychosocial_score,
+        composite_score)
+    SELECT returnee_id, id, CASE WHEN id % 2 = 0 THEN 30 ELSE 180 END,
+        (SELECT max(id) FROM survey_instruments), 'completed', now(), now(),
+        round(random()::numeric, 4), round(random()::numeric, 4), round(random()::numeric, 4),
+        round(random()::numeric, 4)
+    FROM arrivals WHERE id % 11 = 0"""
 
 
 def supervisor(session) -> Actor:

@@ -139,6 +139,7 @@ ENVIRONMENT_SETTINGS = (
     "REPORT_SMALL_CELL",
     "REPORT_REACHED_DAYS",
     "REPORT_TREND_MONTHS",
+    "REPORT_REFRESH_ON_READ",
     "EXPORT_RECIPIENT_KEYS",
 )
 REQUIRED_SETTINGS = ()
@@ -334,6 +335,10 @@ REPORT_SMALL_CELL = 5
 REPORT_REACHED_DAYS = 7
 REPORT_SCHOOL_WINDOWS = {30: (15, 45), 90: (60, 120), 180: (150, 210)}
 REPORT_TREND_MONTHS = 12
+# Each arrival's figures are kept in a table (reports.facts): the people whose figures changed
+# are worked out again by a job every minute, and before a report when no more than
+# REPORT_REFRESH_ON_READ of them wait (0: never before a report, the job alone).
+REPORT_REFRESH_ON_READ = 500
 # Pseudonymised exports: each recipient (a donor, a researcher) and the key of its pseudonyms,
 # "ministry-gt=<base64 key>,research-x=<base64 key>" (`flask --app wsgi keys new` makes a key).
 # A recipient's files join among themselves by pseudonym; two recipients' files do not.

@@ -152,6 +152,7 @@ def _register_jobs(app: Flask) -> None:
     from returnees.followups.jobs import JOBS as followup_jobs
     from returnees.messaging.jobs import JOBS as messaging_jobs
     from returnees.referrals.jobs import JOBS as referral_jobs
+    from returnees.reports.jobs import JOBS as report_jobs
     from returnees.rights.jobs import JOBS as rights_jobs
     from returnees.risk.jobs import JOBS as risk_jobs
     from returnees.surveys.jobs import JOBS as survey_jobs
@@ -166,6 +167,7 @@ def _register_jobs(app: Flask) -> None:
         risk_jobs,
         casework_jobs,
         survey_jobs,
+        report_jobs,
         messaging_jobs,
         rights_jobs,
         duplicate_jobs,

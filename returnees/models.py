@@ -16,6 +16,7 @@ def import_all_models() -> None:
     from returnees.people import models as people  # noqa: F401
     from returnees.reception import models as reception  # noqa: F401
     from returnees.referrals import models as referrals  # noqa: F401
+    from returnees.reports import models as reports  # noqa: F401
     from returnees.rights import models as rights  # noqa: F401
     from returnees.risk import models as risk  # noqa: F401
     from returnees.surveys import models as surveys  # noqa: F401

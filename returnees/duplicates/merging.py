@@ -43,6 +43,7 @@ from returnees.people.models import Returnee
 from returnees.people.scope import in_ordinary_scope
 from returnees.people.services import require_returnee
 from returnees.reception.services import recount_arrivals
+from returnees.reports.facts import mark_stale
 from returnees.rights.models import Erasure, ErasureStatus
 from returnees.risk.services import assess
 
@@ -251,6 +252,7 @@ def _erasure_of(session: Session, ids: set[int]) -> bool:
 def _compute_again(session: Session, ids: list[int]) -> None:
     """What is derived from the rows that moved: the arrivals count, then the risk."""
     recount_arrivals(session, ids)
+    mark_stale(session, ids)
     session.flush()
     session.expire_all()
     assess(session, ids)

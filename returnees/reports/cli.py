@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from returnees.auth.access import Actor
 from returnees.core.db import unit_of_work
+from returnees.reports.facts import REFRESH_BATCH, fill_missing, refresh_stale
 from returnees.reports.workbook import write_monthly_workbook
 
 reports_cli = AppGroup("reports", help="Outcome reports.")
@@ -28,3 +29,19 @@ def monthly(country: str, month: str, output: Path | None) -> None:
         actor = Actor.system(f"cli:reports monthly {country} {month}")
         sheets = write_monthly_workbook(session, actor, country, first, file)
     click.echo(f"{target}: {sheets} sheets")
+
+
+@reports_cli.command("refresh")
+def refresh() -> None:
+    """Work out the figures of the people listed as changed and of every arrival that has none
+    (after `db upgrade` created the table, or a load past the app), committing batch by batch;
+    the job does the same a batch at a time."""
+    people = arrivals = 0
+    with unit_of_work() as session:
+        while done := refresh_stale(session, REFRESH_BATCH):
+            session.commit()
+            people += done
+        while done := fill_missing(session):
+            session.commit()
+            arrivals += done
+    click.echo(f"figures worked out again for {people} people, and for {arrivals} arrivals")

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _
 from returnees.casework.labels import CLOSE_REASON_LABELS
 from returnees.referrals.forms import SERVICE_LABELS
 from returnees.reports.cohorts import REFERRAL_KINDS
+from returnees.reports.scores import SCORES, wave_days
 
 FIGURE_LABELS = {
     "arrivals": _("Arrivals"),
@@ -70,3 +71,21 @@ EXPORT_LABELS = {
     "surveys": _("Survey waves and answers"),
     "outcomes": _("Outcome table"),
 }
+SCORE_LABELS = {
+    "economic": _("economic"),
+    "social": _("social"),
+    "psychosocial": _("psychosocial"),
+    "composite": _("composite"),
+}
+
+
+def survey_figure_labels() -> dict[str, str]:
+    """The survey's figures for the waves configured (SURVEY_WAVE_DAYS)."""
+    labels: dict[str, str] = {}
+    for day in wave_days():
+        labels[f"survey_day_{day}_people"] = str(_("Day %(day)s: people surveyed", day=day))
+        for name in SCORES:
+            labels[f"survey_day_{day}_{name}"] = str(
+                _("Day %(day)s: median %(score)s score", day=day, score=SCORE_LABELS[name])
+            )
+    return labels

@@ -60,7 +60,12 @@ class OutcomeReportSchema(Schema):
     rows = fields.List(fields.Nested(OutcomeRowSchema))
     total = fields.Dict(keys=fields.String(), values=fields.Raw())
     surveys = fields.Raw(
-        allow_none=True, metadata={"description": "survey scores: not yet available (null)"}
+        allow_none=True,
+        metadata={
+            "description": "survey scores per wave: `waves` (days), `figures` "
+            "(survey_day_<day>_people, survey_day_<day>_<economic|social|psychosocial|composite>"
+            ' medians 0 to 1), `rows` as above and `total`; "<5" where hidden; null month by month'
+        },
     )
 
 

@@ -32,6 +32,15 @@ from returnees.reports.cohorts import (
     count_outcomes,
 )
 from returnees.reports.periods import add_months, local_midnight, month_starts
+from returnees.reports.scores import (
+    collect_scores,
+    hide_small_medians,
+    merged,
+    people_figures,
+    summarise,
+    survey_figures,
+    wave_days,
+)
 from returnees.reports.suppression import PENDING, Value, suppress
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -59,6 +68,28 @@ class OutcomeRow:
 
 
 @dataclass
+class SurveyTable:
+    """The survey's figures per wave (people surveyed, median of each score), for the same
+    groups as the table's rows and for the whole cohort, small cells already hidden."""
+
+    waves: tuple[int, ...]
+    figures: tuple[str, ...]
+    rows: list[dict[str, Value | float]]
+    total: dict[str, Value | float]
+
+    def as_json(self, groups: list[dict[str, str]]) -> dict[str, object]:
+        return {
+            "waves": list(self.waves),
+            "figures": list(self.figures),
+            "rows": [
+                {"group": group, "values": values}
+                for group, values in zip(groups, self.rows, strict=True)
+            ],
+            "total": self.total,
+        }
+
+
+@dataclass
 class OutcomeTable:
     """Figures per group and for the whole cohort, small cells already hidden."""
 
@@ -66,6 +97,7 @@ class OutcomeTable:
     rows: list[OutcomeRow] = field(default_factory=list)
     total: dict[str, Value] = field(default_factory=dict)
     figures: tuple[str, ...] = FIGURES
+    surveys: SurveyTable | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -76,8 +108,9 @@ class OutcomeTable:
             "figures": list(self.figures),
             "rows": [{"group": row.group, "values": row.values} for row in self.rows],
             "total": self.total,
-            # The survey's scores come with returnees/surveys (issue #15, built apart).
-            "surveys": None,
+            "surveys": (
+                self.surveys.as_json([row.group for row in self.rows]) if self.surveys else None
+            ),
         }
 
 
@@ -87,6 +120,7 @@ def outcome_table(session: Session, actor: Actor, criteria: OutcomeCriteria) -> 
     cohort = resolve_cohort(session, actor, criteria)
     counted = count_outcomes(session, actor, cohort, criteria.by)
     table = _table(criteria, counted, {(): cohort.ends_at})
+    table.surveys = _survey_table(table, collect_scores(session, actor, cohort, criteria.by))
     record_event(session, actor, AuditAction.VIEW, "outcome_report", "", **_filters_json(criteria))
     return table
 
@@ -205,6 +239,20 @@ def _table(
                 values[f"returned_{months}_months"] = PENDING
     suppress([row.values for row in rows], total, FIGURES, current_app.config["REPORT_SMALL_CELL"])
     return OutcomeTable(criteria, rows, total)
+
+
+def _survey_table(table: OutcomeTable, scores: dict[Group, dict]) -> SurveyTable:
+    """The survey's figures for the table's groups: counts of people hidden as the other
+    counts are (small, then complementary), and a median hidden with its count or when fewer
+    than REPORT_SMALL_CELL people have that score."""
+    at = current_app.config["REPORT_SMALL_CELL"]
+    by = table.criteria.by
+    rows = [summarise(scores.get(tuple(row.group[n] for n in by), {})) for row in table.rows]
+    total = summarise(merged(list(scores.values())))
+    suppress(rows, total, people_figures(), at)
+    for values in (*rows, total):
+        hide_small_medians(values, at)
+    return SurveyTable(wave_days(), survey_figures(), rows, total)
 
 
 def _row_end(row: OutcomeRow, criteria: OutcomeCriteria, ends: dict[Group, datetime]) -> datetime:

@@ -24,6 +24,7 @@ from returnees.reports.labels import (
     FIGURE_LABELS,
     TREND_FIGURES,
     VALUE_LABELS,
+    survey_figure_labels,
 )
 from returnees.reports.services import (
     REPORT_ROLES,
@@ -55,6 +56,7 @@ def index() -> tuple[str, int]:
         "figure_labels": FIGURE_LABELS,
         "dimension_labels": DIMENSION_LABELS,
         "value_labels": VALUE_LABELS,
+        "survey_labels": survey_figure_labels(),
     }
     return render_template("reports/index.html", **context, **labels), status
 

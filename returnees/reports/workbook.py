@@ -58,6 +58,11 @@ def _table_sheet(book: Workbook, title: str, table: OutcomeTable) -> None:
     for figure in table.figures:
         values = [row.values[figure] for row in table.rows]
         sheet.append([figure, *(cell(v) for v in values), cell(table.total[figure])])
+    if table.surveys:
+        for figure in table.surveys.figures:
+            values = [values[figure] for values in table.surveys.rows]
+            total = table.surveys.total[figure]
+            sheet.append([figure, *(cell(v) for v in values), cell(total)])
     sheet.column_dimensions["A"].width = 30
 
 

@@ -45,7 +45,7 @@ def test_outcomes_by_sex_hide_small_cells_and_their_complement(supervisor_api, m
     assert body["total"]["reached"] == "<5" and body["total"]["answered_any"] == "<5"
     assert body["total"]["returned_12_months"] == "pending", "March 2026 is not 12 months old"
     assert body["total"]["returned_3_months"] == "<5"
-    assert body["surveys"] is None and body["by"] == ["sex"]
+    assert body["surveys"]["total"]["survey_day_30_people"] == "<5" and body["by"] == ["sex"]
 
 
 def test_a_cohort_twelve_months_old_shows_its_return_within_a_year(supervisor_api, cohort, in_app):

@@ -1,0 +1,109 @@
+"""A cohort's survey scores: for each wave (its day after arrival: SURVEY_WAVE_DAYS), how many
+of the cohort's arrivals have that wave completed, and the median of each dimension's score and
+of the composite over them, by the same groups as the other figures.
+
+Read from `survey_waves` joined to the cohort's rows of `arrival_figures` (a wave names the
+arrival it follows): one row per completed wave, medians taken in Python (a median does not add
+up in SQL on SQLite, and a cohort's waves are few: 100,000 waves for 1,000,000 people)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import median
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from returnees.auth.access import Actor
+from returnees.reports.cohorts import Cohort, Group, cohort_members, serial_plans
+from returnees.reports.suppression import SUPPRESSED, Value
+from returnees.surveys.models import SurveyWave, WaveStatus
+
+SCORES = ("economic", "social", "psychosocial", "composite")
+DECIMALS = 2
+
+
+def wave_days() -> tuple[int, ...]:
+    return tuple(int(day) for day in current_app.config["SURVEY_WAVE_DAYS"])
+
+
+def survey_figures() -> tuple[str, ...]:
+    """The names of the survey's figures: per wave, the people surveyed and each median."""
+    return tuple(f"survey_day_{day}_{name}" for day in wave_days() for name in ("people", *SCORES))
+
+
+def people_figures() -> tuple[str, ...]:
+    return tuple(f"survey_day_{day}_people" for day in wave_days())
+
+
+Scored = dict[str, list[float]]
+
+
+def collect_scores(
+    session: Session, actor: Actor, cohort: Cohort, by: Sequence[str]
+) -> dict[Group, dict[int, Scored]]:
+    """Each group's completed waves: per day, the list of each score given (and "people", one
+    entry per wave)."""
+    serial_plans(session)
+    members = cohort_members(session, actor, cohort)
+    wave = SurveyWave
+    query = (
+        select(
+            *(members.c[name] for name in by),
+            wave.day,
+            wave.economic_score,
+            wave.social_score,
+            wave.psychosocial_score,
+            wave.composite_score,
+        )
+        .select_from(members)
+        .join(wave, wave.arrival_id == members.c.arrival_id)
+        .where(wave.status == WaveStatus.COMPLETED, wave.day.in_(wave_days()))
+    )
+    width = len(by)
+    collected: dict[Group, dict[int, Scored]] = {}
+    for row in session.execute(query):
+        group = tuple(str(value) for value in row[:width])
+        day, *scores = row[width:]
+        scored = collected.setdefault(group, {}).setdefault(int(day), {"people": []})
+        scored["people"].append(1.0)
+        for name, score in zip(SCORES, scores, strict=True):
+            if score is not None:
+                scored.setdefault(name, []).append(float(score))
+    return collected
+
+
+def summarise(waves: dict[int, Scored]) -> dict[str, Value | float | None]:
+    """Per wave: how many people, and each median (None when no score)."""
+    values: dict[str, Value | float | None] = {}
+    for day in wave_days():
+        scored = waves.get(day, {})
+        values[f"survey_day_{day}_people"] = len(scored.get("people", ()))
+        for name in SCORES:
+            given = scored.get(name, [])
+            values[f"survey_day_{day}_{name}"] = round(median(given), DECIMALS) if given else None
+            values[f"_n_{day}_{name}"] = len(given)
+    return values
+
+
+def merged(groups: Sequence[dict[int, Scored]]) -> dict[int, Scored]:
+    """The waves of several groups together (the total of a table)."""
+    whole: dict[int, Scored] = {}
+    for waves in groups:
+        for day, scored in waves.items():
+            target = whole.setdefault(day, {})
+            for name, given in scored.items():
+                target.setdefault(name, []).extend(given)
+    return whole
+
+
+def hide_small_medians(values: dict[str, Value | float | None], at: int) -> None:
+    """A median is shown only when the wave's count of people is shown and at least `at` of
+    them have that score; the helper counts are dropped."""
+    for day in wave_days():
+        people = values[f"survey_day_{day}_people"]
+        for name in SCORES:
+            counted = values.pop(f"_n_{day}_{name}")
+            if people == SUPPRESSED or not isinstance(counted, int) or counted < at:
+                values[f"survey_day_{day}_{name}"] = SUPPRESSED

@@ -1,0 +1,138 @@
+"""Survey scores in the outcomes: per wave, how many were surveyed and the median of each
+dimension and of the composite, by group, with small cells hidden; in the API, the page and
+the monthly workbook. The waves are written by hand with their scores (how a wave is scored is
+tests/surveys')."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from returnees.auth.models import Role
+from returnees.surveys.instrument import active_instrument
+from returnees.surveys.models import SurveyWave, WaveStatus
+from tests.reports.conftest import NOW, at
+
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+# (economic, social, psychosocial, composite) of each woman's day-30 wave.
+DAY_30 = [
+    (0.2, 0.5, 0.6, 0.4333),
+    (0.4, 0.5, 0.7, 0.5333),
+    (0.6, 0.7, None, None),
+    (0.8, 0.9, 0.9, 0.8667),
+    (1.0, 0.3, 0.5, 0.6),
+    (0.5, 0.4, 0.8, 0.5667),
+]
+
+
+@pytest.fixture
+def surveyed(arrive, cohort, in_app):
+    """Five more adult women in March (women 7, men 3); six women have a completed day-30
+    wave, two a day-180 one, and one an open day-180 wave (not counted)."""
+    women = [
+        arrive(at(3, 2 + number), given_names=f"Rosa{'abcde'[number]}", sex="F", estimated_age=33)
+        for number in range(5)
+    ]
+    with in_app() as session:
+        instrument = active_instrument(session).id
+        first_wave = [cohort.arrivals["c"], *(woman.id for woman in women)]
+        people = {cohort.arrivals["c"]: cohort.people["c"]} | {w.id: w.returnee_id for w in women}
+        for arrival_id, scores in zip(first_wave, DAY_30, strict=True):
+            session.add(_wave(arrival_id, people[arrival_id], 30, instrument, scores))
+        for arrival_id in first_wave[:2]:
+            session.add(_wave(arrival_id, people[arrival_id], 180, instrument, (0.9,) * 4))
+        session.add(
+            _wave(first_wave[2], people[first_wave[2]], 180, instrument, (None,) * 4, done=False)
+        )
+    return women
+
+
+def _wave(arrival_id, returnee_id, day, instrument, scores, done=True) -> SurveyWave:
+    economic, social, psychosocial, composite = scores
+    return SurveyWave(
+        returnee_id=returnee_id,
+        arrival_id=arrival_id,
+        day=day,
+        instrument_id=instrument,
+        status=WaveStatus.COMPLETED if done else WaveStatus.OPEN,
+        created_at=NOW - timedelta(days=200),
+        completed_at=NOW - timedelta(days=100) if done else None,
+        economic_score=economic,
+        social_score=social,
+        psychosocial_score=psychosocial,
+        composite_score=composite,
+    )
+
+
+@pytest.fixture
+def supervisor_api(app, demo, make_user, token_for):
+    client = app.test_client()
+    headers = token_for(make_user(Role.SUPERVISOR, "GT-AURORA"))
+
+    def get(**params: str):
+        query = MARCH | params
+        return client.get("/api/v1/reports/outcomes", query_string=query, headers=headers)
+
+    return get
+
+
+def test_the_cohort_has_the_median_of_each_score_per_wave(supervisor_api, surveyed):
+    body = supervisor_api().get_json()
+    surveys = body["surveys"]
+    assert surveys["waves"] == [30, 180]
+    assert surveys["total"] == {
+        "survey_day_30_people": 6,
+        "survey_day_30_economic": 0.55,  # 0.2 0.4 0.5 | 0.6 0.8 1.0
+        "survey_day_30_social": 0.5,  # 0.3 0.4 0.5 | 0.5 0.7 0.9
+        "survey_day_30_psychosocial": 0.7,  # five given: 0.5 0.6 0.7 0.8 0.9
+        "survey_day_30_composite": 0.57,  # five given: 0.4333 0.5333 0.5667 0.6 0.8667
+        "survey_day_180_people": "<5",  # two completed; the open one is not counted
+        "survey_day_180_economic": "<5",
+        "survey_day_180_social": "<5",
+        "survey_day_180_psychosocial": "<5",
+        "survey_day_180_composite": "<5",
+    }
+    assert set(surveys["figures"]) == set(surveys["total"])
+
+
+def test_scores_by_group_hide_a_small_group_and_the_one_that_would_give_it_away(
+    supervisor_api, surveyed
+):
+    surveys = supervisor_api(by="sex").get_json()["surveys"]
+    rows = {row["group"]["sex"]: row["values"] for row in surveys["rows"]}
+    assert rows["M"]["survey_day_30_people"] == "<5", "no man was surveyed"
+    assert rows["F"]["survey_day_30_people"] == "<5", "6 - 0 would give the men's count"
+    assert rows["F"]["survey_day_30_economic"] == "<5", "a median goes with its count"
+    assert surveys["total"]["survey_day_30_people"] == 6
+
+
+def test_a_median_of_fewer_than_five_scores_is_hidden(supervisor_api, surveyed, in_app):
+    with in_app() as session:
+        first_two = select(SurveyWave).where(SurveyWave.day == 30).order_by(SurveyWave.id)
+        for wave in session.scalars(first_two.limit(2)):
+            wave.psychosocial_score = None
+    total = supervisor_api().get_json()["surveys"]["total"]
+    assert total["survey_day_30_people"] == 6 and total["survey_day_30_economic"] == 0.55
+    assert total["survey_day_30_psychosocial"] == "<5", "three people have that score"
+
+
+def test_the_page_and_the_monthly_workbook_show_the_scores(
+    surveyed, demo, make_user, sign_in_as, cli, tmp_path
+):
+    page = sign_in_as(make_user(Role.SUPERVISOR, "GT-AURORA")).get(
+        "/reports/?from=01/03/2026&to=31/03/2026"
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Día 30: mediana de la puntuación económica" in html and ">0.55<" in html
+    target = tmp_path / "march.xlsx"
+    result = cli(
+        "reports", "monthly", "--country", "GT", "--month", "2026-03", "--output", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    whole = {row[0]: row[-1] for row in load_workbook(target)["All"].iter_rows(values_only=True)}
+    assert whole["survey_day_30_people"] == 6 and whole["survey_day_30_composite"] == 0.57
+    assert whole["survey_day_180_social"] == "<5"
