@@ -18,6 +18,7 @@ from returnees.core.encryption import phone_index
 from returnees.demo.models import DemoSeed
 from returnees.demo.offices import DEMO_OFFICES
 from returnees.people.identity import normalise_phone
+from returnees.reports.facts import mark_stale
 
 ZONE = ZoneInfo("America/Guatemala")
 # Where the demo's rows start from; every row that refers to one of theirs is the demo's too.
@@ -80,6 +81,7 @@ def move_to_today(session: Session, seed: DemoSeed, now: datetime) -> int:
     shift = timedelta(days=days)
     for name, keys in seed.rows.items():
         _move(session, Base.metadata.tables[name], keys, shift, now)
+    mark_stale(session, seed.rows.get("returnees", []))  # their figures count days from arrival
     seed.seeded_at = min(seed.seeded_at + shift, now)
     session.flush()
     session.expire_all()
