@@ -216,7 +216,17 @@ def test_three_people_took_their_day_30_survey_and_their_records_show_the_scores
 
     seeded(cli)
     with in_app() as session:
-        waves = session.scalars(select(SurveyWave).order_by(SurveyWave.id)).all()
+        surveyed = [
+            person(session, *names).id
+            for names in (
+                ("Rosa Elvira", "Chilel Fuentes"),
+                ("Juan Carlos", "Pérez Bámaca"),
+                ("Marta Lidia", "Orozco Tojil"),
+            )
+        ]
+        waves = session.scalars(
+            select(SurveyWave).where(SurveyWave.returnee_id.in_(surveyed)).order_by(SurveyWave.id)
+        ).all()
         assert [(w.day, w.status) for w in waves] == [(30, WaveStatus.COMPLETED)] * 3
         composites = [w.composite_score for w in waves]
         assert composites[0] == 1.0 and composites[0] > composites[1] > composites[2] > 0
