@@ -30,7 +30,7 @@ from returnees.followups.services import due_and_state
 from returnees.messaging.calls import CHILDREN_SPOKEN
 from returnees.messaging.gateway import OPTED_OUT
 from returnees.messaging.models import ROUTINE, MessageStatus, OutboundMessage
-from returnees.messaging.prompts import voice_prompt_for
+from returnees.messaging.prompts import can_call_with
 from returnees.messaging.services import (
     CONFIRMED,
     numbers_welcoming_calls,
@@ -208,11 +208,12 @@ def asking_channel(check_in: Row, person: Row, calls_welcome: bool, family: bool
     """How the check-in's question is asked: by phone call when its plan's rule asks this
     person by voice (VoiceRule) on a number whose calls are welcome, and the question has a
     recorded prompt (or an allowed spoken one) in their language; otherwise in writing, on
-    the number's channel (SMS for a number that chose calls)."""
+    the number's channel (SMS for a number that chose calls). A call also needs the offer of
+    the key that stops the calls (`can_call_with`)."""
     channel = check_in.channel
     if calls_welcome and _asked_by_voice(check_in.voice_rule, channel, person.language):
         template = family_template(check_in.template) if family else check_in.template
-        if voice_prompt_for(template, person.language) is not None:
+        if can_call_with(template, person.language):
             return Channel.VOICE
     return Channel.SMS if channel is Channel.VOICE else channel
 

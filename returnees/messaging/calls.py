@@ -23,6 +23,7 @@ from returnees.messaging.keywords import Keyword
 from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
 from returnees.messaging.prompts import (
     SPOKEN_PLACEHOLDERS,
+    STOP_KEY_PROMPT,
     VoicePromptChoice,
     thanks_prompt_for,
     voice_prompt_for,
@@ -37,7 +38,6 @@ CALL_STATUS_PATH = f"{VOICE_PATH}/status"
 STOP_KEY = "9"
 # "To stop these calls, press 9" (a template of its own, recorded or read aloud), played after
 # each question.
-STOP_PROMPT = "voice_stop_calls"
 # Times the prompt is played when no key is pressed, and seconds given to press one.
 ROUNDS = 2
 KEY_WAIT_SECONDS = 8
@@ -124,13 +124,12 @@ def ask(message: OutboundMessage, round_: int) -> str:
         action_on_empty_result=True,
     )
     question = voice_prompt_for(message.template, message.language)
-    if question is None:
-        response.hangup()  # its recording was removed since: the reminder asks in writing
+    stop = voice_prompt_for(STOP_KEY_PROMPT, message.language)
+    if question is None or stop is None:
+        response.hangup()  # removed since it was placed: the reminder asks in writing
         return str(response)
     _speak(gather, question)
-    stop = voice_prompt_for(STOP_PROMPT, message.language)
-    if stop is not None:
-        _speak(gather, stop)
+    _speak(gather, stop)
     response.append(gather)
     return str(response)
 

@@ -35,6 +35,7 @@ from returnees.messaging.wording import PLACEHOLDER
 from returnees.people.models import LANGUAGES
 
 THANKS_KEY = "voice_thanks"
+STOP_KEY_PROMPT = "voice_stop_calls"
 AUDIO_PATH = "/voice-prompts/"
 # What a placeholder becomes when Twilio reads a template aloud: a call names nobody (whoever
 # answers may not be the person), and speaks of "sus hijos" for a household's question.
@@ -64,6 +65,15 @@ def voice_prompt_for(template_key: str, language: str) -> VoicePromptChoice | No
     if template is not None and template.voice_say_allowed:
         return VoicePromptChoice(None, spoken_text(template.body), FALLBACK_LANGUAGE)
     return None
+
+
+def can_call_with(template_key: str, language: str) -> bool:
+    """Whether a call can ask this question: its prompt and the offer of the key that stops
+    the calls (STOP_KEY_PROMPT) can both be played or read; a call never goes without the offer."""
+    return (
+        voice_prompt_for(template_key, language) is not None
+        and voice_prompt_for(STOP_KEY_PROMPT, language) is not None
+    )
 
 
 def thanks_prompt_for(language: str) -> VoicePromptChoice | None:

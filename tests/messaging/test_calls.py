@@ -56,8 +56,8 @@ def by_phone(number: str = "5555 1234") -> PhoneEntry:
 
 @pytest.fixture
 def prompts(prompt_dir, as_admin):
-    """Recordings an admin uploaded: "are you safe?" and "gracias" in Spanish; Twilio may read
-    "press 9 to stop the calls" aloud. `prompts(key, language)` records one more; its id."""
+    """Recordings an admin uploaded: "are you safe?" and "gracias" in Spanish; "press 9 to
+    stop the calls" is read aloud as installed. `prompts(key, language)` records one more."""
 
     def record(key: str, language: str = "es") -> int:
         with as_admin() as (session, actor):
@@ -65,8 +65,6 @@ def prompts(prompt_dir, as_admin):
 
     record("arrived_safe")
     record(THANKS_KEY)
-    with as_admin() as (session, actor):
-        allow_spanish_say(session, actor, "voice_stop_calls", True)
     return record
 
 
@@ -315,6 +313,18 @@ def test_without_a_recording_or_an_allowed_say_the_question_goes_by_sms(
     assert fake_twilio.placed() == []
     [sent] = fake_twilio.created()
     assert sent["To"] == NUMBER and "piensa viajar" in sent["Body"]
+
+
+def test_a_call_never_goes_without_the_offer_of_key_9(
+    app, fake_twilio, prompts, as_admin, register, in_app
+):
+    with as_admin() as (session, actor):
+        allow_spanish_say(session, actor, "voice_stop_calls", False)  # and nobody recorded it
+    register(given_names="Rosa", phones=(by_phone(),))
+    run_jobs(in_app)
+    assert fake_twilio.placed() == []
+    [sent] = fake_twilio.created()
+    assert sent["To"] == NUMBER
 
 
 def test_a_familys_question_by_phone_speaks_of_sus_hijos_and_names_no_one(

@@ -243,12 +243,17 @@ def test_an_admin_allows_and_stops_spanish_say_per_template(
         save_template(session, actor, TemplateEntry("still_there", "es", "¿Sigue bien?"))
     client = sign_in_as(admin)
     token = csrf_token(client, "/templates/voice")
-    response = client.post("/templates/voice/say", data={"say": "still_there", "csrf_token": token})
+    offer = "voice_stop_calls"  # read aloud as installed, and kept so by the form
+    assert choose(app, offer, "kek").say_text == "Para no recibir más llamadas, marque 9."
+    response = client.post(
+        "/templates/voice/say", data={"say": ["still_there", offer], "csrf_token": token}
+    )
     assert response.status_code == 302
     assert choose(app, "still_there", "kek") == VoicePromptChoice(None, "¿Sigue bien?", "es")
     assert choose(app, "arrived_safe", "kek") is None
-    client.post("/templates/voice/say", data={"csrf_token": token})
+    client.post("/templates/voice/say", data={"say": offer, "csrf_token": token})
     assert choose(app, "still_there", "kek") is None
+    assert choose(app, offer, "kek") is not None
     with in_app() as session:
         changes = session.scalars(
             select(AuditEntry.detail).where(AuditEntry.record_type == "message_template")
