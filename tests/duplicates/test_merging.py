@@ -15,6 +15,7 @@ from returnees.auth.access import Actor
 from returnees.casework.models import Case, CaseStatus, CloseReason
 from returnees.core.db import Base
 from returnees.core.errors import Conflict, InvalidInput
+from returnees.duplicates.labels import TABLE_LABELS
 from returnees.duplicates.merging import (
     FOLLOWERS,
     STAYS,
@@ -172,6 +173,11 @@ def test_every_key_to_a_person_moves_or_is_said_to_stay():
     assert keyed == moved | set(STAYS)
     assert {"arrivals", "phones", "consent_changes", "cases", "tasks", "referrals"} <= moved
     assert {"indicator_readings", "case_contacts", "transfers", "outbound_messages"} <= moved
+
+
+def test_every_table_a_merge_moves_has_a_name_on_the_merge_page():
+    moved = {table.name for table, _column in person_columns()} | set(FOLLOWERS)
+    assert moved - set(TABLE_LABELS) == set()
 
 
 def test_a_merge_moves_everything_to_the_kept_record_and_its_undo_puts_every_row_back(
