@@ -27,7 +27,8 @@ STATUS_LABELS = {
     "same": _("same person (merged)"),
     "different": _("different people"),
 }
-# The tables whose rows a merge moves, as the merge's page names them.
+# The tables whose rows a merge moves, as the merge's page names them (every one: a test says
+# so, so that a table added later is not shown by its name in the database).
 TABLE_LABELS = {
     "arrivals": _("Arrivals"),
     "phones": _("Phones"),
@@ -44,6 +45,7 @@ TABLE_LABELS = {
     "risk_level_changes": _("Changes of risk level"),
     "break_glass_grants": _("Openings outside scope"),
     "erasures": _("Erasure requests"),
+    "survey_waves": _("Survey waves"),
 }
 
 

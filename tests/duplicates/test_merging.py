@@ -4,15 +4,18 @@ again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from returnees.audit.models import AuditAction, AuditEntry, AuditEntryPerson
 from returnees.auth.access import Actor
 from returnees.casework.models import Case, CaseStatus, CloseReason
 from returnees.core.db import Base
 from returnees.core.errors import Conflict, InvalidInput
+from returnees.duplicates.labels import TABLE_LABELS
 from returnees.duplicates.merging import (
     FOLLOWERS,
     STAYS,
@@ -22,18 +25,26 @@ from returnees.duplicates.merging import (
     undo_merge,
 )
 from returnees.duplicates.models import Merge
-from returnees.followups.models import CheckIn, CheckInState
+from returnees.followups.models import CheckIn, CheckInState, IndicatorReading
+from returnees.followups.reading import record_answer
+from returnees.messaging.models import ConsentChange, InboundMessage
+from returnees.messaging.services import change_consent, record_inbound
 from returnees.people.matching import IdentityProbe, find_candidates
 from returnees.people.models import Phone, Returnee
 from returnees.people.services import ReturneeSearch, search_returnees
 from returnees.reception.intake import PhoneEntry
-from returnees.reception.models import Arrival, Custody
+from returnees.reception.models import Arrival, Custody, Screening
+from returnees.reception.services import ScreeningEntry, record_screening
+from returnees.surveys.models import Instrument, SurveyAnswer, SurveyWave, WaveStatus
+from returnees.surveys.services import answer_item
 from returnees.tasks.models import Task, TaskKind, TaskStatus
 from tests.duplicates.conftest import BRENDA, Twins
+from tests.messaging.test_webhooks import message
 
 
 def snapshot(in_app, people: tuple[int, ...]) -> dict[tuple[str, int], tuple]:
-    """Every row that names one of these people (and their arrivals' custody), whole."""
+    """Every row that names one of these people (and their arrivals' custody and screenings,
+    and their survey waves' answers), whole."""
     tables = {table for table, _column in person_columns()}
     tables |= {Base.metadata.tables[name] for name in (*FOLLOWERS, "returnees")}
     rows = {}
@@ -46,7 +57,91 @@ def snapshot(in_app, people: tuple[int, ...]) -> dict[tuple[str, int], tuple]:
         custodies = Custody.__table__
         for row in session.execute(select(custodies).where(custodies.c.arrival_id.in_(arrivals))):
             rows[("custodies", row.id)] = tuple(row)
+        screenings = Screening.__table__
+        for row in session.execute(select(screenings).where(screenings.c.arrival_id.in_(arrivals))):
+            rows[("screenings", row.id)] = tuple(row)
+        waves = select(SurveyWave.id).where(SurveyWave.returnee_id.in_(people))
+        answers = SurveyAnswer.__table__
+        for row in session.execute(select(answers).where(answers.c.wave_id.in_(waves))):
+            rows[("survey_answers", row.id)] = tuple(row)
     return rows
+
+
+@dataclass(frozen=True)
+class Held:
+    """The rows one record holds besides its arrival, check-ins, case and referral."""
+
+    screening: int
+    consent_change: int
+    inbound: int
+    reading: int
+    task: int
+    wave: int
+    survey_answers: tuple[int, ...]
+
+
+def hold_everything(in_app, clock, returnee_id: int, number: str, sid: str) -> Held:
+    """Give a record what a person's record gathers: a screening at the desk, a change of
+    consent (a STOP), an answer by SMS noted as an indicator, an open task and a survey wave
+    with answers, each through the service that writes it."""
+    system = Actor.system("test")
+    with in_app() as session:
+        arrival = session.scalar(select(Arrival).where(Arrival.returnee_id == returnee_id))
+        screening = record_screening(
+            session, system, arrival.id, ScreeningEntry(reasons_for_leaving=["economic"])
+        )
+        asked = session.scalar(
+            select(CheckIn)
+            .where(CheckIn.returnee_id == returnee_id, CheckIn.indicator.is_not(None))
+            .order_by(CheckIn.id)
+            .limit(1)
+        )
+        reply = record_inbound(session, message(sid=sid, body="Sí", sender=number))
+        assert reply is not None and reply.returnee_id == returnee_id
+        record_answer(session, asked, "yes", reply.received_at, reply.id)
+        reading = session.scalar(
+            select(IndicatorReading.id).where(IndicatorReading.check_in_id == asked.id)
+        )
+        assert change_consent(session, number, False, "keyword")
+        consent = session.scalar(
+            select(ConsentChange.id).where(
+                ConsentChange.returnee_id == returnee_id, ConsentChange.has_consent.is_(False)
+            )
+        )
+        task = Task(
+            returnee_id=returnee_id, kind=TaskKind.CALL, status=TaskStatus.OPEN, reason="call",
+            due_at=clock.now(), created_at=clock.now(),
+        )  # fmt: skip
+        instrument = session.scalar(select(Instrument).where(Instrument.is_active.is_(True)))
+        wave = SurveyWave(
+            returnee_id=returnee_id, arrival_id=arrival.id, day=30, instrument_id=instrument.id,
+            status=WaveStatus.OPEN, created_at=clock.now(),
+        )  # fmt: skip
+        session.add_all([task, wave])
+        session.flush()
+        answers = tuple(
+            answer_item(session, system, returnee_id, wave.id, code, value).id
+            for code, value in (("working", "yes"), ("housing", "yes"))
+        )
+        return Held(screening.id, consent, reply.id, reading, task.id, wave.id, answers)
+
+
+def holder_of_each(in_app, held: Held) -> dict[str, set[int]]:
+    """Whose record each of these rows names now (screenings and survey answers through their
+    arrival and wave)."""
+    with in_app() as session:
+        return {
+            "screenings": {session.get(Screening, held.screening).arrival.returnee_id},
+            "consent_changes": {session.get(ConsentChange, held.consent_change).returnee_id},
+            "inbound_messages": {session.get(InboundMessage, held.inbound).returnee_id},
+            "indicator_readings": {session.get(IndicatorReading, held.reading).returnee_id},
+            "tasks": {session.get(Task, held.task).returnee_id},
+            "survey_waves": {session.get(SurveyWave, held.wave).returnee_id},
+            "survey_answers": {
+                session.get(SurveyWave, session.get(SurveyAnswer, answer).wave_id).returnee_id
+                for answer in held.survey_answers
+            },
+        }
 
 
 def merge(in_app, twins, merged: int, kept: int) -> int:
@@ -80,15 +175,27 @@ def test_every_key_to_a_person_moves_or_is_said_to_stay():
     assert {"indicator_readings", "case_contacts", "transfers", "outbound_messages"} <= moved
 
 
+def test_every_table_a_merge_moves_has_a_name_on_the_merge_page():
+    moved = {table.name for table, _column in person_columns()} | set(FOLLOWERS)
+    assert moved - set(TABLE_LABELS) == set()
+
+
 def test_a_merge_moves_everything_to_the_kept_record_and_its_undo_puts_every_row_back(
-    in_app, twins
+    in_app, twins, clock
 ):
+    kept_holds = hold_everything(in_app, clock, twins.older, "+50255550101", "SM-OLDER")
+    merged_holds = hold_everything(in_app, clock, twins.newer, "+50255550102", "SM-NEWER")
     people = (twins.older, twins.newer)
     before = snapshot(in_app, people)
     assert {table for table, _id in before} >= {
-        "arrivals", "check_ins", "referrals", "custodies", "phones", "cases", "returnees"
+        "arrivals", "check_ins", "referrals", "custodies", "phones", "cases", "returnees",
+        "screenings", "consent_changes", "inbound_messages", "indicator_readings", "tasks",
+        "survey_waves", "survey_answers",
     }  # fmt: skip
     merge_id = merge(in_app, twins, twins.newer, twins.older)
+    for held in (kept_holds, merged_holds):
+        holders = holder_of_each(in_app, held)
+        assert holders == {key: {twins.older} for key in holders}, "each row is on the kept record"
     with in_app() as session:
         for table, column in person_columns():
             left = session.scalar(select(column).where(column == twins.newer).limit(1))
@@ -103,6 +210,28 @@ def test_a_merge_moves_everything_to_the_kept_record_and_its_undo_puts_every_row
     assert not changed, f"rows not where they were: {sorted(changed)}"
     added = {table for table, _id in set(after) - set(before)}
     assert added <= {"risk_level_changes"}, f"rows the merge left behind: {added}"
+    for held, owner in ((kept_holds, twins.older), (merged_holds, twins.newer)):
+        holders = holder_of_each(in_app, held)
+        assert holders == {key: {owner} for key in holders}, "each row is back on its record"
+
+
+def test_an_undo_is_in_the_audit_trail_naming_ids_only(in_app, twins):
+    merge_id = merge(in_app, twins, twins.newer, twins.older)
+    undo(in_app, twins, merge_id)
+    with in_app() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == AuditAction.UNDO_MERGE)
+        ).all()
+        assert [(e.user_id, e.record_type, e.record_id) for e in entries] == [
+            (twins.supervisor.id, "returnee", str(twins.newer))
+        ]
+        assert entries[0].detail == {"returnee_id": twins.older, "merge_id": merge_id}
+        named = select(AuditEntryPerson.returnee_id).where(
+            AuditEntryPerson.entry_id == entries[0].id
+        )
+        assert set(session.scalars(named)) == {twins.older, twins.newer}
+        words = str(entries[0].detail) + entries[0].record_id
+        assert "Brenda" not in words and "Coc" not in words and "5555" not in words
 
 
 def test_a_number_both_records_hold_is_kept_once_with_its_latest_consent_and_undone_exactly(

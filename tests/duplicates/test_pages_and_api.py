@@ -8,9 +8,14 @@ import re
 from sqlalchemy import select
 
 from returnees.audit.models import AuditAction, AuditEntry, AuditEntryPerson
+from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.duplicates.merging import merge_returnees
 from returnees.duplicates.models import DuplicatePair, Merge, PairStatus
 from returnees.people.models import Returnee
+from returnees.reception.models import Arrival
+from returnees.surveys.models import Instrument, SurveyWave, WaveStatus
+from returnees.tasks.models import Task, TaskKind, TaskStatus
 from tests.conftest import csrf_token
 
 
@@ -90,6 +95,44 @@ def test_same_person_merges_and_the_undo_page_lists_what_stayed(
     with in_app() as session:
         assert session.get(Returnee, twins.older).merged_into_id is None
         assert session.get(DuplicatePair, pair.id).status is PairStatus.PENDING
+
+
+def test_the_undo_page_lists_in_spanish_the_rows_added_to_the_kept_record_since(
+    twins, sign_in_as, in_app, clock
+):
+    """A task and a survey opened on the kept record after the merge stay there when it is
+    undone; the page names each, in the supervisor's language."""
+    client = sign_in_as(twins.supervisor)
+    token = csrf_token(client, "/people/duplicates/")
+    with in_app() as session:
+        merge_id = merge_returnees(
+            session, Actor.for_user(twins.supervisor), twins.newer, twins.older
+        ).id
+    clock.advance(days=3)
+    with in_app() as session:
+        arrival = session.scalar(select(Arrival).where(Arrival.returnee_id == twins.older))
+        instrument = session.scalar(select(Instrument).where(Instrument.is_active.is_(True)))
+        task = Task(
+            returnee_id=twins.older, kind=TaskKind.CALL, status=TaskStatus.OPEN, reason="call",
+            due_at=clock.now(), created_at=clock.now(),
+        )  # fmt: skip
+        wave = SurveyWave(
+            returnee_id=twins.older, arrival_id=arrival.id, day=30, instrument_id=instrument.id,
+            status=WaveStatus.OPEN, created_at=clock.now(),
+        )  # fmt: skip
+        session.add_all([task, wave])
+        session.flush()
+        task_id, wave_id = task.id, wave.id
+    undone = client.post(f"/people/duplicates/merges/{merge_id}/undo", data={"csrf_token": token})
+    page = client.get(undone.headers["Location"]).get_data(as_text=True)
+    stayed = page[page.index('id="stayed"') :]
+    assert "Añadido después de la fusión: queda en el expediente conservado" in stayed
+    assert f"Tareas: #{task_id}" in stayed
+    assert f"Rondas de la encuesta: #{wave_id}" in stayed
+    assert "Nada se añadió" not in stayed
+    with in_app() as session:
+        assert session.get(Task, task_id).returnee_id == twins.older
+        assert session.get(SurveyWave, wave_id).returnee_id == twins.older
 
 
 def test_different_people_are_remembered(twins, search, sign_in_as, in_app):
