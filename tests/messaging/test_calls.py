@@ -252,7 +252,10 @@ def test_key_9_withdraws_consent_like_stop(app, fake_twilio, called, in_app):
     assert check_in(in_app).answer == "", "9 is not an answer"
 
 
-@pytest.mark.parametrize("path", ["/webhooks/twilio/voice", "/webhooks/twilio/voice/answer"])
+@pytest.mark.parametrize(
+    "path",
+    ["/webhooks/twilio/voice", "/webhooks/twilio/voice/answer", "/webhooks/twilio/voice/status"],
+)
 def test_a_forged_call_webhook_is_refused_and_stores_nothing(
     app, fake_twilio, called, in_app, path
 ):
