@@ -49,6 +49,7 @@ RECORD_TYPE_LABELS = {
     "transfer": _("Transfer"),
     "unknown_account": _("E-mail with no account"),
     "user": _("User"),
+    "voice_prompt": _("Recorded voice prompt"),
 }
 
 
