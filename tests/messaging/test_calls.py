@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
 from returnees.followups.models import (
+    AnswerType,
     CheckIn,
     CheckInState,
     FollowUpPlan,
@@ -143,6 +144,16 @@ def test_an_answered_call_is_read_as_a_text_answer_thanked_and_hung_up(
     assert (reading.indicator, reading.value) == (Indicator.SAFE, True)
     assert (reply.channel, reply.body, reply.from_number) == (Channel.VOICE, "1", NUMBER)
     assert tasks(in_app) == []
+
+
+def test_a_numbered_choice_is_read_from_its_key_as_from_a_text(app, fake_twilio, called, in_app):
+    with in_app() as session:
+        asked = session.scalars(select(CheckIn).where(CheckIn.template == "arrived_safe")).one()
+        asked.answer_type = AnswerType.CHOICE  # a step whose answers are numbered options
+    fake_twilio.pick_up(called, poster(app), PUBLIC, keys=("3",))
+    run_jobs(in_app)
+    answered = check_in(in_app)
+    assert (answered.state, answered.answer) == (CheckInState.ANSWERED, "3")
 
 
 def test_no_key_plays_the_prompt_once_more_then_the_call_is_unanswered(
