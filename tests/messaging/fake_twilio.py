@@ -161,6 +161,8 @@ class FakeTwilio:
     def _answer(self, request: Request, form: dict, answer: Scripted | None) -> Response:
         if request.path.endswith("/Calls.json") or "/Calls/" in request.path:
             response = self._calls(request, form, answer)
+            if answer and answer.delay:
+                time.sleep(answer.delay)  # placed, then slow to answer, as a message above
         elif request.method == "POST" and request.path.endswith("/Messages.json"):
             response = self._create(form, answer)
             if answer and answer.delay:

@@ -35,6 +35,8 @@ from returnees.tasks.models import Task, TaskKind
 from tests.followups.test_answers import ask_only
 from tests.followups.test_dispatch import run_jobs as run_dispatch
 from tests.messaging.audio import wav_bytes
+from tests.messaging.fake_twilio import Scripted
+from tests.messaging.test_gateway import short_timeout
 
 PUBLIC = "http://returnees.test"
 NUMBER = "+50255551234"
@@ -154,6 +156,22 @@ def test_a_numbered_choice_is_read_from_its_key_as_from_a_text(app, fake_twilio,
     run_jobs(in_app)
     answered = check_in(in_app)
     assert (answered.state, answered.answer) == (CheckInState.ANSWERED, "3")
+
+
+def test_a_call_that_may_have_been_placed_is_found_at_twilio_not_placed_twice(
+    app, fake_twilio, prompts, register, in_app, clock
+):
+    register(given_names="Rosa", phones=(by_phone(),))
+    ask_only(in_app, "arrived_safe")
+    short_timeout(app, fake_twilio)
+    fake_twilio.answer_next(Scripted(delay=1.0))  # placed, but the answer comes too late
+    run_jobs(in_app)
+    assert the_call(in_app).is_ambiguous
+    clock.advance(minutes=6)
+    run_jobs(in_app)
+    assert len(fake_twilio.placed()) == 1, "found at Twilio, not placed again"
+    message = the_call(in_app)
+    assert message.twilio_sid in fake_twilio.calls and not message.is_ambiguous
 
 
 def test_no_key_plays_the_prompt_once_more_then_the_call_is_unanswered(
