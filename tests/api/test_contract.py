@@ -44,12 +44,10 @@ CHECKS = [
 UNSTATABLE = {
     "POST /api/v1/returnees": "the arrival's centre must exist; birth date against arrival",
     "POST /api/v1/returnees/{returnee_id}/arrivals": "the arrival's centre must exist",
-    "PATCH /api/v1/returnees/{returnee_id}": "a birth date against the arrival and the age",
+    "PATCH /api/v1/returnees/{returnee_id}": "a name of letters of any script; birth date",
     "POST /api/v1/returnees/{returnee_id}/contacts": "the outcome must fit the kind (call, visit)",
     "POST /api/v1/returnees/{returnee_id}/referrals": "the organisation must exist; consent",
     "POST /api/v1/returnees/{returnee_id}/merge": "the record merged into must exist, not erased",
-    "POST /api/v1/returnees/{returnee_id}/route": "an office of the person's country",
-    "POST /api/v1/returnees/{returnee_id}/transfers": "the office transferred to must exist",
     "POST /api/v1/cases/assign": "a social worker of the caller's scope",
     "POST /api/v1/manifests": "a readable CSV or Excel file; expected within a year of today",
     "POST /api/v1/partners": "a country of the admin's own; a dialable phone number",
