@@ -11,9 +11,14 @@ from flask import Flask, Response, current_app, jsonify
 from marshmallow import Schema, fields
 
 from returnees.api import bp
-from returnees.core.bounds import MAX_ID
+from returnees.core.bounds import EARLIEST_DATE, LATEST_DATE, MAX_ID
 
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+# What every request is held to, whatever its schema (core.web, api._load): no text holds NUL,
+# and a date or time lies in the calendar's years (whole centuries: 1900-2199 is "^(19|20|21)").
+NO_NUL = "^[^\\u0000]*$"
+CENTURIES = range(EARLIEST_DATE.year // 100, LATEST_DATE.year // 100 + 1)
+IN_CALENDAR = f"^({'|'.join(map(str, CENTURIES))})[0-9]{{2}}-"
 LISTS = {
     "api.users",
     "api.returnee_audit",
@@ -79,6 +84,7 @@ def _contracts() -> dict[str, Contract]:
     from returnees.reports import schemas as reports
     from returnees.rights import schemas as rights
     from returnees.risk import schemas as risk
+    from returnees.surveys.schemas import InstrumentSchema
 
     created = (201,)
     return {
@@ -156,19 +162,41 @@ def _contracts() -> dict[str, Contract]:
         ),
         "api.outcomes": Contract(reports.OutcomeReportSchema, query=reports.OutcomeQuerySchema),
         "api.export": Contract(query=reports.ExportQuerySchema),
+        "api.replace_survey_instrument": Contract(body=InstrumentSchema),
         "api.monthly_outcomes": Contract(
             reports.OutcomeReportSchema, query=reports.TrendQuerySchema
         ),
     }
 
 
+def _app_wide_rules(converter, field: fields.Field, ret: dict, **kwargs) -> dict:
+    """The apispec attribute function that states, on every string field of every schema, the
+    rules core.web and api._load apply to every request: a date or time in the calendar's
+    years, and no NUL in a text. A field's own pattern (a validator's) is left as it is."""
+    if isinstance(field, fields.Dict) and "properties" in field.metadata:
+        return {"additionalProperties": False}  # a dict that names its keys takes no other
+    if "anyOf" in ret:  # apispec's null branch of a nullable Nested: null, not any object
+        null = {"type": "object", "nullable": True}
+        return {
+            "anyOf": [dict(null, enum=[None]) if kind == null else kind for kind in ret["anyOf"]]
+        }
+    if "pattern" in ret or "enum" in ret or ret.get("format") == "binary" or field.dump_only:
+        return {}
+    if isinstance(field, fields.Date | fields.DateTime):
+        return {"pattern": IN_CALENDAR}
+    kind = ret.get("type")
+    if kind == "string" or (isinstance(kind, list) and "string" in kind):
+        return {"pattern": NO_NUL}
+    return {}
+
+
 def build_spec(app: Flask) -> dict:
     """The document: every /api/v1 rule, its path, query and body parameters and its answers
     generated from the marshmallow schemas the views load and dump with, so the document
     states the validators' own constraints (required fields, choices, lengths, ranges)."""
-    spec = APISpec(
-        title="returnees API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
-    )
+    plugin = MarshmallowPlugin()
+    spec = APISpec(title="returnees API", version="1", openapi_version="3.0.3", plugins=[plugin])
+    plugin.converter.add_attribute_function(_app_wide_rules)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     contracts = _contracts()

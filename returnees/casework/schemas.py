@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from returnees.casework.models import TransferStatus
+from returnees.casework.labels import CHOSEN_CLOSE_REASONS
+from returnees.casework.models import (
+    CALL_OUTCOMES,
+    VISIT_OUTCOMES,
+    ContactKind,
+    TransferStatus,
+)
 from returnees.casework.queue import MAX_ITEMS
 from returnees.core.bounds import record_id
 
@@ -60,11 +66,15 @@ class OfficeCasesQuerySchema(Schema):
 
 
 class ContactSchema(Schema):
-    """Outcome and kind are checked by the service, which names what is allowed."""
+    """Outcome and kind are checked by the service, which names what is allowed; the document
+    states the same choices (an outcome's fit with the kind is the service's alone)."""
 
-    kind = fields.String(required=True)
-    outcome = fields.String(required=True)
-    note = fields.String(load_default="")
+    kind = fields.String(required=True, metadata={"enum": [kind.value for kind in ContactKind]})
+    outcome = fields.String(
+        required=True,
+        metadata={"enum": [outcome.value for outcome in (*CALL_OUTCOMES, *VISIT_OUTCOMES)]},
+    )
+    note = fields.String(load_default="", metadata={"maxLength": 2000})
 
 
 class RescheduleSchema(Schema):
@@ -98,7 +108,8 @@ class ApproveSchema(Schema):
 
 
 class CloseCaseSchema(Schema):
-    reason = fields.String(required=True)
+    # Checked by the service (its message names the field); documented with the same choices.
+    reason = fields.String(required=True, metadata={"enum": sorted(CHOSEN_CLOSE_REASONS)})
     note = fields.String(load_default="")
 
 

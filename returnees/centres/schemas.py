@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from marshmallow import Schema, fields, validate
 
 from returnees.centres.models import CentreKind, Country
+from returnees.centres.services import CODE_PATTERN
 
 
 class CentreSchema(Schema):
-    code = fields.String(required=True)
+    # Checked by the service (its message names the field); documented with the same pattern.
+    code = fields.String(required=True, metadata={"pattern": CODE_PATTERN.pattern})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(
         required=True, validate=validate.OneOf([kind.value for kind in CentreKind])
@@ -14,7 +18,10 @@ class CentreSchema(Schema):
     country = fields.String(
         required=True, validate=validate.OneOf([country.value for country in Country])
     )
-    timezone = fields.String(load_default="")
+    # "" (the country's) or a zone of the tz database the service checks against.
+    timezone = fields.String(
+        load_default="", metadata={"enum": ["", *sorted(available_timezones())]}
+    )
     region = fields.String(load_default="")
     municipality = fields.String(load_default="")
 

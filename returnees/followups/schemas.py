@@ -4,6 +4,8 @@ from flask_babel import lazy_gettext as _
 from marshmallow import Schema, fields, validate
 
 from returnees.core.bounds import record_id
+from returnees.followups.models import AnswerType
+from returnees.followups.plans import MAX_DAY
 
 
 class PlanStepSchema(Schema):
@@ -11,9 +13,14 @@ class PlanStepSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     step_id = record_id(load_only=True, load_default=None, allow_none=True)
-    day_offset = fields.Raw(required=True)
+    # The service checks the day (a whole number, digits in a string too) and names the step.
+    day_offset = fields.Raw(
+        required=True, metadata={"type": "integer", "minimum": 0, "maximum": MAX_DAY}
+    )
     template = fields.String(required=True)
-    answer_type = fields.String(required=True)
+    answer_type = fields.String(
+        required=True, metadata={"enum": [kind.value for kind in AnswerType]}
+    )
     asked = fields.String(load_default="returnee")
     indicator = fields.String(load_default="", allow_none=True)
 

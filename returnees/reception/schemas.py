@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from returnees.core.bounds import MAX_ID, record_id
 from returnees.people.identity import DocumentType
-from returnees.people.models import Channel, PhoneOwner, Sex
+from returnees.people.models import LANGUAGES, Channel, PhoneOwner, Sex
 from returnees.reception.models import GuardianRelationship, ReturnType, TravelMode
 
 
@@ -67,7 +67,8 @@ class ReturneeCreateSchema(Schema):
     nationality = fields.String(required=True, validate=validate.OneOf(["GT", "HN", "SV"]))
     document = fields.Nested(DocumentSchema, load_default=None, allow_none=True)
     phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
-    language = fields.String(load_default="es")
+    # Checked by the intake (its message names the field); documented with the same choices.
+    language = fields.String(load_default="es", metadata={"enum": sorted(LANGUAGES)})
     unaccompanied = fields.Boolean(load_default=False)
     municipality = fields.String(load_default="", metadata={"description": "as typed; not read"})
     home = fields.Nested(HomeSchema, load_default=None, allow_none=True)
@@ -94,7 +95,7 @@ class ReturneePatchSchema(Schema):
     sex = fields.String(validate=validate.OneOf(_values(Sex)))
     document = fields.Nested(DocumentSchema, allow_none=True)
     phones = fields.List(fields.Nested(PhoneSchema))
-    language = fields.String()
+    language = fields.String(metadata={"enum": sorted(LANGUAGES)})
     municipality = fields.String()
     home = fields.Nested(HomeSchema, allow_none=True)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from returnees.risk.models import RiskLevel
 from returnees.risk.rules import DESCRIPTIONS, NAMES, RULES
 
 
@@ -28,16 +29,28 @@ class RulesSchema(Schema):
     )
 
 
+# What the service accepts (risk.services._check_rules); null keeps the value in force.
+_WEIGHT = {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True}
+_THRESHOLD = {"type": "integer", "minimum": 1, "maximum": 100, "nullable": True}
+
+
 class RulesChangeSchema(Schema):
     """A change of the rules; what is left out keeps its value. The service checks the values,
     so that a bad one gets the same message here as on the page."""
 
     weights = fields.Dict(
-        keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict
+        keys=fields.String(),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        metadata={
+            # The rules' own names; the service refuses another, naming it.
+            "properties": {name: _WEIGHT for name in RULES},
+            "additionalProperties": False,
+        },
     )
-    medium_from = fields.Raw(load_default=None, allow_none=True)
-    high_from = fields.Raw(load_default=None, allow_none=True)
-    note = fields.String(load_default="")
+    medium_from = fields.Raw(load_default=None, allow_none=True, metadata=_THRESHOLD)
+    high_from = fields.Raw(load_default=None, allow_none=True, metadata=_THRESHOLD)
+    note = fields.String(load_default="", metadata={"maxLength": 500})
 
 
 class ReasonSchema(Schema):
@@ -74,5 +87,6 @@ class RiskSchema(Schema):
 
 
 class SetLevelSchema(Schema):
-    level = fields.String(required=True)
+    # Checked by the service (its message names the field); documented with the same choices.
+    level = fields.String(required=True, metadata={"enum": [level.value for level in RiskLevel]})
     reason = fields.String(required=True)

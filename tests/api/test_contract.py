@@ -4,13 +4,11 @@ headers, body), and a request the document calls invalid is refused. Requests ar
 document and invalid by it, a bounded number for each operation, derandomized so that a run is
 repeatable.
 
-Not checked: schemathesis' positive_data_acceptance (a request valid by the document is
-accepted). It cannot hold, because the document states what a JSON Schema can and the services
-refuse with a 422 naming the field what only the database or several fields together decide:
-a centre, office, organisation, template or place code that does not exist; a worker who is
-not a social worker of the caller's scope; a birth date after the arrival or against the age;
-since after until; a second step on the same day of a plan; and a date before 1900 or after
-2199, which JSON Schema cannot bound for a `date-time` string."""
+A request valid by the document is accepted (schemathesis' positive_data_acceptance: answered
+2xx, or 401, 403, 404 or 409), so the document states every constraint the validators apply
+(choices, patterns, the calendar's years, no NUL), but on the operations UNSTATABLE names: each
+is refused with a 422 for what no OpenAPI document can state, a code, worker or record only the
+database knows, or a rule across fields (since after until, a birth date against the arrival)."""
 
 from __future__ import annotations
 
@@ -23,6 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -30,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from returnees.auth.models import Role
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 10  # 12 before positive_data_acceptance: the same run time
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -39,6 +38,33 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
+# positive_data_acceptance (a request valid by the document is accepted, or answered 401, 403,
+# 404 or 409) holds on every operation but these, each refused with a 422 for what no OpenAPI
+# document can state: what only the database decides, or a rule across fields.
+UNSTATABLE = {
+    "POST /api/v1/returnees": "the arrival's centre must exist; birth date against arrival",
+    "POST /api/v1/returnees/{returnee_id}/arrivals": "the arrival's centre must exist",
+    "PATCH /api/v1/returnees/{returnee_id}": "a name of letters of any script; birth date",
+    "POST /api/v1/returnees/{returnee_id}/contacts": "the outcome must fit the kind (call, visit)",
+    "POST /api/v1/returnees/{returnee_id}/referrals": "the organisation must exist; consent",
+    "POST /api/v1/returnees/{returnee_id}/merge": "the record merged into must exist, not erased",
+    "POST /api/v1/cases/assign": "a social worker of the caller's scope",
+    "POST /api/v1/manifests": "a readable CSV or Excel file; expected within a year of today",
+    "POST /api/v1/partners": "a country of the admin's own; a dialable phone number",
+    "PUT /api/v1/centres/{code}/coverage": "the centre must be an office",
+    "PUT /api/v1/plans/{profile}": "a template that exists; one step a day",
+    "PUT /api/v1/risk/rules": "medium_from below high_from",
+    "PUT /api/v1/surveys/instrument": "every dimension asked; options fit the item's kind",
+    "GET /api/v1/reports/outcomes": "a centre, office or department that exists in scope",
+    "GET /api/v1/reports/outcomes/monthly": "a centre or office that exists in scope",
+}
+
+
+def checks_of(label: str) -> list:
+    """Every check; positive_data_acceptance too, but on the operations UNSTATABLE names."""
+    return CHECKS if label in UNSTATABLE else [*CHECKS, positive_data_acceptance]
+
+
 BOUNDED = settings(
     max_examples=EXAMPLES_PER_OPERATION,
     derandomize=True,
@@ -71,7 +97,7 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
         @BOUNDED
         @given(case=cases)
         def call(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            case.call_and_validate(headers=headers, checks=checks_of(case.operation.label))
 
         try:
             call()
