@@ -55,8 +55,6 @@ class SendOutcome:
 class Gateway(Protocol):
     def send(self, message: OutgoingMessage) -> SendOutcome: ...
 
-    def fetch(self, sid: str) -> SendOutcome | None: ...
-
     def find_sent(
         self, message: OutgoingMessage, after: datetime, known_sids: frozenset[str] = frozenset()
     ) -> SendOutcome | None:
@@ -212,19 +210,6 @@ class TwilioGateway:
                 return SendOutcome(sid=call.sid, status=call.status)
         return None
 
-    def fetch(self, sid: str) -> SendOutcome | None:
-        try:
-            with self.client() as client:
-                found = (client.calls if sid.startswith("CA") else client.messages)(sid).fetch()
-        except TwilioRestException as error:
-            return None if error.status == 404 else _outcome_of_error(error)
-        return SendOutcome(
-            sid=found.sid,
-            status=found.status,
-            error_code=getattr(found, "error_code", None),
-            error_message=getattr(found, "error_message", None) or "",
-        )
-
 
 def never_arrived(error: requests.exceptions.RequestException) -> bool:
     """Refused, unreachable or not connected in time: the request never reached Twilio, so
@@ -253,9 +238,6 @@ class SimulatedGateway:
             sid=f"{prefix}{secrets.token_hex(16)}",
             status="queued" if message.channel == "voice" else "sent",
         )
-
-    def fetch(self, sid: str) -> SendOutcome | None:
-        return SendOutcome(sid=sid, status="sent")
 
     def find_sent(
         self, message: OutgoingMessage, after: datetime, known_sids: frozenset[str] = frozenset()
