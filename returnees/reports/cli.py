@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from returnees.auth.access import Actor
 from returnees.core.db import unit_of_work
-from returnees.reports.facts import REFRESH_BATCH, fill_missing, refresh_stale
+from returnees.reports.facts import REFRESH_BATCH, fill_missing, rebuild_months, refresh_stale
 from returnees.reports.workbook import write_monthly_workbook
 
 reports_cli = AppGroup("reports", help="Outcome reports.")
@@ -34,8 +34,8 @@ def monthly(country: str, month: str, output: Path | None) -> None:
 @reports_cli.command("refresh")
 def refresh() -> None:
     """Work out the figures of the people listed as changed and of every arrival that has none
-    (after `db upgrade` created the table, or a load past the app), committing batch by batch;
-    the job does the same a batch at a time."""
+    (after `db upgrade` created the table, or a load past the app), committing batch by batch
+    (the job does the same a batch at a time); then add up the months' sums anew."""
     people = arrivals = 0
     with unit_of_work() as session:
         while done := refresh_stale(session, REFRESH_BATCH):
@@ -44,4 +44,5 @@ def refresh() -> None:
         while done := fill_missing(session):
             session.commit()
             arrivals += done
+        rebuild_months(session)
     click.echo(f"figures worked out again for {people} people, and for {arrivals} arrivals")

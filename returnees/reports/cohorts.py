@@ -1,15 +1,19 @@
 """A cohort's outcomes added up in SQL: a GROUP BY over the cohort's rows of
 `arrival_figures` (one row per arrival, its groups and figures: reports.facts), joined to the
 arrival and the person for the period, the reader's scope and the filters, which are read as
-they are now. Nothing here loops over people in Python."""
+they are now. Nothing here loops over people in Python.
+
+Month by month with no other group (a trend), the same sums are read from `monthly_figures`
+(arrival_figures added up by month), when its months are the ones asked for and the scope and
+filters read only what it keeps; else from arrival_figures as any table."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, ColumnElement, case, func, literal, select
+from sqlalchemy import Column, ColumnElement, Table, case, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 
@@ -31,7 +35,13 @@ from returnees.reports.definitions import (  # noqa: F401 - the names others imp
     SCHOOL_DAYS,
 )
 from returnees.reports.facts import refresh_before_reading
-from returnees.reports.models import STORED_FIGURES, arrival_figures
+from returnees.reports.models import (
+    MONTH_OFFSET,
+    STORED_FIGURES,
+    arrival_figures,
+    monthly_figures,
+)
+from returnees.reports.periods import add_months, month_start_at
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,10 @@ def count_outcomes(
     changed are refreshed first when few (reports.facts)."""
     refresh_before_reading(session)
     serial_plans(session)
+    if tuple(by) == ("month",):
+        by_month = monthly_sums(session, actor, cohort, months)
+        if by_month is not None:
+            return by_month
     members = cohort_members(session, actor, cohort, months)
     groups = [members.c[name] for name in by]
     query = (
@@ -113,6 +127,44 @@ def cohort_members(
     return query.subquery("cohort")
 
 
+def monthly_sums(
+    session: Session, actor: Actor, cohort: Cohort, months: Sequence[tuple[str, datetime]]
+) -> dict[Group, dict[str, int]] | None:
+    """Each month's figures read from monthly_figures, or None where it cannot answer: months
+    that do not begin at its offset, an office asked for, or a scope on something else than
+    the person's centre."""
+    firsts = [_month_beginning(start) for _label, start in months]
+    if not months or None in firsts or cohort.office_id is not None:
+        return None
+    ends_at = month_start_at(add_months(firsts[-1], 1), MONTH_OFFSET)
+    if cohort.starts_at != months[0][1] or cohort.ends_at != ends_at:
+        return None
+    m = monthly_figures.c
+    own_centre = {"centre_id": "returnee_centre_id"}
+    scope = _on_copies(returnee_scope(actor, session), monthly_figures, own_centre)
+    if scope is None:
+        return None
+    labels = dict(zip(firsts, (label for label, _start in months), strict=True))
+    query = (
+        select(m.month, func.sum(m.arrivals), *(func.sum(m[name]) for name in STORED_FIGURES))
+        .where(
+            m.month >= firsts[0], m.month <= firsts[-1], scope, *_filters(cohort, monthly_figures)
+        )
+        .group_by(m.month)
+    )
+    counted: dict[Group, dict[str, int]] = {}
+    for month, *values in session.execute(query):
+        counted[(labels[month],)] = dict(zip(FIGURES, (int(v or 0) for v in values), strict=True))
+    return counted
+
+
+def _month_beginning(instant: datetime) -> date | None:
+    """The month `instant` begins at monthly_figures' offset, or None if it begins none."""
+    local = (instant + MONTH_OFFSET).date()
+    month = local.replace(day=1)
+    return month if month_start_at(month, MONTH_OFFSET) == instant else None
+
+
 # The person's columns that arrival_figures copies, and the copy's name.
 COPIED = {"id": "returnee_id", "centre_id": "returnee_centre_id"}
 
@@ -120,15 +172,23 @@ COPIED = {"id": "returnee_id", "centre_id": "returnee_centre_id"}
 def _on_figures(condition: ColumnElement[bool]) -> ColumnElement[bool] | None:
     """The condition read from the figures' copies of the person's columns, or None when it
     reads a column not copied (the person must then be joined)."""
+    return _on_copies(condition, arrival_figures, COPIED)
+
+
+def _on_copies(
+    condition: ColumnElement[bool], table: Table, copied: dict[str, str]
+) -> ColumnElement[bool] | None:
+    """The condition read from `table`'s copies of the person's columns (`copied`: a person's
+    column and its copy's name), or None when it reads a column not copied."""
     people = Returnee.__table__
     missing: list[str] = []
 
     def replace(element: object) -> object | None:
         if isinstance(element, Column) and element.table is people:
-            if element.name not in COPIED:
+            if element.name not in copied:
                 missing.append(element.name)
                 return None
-            return arrival_figures.c[COPIED[element.name]]
+            return table.c[copied[element.name]]
         return None
 
     adapted = visitors.replacement_traverse(condition, {}, replace)
@@ -140,13 +200,14 @@ def _group(values: Sequence[object]) -> Group:
     return tuple(str(value) for value in values)
 
 
-def _filters(cohort: Cohort) -> list[ColumnElement[bool]]:
+def _filters(cohort: Cohort, table: Table = arrival_figures) -> list[ColumnElement[bool]]:
+    """The centre, department and country asked for, on `table`'s copies of them."""
     chosen: list[ColumnElement[bool]] = []
-    centre = arrival_figures.c.centre_id
+    centre = table.c.centre_id
     if cohort.centre_id is not None:
         chosen.append(centre == cohort.centre_id)
     if cohort.department:
-        chosen.append(arrival_figures.c.home_department == cohort.department)
+        chosen.append(table.c.home_department == cohort.department)
     if cohort.country is not None:
         chosen.append(centre.in_(select(Centre.id).where(Centre.country == cohort.country)))
     return chosen

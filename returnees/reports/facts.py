@@ -57,8 +57,14 @@ from returnees.reports.definitions import (
     RETURN_MONTHS,
     SCHOOL_DAYS,
 )
-from returnees.reports.models import STORED_FIGURES, StaleFigures, arrival_figures
-from returnees.reports.periods import shifted
+from returnees.reports.models import (
+    MONTH_OFFSET,
+    STORED_FIGURES,
+    StaleFigures,
+    arrival_figures,
+    monthly_figures,
+)
+from returnees.reports.periods import month_of, shifted
 
 REFRESH_BATCH = 2_000  # people listed as stale, refreshed in one statement
 FILL_BATCH = 5_000  # arrivals without figures, filled in one statement
@@ -125,6 +131,7 @@ def _changed_people(session: Session, instance: object) -> set[int | None]:
 def refresh_stale(session: Session, limit: int | None = None) -> int:
     """Work out again the figures of the people listed (the first `limit` rows of the list,
     all without), and take them off it; how many people."""
+    _lock_figures(session)
     listed = select(StaleFigures.id, StaleFigures.returnee_id).order_by(StaleFigures.id)
     if limit is not None:
         listed = listed.limit(limit)
@@ -141,12 +148,21 @@ def refresh_stale(session: Session, limit: int | None = None) -> int:
 
 def refresh_people(session: Session, returnee_ids: list[int]) -> None:
     """Work out again the figures of every arrival of these people."""
-    if returnee_ids:
-        _upsert(session, arrival_facts(session, among(session, Arrival.returnee_id, returnee_ids)))
+    if not returnee_ids:
+        return
+    _lock_figures(session)
+    theirs = among(session, Arrival.returnee_id, returnee_ids)
+    # Their rows now, and those of arrivals that were theirs (a merge moved them away).
+    written = or_(
+        among(session, arrival_figures.c.returnee_id, returnee_ids),
+        arrival_figures.c.arrival_id.in_(select(Arrival.id).where(theirs)),
+    )
+    _upsert(session, arrival_facts(session, theirs), written)
 
 
 def fill_missing(session: Session, limit: int = FILL_BATCH) -> int:
     """Work out the figures of up to `limit` arrivals that have none; how many."""
+    _lock_figures(session)
     missing = (
         select(Arrival.id)
         .where(~exists().where(arrival_figures.c.arrival_id == Arrival.id))
@@ -155,7 +171,8 @@ def fill_missing(session: Session, limit: int = FILL_BATCH) -> int:
     )
     ids = list(session.scalars(missing))
     if ids:
-        _upsert(session, arrival_facts(session, among(session, Arrival.id, ids)))
+        written = among(session, arrival_figures.c.arrival_id, ids)
+        _upsert(session, arrival_facts(session, among(session, Arrival.id, ids)), written)
     return len(ids)
 
 
@@ -185,17 +202,67 @@ def _first(count: int) -> Subquery:
     return select(StaleFigures.id).limit(count).subquery()
 
 
-def _upsert(session: Session, facts: Select) -> None:
-    """Write the rows of `facts`, replacing those of the same arrivals."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _upsert(session: Session, facts: Select, written: ColumnElement[bool]) -> None:
+    """Write the rows of `facts`, replacing those of the same arrivals, and keep the months'
+    sums in step: the rows meeting `written` (every row `facts` replaces or adds) are taken out
+    of them before and added back after."""
     names = [column.name for column in arrival_figures.c]
-    statement = dialect.insert(arrival_figures).from_select(names, facts)
+    statement = _dialect(session).insert(arrival_figures).from_select(names, facts)
     statement = statement.on_conflict_do_update(
         index_elements=["arrival_id"],
         set_={name: statement.excluded[name] for name in names if name != "arrival_id"},
     )
     _without_jit(session)
+    _count_in_months(session, written, -1)
     session.execute(statement)
+    _count_in_months(session, written, 1)
+
+
+def _dialect(session: Session):
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+def _lock_figures(session: Session) -> None:
+    """One writer of the figures at a time (the job, or a report refreshing first), until it
+    commits: the months' sums add what one writer read, and two writers of the same arrival
+    would otherwise both take its old row out and each add its own. On SQLite a writer is
+    alone anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("arrival_figures"))))
+
+
+def _count_in_months(session: Session, rows: ColumnElement[bool], sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) the arrival_figures rows meeting `rows` to or from
+    their months' sums."""
+    f = arrival_figures.c
+    keys = {
+        "month": month_of(session, f.arrived_at, MONTH_OFFSET),
+        "centre_id": f.centre_id,
+        "returnee_centre_id": f.returnee_centre_id,
+        "home_department": func.coalesce(f.home_department, "unknown"),
+    }
+    sums = {"arrivals": func.count()} | {name: func.sum(f[name]) for name in STORED_FIGURES}
+    added = (
+        select(
+            *(key.label(name) for name, key in keys.items()),
+            *((sign * total).label(name) for name, total in sums.items()),
+        )
+        .where(rows)
+        .group_by(*keys.values())
+    )
+    statement = _dialect(session).insert(monthly_figures).from_select([*keys, *sums], added)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: monthly_figures.c[name] + statement.excluded[name] for name in sums},
+    )
+    session.execute(statement)
+
+
+def rebuild_months(session: Session) -> None:
+    """The months' sums added up anew from arrival_figures (after a load past the app)."""
+    _lock_figures(session)
+    session.execute(delete(monthly_figures))
+    _count_in_months(session, true(), 1)
 
 
 def _without_jit(session: Session) -> None:

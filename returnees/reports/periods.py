@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, literal_column
+from sqlalchemy import ColumnElement, Date, cast, func, literal_column
 from sqlalchemy.orm import Session
 
 
@@ -39,3 +39,20 @@ def shifted(
     return func.strftime(
         "%Y-%m-%d %H:%M:%f", column, f"{int(months):+d} months", f"{int(days):+d} days"
     )
+
+
+def month_of(
+    session: Session, column: ColumnElement[datetime], offset: timedelta
+) -> ColumnElement[date]:
+    """The first day of the month in which the instant `column` falls at a fixed UTC offset,
+    in SQL on both databases."""
+    minutes = int(offset.total_seconds() // 60)
+    if session.get_bind().dialect.name == "postgresql":
+        local = func.timezone("UTC", column) + literal_column(f"interval '{minutes} minutes'")
+        return cast(func.date_trunc("month", local), Date)
+    return func.date(column, f"{minutes:+d} minutes", "start of month")
+
+
+def month_start_at(month: date, offset: timedelta) -> datetime:
+    """The UTC instant at which `month` begins at a fixed UTC offset."""
+    return datetime(month.year, month.month, 1, tzinfo=UTC) - offset
