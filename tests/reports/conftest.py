@@ -3,6 +3,8 @@ referrals, a closed case, a return before and a return after."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -112,6 +114,28 @@ def cohort(arrive, in_app, make_user, clock) -> Built:
     people = {k: v.returnee_id for k, v in zip("abcde", (a, b, c, d, e), strict=True)}
     arrivals = {k: v.id for k, v in zip("abcde", (a, b, c, d, e), strict=True)}
     return Built(people, arrivals | {"d_again": d_again.id, "e_before": e_before.id})
+
+
+@pytest.fixture
+def export_as(app, demo, make_user, token_for):
+    """GET /api/v1/exports/<what> with a token: export_as(role, centre)(what, **params)."""
+
+    def as_role(role: Role = Role.SUPERVISOR, centre: str = "GT-AURORA"):
+        client = app.test_client()
+        headers = token_for(make_user(role, centre))
+
+        def get(what: str, **params: str):
+            return client.get(f"/api/v1/exports/{what}", query_string=params, headers=headers)
+
+        return get
+
+    return as_role
+
+
+def read_csv(answer) -> list[dict[str, str]]:
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
 
 
 def _answer(session, arrival, when: datetime) -> None:

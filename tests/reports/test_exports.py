@@ -13,29 +13,7 @@ from sqlalchemy import select
 from returnees.audit.models import AuditAction, AuditEntry
 from returnees.auth.models import Role
 from returnees.reports.files import csv_chunks, write_xlsx
-
-
-@pytest.fixture
-def export_as(app, demo, make_user, token_for):
-    def as_role(role: Role = Role.SUPERVISOR, centre: str = "GT-AURORA"):
-        client = app.test_client()
-        headers = token_for(make_user(role, centre))
-
-        def get(what: str, **params: str):
-            return client.get(f"/api/v1/exports/{what}", query_string=params, headers=headers)
-
-        return get
-
-    return as_role
-
-
-def read_csv(answer) -> list[dict[str, str]]:
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    assert answer.headers["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
-
-
-MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+from tests.reports.conftest import MARCH, read_csv
 
 
 def test_arrivals_are_exported_one_row_each_within_the_period(export_as, cohort):

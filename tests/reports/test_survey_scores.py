@@ -1,10 +1,11 @@
 """Survey scores in the outcomes: per wave, how many were surveyed and the median of each
-dimension and of the composite, by group, with small cells hidden; in the API, the page and
-the monthly workbook. The waves are written by hand with their scores (how a wave is scored is
-tests/surveys')."""
+dimension and of the composite, by group, with small cells hidden; in the API, the page, the
+outcomes export and the monthly workbook. The waves are written by hand with their scores
+(how a wave is scored is tests/surveys')."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from returnees.auth.models import Role
 from returnees.surveys.instrument import active_instrument
 from returnees.surveys.models import SurveyWave, WaveStatus
-from tests.reports.conftest import NOW, at
+from tests.reports.conftest import NOW, at, read_csv
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 # (economic, social, psychosocial, composite) of each woman's day-30 wave.
@@ -136,3 +137,35 @@ def test_the_page_and_the_monthly_workbook_show_the_scores(
     whole = {row[0]: row[-1] for row in load_workbook(target)["All"].iter_rows(values_only=True)}
     assert whole["survey_day_30_people"] == 6 and whole["survey_day_30_composite"] == 0.57
     assert whole["survey_day_180_social"] == "<5"
+
+
+SURVEY_COLUMNS = [
+    f"survey_day_{day}_{name}"
+    for day in (30, 180)
+    for name in ("people", "economic", "social", "psychosocial", "composite")
+]
+
+
+def test_the_outcomes_export_has_each_groups_survey_figures_hidden_as_the_table_hides_them(
+    export_as, surveyed
+):
+    export = export_as()
+    rows = read_csv(export("outcomes", by="sex", **MARCH))
+    assert list(rows[0])[-len(SURVEY_COLUMNS) :] == SURVEY_COLUMNS, "after the other figures"
+    by_sex = {row["sex"]: row for row in rows}
+    assert list(by_sex) == ["F", "M", "all"], "one row per group, then the whole cohort"
+    whole = by_sex["all"]
+    assert (whole["arrivals"], whole["survey_day_30_people"]) == ("10", "6")
+    assert whole["survey_day_30_economic"] == "0.55" and whole["survey_day_30_composite"] == "0.57"
+    assert whole["survey_day_180_people"] == "<5" and whole["survey_day_180_social"] == "<5"
+    assert by_sex["M"]["survey_day_30_people"] == "<5", "no man was surveyed"
+    assert by_sex["F"]["survey_day_30_people"] == "<5", "6 - 0 would give the men's count"
+    assert by_sex["F"]["survey_day_30_economic"] == "<5", "a median goes with its count"
+    book = export("outcomes", by="sex", format="xlsx", **MARCH)
+    assert book.status_code == 200
+    header, *values = load_workbook(io.BytesIO(book.get_data())).active.iter_rows(values_only=True)
+    sheet = {row[0]: dict(zip(header, row, strict=True)) for row in values}
+    assert sheet["all"]["survey_day_30_people"] == 6
+    assert sheet["all"]["survey_day_30_psychosocial"] == 0.7
+    assert sheet["F"]["survey_day_30_composite"] == "<5"
+    assert sheet["all"]["survey_day_180_economic"] == "<5"
