@@ -116,6 +116,38 @@ def cohort(arrive, in_app, make_user, clock) -> Built:
     return Built(people, arrivals | {"d_again": d_again.id, "e_before": e_before.id})
 
 
+# Two follow-up offices of Guatemala and the homes each covers: {office code: (places, people)}.
+OFFICES = {
+    "GT-SM-01": (("GT-1201", "GT-1217"), "Marta"),  # San Marcos, Ayutla
+    "GT-HUE-01": (("GT-1301",), "Hilda"),  # Huehuetenango
+}
+
+
+@pytest.fixture
+def followed(app, arrive, make_centre, make_user, token_for) -> dict[str, list[int]]:
+    """The two OFFICES, their coverage set as an admin sets it, and March arrivals living there
+    (five followed by San Marcos, six by Huehuetenango): {office code: their people}."""
+    admin = token_for(make_user(Role.ADMIN, "GT-AURORA"))
+    people: dict[str, list[int]] = {}
+    for (code, (places, name)), count in zip(OFFICES.items(), (5, 6), strict=True):
+        make_centre(code=code, kind="office")
+        answer = app.test_client().put(
+            f"/api/v1/centres/{code}/coverage", json={"municipalities": places}, headers=admin
+        )
+        assert answer.status_code == 200, answer.get_json()
+        people[code] = [
+            arrive(
+                at(3, 2 + n),
+                given_names=f"{name}{'abcdef'[n]}",
+                sex="F",
+                estimated_age=33,
+                home=places[n % len(places)],
+            ).returnee_id
+            for n in range(count)
+        ]
+    return people
+
+
 @pytest.fixture
 def export_as(app, demo, make_user, token_for):
     """GET /api/v1/exports/<what> with a token: export_as(role, centre)(what, **params)."""

@@ -178,6 +178,23 @@ def test_a_list_pages_centre_office_and_department_filter_the_records(export_as,
     assert export("cases", department="GT-99").status_code == 422
 
 
+def test_an_office_filter_keeps_the_records_of_the_people_that_office_follows(export_as, followed):
+    export = export_as()
+    assert len(read_csv(export("arrivals", **MARCH))) == 11
+    arrivals = read_csv(export("arrivals", office="GT-SM-01", **MARCH))
+    assert {int(row["person_id"]) for row in arrivals} == set(followed["GT-SM-01"])
+    assert {row["given_names"] for row in arrivals} == {f"Marta{x}" for x in "abcde"}
+    cases = read_csv(export("cases", office="GT-HUE-01"))
+    assert {int(row["person_id"]) for row in cases} == set(followed["GT-HUE-01"])
+    assert {row["office"] for row in cases} == {"GT-HUE-01"}
+    check_ins = read_csv(export("check-ins", office="GT-HUE-01", **MARCH))
+    assert check_ins and {int(row["person_id"]) for row in check_ins} <= set(
+        followed["GT-HUE-01"]
+    ), "no check-in of San Marcos's people"
+    outcomes = read_csv(export("outcomes", office="GT-SM-01", **MARCH))
+    assert outcomes[-1]["arrivals"] == "5"
+
+
 def test_unknown_exports_and_recipients_are_refused_plainly(export_as, cohort):
     export = export_as()
     assert export("arrivals", pseudonymised="true", recipient="nobody").status_code == 422
