@@ -149,6 +149,19 @@ def followed(app, arrive, make_centre, make_user, token_for) -> dict[str, list[i
 
 
 @pytest.fixture
+def outcomes_api(app, demo, make_user, token_for):
+    """GET /api/v1/reports/outcomes as a supervisor of Guatemala, for March 2026 unless told."""
+    client = app.test_client()
+    headers = token_for(make_user(Role.SUPERVISOR, "GT-AURORA"))
+
+    def get(**params: str):
+        query = MARCH | params
+        return client.get("/api/v1/reports/outcomes", query_string=query, headers=headers)
+
+    return get
+
+
+@pytest.fixture
 def export_as(app, demo, make_user, token_for):
     """GET /api/v1/exports/<what> with a token: export_as(role, centre)(what, **params)."""
 

@@ -15,9 +15,8 @@ from sqlalchemy import select
 from returnees.auth.models import Role
 from returnees.surveys.instrument import active_instrument
 from returnees.surveys.models import SurveyWave, WaveStatus
-from tests.reports.conftest import NOW, at, read_csv
+from tests.reports.conftest import MARCH, NOW, at, read_csv
 
-MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 # (economic, social, psychosocial, composite) of each woman's day-30 wave.
 DAY_30 = [
     (0.2, 0.5, 0.6, 0.4333),
@@ -68,20 +67,8 @@ def _wave(arrival_id, returnee_id, day, instrument, scores, done=True) -> Survey
     )
 
 
-@pytest.fixture
-def supervisor_api(app, demo, make_user, token_for):
-    client = app.test_client()
-    headers = token_for(make_user(Role.SUPERVISOR, "GT-AURORA"))
-
-    def get(**params: str):
-        query = MARCH | params
-        return client.get("/api/v1/reports/outcomes", query_string=query, headers=headers)
-
-    return get
-
-
-def test_the_cohort_has_the_median_of_each_score_per_wave(supervisor_api, surveyed):
-    body = supervisor_api().get_json()
+def test_the_cohort_has_the_median_of_each_score_per_wave(outcomes_api, surveyed):
+    body = outcomes_api().get_json()
     surveys = body["surveys"]
     assert surveys["waves"] == [30, 180]
     assert surveys["total"] == {
@@ -100,9 +87,9 @@ def test_the_cohort_has_the_median_of_each_score_per_wave(supervisor_api, survey
 
 
 def test_scores_by_group_hide_a_small_group_and_the_one_that_would_give_it_away(
-    supervisor_api, surveyed
+    outcomes_api, surveyed
 ):
-    surveys = supervisor_api(by="sex").get_json()["surveys"]
+    surveys = outcomes_api(by="sex").get_json()["surveys"]
     rows = {row["group"]["sex"]: row["values"] for row in surveys["rows"]}
     assert rows["M"]["survey_day_30_people"] == "<5", "no man was surveyed"
     assert rows["F"]["survey_day_30_people"] == "<5", "6 - 0 would give the men's count"
@@ -110,12 +97,12 @@ def test_scores_by_group_hide_a_small_group_and_the_one_that_would_give_it_away(
     assert surveys["total"]["survey_day_30_people"] == 6
 
 
-def test_a_median_of_fewer_than_five_scores_is_hidden(supervisor_api, surveyed, in_app):
+def test_a_median_of_fewer_than_five_scores_is_hidden(outcomes_api, surveyed, in_app):
     with in_app() as session:
         first_two = select(SurveyWave).where(SurveyWave.day == 30).order_by(SurveyWave.id)
         for wave in session.scalars(first_two.limit(2)):
             wave.psychosocial_score = None
-    total = supervisor_api().get_json()["surveys"]["total"]
+    total = outcomes_api().get_json()["surveys"]["total"]
     assert total["survey_day_30_people"] == 6 and total["survey_day_30_economic"] == 0.55
     assert total["survey_day_30_psychosocial"] == "<5", "three people have that score"
 
