@@ -86,6 +86,29 @@ def test_the_cohort_has_the_median_of_each_score_per_wave(outcomes_api, surveyed
     assert set(surveys["figures"]) == set(surveys["total"])
 
 
+def test_the_waves_reported_are_the_days_the_programme_configures(
+    app, outcomes_api, surveyed, in_app, demo, make_user, sign_in_as, monkeypatch
+):
+    """Days 45 and 120 instead of 30 and 180: the same waves, taken on those days."""
+    monkeypatch.setitem(app.config, "SURVEY_WAVE_DAYS", (45, 120))
+    with in_app() as session:
+        for wave in session.scalars(select(SurveyWave)):
+            wave.day = {30: 45, 180: 120}[wave.day]
+    surveys = outcomes_api().get_json()["surveys"]
+    assert surveys["waves"] == [45, 120]
+    assert surveys["figures"][:2] == ["survey_day_45_people", "survey_day_45_economic"]
+    assert not [name for name in surveys["total"] if "_30_" in name or "_180_" in name]
+    assert surveys["total"]["survey_day_45_people"] == 6
+    assert surveys["total"]["survey_day_45_economic"] == 0.55
+    assert surveys["total"]["survey_day_120_people"] == "<5"
+    page = sign_in_as(make_user(Role.SUPERVISOR, "GT-AURORA")).get(
+        "/reports/?from=01/03/2026&to=31/03/2026"
+    )
+    html = page.get_data(as_text=True)
+    assert "Día 45: personas encuestadas" in html and "Día 120: personas encuestadas" in html
+    assert "Día 30:" not in html
+
+
 def test_scores_by_group_hide_a_small_group_and_the_one_that_would_give_it_away(
     outcomes_api, surveyed
 ):
