@@ -163,14 +163,16 @@ def outcomes_api(app, demo, make_user, token_for):
 
 @pytest.fixture
 def export_as(app, demo, make_user, token_for):
-    """GET /api/v1/exports/<what> with a token: export_as(role, centre)(what, **params)."""
+    """GET /api/v1/exports/<what> with a token: export_as(role, centre)(what, **params);
+    buffered=False keeps the answer's pieces as the app yields them."""
 
     def as_role(role: Role = Role.SUPERVISOR, centre: str = "GT-AURORA"):
         client = app.test_client()
         headers = token_for(make_user(role, centre))
 
-        def get(what: str, **params: str):
-            return client.get(f"/api/v1/exports/{what}", query_string=params, headers=headers)
+        def get(what: str, buffered: bool = True, **params: str):
+            path = f"/api/v1/exports/{what}"
+            return client.get(path, query_string=params, headers=headers, buffered=buffered)
 
         return get
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from returnees.audit.models import AuditAction, AuditEntry
 from returnees.auth.models import Role
+from returnees.reports import downloads, files
 from returnees.reports.files import csv_chunks, write_xlsx
 from tests.reports.conftest import MARCH, read_csv
 
@@ -135,6 +136,32 @@ def test_an_xlsx_export_is_a_workbook(export_as, cohort):
     sheet = load_workbook(io.BytesIO(answer.get_data())).active
     assert [c.value for c in next(sheet.iter_rows())][:3] == ["referral_id", "person_id", "service"]
     assert sheet.max_row == 4, "a header and three referrals"
+
+
+def test_a_csv_export_is_streamed_in_pieces_as_the_rows_are_read(export_as, cohort, monkeypatch):
+    """Two rows a piece instead of 1,000: the five arrivals come in three pieces, not as one
+    body built in memory."""
+    monkeypatch.setattr(files, "CSV_BATCH_ROWS", 2)
+    answer = export_as()("arrivals", buffered=False, **MARCH)
+    assert answer.status_code == 200
+    pieces = [piece for piece in answer.response if piece]
+    answer.close()
+    assert len(pieces) == 3, "the header and two rows, two rows, the last row"
+    rows = list(csv.DictReader(io.StringIO(b"".join(pieces).decode().lstrip("\ufeff"))))
+    assert sorted(int(row["arrival_id"]) for row in rows) == sorted(
+        cohort.arrivals[name] for name in "abcde"
+    )
+
+
+def test_an_xlsx_export_is_sent_in_pieces_from_its_temporary_file(export_as, cohort, monkeypatch):
+    monkeypatch.setattr(downloads, "CHUNK", 1024)
+    answer = export_as()("arrivals", format="xlsx", buffered=False, **MARCH)
+    assert answer.status_code == 200
+    pieces = list(answer.response)
+    answer.close()
+    assert len(pieces) > 1 and all(len(piece) <= 1024 for piece in pieces)
+    sheet = load_workbook(io.BytesIO(b"".join(pieces))).active
+    assert sheet.max_row == 6, "a header and the five arrivals"
 
 
 def test_the_outcome_table_is_exported_with_its_hidden_cells(export_as, cohort):

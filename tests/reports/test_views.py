@@ -73,6 +73,28 @@ def test_an_identifying_download_is_an_encrypted_zip_that_opens_with_the_passphr
     assert "Ana" in text and text.count("\n") == 6
 
 
+def test_an_identifying_xlsx_download_opens_only_with_its_passphrase(supervisor, cohort):
+    import io
+
+    import pyzipper
+    from openpyxl import load_workbook
+
+    answer = export_form(supervisor, format="xlsx", passphrase="correct horse battery")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/zip"
+    assert 'filename="arrivals.xlsx.zip"' in answer.headers["Content-Disposition"]
+    with pyzipper.AESZipFile(io.BytesIO(answer.get_data())) as archive:
+        assert archive.namelist() == ["arrivals.xlsx"]
+        archive.setpassword(b"correct horse batterY")
+        with pytest.raises(RuntimeError, match="Bad password"):
+            archive.read("arrivals.xlsx")
+        archive.setpassword(b"correct horse battery")
+        book = load_workbook(io.BytesIO(archive.read("arrivals.xlsx")))
+    header, *rows = book["arrivals"].iter_rows(values_only=True)
+    assert header[:4] == ("arrival_id", "person_id", "given_names", "family_names")
+    assert sorted(row[2] for row in rows) == ["Ana", "Beto", "Carla", "Dario", "Edgar"]
+    assert {row[1] for row in rows} == set(cohort.people.values())
+
+
 def test_a_pseudonymised_download_needs_no_passphrase(supervisor, cohort):
     answer = export_form(supervisor, pseudonymised="y", recipient="donor")
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
