@@ -125,6 +125,28 @@ def test_list_and_report_pages_offer_the_export(supervisor, cohort):
     assert "survey" in supervisor.get("/reports/export?what=surveys").get_data(as_text=True)
 
 
+def test_the_report_pages_outcomes_button_gives_the_table_with_its_survey_figures(
+    supervisor, cohort
+):
+    import csv
+    import io
+
+    import pyzipper
+
+    report = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=sex")
+    button = export_links(report.get_data(as_text=True))["outcomes"]
+    assert supervisor.get(f"/reports/export?{button}").status_code == 200
+    answer = export_form(supervisor, what="outcomes", by="sex", passphrase="correct horse battery")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    with pyzipper.AESZipFile(io.BytesIO(answer.get_data())) as archive:
+        archive.setpassword(b"correct horse battery")
+        text = archive.read("outcomes.csv").decode().lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["sex"] for row in rows] == ["F", "M", "all"]
+    assert rows[-1]["arrivals"] == "5" and rows[-1]["survey_day_30_people"] == "<5"
+    assert "survey_day_180_composite" in rows[0], "each wave's figures"
+
+
 def test_the_cases_and_survey_pages_offer_their_exports(demo, make_user, sign_in_as):
     supervisor = sign_in_as(make_user(Role.SUPERVISOR, "GT-AURORA"))
     assert set(export_links(supervisor.get("/cases/assign").get_data(as_text=True))) == {"cases"}
