@@ -43,6 +43,8 @@ from returnees.reports.periods import local_midnight
 from returnees.reports.services import (
     REPORT_ROLES,
     OutcomeCriteria,
+    OutcomeTable,
+    SurveyTable,
     outcome_table,
     report_timezone,
     resolve_cohort,
@@ -165,6 +167,8 @@ def _pseudonyms(asked: ExportRequest) -> Pseudonyms:
 
 
 def _outcomes(session: Session, actor: Actor, asked: ExportRequest) -> Export:
+    """One row per group and one for the whole cohort (its groups "all"): the outcome
+    table's figures, then its survey figures per wave."""
     if asked.first_day is None or asked.last_day is None:
         raise InvalidInput(
             _("Some parameters are not valid."),
@@ -174,10 +178,25 @@ def _outcomes(session: Session, actor: Actor, asked: ExportRequest) -> Export:
         asked.first_day, asked.last_day, asked.by, asked.centre, asked.office, asked.department
     )
     table = outcome_table(session, actor, criteria)
-    header = [*criteria.by, *table.figures]
-    rows = [[*row.group.values(), *row.values.values()] for row in table.rows]
-    rows.append([*(["all"] * len(criteria.by)), *table.total.values()])
+    surveys = table.surveys or SurveyTable((), (), [{} for _row in table.rows], {})
+    header = [*criteria.by, *table.figures, *surveys.figures]
+    rows = [
+        [*row.group.values(), *_cells(table, row.values), *_cells(surveys, scored)]
+        for row, scored in zip(table.rows, surveys.rows, strict=True)
+    ]
+    rows.append(
+        [
+            *(["all"] * len(criteria.by)),
+            *_cells(table, table.total),
+            *_cells(surveys, surveys.total),
+        ]
+    )
     return Export("outcomes", header, len(rows), iter(rows))
+
+
+def _cells(table: OutcomeTable | SurveyTable, values: dict[str, Any]) -> list[Any]:
+    """One group's values in the order of the table's figures."""
+    return [values[name] for name in table.figures]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ referrals, a closed case, a return before and a return after."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -112,6 +114,75 @@ def cohort(arrive, in_app, make_user, clock) -> Built:
     people = {k: v.returnee_id for k, v in zip("abcde", (a, b, c, d, e), strict=True)}
     arrivals = {k: v.id for k, v in zip("abcde", (a, b, c, d, e), strict=True)}
     return Built(people, arrivals | {"d_again": d_again.id, "e_before": e_before.id})
+
+
+# Two follow-up offices of Guatemala and the homes each covers: {office code: (places, people)}.
+OFFICES = {
+    "GT-SM-01": (("GT-1201", "GT-1217"), "Marta"),  # San Marcos, Ayutla
+    "GT-HUE-01": (("GT-1301",), "Hilda"),  # Huehuetenango
+}
+
+
+@pytest.fixture
+def followed(app, arrive, make_centre, make_user, token_for) -> dict[str, list[int]]:
+    """The two OFFICES, their coverage set as an admin sets it, and March arrivals living there
+    (five followed by San Marcos, six by Huehuetenango): {office code: their people}."""
+    admin = token_for(make_user(Role.ADMIN, "GT-AURORA"))
+    people: dict[str, list[int]] = {}
+    for (code, (places, name)), count in zip(OFFICES.items(), (5, 6), strict=True):
+        make_centre(code=code, kind="office")
+        answer = app.test_client().put(
+            f"/api/v1/centres/{code}/coverage", json={"municipalities": places}, headers=admin
+        )
+        assert answer.status_code == 200, answer.get_json()
+        people[code] = [
+            arrive(
+                at(3, 2 + n),
+                given_names=f"{name}{'abcdef'[n]}",
+                sex="F",
+                estimated_age=33,
+                home=places[n % len(places)],
+            ).returnee_id
+            for n in range(count)
+        ]
+    return people
+
+
+@pytest.fixture
+def outcomes_api(app, demo, make_user, token_for):
+    """GET /api/v1/reports/outcomes as a supervisor of Guatemala, for March 2026 unless told."""
+    client = app.test_client()
+    headers = token_for(make_user(Role.SUPERVISOR, "GT-AURORA"))
+
+    def get(**params: str):
+        query = MARCH | params
+        return client.get("/api/v1/reports/outcomes", query_string=query, headers=headers)
+
+    return get
+
+
+@pytest.fixture
+def export_as(app, demo, make_user, token_for):
+    """GET /api/v1/exports/<what> with a token: export_as(role, centre)(what, **params);
+    buffered=False keeps the answer's pieces as the app yields them."""
+
+    def as_role(role: Role = Role.SUPERVISOR, centre: str = "GT-AURORA"):
+        client = app.test_client()
+        headers = token_for(make_user(role, centre))
+
+        def get(what: str, buffered: bool = True, **params: str):
+            path = f"/api/v1/exports/{what}"
+            return client.get(path, query_string=params, headers=headers, buffered=buffered)
+
+        return get
+
+    return as_role
+
+
+def read_csv(answer) -> list[dict[str, str]]:
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
 
 
 def _answer(session, arrival, when: datetime) -> None:

@@ -100,6 +100,27 @@ def test_a_supervisor_counts_only_the_people_of_their_country(
     assert counted[()]["arrivals"] == 0
 
 
+def test_an_office_counts_only_the_people_it_follows(supervisor_api, followed):
+    march = {"from": "2026-03-01", "to": "2026-03-31"}
+    everyone = supervisor_api("/reports/outcomes", **march).get_json()
+    assert everyone["total"]["arrivals"] == 11
+    for code, count in (("GT-SM-01", 5), ("GT-HUE-01", 6)):
+        body = supervisor_api("/reports/outcomes", **march, office=code, by="home_department")
+        assert body.status_code == 200, body.get_json()
+        assert body.get_json()["total"]["arrivals"] == count, f"{code} follows {count}"
+        assert body.get_json()["filters"] == {"office": code}
+    san_marcos = supervisor_api(
+        "/reports/outcomes", **march, office="gt-sm-01", by="home_department"
+    )
+    assert [row["group"] for row in san_marcos.get_json()["rows"]] == [
+        {"home_department": "GT-12"}
+    ], "no one from Huehuetenango"
+    not_an_office = supervisor_api("/reports/outcomes", **march, office="GT-AURORA")
+    assert (
+        not_an_office.status_code == 422 and "office" in not_an_office.get_json()["error"]["fields"]
+    )
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, text
+
 from returnees.auth.access import Actor
+from returnees.reception.models import Arrival
 from returnees.reports.cohorts import FIGURES, count_outcomes
+from returnees.reports.facts import refresh_figures
 from returnees.reports.services import OutcomeCriteria, resolve_cohort
 from tests.reports.conftest import at
 
 MARCH = OutcomeCriteria(at(3, 1).date(), at(3, 31).date())
+# Someone registered through the API (POST /api/v1/returnees), arriving in March.
+PERSON = {"family_names": "Pérez", "estimated_age": 30, "sex": "F", "nationality": "GT"}
+MARCH_ARRIVAL = {"centre": "GT-AURORA", "arrived_at": "2026-03-26T08:10:00-06:00"}
 
 
 def counted(in_app, by=(), criteria=MARCH):
@@ -73,3 +80,50 @@ def test_a_cohort_is_narrowed_to_a_department(cohort, in_app):
 
     only = counted(in_app, criteria=replace(MARCH, department="GT-12"))
     assert only[()]["arrivals"] == 1 and only[()]["closed_migrated_again"] == 1
+
+
+def arrivals_by(in_app, name: str) -> dict[str, int]:
+    return {group[0]: figures["arrivals"] for group, figures in counted(in_app, (name,)).items()}
+
+
+def test_a_third_return_is_in_the_2_plus_group_and_homes_group_by_country(
+    cohort, arrive, in_app, outcomes_api
+):
+    """F, Honduran, back in March after two returns in 2025."""
+    fields = {"given_names": "Fidel", "sex": "M", "estimated_age": 35, "nationality": "HN"}
+    first = arrive(at(1, 10, 2025), "95550003", home="HN-0101", **fields)
+    arrive(at(9, 1, 2025), "95550003", match=first.returnee_id, **fields)
+    arrive(at(3, 25), "95550003", match=first.returnee_id, **fields)
+    assert arrivals_by(in_app, "earlier_returns") == {"0": 4, "1": 1, "2+": 1}
+    assert arrivals_by(in_app, "home_country") == {"GT": 1, "HN": 1, "unknown": 4}
+    body = outcomes_api(by="earlier_returns,home_country").get_json()
+    groups = [tuple(row["group"].values()) for row in body["rows"]]
+    assert ("2+", "HN") in groups and ("1", "unknown") in groups and len(groups) == 4
+    assert body["total"]["arrivals"] == 6
+
+
+def test_each_type_of_return_is_its_own_group_and_earlier_arrivals_were_deportations(
+    cohort, api, in_app, outcomes_api
+):
+    for names, return_type in (("Irma", "assisted"), ("Juana", "voluntary")):
+        body = PERSON | {
+            "given_names": names,
+            "arrival": MARCH_ARRIVAL | {"return_type": return_type},
+        }
+        assert api("POST", "/returnees", body).status_code == 201
+    with in_app() as session:  # an arrival written before the type was recorded: no value given
+        session.execute(
+            text(
+                "INSERT INTO arrivals (returnee_id, centre_id, arrived_at, mode,"
+                " deporting_country, reference, is_unaccompanied, created_at)"
+                " SELECT returnee_id, centre_id, :when, mode, deporting_country, '', false,"
+                " created_at FROM arrivals WHERE id = :arrival"
+            ).bindparams(
+                bindparam("when", at(3, 28), type_=Arrival.__table__.c.arrived_at.type),
+                arrival=cohort.arrivals["c"],
+            )
+        )
+        refresh_figures(session)
+    assert arrivals_by(in_app, "return_type") == {"assisted": 1, "deported": 6, "voluntary": 1}
+    rows = outcomes_api(by="return_type").get_json()["rows"]
+    assert [row["group"]["return_type"] for row in rows] == ["assisted", "deported", "voluntary"]

@@ -12,30 +12,9 @@ from sqlalchemy import select
 
 from returnees.audit.models import AuditAction, AuditEntry
 from returnees.auth.models import Role
+from returnees.reports import downloads, files
 from returnees.reports.files import csv_chunks, write_xlsx
-
-
-@pytest.fixture
-def export_as(app, demo, make_user, token_for):
-    def as_role(role: Role = Role.SUPERVISOR, centre: str = "GT-AURORA"):
-        client = app.test_client()
-        headers = token_for(make_user(role, centre))
-
-        def get(what: str, **params: str):
-            return client.get(f"/api/v1/exports/{what}", query_string=params, headers=headers)
-
-        return get
-
-    return as_role
-
-
-def read_csv(answer) -> list[dict[str, str]]:
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    assert answer.headers["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
-
-
-MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+from tests.reports.conftest import MARCH, read_csv
 
 
 def test_arrivals_are_exported_one_row_each_within_the_period(export_as, cohort):
@@ -159,6 +138,32 @@ def test_an_xlsx_export_is_a_workbook(export_as, cohort):
     assert sheet.max_row == 4, "a header and three referrals"
 
 
+def test_a_csv_export_is_streamed_in_pieces_as_the_rows_are_read(export_as, cohort, monkeypatch):
+    """Two rows a piece instead of 1,000: the five arrivals come in three pieces, not as one
+    body built in memory."""
+    monkeypatch.setattr(files, "CSV_BATCH_ROWS", 2)
+    answer = export_as()("arrivals", buffered=False, **MARCH)
+    assert answer.status_code == 200
+    pieces = [piece for piece in answer.response if piece]
+    answer.close()
+    assert len(pieces) == 3, "the header and two rows, two rows, the last row"
+    rows = list(csv.DictReader(io.StringIO(b"".join(pieces).decode().lstrip("\ufeff"))))
+    assert sorted(int(row["arrival_id"]) for row in rows) == sorted(
+        cohort.arrivals[name] for name in "abcde"
+    )
+
+
+def test_an_xlsx_export_is_sent_in_pieces_from_its_temporary_file(export_as, cohort, monkeypatch):
+    monkeypatch.setattr(downloads, "CHUNK", 1024)
+    answer = export_as()("arrivals", format="xlsx", buffered=False, **MARCH)
+    assert answer.status_code == 200
+    pieces = list(answer.response)
+    answer.close()
+    assert len(pieces) > 1 and all(len(piece) <= 1024 for piece in pieces)
+    sheet = load_workbook(io.BytesIO(b"".join(pieces))).active
+    assert sheet.max_row == 6, "a header and the five arrivals"
+
+
 def test_the_outcome_table_is_exported_with_its_hidden_cells(export_as, cohort):
     rows = read_csv(export_as()("outcomes", by="sex", **MARCH))
     assert [row["sex"] for row in rows] == ["F", "M", "all"]
@@ -198,6 +203,23 @@ def test_a_list_pages_centre_office_and_department_filter_the_records(export_as,
     unknown = export("arrivals", centre="NOWHERE")
     assert unknown.status_code == 422 and "centre" in unknown.get_json()["error"]["fields"]
     assert export("cases", department="GT-99").status_code == 422
+
+
+def test_an_office_filter_keeps_the_records_of_the_people_that_office_follows(export_as, followed):
+    export = export_as()
+    assert len(read_csv(export("arrivals", **MARCH))) == 11
+    arrivals = read_csv(export("arrivals", office="GT-SM-01", **MARCH))
+    assert {int(row["person_id"]) for row in arrivals} == set(followed["GT-SM-01"])
+    assert {row["given_names"] for row in arrivals} == {f"Marta{x}" for x in "abcde"}
+    cases = read_csv(export("cases", office="GT-HUE-01"))
+    assert {int(row["person_id"]) for row in cases} == set(followed["GT-HUE-01"])
+    assert {row["office"] for row in cases} == {"GT-HUE-01"}
+    check_ins = read_csv(export("check-ins", office="GT-HUE-01", **MARCH))
+    assert check_ins and {int(row["person_id"]) for row in check_ins} <= set(
+        followed["GT-HUE-01"]
+    ), "no check-in of San Marcos's people"
+    outcomes = read_csv(export("outcomes", office="GT-SM-01", **MARCH))
+    assert outcomes[-1]["arrivals"] == "5"
 
 
 def test_unknown_exports_and_recipients_are_refused_plainly(export_as, cohort):

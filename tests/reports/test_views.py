@@ -73,6 +73,28 @@ def test_an_identifying_download_is_an_encrypted_zip_that_opens_with_the_passphr
     assert "Ana" in text and text.count("\n") == 6
 
 
+def test_an_identifying_xlsx_download_opens_only_with_its_passphrase(supervisor, cohort):
+    import io
+
+    import pyzipper
+    from openpyxl import load_workbook
+
+    answer = export_form(supervisor, format="xlsx", passphrase="correct horse battery")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/zip"
+    assert 'filename="arrivals.xlsx.zip"' in answer.headers["Content-Disposition"]
+    with pyzipper.AESZipFile(io.BytesIO(answer.get_data())) as archive:
+        assert archive.namelist() == ["arrivals.xlsx"]
+        archive.setpassword(b"correct horse batterY")
+        with pytest.raises(RuntimeError, match="Bad password"):
+            archive.read("arrivals.xlsx")
+        archive.setpassword(b"correct horse battery")
+        book = load_workbook(io.BytesIO(archive.read("arrivals.xlsx")))
+    header, *rows = book["arrivals"].iter_rows(values_only=True)
+    assert header[:4] == ("arrival_id", "person_id", "given_names", "family_names")
+    assert sorted(row[2] for row in rows) == ["Ana", "Beto", "Carla", "Dario", "Edgar"]
+    assert {row[1] for row in rows} == set(cohort.people.values())
+
+
 def test_a_pseudonymised_download_needs_no_passphrase(supervisor, cohort):
     answer = export_form(supervisor, pseudonymised="y", recipient="donor")
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
@@ -101,6 +123,28 @@ def test_list_and_report_pages_offer_the_export(supervisor, cohort):
         assert "from=01/03/2026" in query and "to=31/03/2026" in query
         assert "department=GT-12" in query
     assert "survey" in supervisor.get("/reports/export?what=surveys").get_data(as_text=True)
+
+
+def test_the_report_pages_outcomes_button_gives_the_table_with_its_survey_figures(
+    supervisor, cohort
+):
+    import csv
+    import io
+
+    import pyzipper
+
+    report = supervisor.get("/reports/?from=01/03/2026&to=31/03/2026&by=sex")
+    button = export_links(report.get_data(as_text=True))["outcomes"]
+    assert supervisor.get(f"/reports/export?{button}").status_code == 200
+    answer = export_form(supervisor, what="outcomes", by="sex", passphrase="correct horse battery")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    with pyzipper.AESZipFile(io.BytesIO(answer.get_data())) as archive:
+        archive.setpassword(b"correct horse battery")
+        text = archive.read("outcomes.csv").decode().lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["sex"] for row in rows] == ["F", "M", "all"]
+    assert rows[-1]["arrivals"] == "5" and rows[-1]["survey_day_30_people"] == "<5"
+    assert "survey_day_180_composite" in rows[0], "each wave's figures"
 
 
 def test_the_cases_and_survey_pages_offer_their_exports(demo, make_user, sign_in_as):

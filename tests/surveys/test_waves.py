@@ -61,6 +61,24 @@ def test_the_day_180_wave_opens_when_its_day_comes(app, in_app, world, clock, op
     assert days == [30, 180]
 
 
+def test_the_waves_open_on_the_days_the_programme_configures(
+    app, in_app, world, clock, open_waves, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SURVEY_WAVE_DAYS", (45, 120))
+    assert open_waves() == 0, "day 30 is no longer a wave's day"
+    clock.advance(days=15)
+    assert open_waves() == 1
+    clock.advance(days=74)
+    assert open_waves() == 0, "day 119"
+    clock.advance(days=1)
+    assert open_waves() == 1
+    with in_app() as session:
+        days = session.scalars(select(SurveyWave.day).order_by(SurveyWave.day)).all()
+    assert days == [45, 120]
+    reasons = sorted(task.reason for task in survey_tasks(in_app, world.returnee_id))
+    assert reasons == ["survey wave: day 120", "survey wave: day 45"]
+
+
 def test_a_dropped_call_keeps_every_answer_and_resumes_at_the_first_unanswered(
     app, in_app, world, wave_id, sign_in_as
 ):
