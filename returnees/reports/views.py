@@ -88,6 +88,10 @@ def _show_errors(form: ReportFilterForm | ExportForm, error: InvalidInput) -> No
             target.errors = [*target.errors, *messages]
 
 
+# Exports of counts, small cells hidden: no person in them, so no passphrase.
+NAMING_NO_ONE = frozenset({"outcomes"})
+
+
 @bp.route("/export", methods=["GET", "POST"])
 @statement_timeout("BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS")
 @requires_role(*PSEUDONYMISED_ROLES)
@@ -97,8 +101,9 @@ def export() -> Response | tuple[str, int]:
     form = _export_form()
     if request.method == "GET" or not form.validate():
         return _export_page(form, 200 if request.method == "GET" else 422)
-    passphrase = form.passphrase.data or ""
-    if not form.pseudonymised.data and len(passphrase) < MIN_PASSPHRASE:
+    names_people = not form.pseudonymised.data and form.what.data not in NAMING_NO_ONE
+    passphrase = (form.passphrase.data or "") if names_people else ""
+    if names_people and len(passphrase) < MIN_PASSPHRASE:
         form.passphrase.errors = [_("Type a passphrase of at least 12 characters.")]
         return _export_page(form, 422)
     try:
@@ -106,9 +111,7 @@ def export() -> Response | tuple[str, int]:
     except InvalidInput as error:
         _show_errors(form, error)
         return _export_page(form, 422)
-    return export_response(
-        chosen, form.file_format.data, "" if form.pseudonymised.data else passphrase
-    )
+    return export_response(chosen, form.file_format.data, passphrase)
 
 
 def _export_form() -> ExportForm:
