@@ -196,7 +196,7 @@ def measure_reports(app) -> None:
     print(f"   COUNT(*) over the month's arrivals  {spread(counted)}")
     print(
         f"   outcome_table by sex, age group      {spread(table)}  "
-        f"({p95(table) / p95(counted):,.0f}x the count; {arrivals} arrivals; "
+        f"({p95(table) / p95(counted):.1f}x the count; {arrivals} arrivals; "
         f"target p95 {TARGET_MS} ms: {'met' if p95(table) < TARGET_MS else 'MISSED'})"
     )
     print(f"   outcome_trend, 12 months (3 runs)    {spread(trend)}")
@@ -224,7 +224,7 @@ def measure_pages(app, email: str, criteria: OutcomeCriteria, counted_p95: float
         times, sql, rendering = timed_requests(app, get, RUNS)
         verdict = "met" if p95(times) < TARGET_MS else "MISSED"
         print(
-            f"   {label:<36} {spread(times)}  ({p95(times) / counted_p95:,.0f}x the count; "
+            f"   {label:<36} {spread(times)}  ({p95(times) / counted_p95:.1f}x the count; "
             f"SQL p50 {sql:,.0f} ms, templates p50 {rendering:,.0f} ms; "
             f"target p95 {TARGET_MS} ms: {verdict})"
         )
