@@ -12,7 +12,12 @@ postgresql://127.0.0.1:5432/returnees_reports_bench), loaded once and reused.
 
 a. outcome_table (one month of Guatemala, by sex and age group) and outcome_trend (its twelve
    months) for a supervisor of Guatemala: p50 / p95 of RUNS runs, against a plain COUNT(*)
-   over the same month's arrivals in the same run.
+   over the same month's arrivals in the same run. Then what that supervisor asks over HTTP,
+   through the Flask test client as bench.queue measures its pages: the page
+   GET /reports/?from=..&to=..&by=sex&by=age_group (signed in through the sign-in form; the
+   table and the twelve months' trend and charts) and GET /api/v1/reports/outcomes?from=..&to=..
+   &by=sex,age_group (a bearer token): p50 / p95 of RUNS runs, each p95 as a ratio to the
+   COUNT(*)'s and against the target.
 b. The arrivals export of every person as CSV (identifying and pseudonymised), written to
    /dev/null through the export's own path (query, columns, formula guard, csv_chunks), against
    the same rows read the same way and written by the csv module alone: rows per second, and
@@ -31,7 +36,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import make_url, select, text
 
-from bench.populate import bench_app, count_people, people_wanted, populate
+from bench.populate import StatementTimer, bench_app, count_people, people_wanted, populate
+from bench.queue import Clients, timed_requests
 from bench.reception import p95, spread
 from bench.sizes import sized
 from returnees.auth.access import Actor
@@ -47,6 +53,12 @@ DEFAULT_URL = "postgresql://127.0.0.1:5432/returnees_reports_bench"
 CHECK_INS_PER_ARRIVAL = 9
 RUNS, WARMUP = sized(20, 2), sized(2, 0)
 TARGET_MS = 500
+EXPORT_PATH = "/api/v1/exports/arrivals"
+AUDIT_PEOPLE = "INSERT INTO AUDIT_ENTRY_PEOPLE"
+# The people the export's entry names: the newest entry, the bench's own (rolled back after).
+NAMED = (
+    "SELECT count(*) FROM audit_entry_people WHERE entry_id = (SELECT max(id) FROM audit_entries)"
+)
 
 
 def bench_url() -> str:
@@ -168,6 +180,7 @@ def measure_reports(app) -> None:
     with app.app_context():  # no web statement limit: the bench says how long it takes
         session = get_session()
         actor = supervisor(session)
+        email = session.get(User, actor.user_id).email
         print(f"a. one month ({month:%Y-%m}) of {actor.country}, {RUNS} runs, p50 / p95:")
         counted = _sample(
             lambda: session.execute(
@@ -183,10 +196,38 @@ def measure_reports(app) -> None:
     print(f"   COUNT(*) over the month's arrivals  {spread(counted)}")
     print(
         f"   outcome_table by sex, age group      {spread(table)}  "
-        f"({p95(table) / p95(counted):,.0f}x the count; {arrivals} arrivals; "
+        f"({p95(table) / p95(counted):.1f}x the count; {arrivals} arrivals; "
         f"target p95 {TARGET_MS} ms: {'met' if p95(table) < TARGET_MS else 'MISSED'})"
     )
     print(f"   outcome_trend, 12 months (3 runs)    {spread(trend)}")
+    measure_pages(app, email, criteria, p95(counted))
+
+
+def measure_pages(app, email: str, criteria: OutcomeCriteria, counted_p95: float) -> None:
+    """The page and the API answer of the same month as `email` asks for them, in process
+    (the web statement limit applies, as in production); each p95 against the COUNT(*)'s."""
+    clients = Clients.of(app, email)
+    period = f"from={criteria.first_day.isoformat()}&to={criteria.last_day.isoformat()}"
+    print(f"   over HTTP as {email}, {RUNS} runs (test client, in process), p50 / p95:")
+    for label, get in (
+        (
+            "GET /reports/ (signed in)",
+            lambda: clients.web.get(f"/reports/?{period}&by=sex&by=age_group"),
+        ),
+        (
+            "GET /api/v1/reports/outcomes",
+            lambda: clients.api.get(
+                f"/api/v1/reports/outcomes?{period}&by=sex,age_group", headers=clients.headers
+            ),
+        ),
+    ):
+        times, sql, rendering = timed_requests(app, get, RUNS)
+        verdict = "met" if p95(times) < TARGET_MS else "MISSED"
+        print(
+            f"   {label:<36} {spread(times)}  ({p95(times) / counted_p95:.1f}x the count; "
+            f"SQL p50 {sql:,.0f} ms, templates p50 {rendering:,.0f} ms; "
+            f"target p95 {TARGET_MS} ms: {verdict})"
+        )
 
 
 def _sample(call, runs: int = RUNS, warmup: int = WARMUP) -> list[float]:
@@ -214,15 +255,23 @@ def measure_exports() -> None:
 
 
 def export_once(variant: str) -> None:
-    """One export in this process: rows, seconds, rows a second, peak RSS."""
+    """One export in this process: rows, seconds, rows a second, peak RSS; and what its start
+    took (the count, the query's start, the audit entry naming its people), with the longest
+    of the statements naming them."""
     app = bench_app(bench_url())
-    with app.test_request_context(), unit_of_work() as session:
+    engine = app.extensions[EXTENSION].engine
+    # The export route's request: its statement limit (BULK_EXPORT_STATEMENT_TIMEOUT_SECONDS),
+    # not the web one a request with no route would get.
+    with app.test_request_context(EXPORT_PATH), unit_of_work() as session:
         actor = Actor.system("bench")
         started = time.perf_counter()
         asked = ExportRequest(
             "arrivals", pseudonymised=variant.endswith("pseudonymised"), recipient="donor"
         )
-        export = prepare_export(session, actor, asked)
+        with StatementTimer(engine) as statements:
+            export = prepare_export(session, actor, asked)
+        prepared = time.perf_counter() - started
+        naming = [ms for sql, _p, ms in statements.seen if AUDIT_PEOPLE in sql.upper()]
         rows = 0
         with open(os.devnull, "wb") as sink:
             if variant == "csv-module":
@@ -238,11 +287,14 @@ def export_once(variant: str) -> None:
                     sink.write(chunk)
                 rows = export.count
         seconds = time.perf_counter() - started
+        named = session.scalar(text(NAMED))
         session.rollback()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{variant:22} {rows:>9,} rows in {seconds:6.1f} s = {rows / seconds:>9,.0f} rows/s, "
-        f"peak RSS {peak:,.0f} MB"
+        f"peak RSS {peak:,.0f} MB; started in {prepared:.1f} s: {named:,} people named by "
+        f"{len(naming)} statements in {sum(naming) / 1000:.1f} s, the longest "
+        f"{max(naming, default=0):,.0f} ms"
     )
 
 

@@ -5,12 +5,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from returnees.audit.models import AuditAction, AuditEntry
+from returnees.audit import services
+from returnees.audit.models import AuditAction, AuditEntry, AuditEntryPerson
 from returnees.audit.queries import AuditFilter, search_audit
+from returnees.audit.services import name_people_shown, record_event
 from returnees.auth.access import Actor
 from returnees.auth.models import Role
+from returnees.core.db import EXTENSION as DB
+from returnees.reception.models import Arrival
 from tests.auth.test_sign_in import sign_in
 from tests.conftest import PASSWORD
 
@@ -51,6 +55,42 @@ def test_creating_an_account_writes_an_entry(app, make_user, in_app):
         )
     [entry] = entries(in_app, action=AuditAction.CREATE, record_type="user")
     assert entry.record_id == str(created.id) and entry.actor == "cli"
+
+
+def test_a_bulk_entry_names_everyone_its_query_selects_a_range_of_ids_a_statement(
+    app, register, in_app, monkeypatch
+):
+    """A bulk export's people are written a range of ids a statement, each range about
+    PEOPLE_BATCH of the query's rows (production's 20,000 lowered to 2 here): each person is
+    named once however many rows they have, the lowest and the highest id too, no one else."""
+    people = [register(given_names=f"Persona {n}").returnee_id for n in range(6)]
+    register(given_names="Persona 2", match=people[2])
+    register(given_names="Persona 2", match=people[2])
+    chosen = select(Arrival.returnee_id).where(
+        Arrival.returnee_id.in_(people), Arrival.returnee_id.not_in([people[1], people[4]])
+    )
+    monkeypatch.setattr(services, "PEOPLE_BATCH", 2)
+    inserts: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_ENTRY_PEOPLE"):
+            inserts.append(statement)
+
+    engine = app.extensions[DB].engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with in_app() as session:
+            entry = record_event(
+                session, Actor.system("test"), AuditAction.EXPORT, "export", "arrivals"
+            )
+            name_people_shown(session, entry, chosen)
+            named = session.scalars(
+                select(AuditEntryPerson.returnee_id).where(AuditEntryPerson.entry_id == entry.id)
+            ).all()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert sorted(named) == sorted(set(people) - {people[1], people[4]})
+    assert len(inserts) > 1, "more rows than PEOPLE_BATCH: more than one statement"
 
 
 def test_entries_cannot_be_changed_or_deleted(app, make_user, in_app):

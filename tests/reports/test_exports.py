@@ -10,7 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from returnees.audit.models import AuditAction, AuditEntry
+from returnees.audit import services as audit
+from returnees.audit.models import AuditAction, AuditEntry, AuditEntryPerson
 from returnees.auth.models import Role
 from returnees.reports import downloads, files
 from returnees.reports.files import csv_chunks, write_xlsx
@@ -177,6 +178,21 @@ def test_each_export_is_audited_with_what_and_how_many_rows(export_as, cohort, i
     assert entry.record_type == "export" and entry.record_id == "arrivals"
     assert entry.detail["rows"] == 5 and entry.detail["recipient"] == "donor"
     assert entry.detail["pseudonymised"] is True
+
+
+def test_an_exports_entry_names_everyone_in_the_file(export_as, cohort, in_app, monkeypatch):
+    # A statement a few rows (production's: 20,000), so the cohort takes several, as a
+    # country's 1,000,000 people do.
+    monkeypatch.setattr(audit, "PEOPLE_BATCH", 2)
+    rows = read_csv(export_as()("arrivals"))
+    with in_app() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == AuditAction.EXPORT))
+        named = session.scalars(
+            select(AuditEntryPerson.returnee_id).where(AuditEntryPerson.entry_id == entry.id)
+        ).all()
+    in_file = {int(row["person_id"]) for row in rows}
+    assert len(rows) > len(in_file) == 5, "Dario and Edgar came twice"
+    assert sorted(named) == sorted(in_file)
 
 
 def test_identifying_exports_are_for_supervisors_and_admins(export_as, cohort):
