@@ -286,7 +286,7 @@ def place_survey_call(
     staff_phone = staff_phone_of(session, actor)
     if not staff_phone:
         raise Conflict(
-            _("Your account has no phone to put the call through to: a supervisor adds it.")
+            _("Your account has no phone to put the call through to: an administrator adds it.")
         )
     body = str(_("Call from the social worker: reintegration survey, day %(day)s", day=wave.day))
     message = queue_staff_call(session, phone.number, staff_phone, body, returnee_id)
@@ -310,8 +310,13 @@ def staff_phone_of(session: Session, actor: Actor) -> str:
 
 
 def phones_to_call(returnee: Returnee) -> list[Phone]:
-    """The person's phones a survey call may ring: usable, and agreed to be contacted."""
-    return [phone for phone in returnee.phones if phone.is_usable and phone.has_consent]
+    """The person's phones a survey call may ring: usable, agreed to be contacted, and not
+    marked "do not contact"."""
+    return [
+        phone
+        for phone in returnee.phones
+        if phone.is_usable and phone.has_consent and phone.channel is not Channel.NONE
+    ]
 
 
 def wave_scores(wave: SurveyWave) -> Scores:

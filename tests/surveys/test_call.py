@@ -5,6 +5,8 @@ a completed wave."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from returnees.audit.models import AuditAction, AuditEntry, AuditEntryPerson
@@ -12,6 +14,8 @@ from returnees.auth.models import Role
 from returnees.messaging.calls import CONNECT_TO, STAFF_CALL
 from returnees.messaging.models import REPLY, MessageStatus, OutboundMessage
 from returnees.people.models import Channel, Phone
+from returnees.reception.intake import PhoneEntry
+from returnees.surveys.models import SurveyWave
 from returnees.surveys.services import complete_wave
 from tests.conftest import csrf_token
 from tests.surveys.conftest import BEST, actor_of
@@ -102,3 +106,21 @@ def test_a_completed_wave_places_no_call(
     assert "Llamar al" not in form
     place(client, world, wave_id, phone_id(in_app, world.returnee_id))
     assert calls(in_app) == []
+
+
+def test_a_phone_marked_do_not_contact_is_not_offered(
+    app, in_app, world, register, clock, open_waves, make_user, sign_in_as
+):
+    quiet = PhoneEntry("5555 8888", channel="none", consent=True)
+    person = register(
+        given_names="Callada", phones=(quiet,), arrived_at=clock.at - timedelta(days=30, hours=1)
+    )
+    assert open_waves() == 2
+    with in_app() as session:
+        wave = session.scalar(
+            select(SurveyWave.id).where(SurveyWave.returnee_id == person.returnee_id)
+        )
+    worker = make_user(Role.SOCIAL_WORKER, "GT-AURORA", phone=WORKER_PHONE)
+    form = sign_in_as(worker).get(f"/returnees/{person.returnee_id}/surveys/{wave}")
+    assert "Llamar al" not in form.get_data(as_text=True)
+    assert "Ningún teléfono de esta persona acepta llamadas" in form.get_data(as_text=True)
