@@ -19,7 +19,7 @@ from returnees.casework.models import Case, CaseStatus
 from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict, InvalidInput, NotFound
 from returnees.followups.models import IndicatorReading
-from returnees.messaging.calls import queue_staff_call
+from returnees.messaging.calls import STAFF_CALL, queue_staff_call
 from returnees.messaging.models import OutboundMessage
 from returnees.people.models import Channel, Phone, Returnee
 from returnees.people.services import require_returnee
@@ -301,6 +301,20 @@ def place_survey_call(
         channel=Channel.VOICE.value,
     )
     return message
+
+
+def latest_survey_call(session: Session, wave: SurveyWave) -> OutboundMessage | None:
+    """The last call placed to the person since the wave opened, as the form shows it."""
+    return session.scalar(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.returnee_id == wave.returnee_id,
+            OutboundMessage.template == STAFF_CALL,
+            OutboundMessage.created_at >= wave.created_at,
+        )
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    )
 
 
 def staff_phone_of(session: Session, actor: Actor) -> str:

@@ -14,6 +14,7 @@ from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
 from returnees.core.errors import Conflict, DomainError
+from returnees.messaging.labels import CALL_STATUS_LABELS
 from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
 from returnees.people.services import require_returnee
@@ -31,6 +32,7 @@ from returnees.surveys.services import (
     answer_item,
     answers_by_item,
     complete_wave,
+    latest_survey_call,
     next_item,
     open_wave,
     phones_to_call,
@@ -135,6 +137,8 @@ def _render(wave: SurveyWave, item: SurveyItem | None, problems: tuple | list = 
         problems=problems,
         unscored=UNSCORED_ANSWERS,
         phones=phones_to_call(returnee),
+        call=latest_survey_call(session, wave),
+        call_labels=CALL_STATUS_LABELS,
         puts_through=bool(staff_phone_of(session, actor)),
         format_phone=format_phone,
         **LABELS,

@@ -141,6 +141,7 @@ def place_the_call(page, live_app):
     with page.expect_navigation():
         page.get_by_role("button", name="Llamar al +502 4123 7788").click()
     assert "Llamando al +502 4123 7788" in page.locator("main").inner_text()
+    assert last_call(page).endswith(": a punto de hacerse.")
     send_due_messages(live_app)
     phone = page.context.new_page()
     phone.goto("/simulator/")
@@ -151,6 +152,11 @@ def place_the_call(page, live_app):
     assert "Llamada · en curso" in call
     assert f"Comunicada con el teléfono del personal {WORKER_PHONE}" in call
     return phone
+
+
+def last_call(page) -> str:
+    """What the form says of the last call placed from it."""
+    return page.get_by_role("status").filter(has_text="Última llamada").inner_text()
 
 
 def hang_up(phone) -> None:
@@ -198,6 +204,7 @@ def test_a_wave_taken_on_a_simulated_call_scores_on_the_record_and_in_the_report
             assert page.evaluate(OUT_OF_PLACE) == []
             given = [answer_current_question(page) for _ in range(5)]
             assert given[:2] == ["economic_satisfaction", "ate_less"]
+            assert "contestada, comunicada con su teléfono" in last_call(page)
             save_screenshot(page, "survey-call-question-6")
             hang_up(phone)  # the call dropped
         # The social worker calls back later from another device.
@@ -206,6 +213,7 @@ def test_a_wave_taken_on_a_simulated_call_scores_on_the_record_and_in_the_report
             page.get_by_role("link", name="Continuar la encuesta").click()
             assert page.locator("legend").inner_text().startswith("Pregunta 6 de 21")
             assert "5 de 21 respondidas" in page.locator("main").inner_text()
+            assert last_call(page).endswith(": terminada.")
             phone = place_the_call(page, live_app)
             while page.locator("input[name=item]").count():
                 answer_current_question(page)

@@ -5,6 +5,7 @@ a completed wave."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -50,6 +51,7 @@ def test_the_form_calls_the_persons_phone_to_put_them_through_to_the_workers(
     answered = place(client, world, wave_id, phone_id(in_app, world.returnee_id))
     assert answered.status_code == 200
     assert "Llamando al +502 5555 4321" in answered.get_data(as_text=True)
+    assert re.search(r"Última llamada, a las \d\d:\d\d: a punto de hacerse\.", answered.text)
     [call] = calls(in_app)
     assert (call.channel, call.template, call.phone) == (Channel.VOICE, STAFF_CALL, PERSON_PHONE)
     assert call.content_variables == {CONNECT_TO: WORKER_PHONE}
