@@ -20,7 +20,7 @@ from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict, InvalidInput, NotFound
 from returnees.followups.models import IndicatorReading
 from returnees.messaging.calls import STAFF_CALL, queue_staff_call
-from returnees.messaging.models import OutboundMessage
+from returnees.messaging.models import MessageStatus, OutboundMessage
 from returnees.people.models import Channel, Phone, Returnee
 from returnees.people.services import require_returnee
 from returnees.reception.models import Arrival
@@ -42,6 +42,8 @@ SURVEY_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 WAVE_BATCH = 500
 # The reason a wave's task gives (casework.reasons reads it back in the reader's language).
 WAVE_REASON = "survey wave: day {day}"
+# A call placed but not answered yet: another one would ring the person twice (a double tap).
+RINGING = (MessageStatus.QUEUED, MessageStatus.SENDING)
 
 
 # The job
@@ -283,6 +285,8 @@ def place_survey_call(
     phone = next((p for p in phones_to_call(returnee) if p.id == phone_id), None)
     if phone is None:
         raise NotFound(_("This person has no phone to call with that number."))
+    if (latest := latest_survey_call(session, wave)) and latest.status in RINGING:
+        raise Conflict(_("The call is ringing already: wait until it is answered or not."))
     staff_phone = staff_phone_of(session, actor)
     if not staff_phone:
         raise Conflict(

@@ -126,3 +126,13 @@ def test_a_phone_marked_do_not_contact_is_not_offered(
     form = sign_in_as(worker).get(f"/returnees/{person.returnee_id}/surveys/{wave}")
     assert "Llamar al" not in form.get_data(as_text=True)
     assert "Ningún teléfono de esta persona acepta llamadas" in form.get_data(as_text=True)
+
+
+def test_a_second_tap_while_the_call_rings_places_no_second_call(
+    app, in_app, world, wave_id, make_user, sign_in_as
+):
+    client = sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA", phone=WORKER_PHONE))
+    place(client, world, wave_id, phone_id(in_app, world.returnee_id))
+    again = place(client, world, wave_id, phone_id(in_app, world.returnee_id))
+    assert "La llamada ya está sonando" in again.text
+    assert len(calls(in_app)) == 1
