@@ -151,7 +151,7 @@ def start_call(session: Session, message_id: int | None, form: dict[str, str]) -
 
 
 def put_through(message: OutboundMessage) -> str:
-    """<Dial> the staff's phone; the person hears it ring (our number is the caller id)."""
+    """<Dial> the staff's phone (it shows our number calling); the person hears it ring."""
     staff_phone = (message.content_variables or {}).get(CONNECT_TO, "")
     if not staff_phone:
         return hang_up()
