@@ -5,7 +5,12 @@ from the number and read by the same reading as a text answer (1 yes, 2 no, a nu
 choice); 9 withdraws consent like STOP. No key: the prompt once more, then unanswered. Busy,
 no answer, failed or an answering machine: called again, at most twice, an hour apart at
 least (within the sending window, as the claim holds it); then failed. Nothing is ever left
-on an answering machine."""
+on an answering machine.
+
+A member of staff may also place a call to talk with the person (a survey wave taken on a call):
+the same outbound voice message, queued and claimed like the others, whose TwiML puts the person
+through to the staff's own phone (<Dial>) instead of asking for a key. Such a call is never
+placed again by itself: the member of staff, waiting for it, calls again if they wish."""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from returnees.core import events
 from returnees.core.clock import utcnow
 from returnees.core.wake import wake_worker
 from returnees.messaging.keywords import Keyword
-from returnees.messaging.models import InboundMessage, MessageStatus, OutboundMessage
+from returnees.messaging.models import REPLY, InboundMessage, MessageStatus, OutboundMessage
 from returnees.messaging.prompts import (
     SPOKEN_PLACEHOLDERS,
     STOP_KEY_PROMPT,
@@ -28,7 +33,12 @@ from returnees.messaging.prompts import (
     thanks_prompt_for,
     voice_prompt_for,
 )
-from returnees.messaging.services import advance_status, change_consent, holder_of
+from returnees.messaging.services import (
+    advance_status,
+    change_consent,
+    holder_of,
+    queue_message,
+)
 from returnees.people.identity import country_of_phone
 from returnees.people.models import Channel
 
@@ -55,6 +65,12 @@ CALL_STATUS = {
 }
 # What {names} says in a question about a family's children asked by phone: no names.
 CHILDREN_SPOKEN = SPOKEN_PLACEHOLDERS["names"]
+# The template of a call placed for a member of staff, and where its content_variables keep
+# the staff's phone the person is put through to.
+STAFF_CALL = "staff_call"
+CONNECT_TO = "connect_to"
+# Seconds the staff's phone rings before the call gives up on them.
+DIAL_SECONDS = 30
 
 
 def base_url() -> str:
@@ -96,9 +112,30 @@ def _call(session: Session, message_id: int | None, form: dict[str, str]) -> Out
     return message
 
 
+def queue_staff_call(
+    session: Session, phone: str, staff_phone: str, body: str, returnee_id: int
+) -> OutboundMessage:
+    """Queue a call to a person's phone that puts them through to a member of staff's phone
+    when they answer; `body` says on their record what the call was. It goes at any hour, as
+    a reply does (the member of staff chose the moment), and ahead of routine check-ins."""
+    message = queue_message(
+        session,
+        phone,
+        body,
+        channel=Channel.VOICE,
+        returnee_id=returnee_id,
+        template=STAFF_CALL,
+        content_variables={CONNECT_TO: staff_phone},
+        priority=REPLY,
+    )
+    wake_worker(session)
+    return message
+
+
 def start_call(session: Session, message_id: int | None, form: dict[str, str]) -> str:
     """The TwiML of an answered call: a machine is hung up on (and called again later);
-    a person hears the question and is asked for one key."""
+    a person hears the question and is asked for one key, or is put through to the member of
+    staff who placed the call."""
     message = _call(session, message_id, form)
     if message is None:
         return hang_up()
@@ -108,7 +145,19 @@ def start_call(session: Session, message_id: int | None, form: dict[str, str]) -
         return hang_up()
     advance_status(message, MessageStatus.SENT.value)
     message.updated_at = utcnow()
+    if message.template == STAFF_CALL:
+        return put_through(message)
     return ask(message, 1)
+
+
+def put_through(message: OutboundMessage) -> str:
+    """<Dial> the staff's phone (it shows our number calling); the person hears it ring."""
+    staff_phone = (message.content_variables or {}).get(CONNECT_TO, "")
+    if not staff_phone:
+        return hang_up()
+    response = VoiceResponse()
+    response.dial(staff_phone, timeout=DIAL_SECONDS)
+    return str(response)
 
 
 def ask(message: OutboundMessage, round_: int) -> str:
@@ -229,11 +278,12 @@ def apply_call_status(session: Session, message_id: int | None, form: dict[str, 
 
 def redial(session: Session, message: OutboundMessage, why: str) -> None:
     """Call again in REDIAL_AFTER (the claim holds it to the sending window), at most
-    MAX_REDIALS times; then the call has failed (followups escalate it as unanswered)."""
+    MAX_REDIALS times; then the call has failed (followups escalate it as unanswered). A call
+    placed for a member of staff fails at once."""
     now = utcnow()
     message.twilio_sid, message.is_ambiguous, message.confirmed_at = None, False, None
     message.updated_at = now
-    if message.redials < MAX_REDIALS:
+    if message.redials < MAX_REDIALS and message.template != STAFF_CALL:
         message.redials += 1
         message.status, message.next_attempt_at = MessageStatus.QUEUED, now + REDIAL_AFTER
         message.error_message = f"{why}: called again"

@@ -15,3 +15,13 @@ STATUS_LABELS = {
     MessageStatus.UNDELIVERED: _("not delivered"),
     MessageStatus.FAILED: _("failed"),
 }
+# The same states of a call placed for a member of staff, as the one who placed it reads them.
+CALL_STATUS_LABELS = {
+    MessageStatus.QUEUED: _("about to be placed"),
+    MessageStatus.SENDING: _("ringing"),
+    MessageStatus.SENT: _("answered, put through to your phone"),
+    MessageStatus.DELIVERED: _("ended"),
+    MessageStatus.READ: _("ended"),
+    MessageStatus.UNDELIVERED: _("not answered"),
+    MessageStatus.FAILED: _("not answered"),
+}

@@ -1,7 +1,9 @@
 """The phone simulator of the embedded default: what each phone received, and a box to answer
 that goes through the real inbound webhook, signed as Twilio signs it. A call rings there too:
 answered, its prompt plays in the browser and a keypad sends the key to the same signed voice
-webhooks Twilio calls; what the call last said is kept in the user's session cookie."""
+webhooks Twilio calls; what the call last said is kept in the user's session cookie. A call
+that puts the person through to a member of staff shows whose phone it rang, and is hung up
+here when the talk is over."""
 
 from __future__ import annotations
 
@@ -112,16 +114,18 @@ KEYS = set("0123456789")
 
 @dataclass
 class CallScreen:
-    """What a call's TwiML said: recordings to play (URLs on this site), text read aloud, and
-    where the key goes (None once the call hung up)."""
+    """What a call's TwiML said: recordings to play (URLs on this site), text read aloud,
+    where the key goes, and the phone it put the person through to (both None once the call
+    hung up)."""
 
     plays: list[str] = field(default_factory=list)
     says: list[str] = field(default_factory=list)
     action: str | None = None
+    dialled: str | None = None
 
     @property
     def ended(self) -> bool:
-        return self.action is None
+        return self.action is None and self.dialled is None
 
 
 def read_twiml(twiml: str) -> CallScreen:
@@ -135,6 +139,8 @@ def read_twiml(twiml: str) -> CallScreen:
             screen.says.append(text)
         elif element.tag == "Gather":
             screen.action = element.get("action", "").removeprefix(_base()) or None
+        elif element.tag == "Dial" and text:
+            screen.dialled = text
     return screen
 
 
@@ -169,6 +175,11 @@ def _show(message: OutboundMessage, answer: Response) -> Response:
     screen = read_twiml(answer.get_data(as_text=True))
     if screen.ended:
         _post_signed(_path(call_status_url(message.id)), _call_form(message, "completed"))
+    return _keep(message, screen)
+
+
+def _keep(message: OutboundMessage, screen: CallScreen) -> Response:
+    """What the call says now, for the page, beside the last few calls' screens."""
     calls = dict(list(cookie.get(CALLS, {}).items())[-4:])
     calls[str(message.id)] = asdict(screen)
     cookie[CALLS] = calls
@@ -198,6 +209,15 @@ def decline_call(message_id: int) -> Response:
     if answer.status_code < 300:
         flash(_("The call was not answered: it will be placed again later."), "success")
     return redirect(url_for("simulator.index", _anchor=f"phone-{message.phone.lstrip('+')}"))
+
+
+@bp.post("/calls/<int:message_id>/hang-up")
+@requires_role(*PEOPLE_ROLES)
+def hang_up(message_id: int) -> Response:
+    """End a call put through to a member of staff: Twilio reports it completed."""
+    message = _call_to_answer(message_id)
+    _post_signed(_path(call_status_url(message.id)), _call_form(message, "completed"))
+    return _keep(message, CallScreen())
 
 
 @bp.post("/calls/<int:message_id>/key")

@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session, aliased
 from returnees.audit.models import AuditAction
 from returnees.audit.services import record_event, record_view
 from returnees.auth.access import Actor
-from returnees.auth.models import Role
+from returnees.auth.models import Role, User
 from returnees.casework.models import Case, CaseStatus
 from returnees.core.clock import utcnow
 from returnees.core.errors import Conflict, InvalidInput, NotFound
 from returnees.followups.models import IndicatorReading
+from returnees.messaging.calls import STAFF_CALL, queue_staff_call
+from returnees.messaging.models import MessageStatus, OutboundMessage
+from returnees.people.models import Channel, Phone, Returnee
 from returnees.people.services import require_returnee
 from returnees.reception.models import Arrival
 from returnees.surveys.instrument import active_instrument
@@ -39,6 +42,8 @@ SURVEY_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 WAVE_BATCH = 500
 # The reason a wave's task gives (casework.reasons reads it back in the reader's language).
 WAVE_REASON = "survey wave: day {day}"
+# A call placed but not answered yet: another one would ring the person twice (a double tap).
+RINGING = (MessageStatus.QUEUED, MessageStatus.SENDING)
 
 
 # The job
@@ -265,6 +270,71 @@ def complete_wave(session: Session, actor: Actor, returnee_id: int, wave_id: int
         completed=True,
     )
     return wave
+
+
+def place_survey_call(
+    session: Session, actor: Actor, returnee_id: int, wave_id: int, phone_id: int
+) -> OutboundMessage:
+    """Call one of the person's phones to take an open wave: when they answer, they are put
+    through to the social worker's own phone (their account's), through the voice gateway
+    like any call; on the audit trail, and ringing on the phone simulator."""
+    wave = require_wave(session, actor, returnee_id, wave_id)
+    if wave.status is not WaveStatus.OPEN:
+        raise Conflict(_("This survey is completed: its answers no longer change."))
+    returnee = session.get(Returnee, returnee_id)
+    phone = next((p for p in phones_to_call(returnee) if p.id == phone_id), None)
+    if phone is None:
+        raise NotFound(_("This person has no phone to call with that number."))
+    if (latest := latest_survey_call(session, wave)) and latest.status in RINGING:
+        raise Conflict(_("The call is ringing already: wait until it is answered or not."))
+    staff_phone = staff_phone_of(session, actor)
+    if not staff_phone:
+        raise Conflict(
+            _("Your account has no phone to put the call through to: an administrator adds it.")
+        )
+    body = str(_("Call from the social worker: reintegration survey, day %(day)s", day=wave.day))
+    message = queue_staff_call(session, phone.number, staff_phone, body, returnee_id)
+    record_event(
+        session,
+        actor,
+        AuditAction.CREATE,
+        "outbound_message",
+        message.id,
+        returnee_id=returnee_id,
+        survey_wave=wave.id,
+        channel=Channel.VOICE.value,
+    )
+    return message
+
+
+def latest_survey_call(session: Session, wave: SurveyWave) -> OutboundMessage | None:
+    """The last call placed to the person since the wave opened, as the form shows it."""
+    return session.scalar(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.returnee_id == wave.returnee_id,
+            OutboundMessage.template == STAFF_CALL,
+            OutboundMessage.created_at >= wave.created_at,
+        )
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    )
+
+
+def staff_phone_of(session: Session, actor: Actor) -> str:
+    """The phone a call the actor places is put through to: their account's ("" if none)."""
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    return user.phone if user else ""
+
+
+def phones_to_call(returnee: Returnee) -> list[Phone]:
+    """The person's phones a survey call may ring: usable, agreed to be contacted, and not
+    marked "do not contact"."""
+    return [
+        phone
+        for phone in returnee.phones
+        if phone.is_usable and phone.has_consent and phone.channel is not Channel.NONE
+    ]
 
 
 def wave_scores(wave: SurveyWave) -> Scores:

@@ -14,6 +14,8 @@ from returnees.auth.access import Actor, current_actor, requires_role
 from returnees.auth.models import Role
 from returnees.core.db import get_session
 from returnees.core.errors import Conflict, DomainError
+from returnees.messaging.labels import CALL_STATUS_LABELS
+from returnees.people.identity import format_phone
 from returnees.people.models import Returnee
 from returnees.people.services import require_returnee
 from returnees.surveys import labels
@@ -30,8 +32,12 @@ from returnees.surveys.services import (
     answer_item,
     answers_by_item,
     complete_wave,
+    latest_survey_call,
     next_item,
     open_wave,
+    phones_to_call,
+    place_survey_call,
+    staff_phone_of,
     waves_of,
 )
 
@@ -97,6 +103,23 @@ def complete(returnee_id: int, wave_id: int) -> Response:
     return redirect(url_for("people.record", returnee_id=returnee_id) + "#surveys")
 
 
+@bp.post("/returnees/<int:returnee_id>/surveys/<int:wave_id>/call")
+@requires_role(*SURVEY_ROLES)
+def call(returnee_id: int, wave_id: int) -> Response:
+    """Place the call to the phone chosen; the form stays open to take the answers."""
+    session, actor = get_session(), current_actor()
+    phone_id = request.form.get("phone", 0, type=int)
+    try:
+        message = place_survey_call(session, actor, returnee_id, wave_id, phone_id)
+    except DomainError as error:
+        session.rollback()
+        flash(str(error.message), "error")
+    else:
+        number = format_phone(message.phone)
+        flash(_("Calling %(number)s: your phone rings when they answer.", number=number), "success")
+    return redirect(url_for("surveys.take", returnee_id=returnee_id, wave_id=wave_id))
+
+
 def _item(wave: SurveyWave, code: str) -> SurveyItem | None:
     return next((item for item in wave.instrument.items if item.code == code), None)
 
@@ -113,6 +136,11 @@ def _render(wave: SurveyWave, item: SurveyItem | None, problems: tuple | list = 
         answers=answers_by_item(wave),
         problems=problems,
         unscored=UNSCORED_ANSWERS,
+        phones=phones_to_call(returnee),
+        call=latest_survey_call(session, wave),
+        call_labels=CALL_STATUS_LABELS,
+        puts_through=bool(staff_phone_of(session, actor)),
+        format_phone=format_phone,
         **LABELS,
     )
 

@@ -89,6 +89,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/simulator/"): PEOPLE,
     ("POST", "/simulator/calls/<int:message_id>/answer"): PEOPLE,
     ("POST", "/simulator/calls/<int:message_id>/decline"): PEOPLE,
+    ("POST", "/simulator/calls/<int:message_id>/hang-up"): PEOPLE,
     ("POST", "/simulator/calls/<int:message_id>/key"): PEOPLE,
     ("GET", "/templates/"): ADMIN,
     ("GET", "/templates/new"): ADMIN,

@@ -21,6 +21,7 @@ from returnees.followups.models import (
     IndicatorReading,
     VoiceRule,
 )
+from returnees.messaging.calls import queue_staff_call
 from returnees.messaging.models import (
     ConsentChange,
     InboundMessage,
@@ -28,6 +29,7 @@ from returnees.messaging.models import (
     OutboundMessage,
 )
 from returnees.messaging.prompts import THANKS_KEY, allow_spanish_say, save_voice_prompt
+from returnees.messaging.services import dispatch_messages
 from returnees.people.models import Channel, Phone
 from returnees.reception.intake import PhoneEntry
 from returnees.reception.services import link_household
@@ -400,3 +402,42 @@ def test_a_call_is_the_numbers_one_routine_contact_of_the_day(
         waiting = session.get(CheckIn, later_id)
     assert waiting.state is CheckInState.SCHEDULED
     assert waiting.due_at == clock.now() + timedelta(days=1), "tomorrow at 08:00"
+
+
+STAFF_PHONE = "+50250100009"
+
+
+@pytest.fixture
+def staff_call(app, fake_twilio, register, in_app):
+    """A social worker's call to a person placed through Twilio: its sid."""
+    person = register(given_names="Rosa", phones=("5555 1234",))
+    with in_app() as session:
+        queue_staff_call(session, NUMBER, STAFF_PHONE, "encuesta", person.returnee_id)
+    with in_app() as session:
+        dispatch_messages(session)
+    [call] = fake_twilio.calls.values()
+    return call["sid"]
+
+
+def test_a_call_placed_for_staff_puts_the_person_through_to_the_staffs_phone(
+    app, fake_twilio, staff_call, in_app
+):
+    [placed] = fake_twilio.placed()
+    assert placed["To"] == NUMBER and placed["MachineDetection"] == "Enable"
+    [twiml] = fake_twilio.pick_up(staff_call, poster(app), PUBLIC)
+    assert f'<Dial timeout="30">{STAFF_PHONE}</Dial>' in twiml
+    assert "<Gather" not in twiml and "<Play" not in twiml and "<Say" not in twiml
+    assert the_call(in_app).status is MessageStatus.SENT
+    poster(app)(*fake_twilio.call_status(staff_call, "completed", PUBLIC))
+    assert the_call(in_app).status is MessageStatus.DELIVERED
+
+
+def test_a_call_placed_for_staff_that_nobody_takes_is_not_placed_again(
+    app, fake_twilio, clock, staff_call, in_app
+):
+    poster(app)(*fake_twilio.call_status(staff_call, "no-answer", PUBLIC))
+    message = the_call(in_app)
+    assert (message.status, message.redials) == (MessageStatus.FAILED, 0)
+    clock.advance(hours=2)
+    run_jobs(in_app)
+    assert len(fake_twilio.placed()) == 1, "the social worker calls again if they wish"

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
 from returnees.followups.models import CheckIn, CheckInState
+from returnees.messaging.calls import queue_staff_call
 from returnees.messaging.models import MessageStatus, OutboundMessage
 from returnees.messaging.prompts import save_voice_prompt
+from returnees.messaging.services import dispatch_messages
 from returnees.people.models import Channel
 from tests.conftest import csrf_token
 from tests.followups.test_answers import ask_only
@@ -126,3 +128,26 @@ def test_only_those_who_follow_the_person_answer_their_calls(
     call = the_call(in_app)
     assert press(stranger, call, "answer").status_code == 403
     assert the_call(in_app).status is MessageStatus.SENDING
+
+
+def test_a_staff_call_answered_on_the_simulator_shows_whose_phone_and_hangs_up(
+    app, register, make_user, sign_in_as, in_app
+):
+    person = register(given_names="Rosa", phones=("5555 1234",))
+    with in_app() as session:
+        queue_staff_call(session, "+50255551234", "+50250100009", "encuesta", person.returnee_id)
+    with in_app() as session:
+        dispatch_messages(session)
+    client = sign_in_as(make_user(Role.SOCIAL_WORKER, "GT-AURORA"))
+    call = the_call(in_app)
+    assert "Llamada · sonando" in client.get("/simulator/").get_data(as_text=True)
+    assert press(client, call, "answer").status_code == 302
+    page = client.get("/simulator/").get_data(as_text=True)
+    assert "Llamada · en curso" in page and "Teclado" not in page
+    assert "Comunicada con el teléfono del personal +50250100009" in page
+    assert the_call(in_app).status is MessageStatus.SENT
+    assert press(client, call, "hang-up").status_code == 302
+    page = client.get("/simulator/").get_data(as_text=True)
+    assert "Llamada · terminada" in page and "Colgar" not in page
+    assert the_call(in_app).status is MessageStatus.DELIVERED
+    assert press(client, call, "hang-up").status_code == 404, "a call ended hangs up once"

@@ -9,6 +9,7 @@ ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/returnees/<int:returnee_id>/surveys/<int:wave_id>"): CASEWORK,
     ("POST", "/returnees/<int:returnee_id>/surveys/<int:wave_id>"): CASEWORK,
     ("POST", "/returnees/<int:returnee_id>/surveys/<int:wave_id>/complete"): CASEWORK,
+    ("POST", "/returnees/<int:returnee_id>/surveys/<int:wave_id>/call"): CASEWORK,
     ("GET", "/surveys/instrument"): ADMIN,
     ("POST", "/surveys/instrument"): ADMIN,
     ("GET", "/api/v1/returnees/<int:returnee_id>/surveys"): CASEWORK,
