@@ -9,6 +9,7 @@ up in SQL on SQLite, and a cohort's waves are few: 100,000 waves for 1,000,000 p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from statistics import median
 
 from flask import current_app
@@ -41,12 +42,17 @@ Scored = dict[str, list[float]]
 
 
 def collect_scores(
-    session: Session, actor: Actor, cohort: Cohort, by: Sequence[str]
+    session: Session,
+    actor: Actor,
+    cohort: Cohort,
+    by: Sequence[str],
+    months: Sequence[tuple[str, datetime]] = (),
 ) -> dict[Group, dict[int, Scored]]:
     """Each group's completed waves: per day, the list of each score given (and "people", one
-    entry per wave)."""
+    entry per wave). With `months` (a label and the instant it starts), "month" among `by` is
+    the month of arrival: twelve months are one query, as count_outcomes reads them."""
     serial_plans(session)
-    members = cohort_members(session, actor, cohort)
+    members = cohort_members(session, actor, cohort, months)
     wave = SurveyWave
     query = (
         select(

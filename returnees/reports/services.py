@@ -144,6 +144,22 @@ def outcome_trend(session: Session, actor: Actor, criteria: OutcomeCriteria) -> 
     return _table(months, counted, ends | {(): cohort.ends_at})
 
 
+def monthly_outcome_table(
+    session: Session, actor: Actor, criteria: OutcomeCriteria
+) -> OutcomeTable:
+    """The trend (outcome_trend) with its survey scores month by month: per wave, the people
+    surveyed and the median of each score by month of arrival, hidden as the cohort's survey
+    table hides them; all twelve months read in one query."""
+    trend = outcome_trend(session, actor, criteria)
+    cohort = resolve_cohort(session, actor, trend.criteria)
+    timezone = _timezone(actor, trend.criteria)
+    labels = [row.group["month"] for row in trend.rows]
+    months = [(label, local_midnight(_first_day(label), timezone)) for label in labels]
+    scores = collect_scores(session, actor, cohort, ("month",), months)
+    trend.surveys = _survey_table(trend, scores)
+    return trend
+
+
 def default_period() -> dict[str, date]:
     """The last whole month: what a page opens on."""
     today = utcnow().date()
@@ -267,6 +283,11 @@ def _months_later(moment: datetime, months: int) -> datetime:
 
 def _order(group: Group) -> tuple:
     return tuple((AGE_GROUPS.index(value) if value in AGE_GROUPS else 0, value) for value in group)
+
+
+def _first_day(month: str) -> date:
+    """The first day of a trend's month label (2026-03)."""
+    return date.fromisoformat(f"{month}-01")
 
 
 def _replace(criteria: OutcomeCriteria, **changes: object) -> OutcomeCriteria:
