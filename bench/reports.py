@@ -22,6 +22,9 @@ b. The arrivals export of every person as CSV (identifying and pseudonymised), w
    /dev/null through the export's own path (query, columns, formula guard, csv_chunks), against
    the same rows read the same way and written by the csv module alone: rows per second, and
    each one's peak RSS measured in a process of its own.
+c. GET /reports/ as the demo supervisor of Guatemala, the whole page: the month's table by sex
+   and age group with its survey scores, the twelve months of every figure and survey score
+   (services.monthly_outcome_table) and their sixteen charts: p50 / p95 of RUNS requests.
 """
 
 from __future__ import annotations
@@ -304,6 +307,7 @@ def main() -> None:
     load(app)
     print(f"reports bench on {make_url(bench_url()).database}: {people_wanted():,} people")
     measure_reports(app)
+
     measure_exports()
 
 

@@ -13,8 +13,8 @@ from returnees.reports.schemas import ExportQuerySchema, OutcomeQuerySchema, Tre
 from returnees.reports.services import (
     REPORT_ROLES,
     OutcomeCriteria,
+    monthly_outcome_table,
     outcome_table,
-    outcome_trend,
     parse_by,
 )
 
@@ -37,11 +37,12 @@ def outcomes() -> Response:
 @bp.get("/reports/outcomes/monthly")
 @requires_role(*REPORT_ROLES)
 def monthly_outcomes() -> Response:
-    """The same figures month by month, for the twelve months ending with the month of `to`."""
+    """The same figures month by month, for the twelve months ending with the month of `to`,
+    with the survey's scores by month of arrival."""
     query = load_query(TrendQuerySchema())
     last_day = query.pop("to")
     criteria = OutcomeCriteria(first_day=last_day, last_day=last_day, **query)
-    return jsonify(outcome_trend(get_session(), current_actor(), criteria).as_json())
+    return jsonify(monthly_outcome_table(get_session(), current_actor(), criteria).as_json())
 
 
 @bp.get("/exports/<what>")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _
 
 from returnees.casework.labels import CLOSE_REASON_LABELS
 from returnees.referrals.forms import SERVICE_LABELS
-from returnees.reports.cohorts import REFERRAL_KINDS
+from returnees.reports.cohorts import REFERRAL_KINDS, RETURN_MONTHS, SCHOOL_DAYS
 from returnees.reports.scores import SCORES, wave_days
 
 FIGURE_LABELS = {
@@ -54,15 +56,6 @@ VALUE_LABELS = {
     "voluntary": _("Voluntary return"),
     "pending": _("pending"),
 }
-# The figures drawn month by month on the page and in the monthly workbook.
-TREND_FIGURES = (
-    "arrivals",
-    "reached",
-    "safe_at_last_answer",
-    "in_school_day_90",
-    "adults_working_or_referred",
-    "returned_3_months",
-)
 EXPORT_LABELS = {
     "cases": _("Cases"),
     "arrivals": _("Arrivals"),
@@ -89,3 +82,117 @@ def survey_figure_labels() -> dict[str, str]:
                 _("Day %(day)s: median %(score)s score", day=day, score=SCORE_LABELS[name])
             )
     return labels
+
+
+@dataclass(frozen=True)
+class TrendPanel:
+    """One chart of a family: at most four figures drawn together (each its own line, marker
+    and dash), named in its legend; `listed` figures are in its table only (another scale)."""
+
+    title: str
+    figures: tuple[str, ...]
+    legend: tuple[str, ...]
+    listed: tuple[tuple[str, str], ...] = ()  # a figure and its table's header
+
+
+@dataclass(frozen=True)
+class TrendFamily:
+    """Figures read together month by month, with what the vertical axis counts."""
+
+    name: str
+    title: str
+    unit: str
+    panels: tuple[TrendPanel, ...]
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return tuple(
+            name
+            for panel in self.panels
+            for name in (*(listed for listed, _header in panel.listed), *panel.figures)
+        )
+
+
+def _panel(title: str, figures: tuple[str, ...]) -> TrendPanel:
+    return TrendPanel(title, figures, tuple(FIGURE_LABELS[name] for name in figures))
+
+
+def _closed(title: str, reasons: tuple[str, ...]) -> TrendPanel:
+    figures = tuple(f"closed_{reason}" for reason in reasons)
+    return TrendPanel(title, figures, tuple(CLOSE_REASON_LABELS[reason] for reason in reasons))
+
+
+REACHED = ("arrivals", "reached_day_3", "reached", "answered_any")
+ENDED = ("reintegrated", "moved", "migrated_again", "died")
+STOPPED = ("contact_lost", "declined", "merged")
+
+
+def trend_families() -> tuple[TrendFamily, ...]:
+    """Every figure of the outcomes, and the survey's waves configured, in the families the
+    page and the monthly workbook draw month by month."""
+    people, referrals, cases = _("People"), _("Referrals"), _("Cases")
+    return (
+        TrendFamily(
+            "reach",
+            _("Reached and safe"),
+            people,
+            (
+                _panel(_("Reached after return"), REACHED),
+                _panel(_("Safety"), ("safe_answered", "safe_at_last_answer")),
+            ),
+        ),
+        TrendFamily(
+            "school",
+            _("Children in school"),
+            people,
+            (_panel("", ("children", *(f"in_school_day_{day}" for day in SCHOOL_DAYS))),),
+        ),
+        TrendFamily(
+            "work",
+            _("Adults working or referred to work"),
+            people,
+            (_panel("", ("adults", "adults_working_or_referred")),),
+        ),
+        TrendFamily(
+            "referrals",
+            _("Referrals made and attended, by kind"),
+            referrals,
+            tuple(
+                TrendPanel(
+                    SERVICE_LABELS[kind],
+                    (f"referrals_{kind}", f"attended_{kind}"),
+                    (_("Referrals made"), _("Referrals attended")),
+                )
+                for kind in REFERRAL_KINDS
+            ),
+        ),
+        TrendFamily(
+            "returns",
+            _("Returned again"),
+            people,
+            (_panel("", tuple(f"returned_{months}_months" for months in RETURN_MONTHS)),),
+        ),
+        TrendFamily(
+            "closed",
+            _("Cases closed, by reason"),
+            cases,
+            (
+                _closed(_("Reintegrated, moved, migrated again or died"), ENDED),
+                _closed(_("Contact lost, declined or merged"), STOPPED),
+            ),
+        ),
+        TrendFamily(
+            "surveys",
+            _("Reintegration survey: median scores by month of arrival"),
+            _("Median score"),
+            tuple(
+                TrendPanel(
+                    _("Wave of day %(day)s", day=day),
+                    tuple(f"survey_day_{day}_{name}" for name in SCORES),
+                    tuple(SCORE_LABELS[name] for name in SCORES),
+                    listed=((f"survey_day_{day}_people", _("Surveyed")),),
+                )
+                for day in wave_days()
+            ),
+        ),
+    )

@@ -64,7 +64,8 @@ class OutcomeReportSchema(Schema):
         metadata={
             "description": "survey scores per wave: `waves` (days), `figures` "
             "(survey_day_<day>_people, survey_day_<day>_<economic|social|psychosocial|composite>"
-            ' medians 0 to 1), `rows` as above and `total`; "<5" where hidden; null month by month'
+            " medians 0 to 1), `rows` as above (month by month, a row per month of arrival)"
+            ' and `total`; "<5" where hidden'
         },
     )
 

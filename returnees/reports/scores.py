@@ -9,10 +9,11 @@ up in SQL on SQLite, and a cohort's waves are few: 100,000 waves for 1,000,000 p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from statistics import median
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from returnees.auth.access import Actor
@@ -41,12 +42,17 @@ Scored = dict[str, list[float]]
 
 
 def collect_scores(
-    session: Session, actor: Actor, cohort: Cohort, by: Sequence[str]
+    session: Session,
+    actor: Actor,
+    cohort: Cohort,
+    by: Sequence[str],
+    months: Sequence[tuple[str, datetime]] = (),
 ) -> dict[Group, dict[int, Scored]]:
     """Each group's completed waves: per day, the list of each score given (and "people", one
-    entry per wave)."""
+    entry per wave). With `months` (a label and the instant it starts), "month" among `by` is
+    the month of arrival: twelve months are one query, as count_outcomes reads them."""
     serial_plans(session)
-    members = cohort_members(session, actor, cohort)
+    members = cohort_members(session, actor, cohort, months)
     wave = SurveyWave
     query = (
         select(
@@ -72,6 +78,48 @@ def collect_scores(
             if score is not None:
                 scored.setdefault(name, []).append(float(score))
     return collected
+
+
+def monthly_scores(
+    session: Session, actor: Actor, cohort: Cohort, months: Sequence[tuple[str, datetime]]
+) -> dict[Group, dict[str, Value | float | None]]:
+    """Each month's survey figures as `summarise` gives them, by the month's label, and the
+    whole months' under (). On PostgreSQL one grouped query takes the medians (its
+    percentile_cont, over GROUPING SETS of month and wave, and of wave alone), so that twelve
+    months of a country's waves, tens of thousands, never travel to Python; elsewhere the
+    waves are read in one query and their medians taken here."""
+    if session.get_bind().dialect.name != "postgresql":
+        scores = collect_scores(session, actor, cohort, ("month",), months)
+        whole = summarise(merged(list(scores.values())))
+        return {group: summarise(waves) for group, waves in scores.items()} | {(): whole}
+    serial_plans(session)
+    members = cohort_members(session, actor, cohort, months)
+    wave = SurveyWave
+    given = [getattr(wave, f"{name}_score") for name in SCORES]
+    query = (
+        select(
+            func.grouping(members.c.month),
+            members.c.month,
+            wave.day,
+            func.count(),
+            *(func.percentile_cont(0.5).within_group(score) for score in given),
+            *(func.count(score) for score in given),
+        )
+        .select_from(members)
+        .join(wave, wave.arrival_id == members.c.arrival_id)
+        .where(wave.status == WaveStatus.COMPLETED, wave.day.in_(wave_days()))
+        .group_by(func.grouping_sets(tuple_(members.c.month, wave.day), tuple_(wave.day)))
+    )
+    summaries: dict[Group, dict[str, Value | float | None]] = {}
+    for whole, month, day, people, *figures in session.execute(query):
+        values = summaries.setdefault(() if whole else (str(month),), summarise({}))
+        values[f"survey_day_{day}_people"] = int(people)
+        for name, middle, count in zip(SCORES, figures[:4], figures[4:], strict=True):
+            values[f"survey_day_{day}_{name}"] = (
+                round(float(middle), DECIMALS) if middle is not None else None
+            )
+            values[f"_n_{day}_{name}"] = int(count)
+    return summaries
 
 
 def summarise(waves: dict[int, Scored]) -> dict[str, Value | float | None]:

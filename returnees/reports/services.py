@@ -36,6 +36,7 @@ from returnees.reports.scores import (
     collect_scores,
     hide_small_medians,
     merged,
+    monthly_scores,
     people_figures,
     summarise,
     survey_figures,
@@ -144,6 +145,23 @@ def outcome_trend(session: Session, actor: Actor, criteria: OutcomeCriteria) -> 
     return _table(months, counted, ends | {(): cohort.ends_at})
 
 
+def monthly_outcome_table(
+    session: Session, actor: Actor, criteria: OutcomeCriteria
+) -> OutcomeTable:
+    """The trend (outcome_trend) with its survey scores month by month: per wave, the people
+    surveyed and the median of each score by month of arrival, hidden as the cohort's survey
+    table hides them; all twelve months read in one grouped query (scores.monthly_scores)."""
+    trend = outcome_trend(session, actor, criteria)
+    cohort = resolve_cohort(session, actor, trend.criteria)
+    timezone = _timezone(actor, trend.criteria)
+    labels = [row.group["month"] for row in trend.rows]
+    months = [(label, local_midnight(_first_day(label), timezone)) for label in labels]
+    summaries = monthly_scores(session, actor, cohort, months)
+    rows = [summaries.get((label,), summarise({})) for label in labels]
+    trend.surveys = _hidden_survey_cells(rows, summaries.get((), summarise({})))
+    return trend
+
+
 def default_period() -> dict[str, date]:
     """The last whole month: what a page opens on."""
     today = utcnow().date()
@@ -245,10 +263,15 @@ def _survey_table(table: OutcomeTable, scores: dict[Group, dict]) -> SurveyTable
     """The survey's figures for the table's groups: counts of people hidden as the other
     counts are (small, then complementary), and a median hidden with its count or when fewer
     than REPORT_SMALL_CELL people have that score."""
-    at = current_app.config["REPORT_SMALL_CELL"]
     by = table.criteria.by
     rows = [summarise(scores.get(tuple(row.group[n] for n in by), {})) for row in table.rows]
-    total = summarise(merged(list(scores.values())))
+    return _hidden_survey_cells(rows, summarise(merged(list(scores.values()))))
+
+
+def _hidden_survey_cells(
+    rows: list[dict[str, Value | float | None]], total: dict[str, Value | float | None]
+) -> SurveyTable:
+    at = current_app.config["REPORT_SMALL_CELL"]
     suppress(rows, total, people_figures(), at)
     for values in (*rows, total):
         hide_small_medians(values, at)
@@ -267,6 +290,11 @@ def _months_later(moment: datetime, months: int) -> datetime:
 
 def _order(group: Group) -> tuple:
     return tuple((AGE_GROUPS.index(value) if value in AGE_GROUPS else 0, value) for value in group)
+
+
+def _first_day(month: str) -> date:
+    """The first day of a trend's month label (2026-03)."""
+    return date.fromisoformat(f"{month}-01")
 
 
 def _replace(criteria: OutcomeCriteria, **changes: object) -> OutcomeCriteria:

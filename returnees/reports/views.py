@@ -9,7 +9,7 @@ from returnees.auth.access import current_actor, requires_role
 from returnees.core.db import get_session, statement_timeout
 from returnees.core.errors import InvalidInput
 from returnees.core.forms import options
-from returnees.reports.charts import month_chart
+from returnees.reports.charts import trend_charts
 from returnees.reports.downloads import export_response
 from returnees.reports.exports import (
     PSEUDONYMISED_ROLES,
@@ -22,16 +22,16 @@ from returnees.reports.labels import (
     DIMENSION_LABELS,
     EXPORT_LABELS,
     FIGURE_LABELS,
-    TREND_FIGURES,
     VALUE_LABELS,
     survey_figure_labels,
+    trend_families,
 )
 from returnees.reports.services import (
     REPORT_ROLES,
     OutcomeCriteria,
     default_period,
+    monthly_outcome_table,
     outcome_table,
-    outcome_trend,
     parse_by,
 )
 
@@ -64,8 +64,8 @@ def index() -> tuple[str, int]:
 def _report(criteria: OutcomeCriteria) -> dict[str, object]:
     session, actor = get_session(), current_actor()
     table = outcome_table(session, actor, criteria)
-    trend = outcome_trend(session, actor, criteria)
-    charts = [month_chart(trend, figure) for figure in TREND_FIGURES]
+    trend = monthly_outcome_table(session, actor, criteria)
+    charts = trend_charts(trend, trend_families())
     return {"table": table, "trend": trend, "charts": charts, "criteria": criteria}
 
 

@@ -1,13 +1,18 @@
 """The monthly report of one country as a workbook ready to send: the month's cohort by each
-group (small cells hidden), and twelve months of trends with a chart for each figure drawn."""
+group (small cells hidden), and twelve months of every figure and survey score with a line
+chart for each family of them, drawn as the page draws them (reports.labels.trend_families)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import IO
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from returnees.audit.models import AuditAction
@@ -15,9 +20,14 @@ from returnees.audit.services import record_event
 from returnees.auth.access import Actor
 from returnees.reports.cohorts import DIMENSIONS
 from returnees.reports.files import cell
-from returnees.reports.labels import TREND_FIGURES
+from returnees.reports.labels import TrendFamily, TrendPanel, trend_families
 from returnees.reports.periods import add_months
-from returnees.reports.services import OutcomeCriteria, OutcomeTable, outcome_table, outcome_trend
+from returnees.reports.services import (
+    OutcomeCriteria,
+    OutcomeTable,
+    monthly_outcome_table,
+    outcome_table,
+)
 
 SHEET_TITLE = 31  # characters a sheet's name may have
 
@@ -35,7 +45,7 @@ def write_monthly_workbook(
     for name in DIMENSIONS:
         grouped = OutcomeCriteria(first, last, by=(name,), country=country)
         _table_sheet(book, f"By {name}"[:SHEET_TITLE], outcome_table(session, actor, grouped))
-    _trend_sheet(book, outcome_trend(session, actor, whole))
+    _trend_sheets(book, monthly_outcome_table(session, actor, whole), trend_families())
     book.save(target)
     record_event(
         session,
@@ -66,21 +76,55 @@ def _table_sheet(book: Workbook, title: str, table: OutcomeTable) -> None:
     sheet.column_dimensions["A"].width = 30
 
 
-def _trend_sheet(book: Workbook, trend: OutcomeTable) -> None:
+def _trend_sheets(book: Workbook, trend: OutcomeTable, families: tuple[TrendFamily, ...]) -> None:
+    """The months down and every figure across (a hidden or pending month left empty, so that
+    a chart leaves a gap rather than a zero), then a sheet of charts, one per panel."""
     sheet = book.create_sheet("Trend")
-    sheet.append(["month", *TREND_FIGURES])
-    for row in trend.rows:
-        numbers = [row.values[f] if isinstance(row.values[f], int) else None for f in TREND_FIGURES]
-        sheet.append([row.group["month"], *numbers])
+    figures = [name for family in families for name in family.figures]
+    sheet.append(["month", *figures])
+    surveys = trend.surveys.rows if trend.surveys else [{} for _row in trend.rows]
+    for row, scores in zip(trend.rows, surveys, strict=True):
+        values = row.values | scores
+        shown = [values[f] if isinstance(values[f], int | float) else None for f in figures]
+        sheet.append([row.group["month"], *shown])
     sheet.append(["hidden (<5) or pending cells are left empty"])
-    months = len(trend.rows)
-    for index, figure in enumerate(TREND_FIGURES):
-        chart = BarChart()
-        chart.title = figure.replace("_", " ")
-        chart.x_axis.title, chart.y_axis.title = "month of arrival", "people"
-        column = index + 2
-        data = Reference(sheet, min_col=column, min_row=1, max_row=months + 1)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=months + 1))
-        chart.legend = None
-        sheet.add_chart(chart, f"{chr(ord('I') + (index % 2) * 9)}{2 + (index // 2) * 16}")
+    charts = book.create_sheet("Trend charts")
+    panels = [(family, panel) for family in families for panel in family.panels]
+    for index, (family, panel) in enumerate(panels):
+        chart = _line_chart(sheet, len(trend.rows), family, panel, figures)
+        charts.add_chart(chart, f"{'AJ'[index % 2]}{1 + (index // 2) * 20}")
+
+
+# The page's markers and dashes (reports.charts.STYLES), as a spreadsheet names them.
+SERIES_STYLES = (
+    ("0072B2", "solid", "circle", False),
+    ("D55E00", "dash", "square", True),
+    ("009E73", "sysDot", "triangle", False),
+    ("7A3E9D", "dashDot", "diamond", True),
+)
+
+
+def _line_chart(
+    sheet: Worksheet, months: int, family: TrendFamily, panel: TrendPanel, figures: list[str]
+) -> LineChart:
+    chart = LineChart()
+    chart.title = f"{family.title}: {panel.title}" if panel.title else str(family.title)
+    chart.x_axis.title, chart.y_axis.title = str(_("Month of arrival")), str(family.unit)
+    chart.height, chart.width = 9, 16
+    for name in panel.figures:
+        column = figures.index(name) + 2
+        chart.add_data(Reference(sheet, min_col=column, min_row=1, max_row=months + 1), True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=months + 1))
+    for series, label, (colour, dash, symbol, hollow) in zip(
+        chart.series, panel.legend, SERIES_STYLES, strict=False
+    ):
+        series.tx = SeriesLabel(v=str(label))
+        series.smooth = False
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.dashStyle = dash
+        series.marker.symbol, series.marker.size = symbol, 7
+        series.marker.graphicalProperties = GraphicalProperties(
+            solidFill="FFFFFF" if hollow else colour
+        )
+        series.marker.graphicalProperties.line.solidFill = colour
+    return chart

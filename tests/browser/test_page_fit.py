@@ -267,3 +267,32 @@ def test_the_sign_in_page_fits_a_phone(browser, live_server):
     with on_screen(browser, live_server, PHONE) as page:
         page.goto("/auth/sign-in")
         assert page.evaluate(OUT_OF_PLACE) == []
+
+
+CHART_TEXT = """() => {
+  const sizes = [];
+  for (const svg of document.querySelectorAll('.line-chart svg[role=img]')) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const text of svg.querySelectorAll('text')) {
+      sizes.push(parseFloat(getComputedStyle(text).fontSize) * scale);
+    }
+  }
+  const legends = [...document.querySelectorAll('.legend li')];
+  return {
+    charts: document.querySelectorAll('.line-chart svg[role=img]').length,
+    smallest: Math.min(...sizes),
+    legend: Math.min(...legends.map(item => parseFloat(getComputedStyle(item).fontSize))),
+  };
+}"""
+
+
+def test_the_report_charts_read_on_a_phone(browser, live_server, fit_world):
+    """Every chart of twelve months draws its words at 12 px or more on a 390 px phone, its
+    legend too, and the page does not scroll sideways."""
+    with on_screen(browser, live_server, PHONE, "supervisor@demo.returnees.test") as page:
+        page.goto("/reports/")
+        assert page.evaluate(OUT_OF_PLACE) == []
+        text = page.evaluate(CHART_TEXT)
+        assert text["charts"] == 16, "a chart for each panel of every family of figures"
+        assert text["smallest"] >= 12, f"chart text drawn at {text['smallest']:.1f} px"
+        assert text["legend"] >= 12, f"legend at {text['legend']:.1f} px"

@@ -6,65 +6,13 @@ outcomes export and the monthly workbook. The waves are written by hand with the
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from returnees.auth.models import Role
-from returnees.surveys.instrument import active_instrument
-from returnees.surveys.models import SurveyWave, WaveStatus
-from tests.reports.conftest import MARCH, NOW, at, read_csv
-
-# (economic, social, psychosocial, composite) of each woman's day-30 wave.
-DAY_30 = [
-    (0.2, 0.5, 0.6, 0.4333),
-    (0.4, 0.5, 0.7, 0.5333),
-    (0.6, 0.7, None, None),
-    (0.8, 0.9, 0.9, 0.8667),
-    (1.0, 0.3, 0.5, 0.6),
-    (0.5, 0.4, 0.8, 0.5667),
-]
-
-
-@pytest.fixture
-def surveyed(arrive, cohort, in_app):
-    """Five more adult women in March (women 7, men 3); six women have a completed day-30
-    wave, two a day-180 one, and one an open day-180 wave (not counted)."""
-    women = [
-        arrive(at(3, 2 + number), given_names=f"Rosa{'abcde'[number]}", sex="F", estimated_age=33)
-        for number in range(5)
-    ]
-    with in_app() as session:
-        instrument = active_instrument(session).id
-        first_wave = [cohort.arrivals["c"], *(woman.id for woman in women)]
-        people = {cohort.arrivals["c"]: cohort.people["c"]} | {w.id: w.returnee_id for w in women}
-        for arrival_id, scores in zip(first_wave, DAY_30, strict=True):
-            session.add(_wave(arrival_id, people[arrival_id], 30, instrument, scores))
-        for arrival_id in first_wave[:2]:
-            session.add(_wave(arrival_id, people[arrival_id], 180, instrument, (0.9,) * 4))
-        session.add(
-            _wave(first_wave[2], people[first_wave[2]], 180, instrument, (None,) * 4, done=False)
-        )
-    return women
-
-
-def _wave(arrival_id, returnee_id, day, instrument, scores, done=True) -> SurveyWave:
-    economic, social, psychosocial, composite = scores
-    return SurveyWave(
-        returnee_id=returnee_id,
-        arrival_id=arrival_id,
-        day=day,
-        instrument_id=instrument,
-        status=WaveStatus.COMPLETED if done else WaveStatus.OPEN,
-        created_at=NOW - timedelta(days=200),
-        completed_at=NOW - timedelta(days=100) if done else None,
-        economic_score=economic,
-        social_score=social,
-        psychosocial_score=psychosocial,
-        composite_score=composite,
-    )
+from returnees.surveys.models import SurveyWave
+from tests.reports.conftest import MARCH, read_csv
 
 
 def test_the_cohort_has_the_median_of_each_score_per_wave(outcomes_api, surveyed):

@@ -20,10 +20,10 @@ def test_the_page_shows_the_cohort_by_group_and_twelve_months_of_charts(supervis
     html = page.get_data(as_text=True)
     assert "Llegadas del 01/03/2026 al 31/03/2026" in html
     assert "&lt;5" in html and "pendiente" in html
-    charts = re.findall(r'<svg role="img"[^>]*>\s*<title>([^<]+)</title>', html)
-    assert "Contactados (respondieron en 7 días)" in charts and len(charts) == 6
+    charts = re.findall(r'<svg role="img"[^>]*>\s*<title[^>]*>([^<]+)</title>', html)
+    assert "Contactados y seguros: Contactados tras el retorno" in charts and len(charts) == 16
     assert "Mes de llegada" in html and ">Personas<" in html, "both axes are named"
-    assert html.count('class="month-table"') == 6, "each chart has its table beside it"
+    assert html.count('class="trend-table"') == 16, "each chart has its table beside it"
 
 
 def test_the_page_opens_on_last_month_and_refuses_a_reversed_period(supervisor, cohort):

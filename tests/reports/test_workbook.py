@@ -20,7 +20,7 @@ def test_the_monthly_workbook_holds_the_cohort_by_group_and_the_trend(cli, cohor
     assert by_sex[0] == ("figure", "F", "M", "all")
     trend = list(book["Trend"].iter_rows(values_only=True))
     assert trend[0][:2] == ("month", "arrivals") and trend[12][0] == "2026-03"
-    assert trend[12][1] == 5 and len(book["Trend"]._charts) == 6
+    assert trend[12][1] == 5 and len(book["Trend charts"]._charts) == 16
 
 
 def test_a_month_not_written_as_yyyy_mm_is_refused(cli, app):
