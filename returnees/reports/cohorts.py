@@ -111,13 +111,13 @@ def cohort_members(
     scope = returnee_scope(actor, session)
     copied = _on_figures(scope)
     query = (
-        select(*arrival_figures.c, _month_of(figures.arrived_at, months).label("month"))
+        select(*arrival_figures.c, month_of_arrival(figures.arrived_at, months).label("month"))
         .select_from(arrival_figures)
         .where(
             figures.arrived_at >= cohort.starts_at,
             figures.arrived_at < cohort.ends_at,
             scope if copied is None else copied,
-            *_filters(cohort),
+            *cohort_filters(cohort),
         )
     )
     if copied is None or cohort.office_id is not None:
@@ -141,14 +141,17 @@ def monthly_sums(
         return None
     m = monthly_figures.c
     own_centre = {"centre_id": "returnee_centre_id"}
-    scope = _on_copies(returnee_scope(actor, session), monthly_figures, own_centre)
+    scope = on_copies(returnee_scope(actor, session), monthly_figures, own_centre)
     if scope is None:
         return None
     labels = dict(zip(firsts, (label for label, _start in months), strict=True))
     query = (
         select(m.month, func.sum(m.arrivals), *(func.sum(m[name]) for name in STORED_FIGURES))
         .where(
-            m.month >= firsts[0], m.month <= firsts[-1], scope, *_filters(cohort, monthly_figures)
+            m.month >= firsts[0],
+            m.month <= firsts[-1],
+            scope,
+            *cohort_filters(cohort, monthly_figures),
         )
         .group_by(m.month)
     )
@@ -172,10 +175,10 @@ COPIED = {"id": "returnee_id", "centre_id": "returnee_centre_id"}
 def _on_figures(condition: ColumnElement[bool]) -> ColumnElement[bool] | None:
     """The condition read from the figures' copies of the person's columns, or None when it
     reads a column not copied (the person must then be joined)."""
-    return _on_copies(condition, arrival_figures, COPIED)
+    return on_copies(condition, arrival_figures, COPIED)
 
 
-def _on_copies(
+def on_copies(
     condition: ColumnElement[bool], table: Table, copied: dict[str, str]
 ) -> ColumnElement[bool] | None:
     """The condition read from `table`'s copies of the person's columns (`copied`: a person's
@@ -200,7 +203,7 @@ def _group(values: Sequence[object]) -> Group:
     return tuple(str(value) for value in values)
 
 
-def _filters(cohort: Cohort, table: Table = arrival_figures) -> list[ColumnElement[bool]]:
+def cohort_filters(cohort: Cohort, table: Table = arrival_figures) -> list[ColumnElement[bool]]:
     """The centre, department and country asked for, on `table`'s copies of them."""
     chosen: list[ColumnElement[bool]] = []
     centre = table.c.centre_id
@@ -213,7 +216,7 @@ def _filters(cohort: Cohort, table: Table = arrival_figures) -> list[ColumnEleme
     return chosen
 
 
-def _month_of(column, months: Sequence[tuple[str, datetime]]) -> ColumnElement[str]:
+def month_of_arrival(column, months: Sequence[tuple[str, datetime]]) -> ColumnElement[str]:
     """The label of the month an instant falls in (months given by their local start)."""
     if not months:
         return literal("")

@@ -63,8 +63,10 @@ from returnees.reports.models import (
     StaleFigures,
     arrival_figures,
     monthly_figures,
+    wave_figures,
 )
 from returnees.reports.periods import month_of, shifted
+from returnees.surveys.models import SurveyWave, WaveStatus
 
 REFRESH_BATCH = 2_000  # people listed as stale, refreshed in one statement
 FILL_BATCH = 5_000  # arrivals without figures, filled in one statement
@@ -81,6 +83,16 @@ WATCHED: dict[type, tuple[str, ...] | None] = {
     CheckIn: ("answered_at", "arrival_id", "returnee_id"),
     Case: ("status", "close_reason", "opened_at", "returnee_id"),
     Returnee: ("sex", "birth_date", "estimated_age", "home_code", "centre_id"),
+    SurveyWave: (
+        "status",
+        "day",
+        "arrival_id",
+        "returnee_id",
+        "economic_score",
+        "social_score",
+        "psychosocial_score",
+        "composite_score",
+    ),
 }
 
 
@@ -216,6 +228,36 @@ def _upsert(session: Session, facts: Select, written: ColumnElement[bool]) -> No
     _count_in_months(session, written, -1)
     session.execute(statement)
     _count_in_months(session, written, 1)
+    _write_waves(session, written)
+
+
+def _write_waves(session: Session, rows: ColumnElement[bool]) -> None:
+    """The completed waves of the arrivals whose rows meet `rows`, written anew with their
+    arrival's copies."""
+    f = arrival_figures.c
+    arrivals = select(f.arrival_id).where(rows)
+    session.execute(delete(wave_figures).where(wave_figures.c.arrival_id.in_(arrivals)))
+    wave = SurveyWave
+    completed = (
+        select(
+            wave.id,
+            f.arrival_id,
+            f.returnee_id,
+            f.arrived_at,
+            f.centre_id,
+            f.returnee_centre_id,
+            f.home_department,
+            wave.day,
+            wave.economic_score,
+            wave.social_score,
+            wave.psychosocial_score,
+            wave.composite_score,
+        )
+        .join(arrival_figures, f.arrival_id == wave.arrival_id)
+        .where(rows, wave.status == WaveStatus.COMPLETED)
+    )
+    names = [column.name for column in wave_figures.c]
+    session.execute(wave_figures.insert().from_select(names, completed))
 
 
 def _dialect(session: Session):

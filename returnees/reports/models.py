@@ -9,14 +9,16 @@ them (reports.figures), emptied by the refresh job and before a report is read.
 `monthly_figures` adds up `arrival_figures` by month of arrival and by what a trend may be
 filtered on (the arrival's centre, the person's centre, the home department), kept in step with
 it in the same statements (reports.facts): a year month by month is then a few thousand rows
-instead of hundreds of thousands.
+instead of hundreds of thousands. `wave_figures` holds each completed survey wave's scores
+beside the same copies of its arrival's time, centre, person's centre and home, so that a
+year's survey medians month by month read the year's waves alone.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, SmallInteger, String, Table
+from sqlalchemy import Column, Date, Float, ForeignKey, Integer, SmallInteger, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returnees.core.db import Base, UTCDateTime
@@ -72,4 +74,27 @@ monthly_figures = Table(
     Column("home_department", String(12), primary_key=True),
     Column("arrivals", Integer, nullable=False),
     *(Column(name, Integer, nullable=False) for name in STORED_FIGURES),
+)
+
+wave_figures = Table(
+    "wave_figures",
+    Base.metadata,
+    Column(
+        "wave_id",
+        Integer,
+        ForeignKey("survey_waves.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("arrival_id", Integer, nullable=False, index=True),
+    Column("returnee_id", Integer, nullable=False),
+    Column("arrived_at", UTCDateTime(), nullable=False, index=True),
+    Column("centre_id", Integer, nullable=False),
+    Column("returnee_centre_id", Integer, nullable=False),
+    Column("home_department", String(12)),
+    Column("day", Integer, nullable=False),
+    *(
+        Column(f"{name}_score", Float)
+        for name in ("economic", "social", "psychosocial", "composite")
+    ),
 )

@@ -13,11 +13,22 @@ from datetime import datetime
 from statistics import median
 
 from flask import current_app
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Subquery, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from returnees.auth.access import Actor
-from returnees.reports.cohorts import Cohort, Group, cohort_members, serial_plans
+from returnees.people.scope import returnee_scope
+from returnees.reports.cohorts import (
+    COPIED,
+    Cohort,
+    Group,
+    cohort_filters,
+    cohort_members,
+    month_of_arrival,
+    on_copies,
+    serial_plans,
+)
+from returnees.reports.models import wave_figures
 from returnees.reports.suppression import SUPPRESSED, Value
 from returnees.surveys.models import SurveyWave, WaveStatus
 
@@ -93,23 +104,16 @@ def monthly_scores(
         whole = summarise(merged(list(scores.values())))
         return {group: summarise(waves) for group, waves in scores.items()} | {(): whole}
     serial_plans(session)
-    members = cohort_members(session, actor, cohort, months)
-    wave = SurveyWave
-    given = [getattr(wave, f"{name}_score") for name in SCORES]
-    query = (
-        select(
-            func.grouping(members.c.month),
-            members.c.month,
-            wave.day,
-            func.count(),
-            *(func.percentile_cont(0.5).within_group(score) for score in given),
-            *(func.count(score) for score in given),
-        )
-        .select_from(members)
-        .join(wave, wave.arrival_id == members.c.arrival_id)
-        .where(wave.status == WaveStatus.COMPLETED, wave.day.in_(wave_days()))
-        .group_by(func.grouping_sets(tuple_(members.c.month, wave.day), tuple_(wave.day)))
-    )
+    source = _completed_waves(session, actor, cohort, months)
+    given = [source.c[f"{name}_score"] for name in SCORES]
+    query = select(
+        func.grouping(source.c.month),
+        source.c.month,
+        source.c.day,
+        func.count(),
+        *(func.percentile_cont(0.5).within_group(score) for score in given),
+        *(func.count(score) for score in given),
+    ).group_by(func.grouping_sets(tuple_(source.c.month, source.c.day), tuple_(source.c.day)))
     summaries: dict[Group, dict[str, Value | float | None]] = {}
     for whole, month, day, people, *figures in session.execute(query):
         values = summaries.setdefault(() if whole else (str(month),), summarise({}))
@@ -155,3 +159,40 @@ def hide_small_medians(values: dict[str, Value | float | None], at: int) -> None
             counted = values.pop(f"_n_{day}_{name}")
             if people == SUPPRESSED or not isinstance(counted, int) or counted < at:
                 values[f"survey_day_{day}_{name}"] = SUPPRESSED
+
+
+def _completed_waves(
+    session: Session, actor: Actor, cohort: Cohort, months: Sequence[tuple[str, datetime]]
+) -> Subquery:
+    """The cohort's completed waves of the configured days, with their month of arrival and
+    scores: read from wave_figures by time (its copies of the arrival's time, centres and home
+    answer the period, the filters and a supervisor's scope), else, for an office or another
+    scope, from the survey's waves joined to the cohort's arrivals."""
+    days = wave_days()
+    kept = wave_figures.c
+    scope = on_copies(returnee_scope(actor, session), wave_figures, COPIED)
+    if scope is not None and cohort.office_id is None:
+        return (
+            select(
+                month_of_arrival(kept.arrived_at, months).label("month"),
+                kept.day,
+                *(kept[f"{name}_score"] for name in SCORES),
+            )
+            .where(
+                kept.arrived_at >= cohort.starts_at,
+                kept.arrived_at < cohort.ends_at,
+                kept.day.in_(days),
+                scope,
+                *cohort_filters(cohort, wave_figures),
+            )
+            .subquery("waves")
+        )
+    members = cohort_members(session, actor, cohort, months)
+    wave = SurveyWave
+    return (
+        select(members.c.month, wave.day, *(getattr(wave, f"{name}_score") for name in SCORES))
+        .select_from(members)
+        .join(wave, wave.arrival_id == members.c.arrival_id)
+        .where(wave.status == WaveStatus.COMPLETED, wave.day.in_(days))
+        .subquery("waves")
+    )

@@ -21,7 +21,9 @@ from returnees.reports.definitions import FIGURES
 from returnees.reports.facts import refresh_figures
 from returnees.reports.models import MONTH_OFFSET, monthly_figures
 from returnees.reports.periods import local_midnight, month_starts
+from returnees.reports.scores import collect_scores, merged, monthly_scores, summarise
 from returnees.reports.services import OutcomeCriteria, outcome_trend, resolve_cohort
+from returnees.surveys.models import SurveyWave, WaveStatus
 from tests.reports.conftest import at
 
 SYSTEM = Actor.system("test")
@@ -137,3 +139,43 @@ def test_an_arrival_counts_in_its_local_month(in_app, arrive, hour):
         months = session.execute(select(monthly_figures.c.month, monthly_figures.c.arrivals))
         counted = {month: arrivals for month, arrivals in months}
     assert counted == {date(2026, 3 if hour < 6 else 4, 1): 1}
+
+
+def scores_both_ways(in_app, actor: Actor = SYSTEM, **filters: str):
+    """The year's survey figures by month from wave_figures (PostgreSQL's medians) and from
+    the waves read one by one (Python's)."""
+    criteria = OutcomeCriteria(date(2025, 6, 1), date(2026, 5, 31), **filters)
+    with in_app() as session:
+        cohort = resolve_cohort(session, actor, criteria)
+        labels = [
+            (start.strftime("%Y-%m"), local_midnight(start, "America/Guatemala"))
+            for start in month_starts(criteria.last_day, 12)
+        ]
+        count_outcomes(session, actor, cohort, (), labels)  # refreshes what changed
+        kept = monthly_scores(session, actor, cohort, labels)
+        waves = collect_scores(session, actor, cohort, ("month",), labels)
+        read = {group: summarise(scored) for group, scored in waves.items()}
+        whole = summarise(merged(list(waves.values())))
+        return kept | {(): kept.get((), summarise({}))}, read | {(): whole}
+
+
+def test_survey_medians_by_month_are_those_of_the_waves(
+    database_url, surveyed, in_app, cohort, make_user
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite takes the medians of the waves read one by one")
+    supervisor = Actor.for_user(make_user("supervisor", "GT-AURORA"))
+    for actor, filters in [(SYSTEM, {}), (supervisor, {}), (SYSTEM, {"department": "GT-12"})]:
+        kept, read = scores_both_ways(in_app, actor, **filters)
+        assert kept == read, filters
+    kept, _read = scores_both_ways(in_app)
+    assert kept[("2026-03",)]["survey_day_30_people"] == 6
+    with in_app() as session:
+        wave = session.scalar(select(SurveyWave).where(SurveyWave.status == WaveStatus.OPEN))
+        wave.status, wave.completed_at, wave.composite_score = (
+            WaveStatus.COMPLETED,
+            at(9, 1),
+            0.5,
+        )
+    kept, read = scores_both_ways(in_app)
+    assert kept == read and kept[("2026-03",)]["survey_day_180_people"] == 3, "completed now"
