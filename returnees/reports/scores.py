@@ -28,7 +28,7 @@ from returnees.reports.cohorts import (
     on_copies,
     serial_plans,
 )
-from returnees.reports.models import wave_figures
+from returnees.reports.models import arrival_figures, wave_figures
 from returnees.reports.suppression import SUPPRESSED, Value
 from returnees.surveys.models import SurveyWave, WaveStatus
 
@@ -63,21 +63,9 @@ def collect_scores(
     entry per wave). With `months` (a label and the instant it starts), "month" among `by` is
     the month of arrival: twelve months are one query, as count_outcomes reads them."""
     serial_plans(session)
-    members = cohort_members(session, actor, cohort, months)
-    wave = SurveyWave
-    query = (
-        select(
-            *(members.c[name] for name in by),
-            wave.day,
-            wave.economic_score,
-            wave.social_score,
-            wave.psychosocial_score,
-            wave.composite_score,
-        )
-        .select_from(members)
-        .join(wave, wave.arrival_id == members.c.arrival_id)
-        .where(wave.status == WaveStatus.COMPLETED, wave.day.in_(wave_days()))
-    )
+    waves = _completed_waves(session, actor, cohort, months, by)
+    scores = (waves.c[f"{name}_score"] for name in SCORES)
+    query = select(*(waves.c[name] for name in by), waves.c.day, *scores)
     width = len(by)
     collected: dict[Group, dict[int, Scored]] = {}
     for row in session.execute(query):
@@ -162,35 +150,46 @@ def hide_small_medians(values: dict[str, Value | float | None], at: int) -> None
 
 
 def _completed_waves(
-    session: Session, actor: Actor, cohort: Cohort, months: Sequence[tuple[str, datetime]]
+    session: Session,
+    actor: Actor,
+    cohort: Cohort,
+    months: Sequence[tuple[str, datetime]],
+    by: Sequence[str] = ("month",),
 ) -> Subquery:
-    """The cohort's completed waves of the configured days, with their month of arrival and
-    scores: read from wave_figures by time (its copies of the arrival's time, centres and home
-    answer the period, the filters and a supervisor's scope), else, for an office or another
-    scope, from the survey's waves joined to the cohort's arrivals."""
+    """The cohort's completed waves of the configured days: the groups of `by`, the day and
+    the scores. Read from wave_figures by time (its copies of the arrival's time, centres and
+    home answer the period, the filters and a supervisor's scope; the arrival's groups are
+    looked up by its key), else, for an office or another scope, from the survey's waves
+    joined to the cohort's arrivals."""
     days = wave_days()
     kept = wave_figures.c
     scope = on_copies(returnee_scope(actor, session), wave_figures, COPIED)
     if scope is not None and cohort.office_id is None:
-        return (
-            select(
-                month_of_arrival(kept.arrived_at, months).label("month"),
-                kept.day,
-                *(kept[f"{name}_score"] for name in SCORES),
-            )
-            .where(
-                kept.arrived_at >= cohort.starts_at,
-                kept.arrived_at < cohort.ends_at,
-                kept.day.in_(days),
-                scope,
-                *cohort_filters(cohort, wave_figures),
-            )
-            .subquery("waves")
+        figures = arrival_figures.c
+        groups = [
+            month_of_arrival(kept.arrived_at, months).label(name)
+            if name == "month"
+            else figures[name]
+            for name in by
+        ]
+        query = select(*groups, kept.day, *(kept[f"{name}_score"] for name in SCORES)).where(
+            kept.arrived_at >= cohort.starts_at,
+            kept.arrived_at < cohort.ends_at,
+            kept.day.in_(days),
+            scope,
+            *cohort_filters(cohort, wave_figures),
         )
+        if set(by) - {"month"}:
+            query = query.join(arrival_figures, figures.arrival_id == kept.arrival_id)
+        return query.subquery("waves")
     members = cohort_members(session, actor, cohort, months)
     wave = SurveyWave
     return (
-        select(members.c.month, wave.day, *(getattr(wave, f"{name}_score") for name in SCORES))
+        select(
+            *(members.c[name] for name in by),
+            wave.day,
+            *(getattr(wave, f"{name}_score") for name in SCORES),
+        )
         .select_from(members)
         .join(wave, wave.arrival_id == members.c.arrival_id)
         .where(wave.status == WaveStatus.COMPLETED, wave.day.in_(days))

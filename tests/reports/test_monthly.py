@@ -16,12 +16,13 @@ from returnees.auth.access import Actor
 from returnees.centres.models import COUNTRY_TIMEZONES
 from returnees.followups.models import Indicator, IndicatorReading
 from returnees.people.models import Returnee
+from returnees.reception.models import Arrival
 from returnees.reports.cohorts import count_outcomes, monthly_sums
 from returnees.reports.definitions import FIGURES
 from returnees.reports.facts import refresh_figures
 from returnees.reports.models import MONTH_OFFSET, monthly_figures
 from returnees.reports.periods import local_midnight, month_starts
-from returnees.reports.scores import collect_scores, merged, monthly_scores, summarise
+from returnees.reports.scores import monthly_scores, summarise
 from returnees.reports.services import OutcomeCriteria, outcome_trend, resolve_cohort
 from returnees.surveys.models import SurveyWave, WaveStatus
 from tests.reports.conftest import at
@@ -143,7 +144,7 @@ def test_an_arrival_counts_in_its_local_month(in_app, arrive, hour):
 
 def scores_both_ways(in_app, actor: Actor = SYSTEM, **filters: str):
     """The year's survey figures by month from wave_figures (PostgreSQL's medians) and from
-    the waves read one by one (Python's)."""
+    the survey's waves, read one by one with their arrival and added up here."""
     criteria = OutcomeCriteria(date(2025, 6, 1), date(2026, 5, 31), **filters)
     with in_app() as session:
         cohort = resolve_cohort(session, actor, criteria)
@@ -153,10 +154,27 @@ def scores_both_ways(in_app, actor: Actor = SYSTEM, **filters: str):
         ]
         count_outcomes(session, actor, cohort, (), labels)  # refreshes what changed
         kept = monthly_scores(session, actor, cohort, labels)
-        waves = collect_scores(session, actor, cohort, ("month",), labels)
-        read = {group: summarise(scored) for group, scored in waves.items()}
-        whole = summarise(merged(list(waves.values())))
-        return kept | {(): kept.get((), summarise({}))}, read | {(): whole}
+        waves = session.execute(
+            select(SurveyWave, Arrival.arrived_at, Returnee.home_code)
+            .join(Arrival, Arrival.id == SurveyWave.arrival_id)
+            .join(Returnee, Returnee.id == Arrival.returnee_id)
+            .where(SurveyWave.status == WaveStatus.COMPLETED)
+        ).all()
+        read: dict[tuple, dict] = {}
+        for wave, arrived_at, home in waves:
+            in_period = cohort.starts_at <= arrived_at < cohort.ends_at
+            if not in_period or (filters.get("department") and (home or "")[:5] != "GT-12"):
+                continue
+            month = max(label for label, start in labels if start <= arrived_at)
+            for group in ((month,), ()):
+                scored = read.setdefault(group, {}).setdefault(wave.day, {"people": []})
+                scored["people"].append(1.0)
+                for name in ("economic", "social", "psychosocial", "composite"):
+                    if (score := getattr(wave, f"{name}_score")) is not None:
+                        scored.setdefault(name, []).append(score)
+        summaries = {group: summarise(scored) for group, scored in read.items()}
+        whole = summaries.get((), summarise({}))
+        return kept | {(): kept.get((), summarise({}))}, summaries | {(): whole}
 
 
 def test_survey_medians_by_month_are_those_of_the_waves(
