@@ -3,15 +3,18 @@ pending returns, scope, roles and bad parameters."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from returnees.audit.models import AuditAction, AuditEntry
 from returnees.auth.access import Actor
 from returnees.auth.models import Role, User
+from returnees.followups.models import Indicator
 from returnees.reports.cohorts import count_outcomes
 from returnees.reports.services import OutcomeCriteria, resolve_cohort
-from tests.reports.conftest import at
+from tests.reports.conftest import MARCH, _read, at
 
 
 @pytest.fixture
@@ -134,3 +137,54 @@ def test_an_office_counts_only_the_people_it_follows(supervisor_api, followed):
 def test_bad_parameters_are_named(supervisor_api, demo, params, field):
     answer = supervisor_api("/reports/outcomes", **params)
     assert answer.status_code == 422 and field in answer.get_json()["error"]["fields"]
+
+
+@pytest.fixture
+def honduras(arrive, cohort, in_app):
+    """Six Honduran women back at San Pedro Sula in March, five of them working; five
+    Guatemalan men at La Aurora, all working; and Fidel, Honduran, back at La Aurora
+    (Guatemala's, by where he arrived)."""
+    men = [
+        arrive(at(3, 3 + number), given_names=f"Luis{'abcde'[number]}", sex="M", estimated_age=45)
+        for number in range(5)
+    ]
+    women = [
+        arrive(
+            at(3, 3 + number),
+            f"9556{number:04d}",
+            centre="HN-SPS",
+            given_names=f"Lesly{'abcdef'[number]}",
+            sex="F",
+            estimated_age=28,
+            nationality="HN",
+        )
+        for number in range(6)
+    ]
+    with in_app() as session:
+        for person in women[:5] + men:
+            _read(session, person, Indicator.WORKING, True, person.arrived_at + timedelta(days=20))
+    arrive(at(3, 25), "95550003", given_names="Fidel", sex="M", estimated_age=35, nationality="HN")
+
+
+def test_an_admin_reads_each_countrys_figures_by_where_people_arrived(
+    app, honduras, make_user, token_for
+):
+    headers = token_for(make_user(Role.ADMIN, "GT-AURORA"))
+
+    def total(**params: str) -> dict:
+        answer = app.test_client().get(
+            "/api/v1/reports/outcomes", query_string=MARCH | params, headers=headers
+        )
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()["total"]
+
+    assert total()["arrivals"] == 17
+    hn = total(country="HN")
+    assert (hn["arrivals"], hn["adults"], hn["adults_working_or_referred"]) == (6, 6, 5)
+    assert hn["children"] == "<5" and hn["returned_3_months"] == "<5"
+    gt = total(country="GT")
+    assert gt["arrivals"] == 11, "the cohort's five, the five men and Fidel"
+    assert gt["adults"] == 9, "C, D, E, the men, Fidel"
+    assert gt["adults_working_or_referred"] == 7, "C working, D referred to a job, the men"
+    assert gt["children"] == "<5"
+    assert total(country="SV")["arrivals"] == "<5"

@@ -3,7 +3,10 @@ variant field by field, the CSV-injection guard, XLSX sheets, roles and the audi
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
+import hmac
 import io
 
 import pytest
@@ -13,9 +16,10 @@ from sqlalchemy import select
 from returnees.audit import services as audit
 from returnees.audit.models import AuditAction, AuditEntry, AuditEntryPerson
 from returnees.auth.models import Role
+from returnees.followups.models import AnswerType, CheckIn, CheckInState
 from returnees.reports import downloads, files
 from returnees.reports.files import csv_chunks, write_xlsx
-from tests.reports.conftest import MARCH, read_csv
+from tests.reports.conftest import MARCH, at, read_csv
 
 
 def test_arrivals_are_exported_one_row_each_within_the_period(export_as, cohort):
@@ -90,6 +94,47 @@ def test_free_text_answers_are_left_out_of_pseudonymised_check_ins(export_as, co
     rows = read_csv(export_as()("check-ins", pseudonymised="true", recipient="donor"))
     assert "phone" not in rows[0] and "check_in_id" not in rows[0]
     assert {row["answer"] for row in rows} <= {"", "1"}
+
+
+def donor_pseudonym(app, kind: str, record_id: str) -> str:
+    """The donor's pseudonym of a record, worked out from the key in the configuration."""
+    keys = dict(part.split("=", 1) for part in app.config["EXPORT_RECIPIENT_KEYS"].split(","))
+    key = base64.urlsafe_b64decode(keys["donor"] + "=" * (-len(keys["donor"]) % 4))
+    return hmac.new(key, f"{kind}:{record_id}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def test_pseudonymised_check_ins_name_no_one_column_by_column(app, export_as, cohort, in_app):
+    with in_app() as session:  # Ana wrote back in her own words to her second check-in
+        second = session.scalars(
+            select(CheckIn)
+            .where(CheckIn.arrival_id == cohort.arrivals["a"])
+            .order_by(CheckIn.id)
+            .offset(1)
+            .limit(1)
+        ).one()
+        second.state, second.answered_at = CheckInState.ANSWERED, at(3, 9)
+        second.answer_type, second.answer = AnswerType.FREE_TEXT, "Me asaltaron"
+        free_text_id = str(second.id)
+    export = export_as()
+    identifying = read_csv(export("check-ins", **MARCH))
+    assert "Me asaltaron" in {row["answer"] for row in identifying}, "the words are there"
+    answer = export("check-ins", pseudonymised="true", recipient="donor", **MARCH)
+    rows = read_csv(answer)
+    common = ["due_at", "channel", "template", "indicator", "state", "sent_at", "answered_at"]
+    assert list(rows[0]) == ["check_in", "arrival", "person", *common, "answer"]
+    text = answer.get_data(as_text=True)
+    for word in ("Ana", "Beto", "Carla", "Dario", "Edgar", "López", "55550001", "Me asaltaron"):
+        assert word not in text
+    by_pseudonym = {row["check_in"]: row for row in rows}
+    assert len(by_pseudonym) == len(identifying) > 5
+    for plain in identifying:
+        row = by_pseudonym[donor_pseudonym(app, "check_in", plain["check_in_id"])]
+        assert row["arrival"] == donor_pseudonym(app, "arrival", plain["arrival_id"])
+        assert row["person"] == donor_pseudonym(app, "person", plain["person_id"])
+        assert {name: row[name] for name in common} == {name: plain[name] for name in common}
+        words = plain["check_in_id"] == free_text_id
+        assert row["answer"] == ("" if words else plain["answer"])
+    assert {row["answer"] for row in rows} == {"", "1"}, "the cohort's three coded answers"
 
 
 def test_a_cell_a_spreadsheet_would_run_is_neutralised():

@@ -148,6 +148,31 @@ def test_recent_check_in_answers_prefill_the_items_safe_by_sms_and_are_marked(
         assert given["working"].score == 0.0
 
 
+def test_a_recent_school_answer_prefills_children_in_school_and_is_marked(
+    app, in_app, world, wave_id, clock, sign_in_as
+):
+    _reading(in_app, world.returnee_id, Indicator.IN_SCHOOL, False, clock.at - timedelta(days=20))
+    _reading(in_app, world.returnee_id, Indicator.IN_SCHOOL, True, clock.at - timedelta(days=3))
+    page = sign_in_as(world.worker).get(f"/returnees/{world.returnee_id}/surveys/{wave_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Yes, all of them · from a check-in" in text or "Sí, todos · de un control" in text
+    with in_app() as session:
+        latest = session.scalar(
+            select(IndicatorReading.id).where(
+                IndicatorReading.returnee_id == world.returnee_id,
+                IndicatorReading.value.is_(True),
+            )
+        )
+        wave = session.get(SurveyWave, wave_id)
+        given = {a.item.code: a for a in wave.answers}
+        assert set(given) == {"children_in_school"}, "the latest of two readings, once"
+        school = given["children_in_school"]
+        assert (school.value, school.score, school.source) == ("yes", 1.0, AnswerSource.CHECK_IN)
+        assert school.reading_id == latest
+        assert school.answered_at == clock.at - timedelta(days=3)
+
+
 def test_completing_a_wave_needs_every_answer_then_closes_its_task(
     app, in_app, world, wave_id, answer
 ):
