@@ -69,4 +69,5 @@ def export_request(what: str, query: dict) -> ExportRequest:
         centre=query["centre"],
         office=query["office"],
         department=query["department"],
+        country=query["country"],
     )

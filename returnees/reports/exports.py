@@ -57,7 +57,7 @@ IDENTIFYING_ROLES = REPORT_ROLES
 PSEUDONYM_LENGTH = 20
 BATCH = 2_000
 # The filters of a list or report page an export carries, besides its period.
-PLACES = ("centre", "office", "department")
+PLACES = ("centre", "office", "department", "country")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class ExportRequest:
     centre: str = ""
     office: str = ""
     department: str = ""
+    country: str = ""
 
 
 @dataclass
@@ -175,7 +176,13 @@ def _outcomes(session: Session, actor: Actor, asked: ExportRequest) -> Export:
             {"from": [_("Give the period's first and last day.")]},
         )
     criteria = OutcomeCriteria(
-        asked.first_day, asked.last_day, asked.by, asked.centre, asked.office, asked.department
+        asked.first_day,
+        asked.last_day,
+        asked.by,
+        asked.centre,
+        asked.office,
+        asked.department,
+        asked.country,
     )
     table = outcome_table(session, actor, criteria)
     surveys = table.surveys or SurveyTable((), (), [{} for _row in table.rows], {})
@@ -226,22 +233,29 @@ def _records(session: Session, actor: Actor, asked: ExportRequest, ids: Pseudony
 
 
 def _places(session: Session, actor: Actor, asked: ExportRequest, columns: Columns) -> list:
-    """The list or report page's centre, office and department, as the report reads them (a
-    code the reader does not reach is refused, naming the parameter)."""
-    if not (asked.centre or asked.office or asked.department):
+    """The list or report page's centre, office, department and country, as the report reads
+    them (a code the reader does not reach is refused, naming the parameter)."""
+    if not (asked.centre or asked.office or asked.department or asked.country):
         return []
     day = asked.first_day or asked.last_day or utcnow().date()  # the period is applied apart
     cohort = resolve_cohort(
         session,
         actor,
         OutcomeCriteria(
-            day, day, centre=asked.centre, office=asked.office, department=asked.department
+            day,
+            day,
+            centre=asked.centre,
+            office=asked.office,
+            department=asked.department,
+            country=asked.country,
         ),
     )
+    countrys_centres = select(Centre.id).where(Centre.country == cohort.country)
     return [
         *([_centre_of(columns) == cohort.centre_id] if cohort.centre_id else []),
         *([Returnee.office_id == cohort.office_id] if cohort.office_id else []),
         *([Returnee.home_code.startswith(cohort.department)] if cohort.department else []),
+        *([_centre_of(columns).in_(countrys_centres)] if cohort.country else []),
     ]
 
 

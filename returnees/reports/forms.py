@@ -35,6 +35,11 @@ class ReportFilterForm(Form):
     centre = StringField(_("Centre of arrival (code)"), validators=[Optional()])
     office = StringField(_("Office (code)"), validators=[Optional()])
     department = StringField(_("Department of home (code, such as GT-12)"), validators=[Optional()])
+    country = SelectField(
+        _("Country of return"),
+        choices=options([("", _("All I reach")), ("GT", "GT"), ("HN", "HN"), ("SV", "SV")]),
+        validators=[Optional()],
+    )
     by = GroupsField(
         _("Group by"),
         choices=options((name, DIMENSION_LABELS[name]) for name in DIMENSIONS),
@@ -64,3 +69,4 @@ class ExportForm(Form):
     centre = HiddenField()
     office = HiddenField()
     department = HiddenField()
+    country = HiddenField()

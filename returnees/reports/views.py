@@ -77,6 +77,7 @@ def criteria_from(form: ReportFilterForm) -> OutcomeCriteria:
         centre=form.centre.data or "",
         office=form.office.data or "",
         department=form.department.data or "",
+        country=form.country.data or "",
     )
 
 
@@ -137,4 +138,5 @@ def _export_request(form: ExportForm) -> ExportRequest:
         centre=form.centre.data or "",
         office=form.office.data or "",
         department=form.department.data or "",
+        country=form.country.data or "",
     )

@@ -188,3 +188,21 @@ def test_an_admin_reads_each_countrys_figures_by_where_people_arrived(
     assert gt["adults_working_or_referred"] == 7, "C working, D referred to a job, the men"
     assert gt["children"] == "<5"
     assert total(country="SV")["arrivals"] == "<5"
+
+
+def test_the_page_and_the_exports_take_the_country_too(honduras, make_user, sign_in_as, app):
+    from tests.conftest import csrf_token
+    from tests.reports.conftest import read_csv
+
+    admin = sign_in_as(make_user(Role.ADMIN, "GT-AURORA"))
+    page = admin.get("/reports/?from=01/03/2026&to=31/03/2026&country=HN")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<option selected value="HN">' in html
+    assert "country=HN" in html, "the export buttons carry the country"
+    data = {"what": "outcomes", "format": "csv", "from": "01/03/2026", "to": "31/03/2026"}
+    data |= {"country": "HN", "csrf_token": csrf_token(admin, "/reports/export")}
+    outcomes = read_csv(admin.post("/reports/export", data=data))
+    assert outcomes[-1]["arrivals"] == "6"
+    data |= {"what": "arrivals", "pseudonymised": "y", "recipient": "donor"}
+    arrivals = read_csv(admin.post("/reports/export", data=data))
+    assert len(arrivals) == 6 and {row["centre"] for row in arrivals} == {"HN-SPS"}
