@@ -55,3 +55,21 @@ def test_pending_is_left_as_it_is():
     total = {"arrivals": 10, "reached": "pending"}
     suppress(rows, total, FIGURES, 5)
     assert rows[0]["reached"] == "pending" and total["reached"] == "pending"
+
+
+def test_hidden_children_hide_the_adults_beside_shown_arrivals_then_down_the_column():
+    figures = ("arrivals", "children", "adults")
+    rows = [
+        {"arrivals": 20, "children": 3, "adults": 17},
+        {"arrivals": 30, "children": 10, "adults": 20},
+        {"arrivals": 25, "children": 12, "adults": 13},
+    ]
+    total = {"arrivals": 75, "children": 25, "adults": 50}
+    suppress(rows, total, figures, 5)
+    assert rows[0] == {"arrivals": 20, "children": SUPPRESSED, "adults": SUPPRESSED}, (
+        "20 - 17 would give the hidden 3"
+    )
+    assert rows[1]["children"] == SUPPRESSED, "25 - 12 - 10 would give it down the column"
+    assert rows[1]["adults"] == SUPPRESSED, "then 30 - 10 along the row"
+    assert rows[2] == {"arrivals": 25, "children": 12, "adults": 13}, "two hidden in each column"
+    assert total == {"arrivals": 75, "children": 25, "adults": 50}
