@@ -30,6 +30,7 @@ RECORD_TYPE_LABELS = {
     "message_template": _("Message template"),
     "office_coverage": _("Office coverage"),
     "on_call_rota": _("On-call rota"),
+    "outbound_message": _("Message or call sent"),
     "outcome_report": _("Outcome report"),
     "partner_organisation": _("Partner organisation"),
     "queue": _("Follow-up queue"),
